@@ -1,0 +1,8 @@
+// The list of subcommands. Registration is cheap (options only); implementations load on use.
+import type { Command } from 'commander';
+import type { CommandDeps } from '../program.js';
+import { registerSync } from './sync.js';
+
+export const registerCommands = (program: Command, deps: CommandDeps): void => {
+  registerSync(program, deps);
+};

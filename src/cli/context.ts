@@ -1,0 +1,28 @@
+// What a command gets from main: where to write, the clock, the environment, the global options.
+// Injected so tests can run commands in-process with a fake clock and a captured output.
+import type { Output } from './output.js';
+
+export interface GlobalOptions {
+  /** Config file; undefined means the default path, which is optional for ad-hoc runs. */
+  readonly config: string | undefined;
+  readonly stateDir: string | undefined;
+  readonly json: boolean;
+  readonly logFile: string | undefined;
+  readonly logLevel: string;
+  readonly verbose: boolean;
+}
+
+export interface CliContext {
+  readonly out: Output;
+  readonly env: NodeJS.ProcessEnv;
+  /** Milliseconds since the epoch; the only clock commands may read. */
+  readonly now: () => number;
+  /** Aborted on SIGINT/SIGTERM or an internal deadline; long operations must honour it. */
+  readonly signal: AbortSignal;
+  /** Name the executable was called by (`zfailover` or a plugin name such as `check_zfs_rpo`). */
+  readonly programName: string;
+  readonly isTTY: boolean;
+}
+
+export const DEFAULT_CONFIG_PATH = '/etc/zfailover/zfailover.yml';
+export const DEFAULT_STATE_DIR = '/var/lib/zfailover';

@@ -1,0 +1,60 @@
+// Entry point shared by every executable: parse, run one command, render one result, return the exit code.
+// Nothing else calls process.exit; bins set process.exitCode from the value returned here.
+import { CommanderError } from 'commander';
+import { oneLine, UsageError } from '../errors.js';
+import type { CliContext } from './context.js';
+import { exitCodeFor, stateForError } from './exit.js';
+import { renderResult, stdoutOutput, type Output } from './output.js';
+import type { CommandResult } from './result.js';
+
+export interface MainOptions {
+  readonly programName?: string;
+  readonly out?: Output;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly now?: () => number;
+  readonly signal?: AbortSignal;
+}
+
+export const main = async (argv: readonly string[], opts: MainOptions = {}): Promise<number> => {
+  const out = opts.out ?? stdoutOutput;
+  const json = argv.includes('--json');
+  let result: CommandResult | undefined;
+  const ctx: CliContext = {
+    out,
+    env: opts.env ?? process.env,
+    now: opts.now ?? Date.now,
+    signal: opts.signal ?? new AbortController().signal,
+    programName: opts.programName ?? 'zfailover',
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+  try {
+    const { buildProgram } = await import('./program.js');
+    const program = buildProgram(ctx, (r) => {
+      result = r;
+    });
+    await program.parseAsync([...argv], { from: 'user' });
+    if (!result) throw new UsageError('no command given (try --help)');
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version already printed their text; both exit 3 as the plugin guidelines require.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 3;
+      result = { state: 'UNKNOWN', summary: `usage: ${e.message.replace(/^error: /, '')} (see --help)` };
+    } else {
+      result = errorResult(e);
+    }
+  }
+  out.write(renderResult(result, { json }));
+  return exitCodeFor(result.state);
+};
+
+/** An error becomes a one-line result; the hint (the resolving command) goes to the long output. */
+export const errorResult = (e: unknown): CommandResult => {
+  const state = stateForError(e);
+  const hint = (e as { hint?: string }).hint;
+  return {
+    state,
+    summary: oneLine(e),
+    details: hint ? [`fix: ${hint}`] : [],
+    report: { error: { name: (e as Error)?.name, message: oneLine(e), hint } },
+  };
+};

@@ -1,0 +1,45 @@
+// The renderer: the only module that writes to stdout. Logs never come here (pino goes to a file or stderr).
+import { writeSync } from 'node:fs';
+import type { CommandResult } from './result.js';
+
+export interface Output {
+  write(text: string): void;
+}
+
+/** Synchronous writes so the status line is out even if the process is killed right after. */
+export const stdoutOutput: Output = {
+  write(text: string) {
+    let buf = Buffer.from(text, 'utf8');
+    while (buf.length > 0) {
+      try {
+        const n = writeSync(1, buf);
+        buf = buf.subarray(n);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
+        throw e;
+      }
+    }
+  },
+};
+
+/** `STATE: summary | perfdata` then long output lines; or the JSON report; or raw text. */
+export const renderResult = (r: CommandResult, opts: { json: boolean }): string => {
+  if (opts.json) {
+    return `${JSON.stringify({ state: r.state, summary: r.summary, perfdata: r.perfdata ?? '', details: r.details ?? [], report: r.report ?? null }, jsonReplacer, 2)}\n`;
+  }
+  if (r.text !== undefined) return r.text.endsWith('\n') ? r.text : `${r.text}\n`;
+  const first = `${r.state}: ${singleLine(r.summary)}${r.perfdata ? ` | ${r.perfdata}` : ''}`;
+  return [first, ...(r.details ?? []).map(singleLine)].join('\n') + '\n';
+};
+
+const singleLine = (s: string): string => s.replace(/[\r\n]+/g, ' ').replace(/\|/g, '/');
+
+/** bigint GUIDs and Maps appear in reports; JSON.stringify cannot print them by itself. */
+export const jsonReplacer = (_key: string, value: unknown): unknown => {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+};

@@ -1,0 +1,135 @@
+// Every name zfailover owns inside ZFS, each with one builder and one parser (they round-trip).
+// Nothing outside these namespaces is ever destroyed, released or overwritten by the tool.
+//
+//   sync snapshot    <ds>@zfailover-sync_<job>_<stamp>          taken by `sync`, pruned by `sync`
+//   periodic snap    <ds>@zfailover_<label>_<stamp>             taken by `snapshot`, pruned by `prune`
+//   cursor bookmark  <ds>#zfailover-cursor_<job>_<target>_<guid> on the source: what <target> has
+//   hold tag         zfailover_<job>_<target>                   on the target's newest common snapshot
+//   user properties  zfailover:role, zfailover:epoch, zfailover:promoted (set locally, never sent)
+
+export const OWNED_PREFIX = 'zfailover';
+export const SYNC_PREFIX = 'zfailover-sync_';
+export const PERIODIC_PREFIX = 'zfailover_';
+export const CURSOR_PREFIX = 'zfailover-cursor_';
+export const HOLD_PREFIX = 'zfailover_';
+
+export const PROP_ROLE = 'zfailover:role';
+export const PROP_EPOCH = 'zfailover:epoch';
+export const PROP_PROMOTED = 'zfailover:promoted';
+/** Properties that describe one host's view and must never travel in a stream (`recv -x`). */
+export const LOCAL_ONLY_PROPERTIES = [PROP_ROLE, PROP_EPOCH, PROP_PROMOTED] as const;
+
+/** Job, target and label identifiers: no `_` (the field separator), no `@#/` (ZFS separators). */
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9.-]{0,47}$/;
+export const isValidId = (s: string): boolean => ID_RE.test(s);
+
+/** Names in any of our namespaces; everything else belongs to someone else. */
+export const isOwnedName = (shortName: string): boolean =>
+  shortName.startsWith(SYNC_PREFIX) || shortName.startsWith(PERIODIC_PREFIX) || shortName.startsWith(CURSOR_PREFIX);
+
+// ---- time stamps -------------------------------------------------------------------------------
+
+export type StampPrecision = 'ms' | 's' | 'min';
+const STAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?(?:\.(\d{3}))?Z$/;
+
+/** UTC stamp that sorts lexically in time order: 20261126T042900.123Z, 20261126T042900Z, 20261126T0429Z. */
+export const formatStamp = (ms: number, precision: StampPrecision): string => {
+  const iso = new Date(ms).toISOString(); // 2026-11-26T04:29:00.123Z
+  const date = iso.slice(0, 10).replaceAll('-', '');
+  const hm = iso.slice(11, 13) + iso.slice(14, 16);
+  if (precision === 'min') return `${date}T${hm}Z`;
+  const s = iso.slice(17, 19);
+  return precision === 's' ? `${date}T${hm}${s}Z` : `${date}T${hm}${s}.${iso.slice(20, 23)}Z`;
+};
+
+/** Milliseconds since the epoch, or null when the text is not one of our stamps. */
+export const parseStamp = (text: string): number | null => {
+  const m = STAMP_RE.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, ms] = m;
+  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0), Number(ms ?? 0));
+  // Reject impossible dates that Date.UTC would silently roll over (e.g. month 13).
+  return formatStamp(t, ms !== undefined ? 'ms' : s !== undefined ? 's' : 'min') === text ? t : null;
+};
+
+// ---- sync snapshots ----------------------------------------------------------------------------
+
+export interface SyncSnapshotName {
+  readonly job: string;
+  readonly time: number;
+}
+
+export const formatSyncSnapshotName = (job: string, timeMs: number): string => {
+  if (!isValidId(job)) throw new RangeError(`invalid job name: ${job}`);
+  return `${SYNC_PREFIX}${job}_${formatStamp(timeMs, 'ms')}`;
+};
+
+export const parseSyncSnapshotName = (name: string): SyncSnapshotName | null => {
+  if (!name.startsWith(SYNC_PREFIX)) return null;
+  const parts = name.slice(SYNC_PREFIX.length).split('_');
+  if (parts.length !== 2) return null;
+  const [job, stamp] = parts as [string, string];
+  const time = parseStamp(stamp);
+  return isValidId(job) && time !== null ? { job, time } : null;
+};
+
+// ---- periodic snapshots ------------------------------------------------------------------------
+
+export interface PeriodicSnapshotName {
+  readonly label: string;
+  readonly time: number;
+}
+
+export const formatPeriodicSnapshotName = (label: string, timeMs: number): string => {
+  if (!isValidId(label)) throw new RangeError(`invalid snapshot label: ${label}`);
+  return `${PERIODIC_PREFIX}${label}_${formatStamp(timeMs, 's')}`;
+};
+
+export const parsePeriodicSnapshotName = (name: string): PeriodicSnapshotName | null => {
+  if (!name.startsWith(PERIODIC_PREFIX)) return null;
+  const parts = name.slice(PERIODIC_PREFIX.length).split('_');
+  if (parts.length !== 2) return null;
+  const [label, stamp] = parts as [string, string];
+  const time = parseStamp(stamp);
+  return isValidId(label) && time !== null ? { label, time } : null;
+};
+
+// ---- replication cursor bookmarks and holds ----------------------------------------------------
+
+export interface CursorName {
+  readonly job: string;
+  readonly target: string;
+  readonly guid: string;
+}
+
+export const formatCursorBookmarkName = (job: string, target: string, guid: string): string => {
+  if (!isValidId(job) || !isValidId(target)) throw new RangeError(`invalid job/target: ${job}/${target}`);
+  if (!/^\d{1,20}$/.test(guid)) throw new RangeError(`invalid guid: ${guid}`);
+  return `${CURSOR_PREFIX}${job}_${target}_${guid}`;
+};
+
+export const parseCursorBookmarkName = (name: string): CursorName | null => {
+  if (!name.startsWith(CURSOR_PREFIX)) return null;
+  const parts = name.slice(CURSOR_PREFIX.length).split('_');
+  if (parts.length !== 3) return null;
+  const [job, target, guid] = parts as [string, string, string];
+  return isValidId(job) && isValidId(target) && /^\d{1,20}$/.test(guid) ? { job, target, guid } : null;
+};
+
+export interface HoldTag {
+  readonly job: string;
+  readonly target: string;
+}
+
+export const formatHoldTag = (job: string, target: string): string => {
+  if (!isValidId(job) || !isValidId(target)) throw new RangeError(`invalid job/target: ${job}/${target}`);
+  return `${HOLD_PREFIX}${job}_${target}`;
+};
+
+export const parseHoldTag = (tag: string): HoldTag | null => {
+  if (!tag.startsWith(HOLD_PREFIX)) return null;
+  const parts = tag.slice(HOLD_PREFIX.length).split('_');
+  if (parts.length !== 2) return null;
+  const [job, target] = parts as [string, string];
+  return isValidId(job) && isValidId(target) ? { job, target } : null;
+};
