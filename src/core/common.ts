@@ -29,7 +29,7 @@ export const newestCommon = (source: readonly Version[], target: readonly Versio
   return best;
 };
 
-/** Snapshots of `vs` created after `v` (by createtxg), oldest first. */
+/** Snapshots of `vs` created after `v` (by createtxg), oldest first. `v` must come from the same side: txgs are per pool. */
 export const snapshotsAfter = (vs: readonly Version[], v: Version | null): Version[] =>
   vs.filter((x) => x.kind === 'snapshot' && (v === null || x.createtxg > v.createtxg)).sort(compareVersions);
 
