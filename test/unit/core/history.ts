@@ -1,0 +1,73 @@
+// Random replication histories for property tests: a source timeline of sync/foreign snapshots, a target that
+// received some of them, then pruning on either side, bookmarks, target-only snapshots, writes, partial receives.
+import fc from 'fast-check';
+import { planSyncCleanup, type TargetCursor } from '../../../src/core/cleanup.js';
+import { newestCommon } from '../../../src/core/common.js';
+import { formatSyncSnapshotName } from '../../../src/core/names.js';
+import type { PlanOptions, SourceState, TargetState } from '../../../src/core/plan.js';
+import type { Version } from '../../../src/core/versions.js';
+
+export interface History {
+  source: SourceState;
+  target: TargetState | null;
+  options: PlanOptions;
+}
+
+const JOB = 'job1';
+const T0 = Date.UTC(2026, 10, 1);
+
+const snapName = (i: number, kind: number): string =>
+  kind === 0 ? formatSyncSnapshotName(JOB, T0 + i * 15_000) : kind === 1 ? formatSyncSnapshotName('other', T0 + i * 15_000) : `zfs-auto-snap_frequent-${i}`;
+
+export const historyArb: fc.Arbitrary<History> = fc
+  .record({
+    n: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 9, arbitrary: fc.integer({ min: 1, max: 10 }) }),
+    kinds: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 10, maxLength: 10 }),
+    received: fc.integer({ min: 0, max: 10 }),
+    receivedAll: fc.boolean(),
+    absent: fc.boolean(),
+    targetDrops: fc.array(fc.integer({ min: 0, max: 5 }).map((x) => x === 0), { minLength: 10, maxLength: 10 }),
+    // 0 keep, 1 drop, 2 bookmark only
+    sourceDrops: fc.array(fc.constantFrom(0, 0, 0, 1, 2), { minLength: 10, maxLength: 10 }),
+    targetOnly: fc.constantFrom(0, 0, 0, 0, 0, 1, 2),
+    written: fc.constantFrom(0, 0, 0, 512, null),
+    resume: fc.constantFrom('none', 'none', 'next', 'gone'),
+    initial: fc.constantFrom<'all' | 'newest'>('all', 'newest'),
+    intermediates: fc.boolean(),
+  })
+  .map((r) => {
+    const full: Version[] = [];
+    for (let i = 0; i < r.n; i++) {
+      full.push({ kind: 'snapshot', dataset: 'tank/d', name: snapName(i, r.kinds[i]!), guid: `g${i}`, createtxg: 10 + i * 3, creation: T0 / 1000 + i * 15 });
+    }
+    const k = r.receivedAll ? r.n : Math.min(r.received, r.n);
+    let targetVersions: Version[] = full.slice(0, k).map((v, i) => ({ ...v, dataset: 'backup/d', createtxg: 100 + i }));
+    targetVersions = targetVersions.filter((_, i) => !r.targetDrops[i]);
+    for (let j = 0; j < r.targetOnly; j++) {
+      targetVersions.push({ kind: 'snapshot', dataset: 'backup/d', name: `local${j}`, guid: `t${j}`, createtxg: 200 + j, creation: 0 });
+    }
+    const sourceVersions: Version[] = [];
+    full.forEach((v, i) => {
+      const drop = i < r.n - 1 ? r.sourceDrops[i]! : 0; // the newest source snapshot always stays
+      if (drop === 0) sourceVersions.push(v);
+      if (drop === 2) sourceVersions.push({ ...v, kind: 'bookmark', name: `bm${i}` });
+    });
+    const absent = r.absent && k === 0 && r.targetOnly === 0;
+    let resume: TargetState['resume'] = null;
+    if (!absent && r.resume !== 'none' && k < r.n && r.targetOnly === 0) {
+      resume = { token: '1-tok', toGuid: r.resume === 'next' ? `g${k}` : 'gone' };
+    }
+    const target: TargetState | null = absent ? null : { versions: targetVersions, written: r.written, resume, role: null, epoch: null };
+    return { source: { versions: sourceVersions, epoch: null }, target, options: { initial: r.initial, intermediates: r.intermediates } };
+  });
+
+/** Cleanup inputs for a history: one target whose common is known (or forgotten), plus a down target. */
+export const cleanupFor = (h: History, opts: { forgetFirst?: boolean } = {}) => {
+  const tv = h.target?.versions ?? [];
+  const common = h.target ? newestCommon(h.source.versions, tv) : null;
+  const cursors: TargetCursor[] = [
+    { id: 't1', versions: tv, commonGuid: opts.forgetFirst ? null : (common?.source.guid ?? null), bookmarked: common?.source.kind === 'bookmark' },
+    { id: 't2', versions: null, commonGuid: h.source.versions.find((v) => v.kind === 'snapshot')?.guid ?? null, bookmarked: false },
+  ];
+  return { plan: planSyncCleanup(JOB, h.source.versions, cursors), cursors, job: JOB };
+};

@@ -1,0 +1,117 @@
+// Properties of the planner and the sync-snapshot cleanup over random histories: the iron rule, convergence,
+// and that nothing common or foreign is ever destroyed.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cleanupFor, historyArb } from './history.js';
+import { newestCommon } from '../../../src/core/common.js';
+import { applySteps, planReplication } from '../../../src/core/plan.js';
+import { parseSyncSnapshotName } from '../../../src/core/names.js';
+import { newestSnapshot } from '../../../src/core/versions.js';
+
+const RUNS = { numRuns: 1000 };
+
+describe('planner properties', () => {
+  it('a plan starts at the newest common GUID and ends at the source newest', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const d = planReplication(h.source, h.target, h.options);
+        if (d.kind !== 'plan' || h.target === null || h.target.resume) return;
+        const common = newestCommon(h.source.versions, h.target.versions);
+        const first = d.steps[0]!;
+        expect(first.kind).toBe('incremental');
+        if (first.kind === 'incremental') expect(first.from.guid).toBe(common?.source.guid);
+        const last = d.steps[d.steps.length - 1]!;
+        expect('to' in last && last.to.guid).toBe(newestSnapshot(h.source.versions)?.guid);
+      }),
+      RUNS,
+    );
+  });
+
+  it('applying a plan and planning again gives nothing to do', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const d = planReplication(h.source, h.target, h.options);
+        if (d.kind !== 'plan') return;
+        const empty = { versions: [], written: 0, resume: null, role: null, epoch: null };
+        const after = applySteps(h.target ?? empty, d.steps, h.source);
+        expect(planReplication(h.source, after, h.options).kind).toBe('nothing-to-do');
+      }),
+      RUNS,
+    );
+  });
+
+  it('never plans over target snapshots newer than the common one, nor a full send into an existing target', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const d = planReplication(h.source, h.target, h.options);
+        if (d.kind !== 'plan' || h.target === null) return;
+        expect(d.steps.some((s) => s.kind === 'full' || s.kind === 'rollback')).toBe(false);
+        const common = newestCommon(h.source.versions, h.target.versions);
+        if (common && !h.target.resume) {
+          expect(h.target.versions.filter((v) => v.kind === 'snapshot' && v.createtxg > common.target.createtxg)).toEqual([]);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('every step sends a snapshot the source has and starts from a version the target has', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const d = planReplication(h.source, h.target, h.options);
+        if (d.kind !== 'plan') return;
+        let target = h.target ?? { versions: [], written: 0, resume: null, role: null, epoch: null };
+        for (const s of d.steps) {
+          if (s.kind === 'incremental' || s.kind === 'full' || s.kind === 'resume') {
+            expect(h.source.versions.some((v) => v.kind === 'snapshot' && v.guid === s.to.guid)).toBe(true);
+          }
+          if (s.kind === 'incremental') {
+            expect(h.source.versions.some((v) => v.guid === s.from.guid)).toBe(true);
+            expect(target.versions.some((v) => v.kind === 'snapshot' && v.guid === s.from.guid)).toBe(true);
+          }
+          target = applySteps(target, [s], h.source);
+        }
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('sync snapshot cleanup properties', () => {
+  it('destroys a subset of this job\'s own sync snapshots, never a common one, never the newest', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const { plan, cursors, job } = cleanupFor(h);
+        const commons = new Set(cursors.map((c) => c.commonGuid).filter((g): g is string => g !== null));
+        const srcSnaps = h.source.versions;
+        for (const v of plan.source) {
+          expect(srcSnaps).toContain(v);
+          expect(parseSyncSnapshotName(v.name)?.job).toBe(job);
+          const bookmarked = cursors.find((c) => c.commonGuid === v.guid)?.bookmarked ?? false;
+          if (!bookmarked) expect(commons.has(v.guid)).toBe(false);
+        }
+        const newestOwn = srcSnaps.filter((v) => parseSyncSnapshotName(v.name)?.job === job).at(-1);
+        if (newestOwn) expect(plan.source).not.toContain(newestOwn);
+        for (const [id, doomed] of plan.targets) {
+          const c = cursors.find((x) => x.id === id)!;
+          for (const v of doomed) {
+            expect(c.versions).toContain(v);
+            expect(v.guid).not.toBe(c.commonGuid);
+            expect(parseSyncSnapshotName(v.name)?.job).toBe(job);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('destroys nothing on the source while a target holding data has no known common point', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const { plan, cursors } = cleanupFor(h, { forgetFirst: true });
+        if (cursors[0]!.versions === null || cursors[0]!.versions.length > 0) expect(plan.source).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+});
