@@ -10,8 +10,6 @@ export interface TargetCursor {
   readonly versions: readonly Version[] | null;
   /** GUID of the newest snapshot the target shares with the source (from this cycle, or recorded). */
   readonly commonGuid: string | null;
-  /** A cursor bookmark on the source marks commonGuid, so the snapshot itself is not needed as a base. */
-  readonly bookmarked: boolean;
 }
 
 export interface CleanupPlan {
@@ -33,7 +31,8 @@ export const planSyncCleanup = (job: string, source: readonly Version[], targets
       if (t.versions === null || t.versions.length > 0) sourceKnown = false;
       continue;
     }
-    if (!t.bookmarked) keep.add(t.commonGuid);
+    // Kept even when a cursor bookmark marks the same GUID: the bookmark is the fallback, not a licence.
+    keep.add(t.commonGuid);
   }
   const sourceDestroy = sourceKnown ? own.filter((v) => !keep.has(v.guid) && !(v.userrefs && v.userrefs > 0)) : [];
 

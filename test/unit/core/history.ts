@@ -66,8 +66,8 @@ export const cleanupFor = (h: History, opts: { forgetFirst?: boolean } = {}) => 
   const tv = h.target?.versions ?? [];
   const common = h.target ? newestCommon(h.source.versions, tv) : null;
   const cursors: TargetCursor[] = [
-    { id: 't1', versions: tv, commonGuid: opts.forgetFirst ? null : (common?.source.guid ?? null), bookmarked: common?.source.kind === 'bookmark' },
-    { id: 't2', versions: null, commonGuid: h.source.versions.find((v) => v.kind === 'snapshot')?.guid ?? null, bookmarked: false },
+    { id: 't1', versions: tv, commonGuid: opts.forgetFirst ? null : (common?.source.guid ?? null) },
+    { id: 't2', versions: null, commonGuid: h.source.versions.find((v) => v.kind === 'snapshot')?.guid ?? null },
   ];
   return { plan: planSyncCleanup(JOB, h.source.versions, cursors), cursors, job: JOB };
 };

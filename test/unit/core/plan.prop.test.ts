@@ -87,8 +87,7 @@ describe('sync snapshot cleanup properties', () => {
         for (const v of plan.source) {
           expect(srcSnaps).toContain(v);
           expect(parseSyncSnapshotName(v.name)?.job).toBe(job);
-          const bookmarked = cursors.find((c) => c.commonGuid === v.guid)?.bookmarked ?? false;
-          if (!bookmarked) expect(commons.has(v.guid)).toBe(false);
+          expect(commons.has(v.guid)).toBe(false);
         }
         const newestOwn = srcSnaps.filter((v) => parseSyncSnapshotName(v.name)?.job === job).at(-1);
         if (newestOwn) expect(plan.source).not.toContain(newestOwn);
