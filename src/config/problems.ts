@@ -1,0 +1,51 @@
+// Config problems and the one-line error that reports them: `config error: FILE:LINE: key.path: message`.
+import { ConfigError } from '../errors.js';
+
+export type KeyPath = readonly (string | number)[];
+
+export interface ConfigProblem {
+  readonly line: number | null;
+  /** Display form of the key path (`jobs.data.targets[1].name`), or null for file-level problems. */
+  readonly path: string | null;
+  readonly message: string;
+}
+
+/** `jobs.data.targets[1].name`; keys that are not plain words are quoted: `snapshots["vol1/data"]`. */
+export const formatKeyPath = (path: KeyPath): string => {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+};
+
+export const formatProblem = (file: string | null, p: ConfigProblem): string => {
+  const where = file === null ? '' : `${file}${p.line !== null ? `:${p.line}` : ''}: `;
+  return `config error: ${where}${p.path ? `${p.path}: ` : ''}${p.message}`;
+};
+
+/** Problems sorted by line so the first one reported is the first one in the file. */
+export const sortProblems = (ps: readonly ConfigProblem[]): ConfigProblem[] =>
+  ps
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (a.p.line ?? Infinity) - (b.p.line ?? Infinity) || a.i - b.i)
+    .map(({ p }) => p);
+
+/** A bad config file: the message is the first problem's line; every problem is kept for `config check`. */
+export class ConfigFileError extends ConfigError {
+  constructor(
+    readonly file: string | null,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    const [first] = problems;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+    super(`${formatProblem(file, first ?? { line: null, path: null, message: 'invalid' })}${more}`);
+  }
+
+  /** One line per problem. */
+  lines(): string[] {
+    return this.problems.map((p) => formatProblem(this.file, p));
+  }
+}

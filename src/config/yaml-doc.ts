@@ -1,0 +1,95 @@
+// YAML text -> plain value, keeping the Document and a LineCounter so every later error can name its line.
+// Syntax errors come back as problems with their line; nothing here throws for bad input.
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { ConfigProblem, KeyPath } from './problems.js';
+
+export interface YamlSource {
+  /** The document as plain data (merge keys applied), or undefined when it could not be parsed. */
+  readonly value: unknown;
+  readonly problems: readonly ConfigProblem[];
+  readonly locate: (path: KeyPath) => Located;
+}
+
+export interface Located {
+  /** Line (1-based) of the deepest part of the path that exists in the file; null when nothing does. */
+  readonly line: number | null;
+  /** How many leading path segments exist in the file. */
+  readonly depth: number;
+  /** The path goes on below a plain value (e.g. `targets[0].dataset` where the item is a string). */
+  readonly belowScalar: boolean;
+}
+
+const isMergeKey = (key: unknown): boolean =>
+  isScalar(key) && (key.value === '<<' || (typeof key.value === 'symbol' && key.value.description === '<<'));
+
+/** First line of a yaml error, without the position and the code excerpt that follow it. */
+const shortMessage = (message: string): string => {
+  const first = message.split('\n')[0] ?? message;
+  return first.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+};
+
+export const parseYaml = (text: string): YamlSource => {
+  const lineCounter = new LineCounter();
+  // merge: operators share job defaults with `<<: *defaults`; uniqueKeys: a repeated key is an error, not
+  // "last one wins"; YAML 1.2 core schema, so `yes`/`no` stay strings and are reported instead of guessed.
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: true, version: '1.2' });
+  const lineOf = (offset: number | undefined): number | null => (offset === undefined ? null : lineCounter.linePos(offset).line);
+  const problems: ConfigProblem[] = [...doc.errors, ...doc.warnings].map((e) => ({
+    line: e.linePos?.[0]?.line ?? lineOf(e.pos[0]),
+    path: null,
+    message: `YAML: ${shortMessage(e.message)}`,
+  }));
+  let value: unknown;
+  if (doc.errors.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      problems.push({ line: null, path: null, message: `YAML: ${shortMessage((e as Error).message)}` });
+    }
+  }
+  return { value, problems, locate: (path) => locate(doc, lineOf, path) };
+};
+
+const locate = (doc: Document, lineOf: (offset: number | undefined) => number | null, path: KeyPath): Located => {
+  let node: unknown = doc.contents;
+  let line = lineOf((doc.contents as Node | null)?.range?.[0]);
+  for (let depth = 0; depth < path.length; depth++) {
+    node = resolve(doc, node);
+    const seg = path[depth] as string | number;
+    if (isMap(node)) {
+      const pair = findPair(doc, node, String(seg));
+      if (!pair) return { line, depth, belowScalar: false };
+      line = lineOf(((pair.key as Node | null) ?? (pair.value as Node | null))?.range?.[0]) ?? line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (item === undefined) return { line, depth, belowScalar: false };
+      line = lineOf((item as Node | null)?.range?.[0]) ?? line;
+      node = item;
+    } else {
+      return { line, depth, belowScalar: node === null || isScalar(node) };
+    }
+  }
+  return { line, depth: path.length, belowScalar: false };
+};
+
+const resolve = (doc: Document, node: unknown): unknown => {
+  for (let i = 0; i < 20 && isAlias(node); i++) node = node.resolve(doc);
+  return node;
+};
+
+/** The pair for `key` in a map, looking through `<<` merges the way toJS applies them (own keys first). */
+const findPair = (doc: Document, map: YAMLMap, key: string, seen = 0): Pair | null => {
+  const own = map.items.find((p) => !isMergeKey(p.key) && isScalar(p.key) && String(p.key.value) === key);
+  if (own || seen > 10) return own ?? null;
+  for (const p of map.items) {
+    if (!isMergeKey(p.key)) continue;
+    const src = resolve(doc, p.value);
+    const sources = isSeq(src) ? src.items.map((i) => resolve(doc, i)) : [src];
+    for (const s of sources) {
+      const found = isMap(s) ? findPair(doc, s, key, seen + 1) : null;
+      if (found) return found;
+    }
+  }
+  return null;
+};
