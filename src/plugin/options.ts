@@ -44,22 +44,25 @@ export interface ThresholdDefaults {
   readonly critical?: string;
 }
 
-/** -w/-c for the check's main metric, -t/--timeout, and -V/--version (plugin executables exit 3 on it). */
+/**
+ * -w/-c for the check's main metric, -t/--timeout, and -V/--version (plugin executables exit 3 on it).
+ * Defaults are only named in the help: they are applied later, after the config file's `checks:` section,
+ * so that a value given nowhere on the command line can still come from the config.
+ */
 export const addPluginOptions = (
   cmd: Command,
   o: { kind: MetricKind; metric: string; defaults?: ThresholdDefaults; version: string },
 ): Command => {
-  const w = new Option('-w, --warning <range>', `warning range for ${o.metric} (${EXAMPLES[o.kind]})`).argParser(rangeOption(o.kind));
-  const c = new Option('-c, --critical <range>', `critical range for ${o.metric}`).argParser(rangeOption(o.kind));
-  if (o.defaults?.warning) w.default(rangeOption(o.kind)(o.defaults.warning), o.defaults.warning);
-  if (o.defaults?.critical) c.default(rangeOption(o.kind)(o.defaults.critical), o.defaults.critical);
+  const dflt = (v: string | undefined): string => (v ? `; default ${v}` : '');
   return cmd
-    .addOption(w)
-    .addOption(c)
     .addOption(
-      new Option('-t, --timeout <duration>', 'give up with UNKNOWN after this long (kills pending zfs/ssh)')
-        .argParser(timeoutOption)
-        .default(DEFAULT_TIMEOUT_SEC, `${DEFAULT_TIMEOUT_SEC}s`),
+      new Option('-w, --warning <range>', `warning range for ${o.metric} (${EXAMPLES[o.kind]}${dflt(o.defaults?.warning)})`).argParser(rangeOption(o.kind)),
+    )
+    .addOption(new Option('-c, --critical <range>', `critical range for ${o.metric}${dflt(o.defaults?.critical)}`).argParser(rangeOption(o.kind)))
+    .addOption(
+      new Option('-t, --timeout <duration>', `give up with UNKNOWN after this long, killing pending zfs/ssh (default ${DEFAULT_TIMEOUT_SEC}s)`).argParser(
+        timeoutOption,
+      ),
     )
     .version(o.version, '-V, --version');
 };
