@@ -1,0 +1,120 @@
+// Errors of the zfs adapter: a failed zfs/zpool command with the reason it failed (from its stderr), and the
+// ssh failures that are not "host unreachable". The reason alone decides the kind, hence the exit code.
+import { type ErrorKind, PermanentError, ZfoError } from '../errors.js';
+
+export type ZfsFailureReason =
+  | 'dataset-not-found'
+  | 'snapshot-not-found'
+  | 'busy'
+  | 'receive-in-progress'
+  | 'target-modified'
+  | 'target-has-newer-snapshots'
+  | 'incremental-mismatch'
+  | 'target-exists'
+  | 'resume-state-exists'
+  | 'resume-token-invalid'
+  | 'no-space'
+  | 'permission-denied'
+  | 'unsupported'
+  | 'held'
+  | 'hold-not-found'
+  | 'already-exists'
+  | 'key-not-loaded'
+  | 'killed'
+  | 'bad-output'
+  | 'unknown';
+
+/** busy/receive-in-progress/killed clear by themselves (next run retries); unsupported and bad-output are ours. */
+export const kindForReason = (reason: ZfsFailureReason): ErrorKind => {
+  switch (reason) {
+    case 'busy':
+    case 'receive-in-progress':
+    case 'killed':
+      return 'transient';
+    case 'unsupported':
+    case 'bad-output':
+      return 'internal';
+    default:
+      return 'permanent';
+  }
+};
+
+const HINTS: Partial<Record<ZfsFailureReason, string>> = {
+  'target-modified': 'the target was changed after its newest snapshot; zfailover sync --rollback-target discards that change',
+  'target-has-newer-snapshots': 'the target has snapshots the source lacks; zfailover sync --rollback-target destroys them',
+  'incremental-mismatch': 'the target no longer has the snapshot the stream starts from; run zfailover status',
+  'resume-state-exists': 'a partial receive is pending; it is resumed next run, or dropped with: zfs receive -A <target>',
+  'no-space': 'free space in the pool (zfailover prune) or grow it',
+  'key-not-loaded': 'load the key (zfs load-key) or send raw',
+  'permission-denied': 'run as root or delegate the permissions with zfs allow',
+};
+
+export interface ZfsErrorFields {
+  readonly reason: ZfsFailureReason;
+  readonly argv: readonly string[];
+  readonly host: string;
+  readonly exitCode: number | null;
+  readonly stderr: string;
+  /** One-line message; derived from stderr when absent. */
+  readonly message?: string;
+  readonly cause?: unknown;
+}
+
+/** A zfs/zpool command failed (or printed what we cannot parse). */
+export class ZfsError extends ZfoError {
+  readonly kind: ErrorKind;
+  readonly reason: ZfsFailureReason;
+  readonly argv: readonly string[];
+  readonly host: string;
+  readonly exitCode: number | null;
+  readonly stderr: string;
+
+  constructor(f: ZfsErrorFields) {
+    const stderr = f.stderr.trim();
+    super(f.message ?? defaultMessage(f.argv, f.host, stderr, f.exitCode), {
+      cause: f.cause,
+      ...(HINTS[f.reason] ? { hint: HINTS[f.reason] } : {}),
+    });
+    this.reason = f.reason;
+    this.kind = kindForReason(f.reason);
+    this.argv = f.argv;
+    this.host = f.host;
+    this.exitCode = f.exitCode;
+    this.stderr = stderr;
+  }
+}
+
+/** The line of stderr that says why (zfs prints `cannot ...: reason`; usage dumps follow an `invalid option`). */
+export const reasonLine = (stderr: string): string => {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const best = lines.find((l) => /^(cannot|internal error|invalid|bad property|unrecognized|missing|too many|warning)/i.test(l)) ?? lines[0] ?? '';
+  return best.length > 240 ? `${best.slice(0, 237)}...` : best;
+};
+
+const defaultMessage = (argv: readonly string[], host: string, stderr: string, exitCode: number | null): string => {
+  const what = argv.slice(0, 2).join(' ');
+  const why = reasonLine(stderr) || (exitCode === null ? 'killed' : `exit ${exitCode}`);
+  return `${what}${host === 'local' ? '' : ` on ${host}`}: ${why}`;
+};
+
+/** ssh could reach the host but the key was refused: permanent until someone installs the key. */
+export class SshAuthError extends PermanentError {
+  constructor(
+    readonly host: string,
+    detail: string,
+  ) {
+    super(`ssh authentication to ${host} failed: ${detail}`, {
+      hint: `install the public key of the zfailover user in ${host}'s authorized_keys, or set ssh.key in the config`,
+    });
+  }
+}
+
+/** ssh failed for a reason we do not recognise (bad option, config error): retrying will not help. */
+export class SshError extends PermanentError {
+  constructor(
+    readonly host: string,
+    detail: string,
+  ) {
+    super(`ssh to ${host} failed: ${detail}`);
+  }
+}
