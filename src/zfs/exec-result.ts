@@ -1,0 +1,27 @@
+// Turning a finished command into an ExecResult or a classified error: shared by the local and ssh runners.
+import { constants } from 'node:os';
+import { type ZfoError, isZfoError } from '../errors.js';
+import { classifyZfsFailure } from './classify.js';
+import { ZfsError } from './errors.js';
+import type { SpawnResult } from './spawn.js';
+import type { ExecResult } from './types.js';
+
+/** The error for a command that was stopped by us: the abort reason when it is one of ours, else `killed`. */
+export const stoppedError = (argv: readonly string[], host: string, r: SpawnResult, signal: AbortSignal | undefined, timeoutMs: number | undefined): ZfoError => {
+  if (r.aborted && isZfoError(signal?.reason)) return signal.reason;
+  const why = r.timedOut ? `timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s` : 'interrupted';
+  return new ZfsError({ reason: 'killed', argv, host, exitCode: r.exitCode, stderr: r.stderr, message: `${argv.slice(0, 2).join(' ')}${host === 'local' ? '' : ` on ${host}`}: ${why}` });
+};
+
+export const zfsErrorFor = (argv: readonly string[], host: string, r: Pick<SpawnResult, 'exitCode' | 'stderr'>): ZfsError =>
+  new ZfsError({ reason: classifyZfsFailure(r.stderr, argv, r.exitCode), argv, host, exitCode: r.exitCode, stderr: r.stderr });
+
+export const toExecResult = (argv: readonly string[], r: SpawnResult): ExecResult => ({
+  argv,
+  // A signal death is reported as 128+n, the shell convention, so callers with allowFailure still see non-zero.
+  exitCode: r.exitCode ?? 128 + signalNumber(r.signal),
+  stdout: r.stdout,
+  stderr: r.stderr,
+});
+
+const signalNumber = (s: NodeJS.Signals | null): number => (s ? (constants.signals[s] ?? 9) : 9);

@@ -1,0 +1,194 @@
+// Runner for a remote host over ssh: every command is one multiplexed ssh session on a ControlMaster that
+// outlives the process (ControlPersist), so a 15-second cycle does not pay a key exchange (~0.3 s) each time.
+// Host keys stay checked: we never add StrictHostKeyChecking=no (operators may pass their own -o options).
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { HostKeyError, HostUnreachableError, type ZfoError } from '../errors.js';
+import { hostLabel } from './side.js';
+import { classifySshFailure } from './classify.js';
+import { SshAuthError, SshError, ZfsError } from './errors.js';
+import { stoppedError, toExecResult, zfsErrorFor } from './exec-result.js';
+import { remoteCommand } from './quote.js';
+import { spawnCapture, toolEnv } from './spawn.js';
+import type { ExecOptions, ExecResult, HostSpec, ProcessSpec, Runner, SshSettings } from './types.js';
+
+const SERVER_ALIVE_INTERVAL = 10;
+const SERVER_ALIVE_COUNT = 3;
+/** A master start older than this is a leftover of a killed run, not one in progress. */
+const STARTING_STALE_MS = 60_000;
+
+export interface SshRunnerOptions {
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** An ssh failure (exit 255 with one of ssh's own messages) as our error, or null when it is not ssh's. */
+export const sshFailureError = (host: string, stderr: string): ZfoError | null => {
+  const f = classifySshFailure(stderr);
+  if (!f) return null;
+  switch (f.kind) {
+    case 'unreachable':
+      return new HostUnreachableError(host, f.detail);
+    case 'host-key':
+      return new HostKeyError(host);
+    case 'auth':
+      return new SshAuthError(host, f.detail);
+    case 'other':
+      return new SshError(host, f.detail);
+  }
+};
+
+export class SshRunner implements Runner {
+  readonly label: string;
+  private readonly env: NodeJS.ProcessEnv;
+  private master: Promise<void> | null = null;
+
+  constructor(
+    readonly remote: HostSpec,
+    private readonly settings: SshSettings,
+    opts: SshRunnerOptions = {},
+  ) {
+    this.label = hostLabel(remote, settings.port);
+    this.env = toolEnv(opts.env ?? process.env);
+  }
+
+  private get destination(): string {
+    return this.remote.user ? `${this.remote.user}@${this.remote.host}` : this.remote.host;
+  }
+
+  private get port(): number | undefined {
+    return this.remote.port ?? this.settings.port;
+  }
+
+  /** Options shared by the master and its clients: same ControlPath, identity, port and user options. */
+  private commonArgs(): string[] {
+    const s = this.settings;
+    return [
+      '-o', 'BatchMode=yes',
+      '-o', `ControlPath=${s.controlDir}/%C`,
+      '-o', `ConnectTimeout=${s.connectTimeout}`,
+      '-o', `ServerAliveInterval=${SERVER_ALIVE_INTERVAL}`,
+      '-o', `ServerAliveCountMax=${SERVER_ALIVE_COUNT}`,
+      ...(s.key ? ['-i', s.key] : []),
+      ...(this.port !== undefined ? ['-p', String(this.port)] : []),
+      ...s.options.flatMap((o) => ['-o', o]),
+    ];
+  }
+
+  /** argv of `ssh ... host -- <quoted pipeline>` as a client of the master (or direct when it is gone). */
+  sshArgv(pipeline: readonly (readonly string[])[]): string[] {
+    return ['ssh', '-o', 'ControlMaster=no', ...this.commonArgs(), this.destination, '--', remoteCommand(pipeline)];
+  }
+
+  private get logFile(): string {
+    return `${this.settings.controlDir}/${this.label.replace(/[^A-Za-z0-9.@_-]/g, '_')}.log`;
+  }
+
+  /** Make sure a master runs for this host (once per process); the next cycles find it through ControlPath. */
+  ensureMaster(signal?: AbortSignal): Promise<void> {
+    this.master ??= this.startMaster(signal).catch((e: unknown) => {
+      this.master = null;
+      throw e;
+    });
+    return this.master;
+  }
+
+  private async masterRunning(): Promise<boolean> {
+    const r = await spawnCapture('ssh', ['-O', 'check', ...this.commonArgs(), this.destination], { env: this.env, timeoutMs: 5000 });
+    return r.exitCode === 0;
+  }
+
+  private async startMaster(signal?: AbortSignal): Promise<void> {
+    const dir = this.settings.controlDir;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (await this.masterRunning()) return;
+    // Two runs starting a master for one host at once would leave a second, never-ending connection (its socket
+    // bind fails and it goes on without multiplexing): the first to create the marker starts it, others wait.
+    const marker = `${this.logFile}.starting`;
+    if (!claim(marker)) {
+      for (let i = 0; i < 50 && !signal?.aborted; i++) {
+        await sleep(200);
+        if (await this.masterRunning()) return;
+      }
+      return; // no master: commands fall back to their own connections, which still work
+    }
+    try {
+      writeFileSync(this.logFile, '');
+      const code = await new Promise<number | null>((resolve) => {
+        // stdio fully detached: the persisting master must never hold Monit's pipes (Monit would wait on them).
+        const child = spawn(
+          'ssh',
+          ['-M', '-N', '-f', '-o', 'ControlMaster=yes', '-o', `ControlPersist=${this.settings.controlPersist}`, '-E', this.logFile, ...this.commonArgs(), this.destination],
+          { env: this.env, stdio: 'ignore', detached: true },
+        );
+        const timer = setTimeout(() => child.kill('SIGTERM'), (this.settings.connectTimeout + 10) * 1000);
+        child.on('error', () => resolve(255));
+        child.on('close', (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      if (code === 0) return;
+      const log = safeRead(this.logFile);
+      throw sshFailureError(this.label, log) ?? new HostUnreachableError(this.label, log.trim().split('\n').pop() || `ssh exited ${code}`);
+    } finally {
+      try {
+        unlinkSync(marker);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    if (argv.length === 0) throw new RangeError('empty argv');
+    await this.ensureMaster(opts.signal);
+    const [file, ...args] = this.sshArgv([argv]);
+    const r = await spawnCapture(file as string, args, { env: this.env, input: opts.input, timeoutMs: opts.timeoutMs, signal: opts.signal });
+    if (r.spawnError) throw new ZfsError({ reason: 'unsupported', argv, host: this.label, exitCode: null, stderr: '', message: `cannot run ssh: ${r.spawnError.message}` });
+    if (r.aborted || r.timedOut) throw stoppedError(argv, this.label, r, opts.signal, opts.timeoutMs);
+    if (r.exitCode === 255) {
+      const sshErr = sshFailureError(this.label, r.stderr);
+      if (sshErr) throw sshErr;
+    }
+    const result = toExecResult(argv, r);
+    if (result.exitCode !== 0 && !opts.allowFailure) throw zfsErrorFor(argv, this.label, r);
+    return result;
+  }
+
+  processes(pipeline: readonly (readonly string[])[]): ProcessSpec[] {
+    const [file, ...args] = this.sshArgv(pipeline);
+    return [{ file: file as string, args, label: `${this.label}: ${pipeline.map((s) => s.join(' ')).join(' | ')}` }];
+  }
+
+  /** The master is left running on purpose: the next cycle (another process) reuses it. */
+  async close(): Promise<void> {}
+}
+
+/** Create `path` exclusively; a stale one (older than a minute) is taken over. */
+const claim = (path: string): boolean => {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+    return true;
+  } catch {
+    try {
+      if (Date.now() - statSync(path).mtimeMs > STARTING_STALE_MS) {
+        unlinkSync(path);
+        closeSync(openSync(path, 'wx', 0o600));
+        return true;
+      }
+    } catch {
+      // lost the race to another run: wait for its master
+    }
+    return false;
+  }
+};
+
+const safeRead = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
