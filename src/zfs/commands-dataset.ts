@@ -1,0 +1,123 @@
+// One function per zfs verb on datasets: properties, rollback, resumable-receive state, estimates, mounts,
+// create/rename/clone. Runner first; idempotent where the name says so (mount, umount, abortResume).
+import { isAlreadyDone } from './classify.js';
+import type { SendStep } from './argv.js';
+import { ZfsError } from './errors.js';
+import { zfsErrorFor } from './exec-result.js';
+import type { CallOptions } from './commands.js';
+import type { Capabilities, ExecOptions, Runner } from './types.js';
+
+const execOpts = (o: CallOptions | undefined): ExecOptions => ({ signal: o?.signal, timeoutMs: o?.timeoutMs });
+
+const propArgs = (props: Readonly<Record<string, string>>): string[] => Object.entries(props).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+
+/**
+ * Set properties. OpenZFS sets several in one call (one transaction: role, epoch and promotion point change
+ * together); zfs-fuse takes one per call.
+ */
+export const setProperties = async (runner: Runner, dataset: string, props: Readonly<Record<string, string>>, caps?: Capabilities, opts?: CallOptions): Promise<void> => {
+  const pairs = Object.entries(props).map(([k, v]) => `${k}=${v}`);
+  if (pairs.length === 0) return;
+  if (caps?.implementation === 'openzfs') {
+    await runner.exec(['zfs', 'set', ...pairs, dataset], execOpts(opts));
+    return;
+  }
+  for (const p of pairs) await runner.exec(['zfs', 'set', p, dataset], execOpts(opts));
+};
+
+export const inheritProperty = async (runner: Runner, dataset: string, prop: string, opts?: CallOptions & { recursive?: boolean }): Promise<void> => {
+  await runner.exec(['zfs', 'inherit', ...(opts?.recursive ? ['-r'] : []), prop, dataset], execOpts(opts));
+};
+
+/** Roll back to a snapshot; `destroyNewer` (-r) destroys the later snapshots, never clones (-R). */
+export const rollback = async (runner: Runner, fullSnapshot: string, opts: CallOptions & { destroyNewer: boolean }): Promise<void> => {
+  await runner.exec(['zfs', 'rollback', ...(opts.destroyNewer ? ['-r'] : []), fullSnapshot], execOpts(opts));
+};
+
+/** Drop a partial receive (`recv -A`); nothing to drop is fine. */
+export const abortResume = async (runner: Runner, caps: Capabilities, dataset: string, opts?: CallOptions): Promise<void> => {
+  const argv = ['zfs', 'receive', '-A', dataset];
+  if (!caps.resume) throw new ZfsError({ reason: 'unsupported', argv, host: runner.label, exitCode: null, stderr: '', message: `resumable receives are not supported on ${runner.label}` });
+  try {
+    await runner.exec(argv, execOpts(opts));
+  } catch (e) {
+    if (!(e instanceof ZfsError && isAlreadyDone('abort', e.reason))) throw e;
+  }
+};
+
+export interface ResumeTokenInfo {
+  /** GUID (decimal) of the snapshot the interrupted stream was sending. */
+  readonly toGuid: string;
+  /** GUID of its incremental source, or null for a full stream. */
+  readonly fromGuid: string | null;
+  /** `pool/ds@snap` on the sending side, as recorded in the token. */
+  readonly toName: string;
+  /** Bytes already received. */
+  readonly bytes: number;
+}
+
+/** Decode the nvlist printed by `zfs send -nvt TOKEN` (OpenZFS 2.x); null when it is not there. */
+export const parseResumeTokenInfo = (text: string): ResumeTokenInfo | null => {
+  const field = (k: string): string | undefined => new RegExp(`^\\s*${k} = (\\S+)$`, 'm').exec(text)?.[1];
+  const hex = (v: string | undefined): string | null => (v !== undefined && /^0x[0-9a-f]+$/i.test(v) ? BigInt(v).toString() : null);
+  const toGuid = hex(field('toguid'));
+  const toName = field('toname');
+  const bytes = hex(field('bytes'));
+  if (toGuid === null || toName === undefined) return null;
+  return { toGuid, fromGuid: hex(field('fromguid')), toName, bytes: bytes === null ? 0 : Number(bytes) };
+};
+
+export const resumeTokenInfo = async (runner: Runner, token: string, opts?: CallOptions): Promise<ResumeTokenInfo> => {
+  const argv = ['zfs', 'send', '-nvt', token];
+  const r = await runner.exec(argv, execOpts(opts));
+  const info = parseResumeTokenInfo(`${r.stdout}\n${r.stderr}`);
+  if (!info) throw new ZfsError({ reason: 'bad-output', argv, host: runner.label, exitCode: 0, stderr: r.stderr, message: `cannot decode the resume token on ${runner.label} (zfs send -nvt printed no toguid/toname)` });
+  return info;
+};
+
+/** Bytes a send would transfer (`send -nvP`), or null where the host cannot estimate (zfs-fuse). */
+export const sendEstimate = async (runner: Runner, caps: Capabilities, step: SendStep, opts?: CallOptions): Promise<number | null> => {
+  if (!caps.sendEstimate) return null;
+  let argv: string[];
+  if (step.kind === 'resume') argv = ['zfs', 'send', '-nvP', '-t', step.token];
+  else {
+    const to = `${step.to.dataset}@${step.to.name}`;
+    if (step.kind === 'full') argv = ['zfs', 'send', '-nvP', to];
+    else {
+      const from = `${step.from.dataset}${step.from.kind === 'bookmark' ? '#' : '@'}${step.from.name}`;
+      argv = ['zfs', 'send', '-nvP', step.intermediates && step.from.kind === 'snapshot' ? '-I' : '-i', from, to];
+    }
+  }
+  const r = await runner.exec(argv, execOpts(opts));
+  const m = /^size\t(\d+)$/m.exec(`${r.stdout}\n${r.stderr}`);
+  if (!m) throw new ZfsError({ reason: 'bad-output', argv, host: runner.label, exitCode: 0, stderr: r.stderr, message: `no size line in zfs send -nvP output on ${runner.label}` });
+  return Number(m[1]);
+};
+
+/** Mount; already mounted is fine. */
+export const mount = async (runner: Runner, dataset: string, opts?: CallOptions): Promise<void> => {
+  const argv = ['zfs', 'mount', dataset];
+  const r = await runner.exec(argv, { ...execOpts(opts), allowFailure: true });
+  // OpenZFS 2.3 / zfs-fuse: "cannot mount 'x': filesystem already mounted".
+  if (r.exitCode !== 0 && !/already mounted/.test(r.stderr)) throw zfsErrorFor(argv, runner.label, r);
+};
+
+/** Unmount; not mounted is fine. */
+export const umount = async (runner: Runner, dataset: string, opts?: CallOptions & { force?: boolean }): Promise<void> => {
+  const argv = ['zfs', 'unmount', ...(opts?.force ? ['-f'] : []), dataset];
+  const r = await runner.exec(argv, { ...execOpts(opts), allowFailure: true });
+  // OpenZFS 2.3 / zfs-fuse: "cannot unmount 'x': not currently mounted".
+  if (r.exitCode !== 0 && !/not currently mounted/.test(r.stderr)) throw zfsErrorFor(argv, runner.label, r);
+};
+
+export const createDataset = async (runner: Runner, dataset: string, opts?: CallOptions & { parents?: boolean; properties?: Readonly<Record<string, string>> }): Promise<void> => {
+  await runner.exec(['zfs', 'create', ...(opts?.parents ? ['-p'] : []), ...propArgs(opts?.properties ?? {}), dataset], execOpts(opts));
+};
+
+export const renameDataset = async (runner: Runner, from: string, to: string, opts?: CallOptions): Promise<void> => {
+  await runner.exec(['zfs', 'rename', from, to], execOpts(opts));
+};
+
+export const cloneSnapshot = async (runner: Runner, fullSnapshot: string, target: string, opts?: CallOptions & { properties?: Readonly<Record<string, string>> }): Promise<void> => {
+  await runner.exec(['zfs', 'clone', ...propArgs(opts?.properties ?? {}), fullSnapshot, target], execOpts(opts));
+};

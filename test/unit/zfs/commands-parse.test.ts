@@ -1,0 +1,32 @@
+// Pure pieces of the verb functions: resume-token decoding (real OpenZFS 2.3 output) and destroy batching.
+import { readFileSync } from 'node:fs';
+import { fc, test as fcTest } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import { parseResumeTokenInfo } from '../../../src/zfs/commands-dataset.js';
+import { destroyBatches } from '../../../src/zfs/commands.js';
+
+const FIX = new URL('../../fixtures/zfs/', import.meta.url).pathname;
+
+describe('parseResumeTokenInfo', () => {
+  test('OpenZFS 2.3 `zfs send -nvt` of an interrupted full stream', () => {
+    expect(parseResumeTokenInfo(readFileSync(`${FIX}openzfs-2.3/send-nvt.txt`, 'utf8'))).toEqual({
+      toGuid: BigInt('0xc2ac86815d780d50').toString(),
+      fromGuid: null,
+      toName: 'POOL/a@s2',
+      bytes: 0x60da8,
+    });
+  });
+  test('an incremental token carries fromguid; garbage gives null', () => {
+    const text = 'resume token contents:\nnvlist version: 0\n\tfromguid = 0x10\n\tobject = 0x1\n\toffset = 0x0\n\tbytes = 0x0\n\ttoguid = 0xffffffffffffffff\n\ttoname = p/a@b\n';
+    expect(parseResumeTokenInfo(text)).toEqual({ toGuid: '18446744073709551615', fromGuid: '16', toName: 'p/a@b', bytes: 0 });
+    expect(parseResumeTokenInfo('cannot resume send: resume token is corrupt')).toBeNull();
+  });
+});
+
+describe('destroyBatches', () => {
+  fcTest.prop([fc.array(fc.stringMatching(/^[A-Za-z0-9_.:-]{1,200}$/), { maxLength: 2000 })])('covers every name once, in order, each argument below 64 KB', (names) => {
+    const batches = destroyBatches('tank/a', names);
+    expect(batches.flatMap((b) => b.slice('tank/a@'.length).split(','))).toEqual(names.length ? names : []);
+    for (const b of batches) expect(b.length).toBeLessThanOrEqual(60_000 + 210);
+  });
+});
