@@ -202,6 +202,14 @@ const claimStale = async (path: string, judged: ReadLock): Promise<boolean> => {
 const makeLock = (path: string, job: string, initial: LockHolder, recovered: readonly RecoveredLock[]): Lock => {
   let holder = initial;
   let released = false;
+  // Updates run one at a time and release waits for them: a late rename must never re-create the lock
+  // file after release removed it, nor an older pid list overwrite a newer one.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   const stillOurs = async (): Promise<boolean> => (await readLockFile(path))?.holder?.token === holder.token;
   return {
     path,
@@ -210,24 +218,26 @@ const makeLock = (path: string, job: string, initial: LockHolder, recovered: rea
       return holder;
     },
     recovered,
-    async recordPids(pids) {
-      if (released) throw new InternalError(`lock ${path} already released`);
-      if (!(await stillOurs())) throw new InternalError(`lock ${path} is no longer held by this run`);
-      const ids = await Promise.all(pids.map(async (pid) => ({ pid, procStart: await procStartOf(pid) })));
-      // A child that already exited has no start time: nothing to kill later, leave it out.
-      const next: LockHolder = { ...holder, pids: ids.filter((id) => id.procStart !== null) };
-      await writeFileAtomic(path, `${JSON.stringify(next)}\n`, 0o644);
-      holder = next;
-    },
-    async release() {
-      if (released) return false;
-      released = true;
-      if (!(await stillOurs())) return false;
-      await unlink(path).catch((e) => {
-        if (errCode(e) !== 'ENOENT') throw new StateDirError(path, `cannot remove lock: ${describeErrno(e)}`, { cause: e });
-      });
-      return true;
-    },
+    recordPids: (pids) =>
+      serial(async () => {
+        if (released) throw new InternalError(`lock ${path} already released`);
+        if (!(await stillOurs())) throw new InternalError(`lock ${path} is no longer held by this run`);
+        const ids = await Promise.all(pids.map(async (pid) => ({ pid, procStart: await procStartOf(pid) })));
+        // A child that already exited has no start time: nothing to kill later, leave it out.
+        const next: LockHolder = { ...holder, pids: ids.filter((id) => id.procStart !== null) };
+        await writeFileAtomic(path, `${JSON.stringify(next)}\n`, 0o644);
+        holder = next;
+      }),
+    release: () =>
+      serial(async () => {
+        if (released) return false;
+        released = true;
+        if (!(await stillOurs())) return false;
+        await unlink(path).catch((e) => {
+          if (errCode(e) !== 'ENOENT') throw new StateDirError(path, `cannot remove lock: ${describeErrno(e)}`, { cause: e });
+        });
+        return true;
+      }),
   };
 };
 

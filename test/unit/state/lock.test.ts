@@ -201,6 +201,24 @@ describe('acquireLock', () => {
     sleeper.kill('SIGKILL');
   });
 
+  test('recordPids calls not awaited by the caller are applied in order, and none outlives release', async () => {
+    const lock = await acquireLock(stateDir, 'burst', { nowMs: Date.now() });
+    const a = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const b = spawn('sleep', ['30'], { stdio: 'ignore' });
+    started.push(a.pid as number, b.pid as number);
+    const pending = [lock.recordPids([a.pid as number]), lock.recordPids([a.pid as number, b.pid as number])];
+    const late = lock.recordPids([b.pid as number]);
+    const released = lock.release();
+    await Promise.all(pending);
+    await expect(late).resolves.toBeUndefined();
+    expect(await released).toBe(true);
+    expect(existsSync(lockPath(stateDir, 'burst'))).toBe(false);
+    await expect(lock.recordPids([a.pid as number])).rejects.toThrow(/already released/);
+    expect(existsSync(lockPath(stateDir, 'burst'))).toBe(false);
+    a.kill('SIGKILL');
+    b.kill('SIGKILL');
+  });
+
   test('release leaves a lock alone that is no longer ours', async () => {
     const lock = await acquireLock(stateDir, 'stolen', { nowMs: Date.now() });
     const other = { ...lock.holder, token: 'someone-else' };
