@@ -1,0 +1,225 @@
+// `a | b | c` without a shell: stage i's stdout pipe is handed to stage i+1 as its stdin, so the kernel pipe is
+// duplicated into the child and the stream's bytes never pass through this process (a 300 GB send costs no heap).
+// Any failure, abort or deadline stops every stage (SIGTERM, then SIGKILL); the reported error is the stage
+// that failed by itself, not a sender killed by a broken pipe because its receiver failed.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { DeadlineError, type ZfoError, isZfoError } from '../errors.js';
+import { receivedBytes } from './argv.js';
+import { isConsequentialFailure } from './classify.js';
+import { ZfsError } from './errors.js';
+import { zfsErrorFor } from './exec-result.js';
+import { remoteStageFailures } from './quote.js';
+import { sshFailureError } from './runner-ssh.js';
+import { BoundedText, STDERR_LIMIT, toolEnv } from './spawn.js';
+import type { ProcessSpec } from './types.js';
+
+export interface PipelineOptions {
+  readonly signal?: AbortSignal;
+  /** Absolute time (ms since the epoch, Date.now()) at which the pipeline is stopped: DeadlineError. */
+  readonly deadlineMs?: number;
+  /** Called once every stage runs, with their pids (the sync lock records them for a later run to kill). */
+  readonly onSpawn?: (pids: number[]) => void;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Between SIGTERM and SIGKILL. */
+  readonly killGraceMs?: number;
+}
+
+export interface StageResult {
+  readonly label: string;
+  readonly pid: number | null;
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderr: string;
+  /** We stopped it (another stage failed, abort, deadline). */
+  readonly killedByUs: boolean;
+  /** The stage counts as failed (non-zero, signal, or a remote stage's failure marker). */
+  readonly failed: boolean;
+}
+
+export interface PipelineResult {
+  readonly ok: boolean;
+  readonly stages: readonly StageResult[];
+  /** stdout of the last stage (bounded): `zfs receive -v`'s summary. */
+  readonly stdout: string;
+  /** Bytes received, from `receive -v` (rounded by zfs), or null. */
+  readonly bytes: number | null;
+  readonly durationMs: number;
+  /** The root cause, classified; null when ok. */
+  readonly error: ZfoError | null;
+  /** Index of the stage the error belongs to, or null (abort, deadline, ok). */
+  readonly failedStage: number | null;
+}
+
+const STDOUT_LIMIT = 1024 * 1024;
+
+interface Running {
+  readonly spec: ProcessSpec;
+  child: ChildProcess | null;
+  pid: number | null;
+  stderr: BoundedText;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  done: boolean;
+  killedByUs: boolean;
+  spawnError: Error | null;
+  endOrder: number;
+  /** False for stages after one that could not be spawned: never run, so never failed. */
+  started: boolean;
+}
+
+/** SIGTERM to the stage's process group, SIGKILL after the grace period if it is still there. */
+const terminateGroup = (child: ChildProcess, graceMs: number): void => {
+  const kill = (sig: NodeJS.Signals): void => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      child.kill(sig); // the group is gone already; the leader may still be reaped
+    }
+  };
+  if (child.exitCode !== null || child.signalCode !== null) {
+    kill('SIGKILL'); // the leader is gone but something in its group may still hold the pipes
+    return;
+  }
+  kill('SIGTERM');
+  setTimeout(() => kill('SIGKILL'), graceMs).unref();
+};
+
+const isSsh = (spec: ProcessSpec): boolean => spec.file === 'ssh' || spec.file.endsWith('/ssh');
+
+/** For an ssh stage: the destination (argument before `--`) and the zfs verb run remotely. */
+const remoteParts = (spec: ProcessSpec): { host: string; argv: string[] } => {
+  const i = spec.args.indexOf('--');
+  const host = i > 0 ? (spec.args[i - 1] as string) : spec.label;
+  const cmd = i >= 0 ? (spec.args[i + 1] ?? '') : '';
+  const verbs = [...cmd.matchAll(/(?:^|[\s;|{])zfs '?(\w+)/g)].map((m) => m[1] as string);
+  return { host, argv: ['zfs', verbs.find((v) => v === 'receive' || v === 'recv') ?? verbs[0] ?? ''] };
+};
+
+const stageFailed = (r: Running): boolean =>
+  r.spawnError !== null ||
+  (r.started && (r.exitCode !== 0 || r.signal !== null || (isSsh(r.spec) && remoteStageFailures(r.stderr.text()).size > 0)));
+
+/**
+ * Failed only because another stage did: ended by our SIGTERM/SIGKILL, SIGPIPE, a broken pipe or a truncated
+ * stream. A stage we signalled that had already exited with its own status still counts as failing by itself.
+ */
+const consequential = (r: Running): boolean => {
+  const stderr = r.stderr.text();
+  const byOurSignal = r.killedByUs && (r.signal === 'SIGTERM' || r.signal === 'SIGKILL' || r.exitCode === 143 || r.exitCode === 137 || /Killed by signal/.test(stderr));
+  return byOurSignal || r.signal === 'SIGPIPE' || r.exitCode === 141 || (stageFailed(r) && isConsequentialFailure(stderr));
+};
+
+const stageError = (r: Running): ZfoError => {
+  const stderr = r.stderr.text();
+  if (r.spawnError) {
+    return new ZfsError({ reason: 'unsupported', argv: [r.spec.file, ...r.spec.args], host: 'local', exitCode: null, stderr: '', message: `cannot run ${r.spec.file}: ${r.spawnError.message}` });
+  }
+  if (isSsh(r.spec)) {
+    const { host, argv } = remoteParts(r.spec);
+    if (r.exitCode === 255) {
+      const e = sshFailureError(host, stderr);
+      if (e) return e;
+    }
+    return zfsErrorFor(argv, host, { exitCode: r.exitCode === 0 ? 1 : r.exitCode, stderr });
+  }
+  return zfsErrorFor([r.spec.file, ...r.spec.args], 'local', { exitCode: r.exitCode, stderr });
+};
+
+export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOptions = {}): Promise<PipelineResult> =>
+  new Promise((resolve) => {
+    if (stages.length === 0) throw new RangeError('empty pipeline');
+    const started = Date.now();
+    const grace = opts.killGraceMs ?? 3000;
+    const env = opts.env ?? toolEnv();
+    const run: Running[] = stages.map((spec) => ({ spec, child: null, pid: null, stderr: new BoundedText(STDERR_LIMIT), exitCode: null, signal: null, done: false, killedByUs: false, spawnError: null, endOrder: -1, started: false }));
+    const stdout = new BoundedText(STDOUT_LIMIT);
+    let stopReason: 'failure' | 'abort' | 'deadline' | null = null;
+    let ended = 0;
+    let timer: NodeJS.Timeout | undefined;
+
+    const stopAll = (why: 'failure' | 'abort' | 'deadline'): void => {
+      stopReason ??= why;
+      for (const r of run) {
+        if (r.done || !r.child) continue;
+        r.killedByUs = true;
+        terminateGroup(r.child, grace);
+      }
+    };
+    const onAbort = (): void => stopAll('abort');
+
+    const finish = (): void => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      const failing = run.filter(stageFailed).sort((a, b) => a.endOrder - b.endOrder);
+      let error: ZfoError | null = null;
+      let failedStage: number | null = null;
+      if (stopReason === 'deadline') {
+        error = new DeadlineError(`deadline reached after ${Math.round((Date.now() - started) / 1000)}s: transfer stopped, the next run resumes`);
+      } else if (stopReason === 'abort') {
+        const reason: unknown = opts.signal?.reason;
+        error = isZfoError(reason) ? reason : new ZfsError({ reason: 'killed', argv: [stages[0]?.file ?? ''], host: 'local', exitCode: null, stderr: '', message: `transfer interrupted${reason instanceof Error ? `: ${reason.message}` : ''}` });
+      } else if (failing.length > 0) {
+        const root = failing.find((r) => !consequential(r)) ?? (failing[0] as Running);
+        failedStage = run.indexOf(root);
+        error = stageError(root);
+      }
+      const out = stdout.text();
+      const last = run[run.length - 1] as Running;
+      resolve({
+        ok: error === null,
+        stages: run.map((r) => ({ label: r.spec.label, pid: r.pid, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr.text(), killedByUs: r.killedByUs, failed: stageFailed(r) })),
+        stdout: out,
+        bytes: receivedBytes(`${out}\n${last.stderr.text()}`),
+        durationMs: Date.now() - started,
+        error,
+        failedStage,
+      });
+    };
+
+    const onEnd = (r: Running, code: number | null, sig: NodeJS.Signals | null): void => {
+      if (r.done) return;
+      r.done = true;
+      r.exitCode = code;
+      r.signal = sig;
+      r.endOrder = ended++;
+      if (stageFailed(r)) stopAll('failure');
+      if (ended === run.length) finish();
+    };
+
+    for (let i = 0; i < run.length; i++) {
+      const r = run[i] as Running;
+      if (stopReason) {
+        r.killedByUs = true; // never started: a previous stage could not
+        onEnd(r, null, null);
+        continue;
+      }
+      const prev = i > 0 ? run[i - 1]?.child : null;
+      const isLast = i === run.length - 1;
+      // Own process group per stage: stopping it also stops what it forked (a wrapper script's children would
+      // otherwise keep the pipes open and the stage would never end).
+      const child = spawn(r.spec.file, [...r.spec.args], { env, detached: true, stdio: [prev?.stdout ?? 'ignore', 'pipe', 'pipe'] });
+      // The previous stage's pipe now lives in this child; closing our copy keeps its bytes out of this process
+      // and lets the writer see EPIPE when this reader dies.
+      prev?.stdout?.destroy();
+      r.child = child;
+      r.started = true;
+      r.pid = child.pid ?? null;
+      child.stderr?.on('data', (b: Buffer) => r.stderr.push(b));
+      if (isLast) child.stdout?.on('data', (b: Buffer) => stdout.push(b));
+      child.on('error', (e) => {
+        r.spawnError = e;
+        onEnd(r, null, null);
+      });
+      child.on('close', (code, sig) => onEnd(r, code, sig));
+      if (child.pid === undefined) {
+        r.child = null; // failed to start: the others are stopped, this one is not "killed by us"
+        stopAll('failure');
+      }
+    }
+    if (opts.signal?.aborted) stopAll('abort');
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.deadlineMs !== undefined) timer = setTimeout(() => stopAll('deadline'), Math.max(0, opts.deadlineMs - Date.now()));
+    const pids = run.map((r) => r.pid).filter((p): p is number => p !== null);
+    if (pids.length === run.length) opts.onSpawn?.(pids);
+  });
