@@ -61,7 +61,9 @@ export const summarise = (findings: readonly Finding[], opts: SummaryOptions): S
   } else {
     line = problemLine(sorted, state, prefix, opts.noun, maxBytes);
   }
-  return { state, summary: truncate(line, maxBytes), details: longOutput(sorted, opts.maxDetails ?? DEFAULT_MAX_DETAILS) };
+  const details = longOutput(sorted, opts.maxDetails ?? DEFAULT_MAX_DETAILS);
+  // One subject: the first line already says it all, the long output only adds its notes and fix.
+  return { state, summary: truncate(line, maxBytes), details: findings.length === 1 ? details.slice(1) : details };
 };
 
 /** `3 of 1000 datasets CRITICAL: a: x, b: y (+1 more); 2 WARNING`, the listed subjects filling the budget. */

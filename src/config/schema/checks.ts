@@ -23,7 +23,7 @@ const thresholds = (atom: AtomParser, example: string) => ({
   critical: range(atom, example).optional(),
 });
 
-const count = z.number().int().min(0);
+const count = z.number().int().min(1);
 
 export const checksSchema = z
   .strictObject({
@@ -46,6 +46,8 @@ export const checksSchema = z
     capacity: z.strictObject({ ...thresholds(percentAtom, '80, 80%, ~:90') }).optional(),
     health: z
       .strictObject({
+        /** On the sum of vdev read/write/checksum errors of a pool. */
+        ...thresholds(plainAtom, '0, 10'),
         /** Pool states reported CRITICAL rather than WARNING (default: DEGRADED is WARNING). */
         degraded_is_critical: z.boolean().optional(),
       })

@@ -28,8 +28,10 @@ describe('summarise', () => {
     expect(summarise([f('WARNING', 'tank/a', 'rpo 40s (> 30s)')], { noun: 'dataset' })).toEqual({
       state: 'WARNING',
       summary: 'tank/a: rpo 40s (> 30s)',
-      details: ['WARNING: tank/a: rpo 40s (> 30s)'],
+      details: [],
     });
+    const withHint = summarise([{ ...f('CRITICAL', 'tank/a', 'diverged'), notes: ['common @x'], hint: 'zfailover sync --rollback-target' }], { noun: 'dataset' });
+    expect(withHint.details).toEqual(['  common @x', '  fix: zfailover sync --rollback-target']);
   });
   it('counts the worst state first and the other problems after', () => {
     const s = summarise([f('OK', 'a'), f('CRITICAL', 'b', 'diverged'), f('WARNING', 'c', 'behind'), f('UNKNOWN', 'd', 'no data'), f('CRITICAL', 'e', 'no common')], { noun: 'dataset' });

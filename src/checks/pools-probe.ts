@@ -1,0 +1,74 @@
+// Probe and wiring of check health / check capacity: `zpool list` once, `zpool status` per pool (health), on the
+// local host or on -H [user@]host[:port] over ssh.
+import type { CliContext } from '../cli/context.js';
+import type { CommandResult } from '../cli/result.js';
+import { loadConfig } from '../config/load.js';
+import { resolveSsh, resolveStateDir } from '../config/resolve.js';
+import type { ChecksConfig } from '../config/schema/checks.js';
+import { runCheck } from '../plugin/check.js';
+import type { Range } from '../plugin/range.js';
+import { RunnerPool } from '../sync/runners.js';
+import { poolList, poolStatus, type PoolStatus } from '../zfs/pool.js';
+import { parseSide } from '../zfs/side.js';
+import { evaluateCapacity, evaluateHealth, type PoolsData } from './pools.js';
+import { resolveTimeout, thresholdsFor } from './settings.js';
+
+export interface PoolCliOptions {
+  hostname?: string;
+  warning?: Range;
+  critical?: Range;
+  timeout?: number;
+  maxLines?: number;
+  degradedIsCritical?: boolean;
+  sshKey?: string;
+  sshPort?: number;
+  sshOption?: string[];
+  config?: string;
+  stateDir?: string;
+}
+
+export interface PoolCheckInput {
+  readonly pools: readonly string[];
+  readonly opts: PoolCliOptions;
+  readonly globals: { config: string | undefined; stateDir: string | undefined };
+  readonly ctx: CliContext;
+}
+
+export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheckInput): Promise<CommandResult> => {
+  const { opts, ctx } = input;
+  const config = await loadConfig(opts.config ?? input.globals.config, { optional: true });
+  const checks = config.data.checks as ChecksConfig;
+  const stateDir = resolveStateDir(opts.stateDir ?? input.globals.stateDir, config);
+  // `-H host` reuses the side syntax: `[user@]host[:port]` plus a dummy dataset to validate it.
+  const host = opts.hostname ? parseSide(`${opts.hostname}:pool`, '--hostname').host : null;
+  const ssh = resolveSsh(config, stateDir, { ...(opts.sshKey ? { sshKey: opts.sshKey } : {}), ...(opts.sshPort ? { sshPort: opts.sshPort } : {}), ...(opts.sshOption ? { sshOption: opts.sshOption } : {}) });
+  const pool = new RunnerPool(stateDir, ctx.now, ctx.env);
+  try {
+    return await runCheck({
+      timeoutSec: resolveTimeout(opts.timeout, checks),
+      signal: ctx.signal,
+      probe: async (signal): Promise<PoolsData> => {
+        const runner = pool.runner(host, ssh);
+        const caps = await pool.capabilities(runner);
+        const all = await poolList(runner, caps, signal);
+        const wanted = input.pools.length ? all.filter((p) => input.pools.includes(p.name)) : all;
+        const missing = input.pools.filter((n) => !all.some((p) => p.name === n));
+        const status = new Map<string, PoolStatus | Error>();
+        if (name === 'health') {
+          await Promise.all(
+            wanted.map(async (p) => {
+              status.set(p.name, await poolStatus(runner, p.name, signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+            }),
+          );
+        }
+        return { host: runner.label, pools: wanted, missing, status };
+      },
+      evaluate: (d) =>
+        name === 'health'
+          ? evaluateHealth(d, { degradedIsCritical: opts.degradedIsCritical ?? checks?.health?.degraded_is_critical ?? false, thresholds: thresholdsFor('health', opts, checks), maxDetails: opts.maxLines })
+          : evaluateCapacity(d, { thresholds: thresholdsFor('capacity', opts, checks), maxDetails: opts.maxLines }),
+    });
+  } finally {
+    await pool.closeAll();
+  }
+};
