@@ -7,6 +7,7 @@ import type { CommandResult } from '../cli/result.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { resolveStateDir } from '../config/resolve.js';
 import { ConfigError } from '../errors.js';
+import { createLogger } from '../log.js';
 import { alertsDir, readAllBooks } from './book-store.js';
 import { activeAlerts } from './decide.js';
 import { channelsOf, deliver } from './deliver.js';
@@ -15,14 +16,24 @@ import { flushQueue } from './notify.js';
 import { queueDir, readQueue } from './queue.js';
 import { verifyAlertSecrets } from './secrets.js';
 import type { AlertsConfig } from './settings.js';
-import { silentLogger, type AlertLogger, type Notification } from './types.js';
+import type { AlertLogger, Notification } from './types.js';
 
 export interface AlertCommandInput {
   readonly globals: GlobalOptions;
   readonly ctx: CliContext;
-  /** Logger for delivery details (tests); none by default: the result lists every channel. */
+  /** Logger for delivery details; by default the one --log-file/--verbose or the config's log section asks for. */
   readonly logger?: AlertLogger;
 }
+
+const loggerFor = async (input: AlertCommandInput, loaded: LoadedConfig): Promise<AlertLogger> =>
+  input.logger ??
+  (
+    await createLogger({
+      file: input.globals.logFile ?? loaded.data.log?.file,
+      level: input.globals.logLevel ?? loaded.data.log?.level ?? 'info',
+      verbose: input.globals.verbose,
+    })
+  ).child({ component: 'alert' });
 
 interface Loaded {
   readonly loaded: LoadedConfig;
@@ -41,8 +52,10 @@ const loadAlerts = async (g: GlobalOptions): Promise<Loaded> => {
   return { loaded, alerts, stateDir: resolveStateDir(g.stateDir, loaded) };
 };
 
-export const runAlertTest = async ({ globals, ctx, logger }: AlertCommandInput): Promise<CommandResult> => {
-  const { alerts } = await loadAlerts(globals);
+export const runAlertTest = async (input: AlertCommandInput): Promise<CommandResult> => {
+  const { globals, ctx } = input;
+  const { alerts, loaded } = await loadAlerts(globals);
+  const logger = await loggerFor(input, loaded);
   const host = hostname();
   const now = ctx.now();
   const n: Notification = {
@@ -61,7 +74,7 @@ export const runAlertTest = async ({ globals, ctx, logger }: AlertCommandInput):
     host,
     deadlineAt,
     now: ctx.now,
-    logger: logger ?? silentLogger,
+    logger,
   });
   const failed = results.filter((r) => r.error);
   const details = results.map((r) => `${r.error ? 'FAILED' : 'ok'} ${r.channel}: ${r.description}: ${r.error ?? r.detail ?? ''}`);
@@ -75,11 +88,12 @@ export const runAlertTest = async ({ globals, ctx, logger }: AlertCommandInput):
   };
 };
 
-export const runAlertStatus = async ({ globals, ctx, logger }: AlertCommandInput): Promise<CommandResult> => {
+export const runAlertStatus = async (input: AlertCommandInput): Promise<CommandResult> => {
+  const { globals, ctx } = input;
   const loaded = await loadConfig(globals.config, { optional: true });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
   const dir = alertsDir(stateDir);
-  const active = readAllBooks(dir, logger ?? silentLogger, ctx.now()).flatMap(activeAlerts).sort((a, b) => a.since - b.since);
+  const active = readAllBooks(dir, await loggerFor(input, loaded), ctx.now()).flatMap(activeAlerts).sort((a, b) => a.since - b.since);
   const queue = readQueue(queueDir(dir));
   const states: ServiceState[] = active.map((m) => (m.notified === 'OK' ? m.state : m.notified));
   if (queue.length > 0) states.push('WARNING');
@@ -103,11 +117,12 @@ export const runAlertStatus = async ({ globals, ctx, logger }: AlertCommandInput
   return { state, summary: parts.join(', '), details, report: { stateDir, active, queue } };
 };
 
-export const runAlertFlush = async ({ globals, ctx, logger }: AlertCommandInput): Promise<CommandResult> => {
-  const { alerts, stateDir } = await loadAlerts(globals);
+export const runAlertFlush = async (input: AlertCommandInput): Promise<CommandResult> => {
+  const { globals, ctx } = input;
+  const { alerts, stateDir, loaded } = await loadAlerts(globals);
   const r = await flushQueue(alerts, stateDir, {
     host: hostname(),
-    logger: logger ?? silentLogger,
+    logger: await loggerFor(input, loaded),
     now: ctx.now,
     deadlineAt: performance.now() + Math.max(alerts.deadline, 10) * 1000,
   });

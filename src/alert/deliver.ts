@@ -122,7 +122,7 @@ const deliverChannel = async (config: AlertsConfig, ch: ChannelSpec, due: readon
     }
   }
   const result = { channel: ch.id, description: ch.description, delivered, due: due.length, detail, error };
-  if (error) opts.logger.warn({ channel: ch.id, error, delivered: delivered.length, due: due.length }, 'alert delivery failed; kept for the next run');
+  if (error) opts.logger.warn({ channel: ch.id, error, delivered: delivered.length, due: due.length }, 'alert delivery failed');
   else opts.logger.info({ channel: ch.id, delivered: delivered.length, detail }, 'alerts delivered');
   return result;
 };

@@ -46,7 +46,7 @@ export const stateLabel = (n: Notification): string => {
 const where = (n: Notification): string => `${n.item.job} ${n.item.dataset}${n.item.target ? ` -> ${n.item.target}` : ''}`;
 
 const subjectOf = (n: Notification, prefix: string): string =>
-  clip(oneLine(`${prefix} ${stateLabel(n)} ${n.host} ${where(n)}: ${n.item.summary}`), MAX_SUBJECT);
+  clip(oneLine(n.type === 'test' ? `${prefix} TEST ${n.host}: ${n.item.summary}` : `${prefix} ${stateLabel(n)} ${n.host} ${where(n)}: ${n.item.summary}`), MAX_SUBJECT);
 
 const field = (name: string, value: string): string => `${`${name}:`.padEnd(12)}${oneLine(value)}`;
 
@@ -54,10 +54,11 @@ const field = (name: string, value: string): string => `${`${name}:`.padEnd(12)}
 export const notificationBlock = (n: Notification, sentAt: number): string[] => {
   const i = n.item;
   const lines = [`${stateLabel(n)}: ${notificationMessage(n)}`, ''];
+  if (n.type === 'test') return [...lines, field('Host', n.host), field('Raised', formatTime(n.time))];
   lines.push(field('Host', n.host), field('Job', i.job), field('Dataset', i.dataset));
   if (i.target) lines.push(field('Target', i.target));
   lines.push(field('Watching', `${i.kind} (reported by ${n.source})`));
-  if (n.type === 'event' || n.type === 'test') lines.push(field('State', i.state));
+  if (n.type === 'event') lines.push(field('State', i.state));
   else lines.push(field('State', `${i.state} since ${formatTime(n.since)} (previously notified: ${n.previousState})`));
   if (i.lagSeconds !== undefined) lines.push(field('Lag', formatDuration(i.lagSeconds)));
   if (i.epoch !== undefined) lines.push(field('Epoch', String(i.epoch)));

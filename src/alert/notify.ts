@@ -124,7 +124,7 @@ export const flushQueue = async (
   const errors: string[] = [];
   let claimed: ReturnType<typeof claimAll> = [];
   try {
-    recoverClaims(qdir, logger, opts.now());
+    recoverClaims(qdir, logger);
     for (const d of trimQueue(qdir, { maxEntries: config.queue.maxEntries, maxAgeMs: config.queue.maxAge * 1000, now: opts.now() })) {
       logger.error({ entry: d }, 'undelivered alert dropped (queue limit or age)');
     }
@@ -165,6 +165,7 @@ export const flushQueue = async (
   } catch {
     // Reported as 0; the next run lists it again.
   }
+  if (left > 0) logger.warn({ pending: left }, 'undelivered alerts kept for the next run');
   return {
     delivered: results.reduce((n, r) => n + r.delivered.length, 0),
     pending: left,

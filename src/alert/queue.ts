@@ -70,8 +70,11 @@ const parseEntry = (text: string): QueueEntry | null => {
   }
 };
 
-/** Claims left by processes that died (SIGKILL by Monit's timeout) go back to the queue. */
-export const recoverClaims = (dir: string, logger: AlertLogger, now: number): number => {
+/**
+ * Claims left by processes that died (SIGKILL by Monit's timeout) go back to the queue. File ages are
+ * compared with the real clock (`wallNow`), not with the time the alerts are stamped with.
+ */
+export const recoverClaims = (dir: string, logger: AlertLogger, wallNow: number = Date.now()): number => {
   let n = 0;
   for (const name of list(dir)) {
     const m = CLAIM_RE.exec(name);
@@ -80,7 +83,7 @@ export const recoverClaims = (dir: string, logger: AlertLogger, now: number): nu
     let stale = !isAlive(Number(m[2]));
     if (!stale) {
       try {
-        stale = now - statSync(file).mtimeMs > CLAIM_STALE_MS; // pid reused by another process
+        stale = wallNow - statSync(file).mtimeMs > CLAIM_STALE_MS; // pid reused by another process
       } catch {
         continue;
       }

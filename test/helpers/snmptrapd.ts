@@ -44,7 +44,8 @@ export interface TestTrapd {
   stop(): Promise<void>;
 }
 
-const freeUdpPort = (): Promise<number> =>
+/** A UDP port nothing listens on right now (for a receiver that is down, or to start snmptrapd on later). */
+export const freeUdpPort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const s = createSocket('udp4');
     s.once('error', reject);
@@ -54,7 +55,9 @@ const freeUdpPort = (): Promise<number> =>
     });
   });
 
-export const startSnmptrapd = async (opts: { communities?: readonly string[]; users?: readonly TrapdUser[] } = {}): Promise<TestTrapd> => {
+export const startSnmptrapd = async (
+  opts: { communities?: readonly string[]; users?: readonly TrapdUser[]; port?: number } = {},
+): Promise<TestTrapd> => {
   const dir = `${TEST_ROOT}/${uniqueName('trapd-')}`;
   const mibDir = `${dir}/mibs`;
   mkdirSync(`${dir}/persist`, { recursive: true, mode: 0o700 });
@@ -81,7 +84,7 @@ export const startSnmptrapd = async (opts: { communities?: readonly string[]; us
       '',
     ].join('\n'),
   );
-  const port = await freeUdpPort();
+  const port = opts.port ?? (await freeUdpPort());
   const logFile = `${dir}/snmptrapd.log`;
   const child: ChildProcess = spawn(
     SNMPTRAPD,

@@ -11,7 +11,7 @@ import {
   type SecretRef,
   type SnmpReceiver,
 } from '../../alert/settings.js';
-import { absolutePath, duration, port, show } from './common.js';
+import { absolutePath, duration, port, positiveDurationOrNull, show } from './common.js';
 
 type Ctx = z.core.$RefinementCtx<unknown>;
 const issue = (ctx: Ctx, path: (string | number)[], message: string): void => {
@@ -58,7 +58,7 @@ const emailSchema = z
     password: z.string().min(1).optional(),
     password_file: absolutePath().optional(),
     from: address,
-    to: z.union([address.transform((a) => [a]), z.array(address).min(1, { error: 'needs at least one address' })]),
+    to: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(address).min(1, { error: 'needs at least one address' })),
     timeout: seconds(1, 120).default(5),
     tls: z
       .strictObject({
@@ -131,9 +131,19 @@ const receiverSchema = z
     priv: privSchema.optional(),
     /** Sender engineID for v3 traps (the receiver needs `createUser -e` with it). */
     engine_id: z
-      .string()
-      .regex(/^(0x)?([0-9A-Fa-f]{2}){5,32}$/, { error: 'engine_id must be 5 to 32 bytes in hex' })
-      .transform((h) => h.replace(/^0x/, '').toUpperCase())
+      .unknown()
+      .transform((v, ctx): string => {
+        // YAML 1.2 reads unquoted 0x... (and all-digit hex) as a number, which loses the exact bytes.
+        if (typeof v !== 'string') {
+          issue(ctx, [], `quote the hex engine_id, e.g. engine_id: '0x80007ED904...': unquoted, YAML reads it as the number ${show(v)}`);
+          return z.NEVER;
+        }
+        if (!/^(0x)?([0-9A-Fa-f]{2}){5,32}$/.test(v)) {
+          issue(ctx, [], `engine_id must be 5 to 32 bytes in hex, got ${show(v)}`);
+          return z.NEVER;
+        }
+        return v.replace(/^0x/, '').toUpperCase();
+      })
       .optional(),
   })
   .transform((o, ctx): SnmpReceiver => {
@@ -182,10 +192,14 @@ const sectionSchema = z
   .strictObject({
     /** WARNING: every non-OK state is notified; CRITICAL: only CRITICAL (WARNING/UNKNOWN count as OK). */
     min_state: z.enum(['WARNING', 'CRITICAL']).default('WARNING'),
-    /** Reminder interval while a problem lasts; null or 0 for none. */
-    repeat: z.union([z.null(), z.literal(0), seconds(60, 30 * 86400)]).default(null),
+    /** Reminder interval while a problem lasts; null for none. */
+    repeat: positiveDurationOrNull()
+      .refine((s) => s === null || (s >= 60 && s <= 30 * 86400), { error: 'must be between 60s and 30d (null for none)' })
+      .default(null),
+    /** null turns damping off. */
     flap: z
-      .union([z.null(), z.strictObject({ window: seconds(60, 86400).default(600), max_changes: z.number().int().min(2).max(100).default(4) })])
+      .strictObject({ window: seconds(60, 86400).default(600), max_changes: z.number().int().min(2).max(100).default(4) })
+      .nullable()
       .default({ window: 600, max_changes: 4 }),
     /** Total time one run may spend delivering (a producer may ask for less). */
     deadline: seconds(1, 60).default(5),
@@ -200,7 +214,7 @@ const sectionSchema = z
   .transform(
     (o): AlertsConfig => ({
       minState: o.min_state,
-      repeat: o.repeat === null || o.repeat === 0 ? null : o.repeat,
+      repeat: o.repeat,
       flap: o.flap === null ? null : { window: o.flap.window, maxChanges: o.flap.max_changes },
       deadline: o.deadline,
       queue: { maxEntries: o.queue.max_entries, maxAge: o.queue.max_age },
