@@ -160,6 +160,19 @@ export class SshRunner implements Runner {
     return [{ file: file as string, args, label: `${this.label}: ${pipeline.map((s) => s.join(' ')).join(' | ')}` }];
   }
 
+  /** Stop the shared master (tests; an operator resetting a stuck connection). The next command starts one. */
+  async exitMaster(): Promise<void> {
+    await spawnCapture('ssh', ['-O', 'exit', ...this.commonArgs(), this.destination], { env: this.env, timeoutMs: 5000 });
+    this.master = null;
+  }
+
+  /** pid of the running master, or null (from `ssh -O check`: "Master running (pid=N)"). */
+  async masterPid(): Promise<number | null> {
+    const r = await spawnCapture('ssh', ['-O', 'check', ...this.commonArgs(), this.destination], { env: this.env, timeoutMs: 5000 });
+    const m = /pid=(\d+)/.exec(r.stderr + r.stdout);
+    return r.exitCode === 0 && m ? Number(m[1]) : null;
+  }
+
   /** The master is left running on purpose: the next cycle (another process) reuses it. */
   async close(): Promise<void> {}
 }
