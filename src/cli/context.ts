@@ -8,7 +8,7 @@ export interface GlobalOptions {
   readonly stateDir: string | undefined;
   readonly json: boolean;
   readonly logFile: string | undefined;
-  readonly logLevel: string;
+  readonly logLevel: string | undefined;
   readonly verbose: boolean;
 }
 

@@ -22,7 +22,7 @@ export const buildProgram = (ctx: CliContext, setResult: (r: CommandResult) => v
     .option('--state-dir <dir>', 'state directory (default /var/lib/zfailover, or state_dir in the config)')
     .option('--json', 'print a full machine-readable report instead of the status line')
     .option('--log-file <file>', 'write logs (JSON lines) to this file')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(new Option('--log-level <level>', "log level (default: the config's log.level, else info)").choices(['debug', 'info', 'warn', 'error']))
     .option('-v, --verbose', 'also log to stderr (not for Monit: stderr shares its 512-byte buffer)')
     .enablePositionalOptions()
     .showHelpAfterError(false);
@@ -34,7 +34,7 @@ export const buildProgram = (ctx: CliContext, setResult: (r: CommandResult) => v
       stateDir: o.stateDir,
       json: Boolean(o.json),
       logFile: o.logFile,
-      logLevel: o.logLevel ?? 'info',
+      logLevel: o.logLevel,
       verbose: Boolean(o.verbose),
     };
   };

@@ -33,6 +33,11 @@ const targetStateSchema = z.object({
   lastState: serviceState,
   lastSummary: z.string(),
   common: commonSchema.nullable(),
+  /**
+   * Newest common snapshot per dataset of a replicated tree, keyed by the path below the root ('' = root).
+   * The sync engine reads it back to protect each dataset's base on the source while the target is unreachable.
+   */
+  datasets: z.record(z.string(), commonSchema).optional(),
   /** Bytes sent to this target by the last run. */
   bytes: z.number().nonnegative(),
   /** A partial receive is waiting on the target (resumable) since `since`. */
@@ -68,6 +73,8 @@ export interface TargetRun {
   readonly summary: string;
   /** Newest common snapshot after the run; undefined when the run did not learn it (previous value kept). */
   readonly common?: CommonSnapshot | null;
+  /** Per-dataset commons (tree jobs); undefined when the run did not learn them (previous value kept). */
+  readonly datasets?: Readonly<Record<string, CommonSnapshot>>;
   readonly bytes: number;
   /** A resumable partial receive remains on the target; undefined when unknown (previous value kept). */
   readonly resumable?: boolean;
@@ -108,6 +115,7 @@ export const recordRun = (prev: JobState | null, run: RunRecord, now: number): J
       lastState: t.state,
       lastSummary: t.summary,
       common: t.common !== undefined ? t.common : (before?.common ?? null),
+      ...(t.datasets !== undefined ? { datasets: { ...t.datasets } } : before?.datasets !== undefined ? { datasets: before.datasets } : {}),
       bytes: t.bytes,
       resume:
         t.resumable === undefined

@@ -1,8 +1,20 @@
-// Wiring of `zfailover sync` (placeholder until the engine lands in this module).
-import { InternalError } from '../errors.js';
+// Wiring of `zfailover sync`: arguments and config -> jobs -> one cycle each -> one result (and the alerts).
 import type { CliContext, GlobalOptions } from '../cli/context.js';
 import type { SyncCliOptions } from '../cli/commands/sync.js';
 import type { CommandResult } from '../cli/result.js';
+import { UsageError } from '../errors.js';
+import { loadConfig } from '../config/load.js';
+import { jobFromCli } from '../config/cli-job.js';
+import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.js';
+import { createLogger } from '../log.js';
+import { ensureStateDir } from '../state/dir.js';
+import { formatSide } from '../zfs/side.js';
+import { runCycle } from './cycle.js';
+import { renderDryRun } from './dry-run.js';
+import type { JobSpec } from './job.js';
+import { summarizeJobs, type JobReport } from './report.js';
+import { RunnerPool } from './runners.js';
+import { notifySync } from './alerts.js';
 
 export interface SyncCommandInput {
   readonly source: string | undefined;
@@ -12,6 +24,51 @@ export interface SyncCommandInput {
   readonly ctx: CliContext;
 }
 
-export const runSyncCommand = async (_input: SyncCommandInput): Promise<CommandResult> => {
-  throw new InternalError('sync engine not wired yet');
+export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: SyncCommandInput): Promise<CommandResult> => {
+  const named = opts.job !== undefined || opts.all === true;
+  if (named && (source !== undefined || targets.length > 0)) throw new UsageError('give either SOURCE TARGET... or --job NAME / --all, not both');
+  if (opts.job !== undefined && opts.all) throw new UsageError('give either --job NAME or --all');
+  if (!named && source === undefined) throw new UsageError('sync needs SOURCE TARGET... or --job NAME / --all');
+
+  const loaded = await loadConfig(globals.config, { optional: !named });
+  const stateDir = resolveStateDir(globals.stateDir, loaded);
+  const jobs: JobSpec[] = opts.all
+    ? resolveAllJobs(loaded, { stateDir, overrides: opts })
+    : opts.job !== undefined
+      ? [resolveJob(loaded, opts.job, { stateDir, overrides: opts })]
+      : [jobFromCli({ source, targets, opts, config: loaded, stateDir })];
+  if (jobs.length === 0) throw new UsageError('the config defines no jobs');
+
+  if (!opts.dryRun) await ensureStateDir(stateDir);
+  const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
+  const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
+  const reports: JobReport[] = [];
+  try {
+    for (const job of jobs) {
+      if (ctx.signal.aborted) break;
+      reports.push(
+        await runCycle(job, {
+          stateDir,
+          now: ctx.now,
+          signal: ctx.signal,
+          log: log.child({ job: job.id }),
+          runners,
+          dryRun: opts.dryRun === true,
+          syncCommand: syncCommandFor(job, globals),
+        }),
+      );
+    }
+  } finally {
+    await runners.closeAll(log);
+  }
+  if (!opts.dryRun) await notifySync(loaded, stateDir, reports, { now: ctx.now, log });
+  const result = summarizeJobs(reports);
+  return opts.dryRun && !globals.json ? { ...result, text: renderDryRun(reports, result) } : result;
+};
+
+/** The command an operator re-runs for this job (shown in conflict hints). */
+const syncCommandFor = (job: JobSpec, g: GlobalOptions): string => {
+  const cfg = g.config ? ` --config ${g.config}` : '';
+  if (!job.adhoc) return `zfailover${cfg} sync --job ${job.id}`;
+  return `zfailover sync${job.recursive ? ' -r' : ''} ${formatSide(job.source)} ${job.targets.map((t) => formatSide(t.side)).join(' ')}`;
 };

@@ -1,0 +1,171 @@
+// One replication cycle of one job: lock -> source (snapshot, list) -> each target (list, plan, transfer,
+// confirm, cursor) -> cleanup of superseded sync snapshots -> state file -> unlock. docs/design.md §4.3.
+import type { Logger } from 'pino';
+import { newestCommon } from '../core/common.js';
+import { planSyncCleanup, type TargetCursor } from '../core/cleanup.js';
+import { relativeName } from '../core/dataset.js';
+import { parseCursorBookmarkName } from '../core/names.js';
+import { oneLine, type ErrorKind } from '../errors.js';
+import { stateForError, worstState } from '../cli/exit.js';
+import { destroySnapshots } from '../zfs/commands.js';
+import { formatSide } from '../zfs/side.js';
+import type { Runner } from '../zfs/types.js';
+import { acquireLock, type Lock } from '../state/lock.js';
+import type { JobSpec } from './job.js';
+import type { JobReport, TargetReport } from './report.js';
+import type { RunnerPool } from './runners.js';
+import { prepareSource, type SourceView } from './source.js';
+import { syncTarget, type TargetOutcome } from './target.js';
+import { recordJobState, recordedCommons } from './job-state.js';
+
+export interface CycleEnv {
+  readonly stateDir: string;
+  readonly now: () => number;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly runners: RunnerPool;
+  readonly dryRun: boolean;
+  /** How this job is invoked, for the commands suggested in conflict messages. */
+  readonly syncCommand: string;
+}
+
+export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> => {
+  const startedAt = env.now();
+  const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt, snapshot: null, targets: [], destroyed: [], notes: [] };
+  let lock: Lock | null = null;
+  try {
+    if (!env.dryRun) lock = await acquireLock(env.stateDir, job.id, { nowMs: startedAt });
+  } catch (e) {
+    return { ...base, state: stateForError(e), finishedAt: env.now(), error: errorOf(e) };
+  }
+  const signal = job.deadline === null ? env.signal : AbortSignal.any([env.signal, AbortSignal.timeout(job.deadline * 1000)]);
+  try {
+    const report = await cycleBody(job, env, signal, lock, startedAt);
+    if (!env.dryRun) await recordJobState(env.stateDir, job, report, env.log);
+    return report;
+  } finally {
+    await lock?.release();
+  }
+};
+
+const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number): Promise<JobReport> => {
+  const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt };
+  const onSpawn = (pids: number[]): void => {
+    lock?.recordPids(pids).catch((e: unknown) => env.log.warn({ err: e }, 'could not record child pids in the lock'));
+  };
+  let source: SourceView;
+  try {
+    const runner = env.runners.runner(job.source.host, job.ssh);
+    const caps = await env.runners.capabilities(runner);
+    source = await prepareSource(job, runner, caps, { now: env.now(), dryRun: env.dryRun, signal });
+  } catch (e) {
+    return { ...base, state: stateForError(e), finishedAt: env.now(), snapshot: null, targets: [], destroyed: [], notes: [], error: errorOf(e) };
+  }
+  env.log.info({ job: job.id, snapshot: source.snapshot, datasets: source.listing.datasets.size }, 'source ready');
+
+  const outcomes: TargetOutcome[] = [];
+  for (const target of job.targets) {
+    const runner = env.runners.runner(target.side.host, job.ssh);
+    let outcome: TargetOutcome;
+    try {
+      const caps = await env.runners.capabilities(runner);
+      outcome = await syncTarget({
+        job,
+        target,
+        source,
+        runner,
+        caps,
+        now: env.now(),
+        dryRun: env.dryRun,
+        signal,
+        log: env.log,
+        onSpawn,
+        syncCommand: env.syncCommand,
+      });
+    } catch (e) {
+      outcome = { report: unreachable(target.id, formatSide(target.side), e), versions: null, commons: new Map() };
+    }
+    env.log.info({ job: job.id, target: target.id, state: outcome.report.state }, 'target done');
+    outcomes.push(outcome);
+  }
+
+  const destroyed = env.dryRun ? [] : await cleanupSyncSnapshots(job, env, source, outcomes);
+  const targets = outcomes.map((o) => o.report);
+  const notes = signal.aborted && !env.signal.aborted ? [`deadline of ${job.deadline}s reached; the next run resumes`] : [];
+  return {
+    ...base,
+    state: worstState(targets.map((t) => t.state)),
+    finishedAt: env.now(),
+    snapshot: source.snapshot,
+    targets,
+    destroyed,
+    notes,
+  };
+};
+
+/**
+ * Destroys this job's superseded sync snapshots on the source and on each reachable target. For a target that
+ * could not be listed, its common point comes from its cursor bookmark (OpenZFS) or the job state file; when
+ * neither knows it, nothing is destroyed on the source (core/cleanup.ts).
+ */
+const cleanupSyncSnapshots = async (job: JobSpec, env: CycleEnv, source: SourceView, outcomes: readonly TargetOutcome[]): Promise<string[]> => {
+  const recorded = await recordedCommons(env.stateDir, job.id);
+  const destroyed: string[] = [];
+  const perTarget = new Map<string, Map<string, string[]>>(); // target id -> dataset -> short names
+  const perSource = new Map<string, string[]>();
+  for (const ds of source.listing.datasets.values()) {
+    const rel = relativeName(source.listing.root, ds.name);
+    if (rel === null) continue;
+    const cursors: TargetCursor[] = job.targets.map((t, i) => {
+      const o = outcomes[i]!;
+      const versions = o.versions?.get(rel) ?? (o.versions ? [] : null);
+      const bookmark = ds.versions.find((v) => {
+        const c = v.kind === 'bookmark' ? parseCursorBookmarkName(v.name) : null;
+        return c !== null && c.job === job.id && c.target === t.id;
+      });
+      const commonGuid = o.commons.get(rel) ?? (versions ? (newestCommon(ds.versions, versions)?.source.guid ?? null) : (bookmark ? parseCursorBookmarkName(bookmark.name)!.guid : (recorded.get(t.id)?.get(rel) ?? null)));
+      return { id: t.id, versions, commonGuid };
+    });
+    const plan = planSyncCleanup(job.id, ds.versions, cursors);
+    if (plan.source.length > 0) perSource.set(ds.name, plan.source.map((v) => v.name));
+    for (const [id, vs] of plan.targets) {
+      const t = job.targets.find((x) => x.id === id)!;
+      const name = rel === '' ? t.side.dataset : `${t.side.dataset}/${rel}`;
+      if (!perTarget.has(id)) perTarget.set(id, new Map());
+      perTarget.get(id)!.set(name, vs.map((v) => v.name));
+    }
+  }
+  const destroyOn = async (runner: Runner, what: Map<string, string[]>): Promise<void> => {
+    const caps = await env.runners.capabilities(runner);
+    for (const [dataset, names] of what) {
+      try {
+        await destroySnapshots(runner, caps, dataset, names);
+        destroyed.push(...names.map((n) => `${runner.label === 'local' ? '' : `${runner.label}:`}${dataset}@${n}`));
+      } catch (e) {
+        env.log.warn({ err: e, dataset }, 'destroying superseded sync snapshots failed; retried next cycle');
+      }
+    }
+  };
+  for (const [id, what] of perTarget) {
+    const t = job.targets.find((x) => x.id === id)!;
+    await destroyOn(env.runners.runner(t.side.host, job.ssh), what);
+  }
+  await destroyOn(source.runner, perSource);
+  return destroyed;
+};
+
+const errorOf = (e: unknown): { kind: ErrorKind | 'unknown'; message: string; hint?: string } => {
+  const kind = (e as { kind?: ErrorKind }).kind ?? 'unknown';
+  const hint = (e as { hint?: unknown }).hint;
+  return { kind, message: oneLine(e), ...(typeof hint === 'string' ? { hint } : {}) };
+};
+
+const unreachable = (id: string, side: string, e: unknown): TargetReport => ({
+  id,
+  side,
+  state: stateForError(e),
+  datasets: [],
+  orphans: [],
+  destroyed: [],
+  error: { ...errorOf(e), message: `${side}: ${oneLine(e)}` },
+});

@@ -1,0 +1,94 @@
+// Source phase of a cycle: take the sync snapshot where the source changed, then know every source dataset and
+// its versions from a constant number of zfs calls (list, snapshot, get), whatever the number of datasets.
+import { relativeName, type DatasetInfo, type Listing } from '../core/dataset.js';
+import { formatSyncSnapshotName } from '../core/names.js';
+import { compareVersions, type Version } from '../core/versions.js';
+import { PermanentError } from '../errors.js';
+import { formatSide } from '../zfs/side.js';
+import { listTree } from '../zfs/list.js';
+import { getVersions, snapshot } from '../zfs/commands.js';
+import type { Capabilities, Runner } from '../zfs/types.js';
+import type { JobSpec } from './job.js';
+
+export interface SourceView {
+  readonly runner: Runner;
+  readonly caps: Capabilities;
+  readonly listing: Listing;
+  /** Short name of the sync snapshot taken (or that a dry run would take), null if none. */
+  readonly snapshot: string | null;
+  /** Datasets that got the sync snapshot. */
+  readonly snapshotted: readonly string[];
+}
+
+const excluded = (name: string, exclude: readonly string[]): boolean => exclude.some((e) => name === e || name.startsWith(`${e}/`));
+
+/** Datasets of the listing that the job replicates (root, and the tree when recursive, minus exclusions). */
+export const jobDatasets = (job: JobSpec, listing: Listing): DatasetInfo[] =>
+  [...listing.datasets.values()].filter((d) => {
+    const rel = relativeName(listing.root, d.name);
+    return rel !== null && (job.recursive || rel === '') && !excluded(d.name, job.exclude);
+  });
+
+/** Does this dataset need a new snapshot? Unknown `written` (zfs-fuse) or no snapshot at all: yes. */
+const changed = (d: DatasetInfo): boolean => d.written === null || d.written > 0 || !d.versions.some((v) => v.kind === 'snapshot');
+
+export const prepareSource = async (
+  job: JobSpec,
+  runner: Runner,
+  caps: Capabilities,
+  opts: { readonly now: number; readonly dryRun: boolean; readonly signal: AbortSignal },
+): Promise<SourceView> => {
+  const root = job.source.dataset;
+  const name = formatSyncSnapshotName(job.id, opts.now);
+  const list = () => listTree(runner, caps, root, { recursive: job.recursive });
+  const missing = () => new PermanentError(`source ${formatSide(job.source)} does not exist`, { hint: 'check the job source, or the host it runs on' });
+
+  if (!job.syncSnapshot) {
+    const listing = await list();
+    if (!listing.exists) throw missing();
+    return { runner, caps, listing, snapshot: null, snapshotted: [] };
+  }
+
+  // Without `written` (zfs-fuse) every cycle snapshots; `-r` makes it atomic when nothing is excluded.
+  if (!caps.written && job.exclude.length === 0 && !opts.dryRun) {
+    await snapshot(runner, caps, [`${root}@${name}`], { recursive: job.recursive });
+    const listing = await list();
+    if (!listing.exists) throw missing();
+    return { runner, caps, listing, snapshot: name, snapshotted: jobDatasets(job, listing).map((d) => d.name) };
+  }
+
+  let listing = await list();
+  if (!listing.exists) throw missing();
+  const due = jobDatasets(job, listing).filter(changed);
+  if (due.length === 0) return { runner, caps, listing, snapshot: null, snapshotted: [] };
+  const fullNames = due.map((d) => `${d.name}@${name}`);
+  if (opts.dryRun) {
+    listing = withVersions(listing, due.map((d) => virtualSnapshot(d, name)));
+  } else {
+    // One call: atomic across the tree where the host takes several names (OpenZFS), one by one otherwise.
+    await snapshot(runner, caps, fullNames, { recursive: false });
+    listing = withVersions(listing, [...(await getVersions(runner, caps, fullNames)).values()]);
+  }
+  return { runner, caps, listing, snapshot: name, snapshotted: due.map((d) => d.name) };
+};
+
+/** A snapshot a dry run would take: newest by txg, with a placeholder GUID no real snapshot has. */
+const virtualSnapshot = (d: DatasetInfo, name: string): Version => ({
+  kind: 'snapshot',
+  dataset: d.name,
+  name,
+  guid: `(new)${d.name}`,
+  createtxg: d.versions.reduce((m, v) => Math.max(m, v.createtxg), d.createtxg) + 1,
+  creation: 0,
+});
+
+/** The listing with extra versions merged into their datasets (kept sorted). */
+export const withVersions = (listing: Listing, extra: readonly Version[]): Listing => {
+  const datasets = new Map(listing.datasets);
+  for (const v of extra) {
+    const d = datasets.get(v.dataset);
+    if (!d) continue;
+    datasets.set(v.dataset, { ...d, versions: [...d.versions.filter((x) => x.guid !== v.guid), v].sort(compareVersions), written: 0 });
+  }
+  return { ...listing, datasets };
+};

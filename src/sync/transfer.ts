@@ -1,0 +1,80 @@
+// Turns one planned step into processes: send [| compress] [| mbuffer/pv] [| ssh ...] [| decompress] | recv,
+// joined by kernel pipes (the stream never enters the JS heap), and runs them under the cycle's deadline.
+import type { Step } from '../core/plan.js';
+import type { DatasetInfo } from '../core/dataset.js';
+import { fullName } from '../core/versions.js';
+import { InternalError } from '../errors.js';
+import type { JobSpec } from './job.js';
+import type { Capabilities, ProcessSpec, Runner } from '../zfs/types.js';
+import { recvArgv, sendArgv } from '../zfs/argv.js';
+import { runPipeline } from '../zfs/pipeline.js';
+
+export interface TransferSides {
+  readonly source: { readonly runner: Runner; readonly caps: Capabilities; readonly dataset: DatasetInfo };
+  readonly target: { readonly runner: Runner; readonly caps: Capabilities; readonly name: string };
+}
+
+const COMPRESSORS: Readonly<Record<'zstd' | 'lz4', { pack: string[]; unpack: string[] }>> = {
+  zstd: { pack: ['zstd', '-q', '-c', '-3', '-T0'], unpack: ['zstd', '-q', '-d', '-c'] },
+  lz4: { pack: ['lz4', '-q', '-c'], unpack: ['lz4', '-q', '-d', '-c'] },
+};
+
+/** The processes of one step, in pipe order. */
+export const stepProcesses = (job: JobSpec, step: Step & { kind: 'full' | 'incremental' | 'resume' }, sides: TransferSides): ProcessSpec[] => {
+  const { source, target } = sides;
+  const send = sendArgv(source.caps, step, {
+    raw: job.send.raw,
+    encrypted: source.dataset.encryption !== null && source.dataset.encryption !== 'off',
+    compressed: job.send.compressed,
+    largeBlocks: job.send.largeBlocks,
+    embedded: job.send.embedded,
+  });
+  const recv = recvArgv(target.caps, target.name, {
+    resume: job.resume,
+    full: step.kind === 'full',
+    force: false,
+  });
+  const overSsh = source.runner.remote !== null || target.runner.remote !== null;
+  const compressor = overSsh && job.transport.compress !== 'none' ? COMPRESSORS[job.transport.compress] : null;
+  const buffer = overSsh && job.transport.mbuffer ? ['mbuffer', '-q', '-s', '128k', '-m', String(job.transport.mbufferSize)] : null;
+
+  const sendSide: string[][] = [send];
+  if (compressor) sendSide.push(compressor.pack);
+  if (buffer && source.runner.remote) sendSide.push(buffer);
+  const recvSide: string[][] = [];
+  if (buffer && target.runner.remote) recvSide.push(buffer);
+  if (compressor) recvSide.push(compressor.unpack);
+  recvSide.push(recv);
+
+  // The rate limit runs on this host, between the two sides (whichever are remote).
+  const middle: ProcessSpec[] = [];
+  if (job.transport.bwlimit !== null) {
+    const rate = String(Math.max(1, Math.floor(job.transport.bwlimit / 1024)));
+    const argv = job.transport.mbuffer ? ['mbuffer', '-q', '-r', `${rate}k`, '-m', String(job.transport.mbufferSize)] : ['pv', '-q', '-L', `${rate}k`];
+    middle.push({ file: argv[0]!, args: argv.slice(1), label: argv.join(' ') });
+  }
+  return [...source.runner.processes(sendSide), ...middle, ...target.runner.processes(recvSide)];
+};
+
+export const describeProcesses = (ps: readonly ProcessSpec[]): string => ps.map((p) => p.label).join(' | ');
+
+export interface TransferResult {
+  readonly bytes: number | null;
+  readonly durationMs: number;
+}
+
+/** Run one step's pipeline; throws the classified error of the stage that failed first. */
+export const runTransfer = async (
+  processes: readonly ProcessSpec[],
+  opts: { readonly signal: AbortSignal; readonly onSpawn: (pids: number[]) => void; readonly env?: NodeJS.ProcessEnv },
+): Promise<TransferResult> => {
+  const started = Date.now();
+  const r = await runPipeline(processes, { signal: opts.signal, onSpawn: opts.onSpawn, ...(opts.env ? { env: opts.env } : {}) });
+  if (!r.ok) throw r.error ?? new InternalError(`pipeline failed without an error: ${describeProcesses(processes)}`);
+  return { bytes: r.bytes, durationMs: Date.now() - started };
+};
+
+export const stepLabel = (s: Step): { from: string | null; to: string | null } => ({
+  from: s.kind === 'incremental' ? fullName(s.from) : null,
+  to: s.kind === 'abort-resume' ? null : fullName(s.to),
+});
