@@ -1,6 +1,9 @@
 // Test tiers: unit (pure, no ZFS), cli (built bin, fake zfs), zfs (zfs-fuse, root), openzfs (qemu guest).
 // Suites that cannot run here are reported as skipped with the reason in their title, never as passed.
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// Tests that need the OpenZFS qemu guest: their project's global setup builds/boots it (test/openzfs/README.md).
+const OPENZFS_TESTS = ['test/openzfs/**/*.test.ts', 'test/**/*.openzfs.test.ts'];
 
 export default defineConfig({
   test: {
@@ -11,5 +14,10 @@ export default defineConfig({
     reporters: ['default'],
     // ZFS suites share one zfs-fuse daemon and 2 cores; two files at a time keeps them from timing out.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'default', exclude: [...configDefaults.exclude, ...OPENZFS_TESTS] } },
+      // Its globalSetup runs only when one of these files is selected: unit-only runs never boot the guest.
+      { extends: true, test: { name: 'openzfs', include: OPENZFS_TESTS, globalSetup: ['test/openzfs/global-setup.ts'] } },
+    ],
   },
 });
