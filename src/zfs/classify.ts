@@ -58,6 +58,8 @@ const RULES: readonly Rule[] = [
   { re: /'([^']*)'[^\n]*: dataset does not exist|dataset does not exist|destination '([^']*)' does not exist|no such pool|no such dataset/, reason: missingWhat },
   // zfs-fuse 0.7 / OpenZFS 2.3 (EBUSY): a receive into the same dataset already runs, or the dataset is in use.
   { re: /dataset is busy|pool is busy|is busy/, reason: (argv) => (verb(argv) === 'recv' ? 'receive-in-progress' : 'busy') },
+  // OpenZFS 2.3 `zfs snapshot a@x a@y`: one snapshot per filesystem per call (the caller batches per dataset).
+  { re: /multiple snapshots of same fs not allowed/, reason: 'unsupported' },
   // zfs-fuse 0.7 rejects `ds@a,b` (no destroy lists); our names are validated, so it is the syntax it lacks.
   { re: /invalid dataset name/, reason: 'unsupported' },
   // zfs-fuse 0.7 and OpenZFS 2.3: interrupted by a signal (EINTR).
@@ -98,7 +100,8 @@ export const isAlreadyDone = (verbName: 'destroy' | 'hold' | 'release' | 'abort'
     case 'release':
       return reason === 'hold-not-found' || reason === 'snapshot-not-found';
     case 'abort':
-      return reason === 'resume-token-invalid';
+      // Aborting a partial full receive destroys the half-made dataset: a second abort finds nothing at all.
+      return reason === 'resume-token-invalid' || reason === 'dataset-not-found';
   }
 };
 

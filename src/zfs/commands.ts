@@ -19,18 +19,28 @@ const MAX_BATCH_ARG = 60_000;
 const unsupported = (runner: Runner, argv: string[], what: string): ZfsError =>
   new ZfsError({ reason: 'unsupported', argv, host: runner.label, exitCode: null, stderr: '', message: `${what} is not supported on ${runner.label}` });
 
+/** Split names into batches that hold each dataset at most once (OpenZFS: "multiple snapshots of same fs not allowed"). */
+export const snapshotBatches = (fullNames: readonly string[]): string[][] => {
+  const batches: { names: string[]; datasets: Set<string> }[] = [];
+  for (const name of fullNames) {
+    const ds = name.slice(0, Math.max(0, name.indexOf('@')));
+    let b = batches.find((x) => !x.datasets.has(ds));
+    if (!b) batches.push((b = { names: [], datasets: new Set() }));
+    b.names.push(name);
+    b.datasets.add(ds);
+  }
+  return batches.map((b) => b.names);
+};
+
 /**
- * Take snapshots (full names). Several names go in one atomic call where the host allows it; `recursive` adds
- * `-r` (each name is a tree root: the whole tree is snapshotted atomically); otherwise one call per name.
+ * Take snapshots (full names). Several names go in one atomic call where the host allows it (one per dataset per
+ * call); `recursive` adds `-r` (each name is a tree root: the tree is snapshotted atomically); else one call each.
  */
 export const snapshot = async (runner: Runner, caps: Capabilities, fullNames: readonly string[], opts: CallOptions & { recursive: boolean }): Promise<void> => {
   if (fullNames.length === 0) return;
   const r = opts.recursive ? ['-r'] : [];
-  if (caps.multiSnapshot) {
-    await runner.exec(['zfs', 'snapshot', ...r, ...fullNames], execOpts(opts));
-    return;
-  }
-  for (const name of fullNames) await runner.exec(['zfs', 'snapshot', ...r, name], execOpts(opts));
+  const batches = caps.multiSnapshot ? snapshotBatches(fullNames) : fullNames.map((n) => [n]);
+  for (const batch of batches) await runner.exec(['zfs', 'snapshot', ...r, ...batch], execOpts(opts));
 };
 
 /** Exact guid/createtxg/creation/userrefs of the named snapshots or bookmarks, in one `zfs get -Hp`; missing ones are absent. */

@@ -128,6 +128,7 @@ describe('classifyZfsFailure edge cases', () => {
     expect(isAlreadyDone('hold', 'already-exists')).toBe(true);
     expect(isAlreadyDone('release', 'hold-not-found')).toBe(true);
     expect(isAlreadyDone('abort', 'resume-token-invalid')).toBe(true);
+    expect(isAlreadyDone('abort', 'dataset-not-found')).toBe(true);
     expect(isAlreadyDone('destroy', 'busy')).toBe(false);
   });
   test('consequential failures (broken pipe, short stream) are recognised', () => {

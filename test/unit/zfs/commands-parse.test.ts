@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { parseResumeTokenInfo } from '../../../src/zfs/commands-dataset.js';
-import { destroyBatches } from '../../../src/zfs/commands.js';
+import { destroyBatches, snapshotBatches } from '../../../src/zfs/commands.js';
 
 const FIX = new URL('../../fixtures/zfs/', import.meta.url).pathname;
 
@@ -28,5 +28,12 @@ describe('destroyBatches', () => {
     const batches = destroyBatches('tank/a', names);
     expect(batches.flatMap((b) => b.slice('tank/a@'.length).split(','))).toEqual(names.length ? names : []);
     for (const b of batches) expect(b.length).toBeLessThanOrEqual(60_000 + 210);
+  });
+});
+
+describe('snapshotBatches', () => {
+  test('each batch names a dataset at most once, order kept within a dataset', () => {
+    expect(snapshotBatches(['a@1', 'b@1', 'a@2', 'a@3', 'c@1'])).toEqual([['a@1', 'b@1', 'c@1'], ['a@2'], ['a@3']]);
+    expect(snapshotBatches([])).toEqual([]);
   });
 });
