@@ -10,7 +10,6 @@ import { acquireLock, writeAtomic } from './files.js';
 import type { AlertLogger } from './types.js';
 
 const BOOK_VERSION = 1;
-const LOCK_WAIT_MS = 2000;
 const LOCK_STALE_MS = 30_000;
 
 export const alertsDir = (stateDir: string): string => join(stateDir, 'alerts');
@@ -77,22 +76,27 @@ export const readBook = (file: string, logger: AlertLogger, now: number): AlertB
 };
 
 /**
- * Read the job's book, let `update` decide (it may enqueue notifications), write the result when `update`
- * returns a new book. Without the lock after LOCK_WAIT_MS it proceeds anyway: a rare duplicate notification is
- * better than none.
+ * Read the job's book and `decide` (pure). Nothing changed: done, without a lock or a write (the common case,
+ * every 15 s). Otherwise, under the lock, read and decide again (another run may have written meanwhile),
+ * `commit` the decision (enqueue its notifications), then write the book. Without the lock after `lockWaitMs`
+ * it proceeds anyway: a rare duplicate notification is better than none, and holders keep it for milliseconds.
  */
-export const updateBook = async (
+export const updateBook = async <D extends { readonly changed: boolean; readonly book: AlertBook }>(
   dir: string,
   job: string,
-  opts: { readonly logger: AlertLogger; readonly now: number },
-  update: (book: AlertBook) => AlertBook | null,
+  opts: { readonly logger: AlertLogger; readonly now: number; readonly lockWaitMs: number },
+  decide: (book: AlertBook) => D,
+  commit: (decision: D) => void,
 ): Promise<void> => {
   const file = bookPath(dir, job);
-  const release = await acquireLock(`${file}.lock`, { waitMs: LOCK_WAIT_MS, staleMs: LOCK_STALE_MS });
+  if (!decide(readBook(file, opts.logger, opts.now)).changed) return;
+  const release = await acquireLock(`${file}.lock`, { waitMs: opts.lockWaitMs, staleMs: LOCK_STALE_MS });
   if (!release) opts.logger.warn({ file }, 'alert state lock busy; proceeding without it');
   try {
-    const next = update(readBook(file, opts.logger, opts.now));
-    if (next) writeAtomic(file, formatBook(next));
+    const d = decide(readBook(file, opts.logger, opts.now));
+    if (!d.changed) return;
+    commit(d);
+    writeAtomic(file, formatBook(d.book));
   } finally {
     release?.();
   }

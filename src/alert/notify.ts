@@ -7,7 +7,7 @@ import { alertsDir, updateBook } from './book-store.js';
 import { decideAlerts, eventNotifications, type AlertPolicy } from './decide.js';
 import { channelsOf, deliver } from './deliver.js';
 import { ensurePrivateDir } from './files.js';
-import { claimAll, enqueue, pendingNames, queueDir, recoverClaims, settle, trimQueue } from './queue.js';
+import { claimAll, enqueue, list, pendingNames, queueDir, recoverClaims, settle, trimQueue } from './queue.js';
 import type { AlertsConfig } from './settings.js';
 import { silentLogger, type AlertEvent, type AlertItem, type AlertLogger, type AlertSource } from './types.js';
 
@@ -51,8 +51,32 @@ const STATES: ReadonlySet<string> = new Set<ServiceState>(['OK', 'WARNING', 'CRI
 const isUsable = (i: AlertItem): boolean =>
   typeof i.job === 'string' && typeof i.dataset === 'string' && typeof i.kind === 'string' && typeof i.summary === 'string' && STATES.has(i.state);
 
+/** Never rejects: anything unforeseen becomes a logged error line in the report. */
 export const notifyAlerts = async (input: NotifyInput): Promise<NotifyReport> => {
-  const logger = input.logger ?? silentLogger;
+  const logger = safeLogger(input.logger ?? silentLogger);
+  try {
+    return await notify(input, logger);
+  } catch (e) {
+    logger.error({ err: oneLine(e) }, 'alerting failed');
+    return { raised: 0, delivered: 0, pending: 0, errors: [`alerting failed: ${oneLine(e)}`] };
+  }
+};
+
+/** A logger that cannot throw into the alert path (a full disk under the log file must not stop alerts). */
+const safeLogger = (l: AlertLogger): AlertLogger => {
+  const wrap =
+    (f: (obj: object, msg: string) => void) =>
+    (obj: object, msg: string): void => {
+      try {
+        f.call(l, obj, msg);
+      } catch {
+        // Logging is best effort here; the report still carries the errors.
+      }
+    };
+  return { debug: wrap(l.debug), info: wrap(l.info), warn: wrap(l.warn), error: wrap(l.error) };
+};
+
+const notify = async (input: NotifyInput, logger: AlertLogger): Promise<NotifyReport> => {
   const config = input.config;
   if (!config) return { raised: 0, delivered: 0, pending: 0, errors: [] };
   const channelIds = channelsOf(config, input.host).map((c) => c.id);
@@ -77,13 +101,17 @@ export const notifyAlerts = async (input: NotifyInput): Promise<NotifyReport> =>
   const ctx = { now: input.now, source: input.source, host: input.host, policy: policyOf(config) };
   for (const [job, group] of groupByJob(items)) {
     try {
-      await updateBook(dir, job, { logger, now: input.now }, (book) => {
-        const d = decideAlerts(book, group, ctx);
-        // Queued before the book is written: a crash in between repeats a notification rather than losing it.
-        if (d.notifications.length > 0) enqueue(qdir, d.notifications, channelIds);
-        raised += d.notifications.length;
-        return d.changed ? d.book : null;
-      });
+      await updateBook(
+        dir,
+        job,
+        { logger, now: input.now, lockWaitMs: Math.max(0, Math.min(2000, (deadlineAt - performance.now()) / 2)) },
+        (book) => decideAlerts(book, group, ctx),
+        (d) => {
+          // Queued before the book is written: a crash in between repeats a notification rather than losing it.
+          if (d.notifications.length > 0) enqueue(qdir, d.notifications, channelIds);
+          raised += d.notifications.length;
+        },
+      );
     } catch (e) {
       fail(`alert state of job ${job} not updated`, e);
     }
@@ -97,6 +125,7 @@ export const notifyAlerts = async (input: NotifyInput): Promise<NotifyReport> =>
     }
   }
   const flushed = await flushQueue(config, input.stateDir, { host: input.host, logger, now: () => input.now, deadlineAt });
+  // flushQueue never throws either; its errors come back in its report.
   return { raised, delivered: flushed.delivered, pending: flushed.pending, errors: [...errors, ...flushed.errors] };
 };
 
@@ -124,6 +153,8 @@ export const flushQueue = async (
   const errors: string[] = [];
   let claimed: ReturnType<typeof claimAll> = [];
   try {
+    // The idle case, every 15 s: one readdir of an empty directory.
+    if (list(qdir).length === 0) return { delivered: 0, pending: 0, errors, channels: [] };
     recoverClaims(qdir, logger);
     for (const d of trimQueue(qdir, { maxEntries: config.queue.maxEntries, maxAgeMs: config.queue.maxAge * 1000, now: opts.now() })) {
       logger.error({ entry: d }, 'undelivered alert dropped (queue limit or age)');

@@ -29,7 +29,8 @@ const CLAIM_RE = /^(\d{15}-\d{4}-[0-9a-f]{8}\.json)\.claim-(\d+)$/;
 
 export const queueDir = (alertsDir: string): string => join(alertsDir, 'queue');
 
-const list = (dir: string): string[] => {
+/** Every name in the queue directory (entries, claims, set-aside files); [] when it does not exist. */
+export const list = (dir: string): string[] => {
   try {
     return readdirSync(dir).sort();
   } catch (e) {

@@ -25,6 +25,9 @@ const emailSection = (port: number, extra: Record<string, unknown> = {}) => ({
 /** Notifications carried by the received mails (a digest counts for each it holds). */
 const notificationsIn = (smtp: SmtpSink): number => smtp.messages.reduce((n, m) => n + Number(m.mail.headers.get('x-zfailover-count') ?? 1), 0);
 const queueFiles = (stateDir: string): string[] => readdirSync(join(stateDir, 'alerts', 'queue'));
+const boom = (): never => {
+  throw new Error('logger broken');
+};
 
 describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${reason})` : ''}`, () => {
   let smtp: SmtpSink;
@@ -206,6 +209,27 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
     expect(r.raised).toBe(1);
     expect(readdirSync(join(state.dir, 'alerts')).some((n) => /^book-nightly\.json\.corrupt-\d+$/.test(n))).toBe(true);
     expect(logger.text()).toMatch(/alert state unreadable; set aside/);
+  });
+
+  test('a broken state directory and a logger that throws: the call resolves with the error, nothing thrown', async () => {
+    const config = alertsConfig({ email: emailSection(smtp.port) });
+    const throwing = { debug: boom, info: boom, warn: boom, error: boom };
+    const r = await notifyAlerts({ config, stateDir: '/etc/hostname/not-a-dir', now: T0, host: HOST, source: 'sync', items: [replication('CRITICAL')], logger: throwing });
+    expect(r).toMatchObject({ raised: 0, delivered: 0, pending: 0 });
+    expect(r.errors[0]).toMatch(/^alert state directory unusable: ENOTDIR/);
+  });
+
+  test('a book lock held by a live process delays the run by at most half its deadline, then it proceeds', async () => {
+    const config = alertsConfig({ email: emailSection(smtp.port) });
+    const alerts = join(state.dir, 'alerts');
+    await notifyAlerts({ config, stateDir: state.dir, now: T0, host: HOST, source: 'sync', items: [replication('OK')], logger });
+    writeFileSync(`${bookPath(alerts, 'nightly')}.lock`, String(process.pid));
+    const started = performance.now();
+    const r = await notifyAlerts({ config, stateDir: state.dir, now: T0 + 15_000, host: HOST, source: 'sync', items: [replication('CRITICAL')], logger, deadlineMs: 1000 });
+    expect(performance.now() - started).toBeLessThan(3000);
+    // Half the budget at most goes to waiting, so the alert still goes out.
+    expect(r).toEqual({ raised: 1, delivered: 1, pending: 0, errors: [] });
+    expect(logger.text()).toMatch(/alert state lock busy; proceeding without it/);
   });
 
   test('no config, or no channel: nothing is read or written', async () => {

@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import type { CommandDeps } from '../program.js';
 import { registerSync } from './sync.js';
 import { registerCheck } from './check.js';
+import { registerAlert } from './alert.js';
 
 export const registerCommands = (program: Command, deps: CommandDeps): void => {
   registerSync(program, deps);
   registerCheck(program, deps);
+  registerAlert(program, deps);
 };
