@@ -44,6 +44,7 @@ export const evaluateDivergence = (probes: readonly JobProbe[], o: DivergenceOpt
     for (const t of p.targets) {
       if (t.error !== null) items.push({ finding: { state: 'UNKNOWN', subject: t.label, text: `cannot list target: ${oneLine(t.error)}` } });
       else if (p.source === null) items.push({ finding: { state: 'UNKNOWN', subject: t.label, text: `cannot list source ${formatSide(p.job.source)}: ${oneLine(p.sourceError)}` } });
+      else if (!p.source.exists) items.push({ finding: { state: 'UNKNOWN', subject: t.label, text: `source ${formatSide(p.job.source)} does not exist` } });
       else for (const pair of t.pairs) items.push(pairFinding(p, t, pair, o));
     }
   }
@@ -112,7 +113,9 @@ const describe = (c: Classification, p: JobProbe, t: TargetProbe, pair: ProbedPa
   // ssh takes the port as -p, not host:port.
   const shell = targetHost ? `ssh ${targetHost.port ? `-p ${targetHost.port} ` : ''}${targetHost.user ? `${targetHost.user}@` : ''}${targetHost.host} ` : '';
   const d = describeConflict(c.decision, { syncCommand: syncCommand(p), target, targetShell: shell, source: pair.source.name, now: o.now * 1000 });
-  return { text: `${c.relation}: ${d.message}`, hint: d.hint };
+  // The subject already names the target; sync's message starts with it too.
+  const message = d.message.startsWith(`${target} `) ? d.message.slice(target.length + 1) : d.message;
+  return { text: `${c.relation}: ${message}`, hint: d.hint };
 };
 
 const roles = (s: DatasetInfo, t: DatasetInfo | null): string => {

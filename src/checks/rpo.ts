@@ -32,6 +32,7 @@ export const evaluateRpo = (probes: readonly JobProbe[], o: RpoOptions): Evaluat
     for (const t of p.targets) {
       if (t.error !== null) items.push({ finding: unreadable(t.label, 'cannot list target', t.error) });
       else if (p.source === null) items.push(...sourceDown(p, t, o).map((finding) => ({ finding })));
+      else if (!p.source.exists) items.push({ finding: { state: 'UNKNOWN', subject: t.label, text: `source ${formatSide(p.job.source)} does not exist` } });
       else for (const pair of t.pairs) items.push(pairFinding(p, t, pair, o));
     }
   }

@@ -25,7 +25,7 @@ describe('evaluateDivergence', () => {
   it('CRITICAL target-modified with the rollback command', () => {
     const r = run([probe(adhoc, S(), [[ds('bk/d', vl('bk/d', '@a:1', '@b:2', '@c:3'), { written: 65536 })]])]);
     expect(r.state).toBe('CRITICAL');
-    expect(r.summary).toMatch(/^bk\/d: target-modified: bk\/d was modified since @c \(65536 bytes written/);
+    expect(r.summary).toMatch(/^bk\/d: target-modified: was modified since @c \(65536 bytes written/);
     expect(r.details?.find((l) => l.startsWith('  fix:'))).toBe('  fix: discard the changes: zfailover sync tank/d bk/d --rollback-target, or zfs rollback bk/d@c; keep bk/d readonly=on');
   });
   it('CRITICAL diverged / target-newer / no-common-snapshot, each named', () => {
