@@ -8,6 +8,7 @@
 //   - `maxChanges` level changes inside `window` send one `flapping` notice and hold back further ones until
 //     the level has been stable for a whole window, which is then notified as problem or recovery.
 import type { ServiceState } from '../cli/exit.js';
+import { formatDuration } from '../core/duration.js';
 import type { AlertEvent, AlertItem, AlertSource, Notification } from './types.js';
 
 export interface AlertPolicy {
@@ -158,7 +159,7 @@ const observe = (prev: KeyMemory | undefined, item: AlertItem, ctx: DecideContex
   });
 
   if (policy.flap) {
-    const minutes = `${Math.round(policy.flap.windowMs / 60_000)}m`;
+    const minutes = policy.flap.windowMs % 60_000 === 0 ? `${policy.flap.windowMs / 60_000}m` : formatDuration(policy.flap.windowMs / 1000);
     if (!m.flapping && changes.length >= policy.flap.maxChanges) {
       m = { ...m, flapping: true };
       return notify('flapping', `state changed ${changes.length} times in ${minutes}; further changes are held back until it is stable for ${minutes}`);

@@ -57,7 +57,9 @@ export const createMailSender = async (s: EmailSettings, opts: { ehloName: strin
         headers: { ...content.headers },
       });
       if (info.accepted.length === 0) throw new TransientError(`no recipient accepted: ${String(info.response)}`);
-      return String(info.response);
+      // Some recipients refused: the others have it, so it counts as delivered (a retry would duplicate).
+      const rejected = info.rejected.map(String);
+      return `${String(info.response)}${rejected.length > 0 ? ` (refused recipients: ${rejected.join(', ')})` : ''}`;
     },
     close() {
       transport.close();
