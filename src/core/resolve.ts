@@ -27,3 +27,14 @@ export const resolveConflict = (decision: Decision, policy: ConflictPolicy, opti
       return decision;
   }
 };
+
+/**
+ * Where the target cannot report `written` (zfs-fuse), a modification shows only when the receive fails. With
+ * the rollback policy the plan then starts by rolling the target back to the common snapshot (a no-op for an
+ * unmodified target), so `--rollback-target` works the same on every host.
+ */
+export const rollbackUnknownWrites = (decision: Decision, policy: ConflictPolicy, writtenKnown: boolean): Decision => {
+  if (!policy.rollbackTarget || writtenKnown || decision.kind !== 'plan' || !decision.common) return decision;
+  if (decision.steps[0]?.kind !== 'incremental') return decision;
+  return { ...decision, steps: [{ kind: 'rollback', to: decision.common.target, destroys: [] }, ...decision.steps] };
+};

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { newestCommon } from '../core/common.js';
 import type { DatasetInfo, Listing } from '../core/dataset.js';
 import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
-import { resolveConflict } from '../core/resolve.js';
+import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
 import { fullName, type Version } from '../core/versions.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, worstState, type ServiceState } from '../cli/exit.js';
@@ -145,7 +145,8 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
   const options = { initial: ctx.job.initial, intermediates: true };
   const target = pair.target ? targetStateOf(pair.target, toGuid) : null;
   const decision = planReplication({ versions: pair.source.versions, epoch: pair.source.epoch }, target, options);
-  return resolveConflict(decision, { rollbackTarget: ctx.job.rollbackTarget }, options);
+  const policy = { rollbackTarget: ctx.job.rollbackTarget };
+  return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);
 };
 
 const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<PairResult> => {

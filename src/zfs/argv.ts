@@ -70,10 +70,15 @@ export const recvArgv = (caps: Capabilities, target: string, opts: RecvArgvOptio
   return argv;
 };
 
-/** Bytes from `zfs receive -v`'s "received 12.3M stream in 1 seconds (12.3M/sec)" (rounded by zfs), or null. */
+/**
+ * Bytes from `zfs receive -v`: one "received 12.3M stream in 1 seconds (12.3M/sec)" line per snapshot of the
+ * stream (an `-I` stream carries several), summed; rounded by zfs. null when there is no such line.
+ */
 export const receivedBytes = (stdout: string): number | null => {
-  const m = /received ([\d.]+)([KMGTPE]?)B? stream in/.exec(stdout);
-  if (!m) return null;
   const mult: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5, E: 1024 ** 6 };
-  return Math.round(Number(m[1]) * (mult[m[2] ?? ''] ?? 1));
+  let total: number | null = null;
+  for (const m of stdout.matchAll(/received ([\d.]+)([KMGTPE]?)B? stream in/g)) {
+    total = (total ?? 0) + Math.round(Number(m[1]) * (mult[m[2] ?? ''] ?? 1));
+  }
+  return total;
 };

@@ -1,7 +1,7 @@
 // Planner: one example per row of the state machine (docs/design.md §4.2), then properties over random histories.
 import { describe, expect, it } from 'vitest';
 import { applySteps, planReplication, type TargetState } from '../../../src/core/plan.js';
-import { resolveConflict } from '../../../src/core/resolve.js';
+import { resolveConflict, rollbackUnknownWrites } from '../../../src/core/resolve.js';
 import { vl } from './fixtures.js';
 
 const src = (...s: string[]) => ({ versions: vl('tank/d', ...s), epoch: null });
@@ -152,5 +152,20 @@ describe('resolveConflict', () => {
     if (d.kind !== 'plan') return;
     const after = applySteps(tgt(['@a:5'], { written: 10 }), d.steps);
     expect(planReplication(src('@a:1'), after).kind).toBe('nothing-to-do');
+  });
+});
+
+describe('rollbackUnknownWrites', () => {
+  const plan = planReplication(src('@a:1', '@b:2'), tgt(['@a:5'], { written: null }));
+  it('prepends a rollback to the common snapshot when writes cannot be known and the policy allows it', () => {
+    expect(rollbackUnknownWrites(plan, { rollbackTarget: true }, false)).toMatchObject({
+      steps: [{ kind: 'rollback', to: { name: 'a', dataset: 'backup/d' }, destroys: [] }, { kind: 'incremental' }],
+    });
+  });
+  it('changes nothing without the policy, when writes are known, or for an initial replication', () => {
+    expect(rollbackUnknownWrites(plan, { rollbackTarget: false }, false)).toBe(plan);
+    expect(rollbackUnknownWrites(plan, { rollbackTarget: true }, true)).toBe(plan);
+    const initial = planReplication(src('@a:1'), null);
+    expect(rollbackUnknownWrites(initial, { rollbackTarget: true }, false)).toBe(initial);
   });
 });

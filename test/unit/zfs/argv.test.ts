@@ -74,6 +74,8 @@ describe('receivedBytes', () => {
     ['received 312MB stream in 1 seconds (312MB/sec)', 312 * 1024 ** 2],
     ['receiving full stream of a@b into c@b\nreceived 2.05M stream in 0.43 seconds (4.76M/sec)', Math.round(2.05 * 1024 ** 2)],
     ['received 312B stream in 1 seconds (312B/sec)', 312],
+    // an -I stream: one line per snapshot it carries, summed
+    ['receiving incremental stream of a@1 into c@1\nreceived 312B stream in 1 seconds (312B/sec)\nreceiving incremental stream of a@2 into c@2\nreceived 12.0MB stream in 12 seconds (1.00MB/sec)', 312 + 12 * 1024 ** 2],
     ['nothing', null],
   ])('%s', (text, bytes) => {
     expect(receivedBytes(text)).toBe(bytes);
