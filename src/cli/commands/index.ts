@@ -4,9 +4,13 @@ import type { CommandDeps } from '../program.js';
 import { registerSync } from './sync.js';
 import { registerCheck } from './check.js';
 import { registerAlert } from './alert.js';
+import { registerSnapshot } from './snapshot.js';
+import { registerPrune } from './prune.js';
 
 export const registerCommands = (program: Command, deps: CommandDeps): void => {
   registerSync(program, deps);
   registerCheck(program, deps);
   registerAlert(program, deps);
+  registerSnapshot(program, deps);
+  registerPrune(program, deps);
 };

@@ -1,0 +1,70 @@
+// Wiring of `zfailover prune`: config -> entries, jobs and policies -> one prune run -> state files -> result.
+import type { CliContext, GlobalOptions } from '../../cli/context.js';
+import type { CommandResult } from '../../cli/result.js';
+import { loadConfig } from '../../config/load.js';
+import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../../config/resolve.js';
+import { UsageError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { ensureStateDir } from '../../state/dir.js';
+import { acquireLock } from '../../state/lock.js';
+import { RunnerPool } from '../../sync/runners.js';
+import { formatSide } from '../../zfs/side.js';
+import { resolveEntries } from '../snapshot/config.js';
+import { pruneStates, renderPrunePlan, summarizePrune } from './report.js';
+import { runPrune } from './run.js';
+import { writePruneState } from './state.js';
+
+export interface PruneCliOptions {
+  job?: string[];
+  dryRun?: boolean;
+  trustListing?: boolean;
+  /** Hidden: the clock for tests and simulations (ms since the epoch). */
+  now?: number;
+}
+
+/** Lock shared by prune runs only: sync is never blocked by prune (see docs/notes/retention.md). */
+export const PRUNE_LOCK = 'zfailover-prune';
+
+export const runPruneCommand = async ({ opts, globals, ctx }: { opts: PruneCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+  const loaded = await loadConfig(globals.config);
+  const stateDir = resolveStateDir(globals.stateDir, loaded);
+  const entries = resolveEntries(loaded);
+  const jobs = resolveAllJobs(loaded, { stateDir });
+  const selected = opts.job && opts.job.length > 0 ? opts.job.map((name) => resolveJob(loaded, name, { stateDir })) : null;
+  if (!selected && entries.length === 0 && jobs.length === 0) throw new UsageError(`nothing to prune: ${loaded.path ?? 'the config'} has no snapshots: entries and no jobs`);
+  const now = opts.now ?? ctx.now();
+  const dryRun = opts.dryRun === true;
+
+  const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
+  if (!dryRun) await ensureStateDir(stateDir);
+  const lock = dryRun ? null : await acquireLock(stateDir, PRUNE_LOCK, { nowMs: ctx.now() });
+  const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
+  try {
+    const run = await runPrune({
+      loaded,
+      entries,
+      jobs,
+      selected,
+      stateDir,
+      now,
+      signal: ctx.signal,
+      runners,
+      dryRun,
+      trustListing: opts.trustListing === true,
+      entrySsh: resolveSsh(loaded, stateDir),
+    });
+    for (const d of run.datasets) {
+      if (d.destroyed.length > 0) log.info({ dataset: formatSide(d.where), role: d.role, destroyed: d.destroyed }, 'pruned');
+      if (d.failure) log.warn({ dataset: formatSide(d.where), role: d.role, error: d.failure.message }, 'prune failed');
+    }
+    const result = summarizePrune(run, { dryRun });
+    if (!dryRun) {
+      const names = new Set<string>([...(selected ?? jobs).map((j) => j.id), ...run.datasets.flatMap((d) => d.stateNames)]);
+      for (const s of pruneStates(run, [...names], now)) await writePruneState(stateDir, s);
+    }
+    return dryRun && !globals.json ? { ...result, text: renderPrunePlan(run, result, now) } : result;
+  } finally {
+    await runners.closeAll(log);
+    await lock?.release();
+  }
+};

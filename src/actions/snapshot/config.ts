@@ -1,0 +1,73 @@
+// The retention part of a loaded config, resolved once per run: the `snapshots:` entries with their policies
+// and hooks, the policy that governs a dataset, and each job target's replica policy. Spec problems (unknown
+// template, bad schedule) become the loader's `config error: FILE:LINE: key.path: message`.
+import type { LoadedConfig } from '../../config/load.js';
+import { sameHost } from '../../config/job-checks.js';
+import { ConfigFileError, formatKeyPath } from '../../config/problems.js';
+import type { SnapshotsEntry } from '../../config/schema/retention.js';
+import type { Policy } from '../../core/retention/policy.js';
+import { resolveKeepSpec, resolvePolicySpec, SpecError, type KeepSpec, type PolicySpec, type ResolvedHooks, type SpecPath } from '../../core/retention/spec.js';
+import type { JobSpec } from '../../sync/job.js';
+import type { Side } from '../../zfs/side.js';
+
+export interface SnapshotEntry {
+  /** Position in `snapshots:` (for messages and the state file name). */
+  readonly index: number;
+  readonly side: Side;
+  readonly recursive: boolean;
+  readonly exclude: readonly string[];
+  readonly policy: Policy;
+  readonly hooks: ResolvedHooks;
+}
+
+const within = (parent: string, name: string): boolean => name === parent || name.startsWith(`${parent}/`);
+
+/** Run `fn`, turning spec problems into a config error that names file, line and key. */
+export const withConfigErrors = <T>(loaded: LoadedConfig, fn: () => T): T => {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof SpecError)) throw e;
+    throw new ConfigFileError(
+      loaded.path,
+      e.problems.map((p) => ({ line: loaded.locate(p.path), path: formatKeyPath(p.path) || null, message: p.message })),
+    );
+  }
+};
+
+const templatesOf = (loaded: LoadedConfig): Readonly<Record<string, PolicySpec>> => (loaded.data.templates ?? {}) as Record<string, PolicySpec>;
+
+export const resolveEntries = (loaded: LoadedConfig): SnapshotEntry[] =>
+  withConfigErrors(loaded, () =>
+    ((loaded.data.snapshots ?? []) as SnapshotsEntry[]).map((e, index) => {
+      const { policy, hooks } = resolvePolicySpec(e, templatesOf(loaded), ['snapshots', index]);
+      return { index, side: e.dataset, recursive: e.recursive, exclude: e.exclude, policy, hooks };
+    }),
+  );
+
+/** Whether `dataset` (on `host`) is governed by the entry: its root, or below it when recursive and not excluded. */
+export const entryCovers = (entry: SnapshotEntry, side: Side): boolean => {
+  if (!sameHost(entry.side, side)) return false;
+  if (side.dataset === entry.side.dataset) return true;
+  if (!entry.recursive || !within(entry.side.dataset, side.dataset)) return false;
+  return !entry.exclude.some((x) => within(x, side.dataset));
+};
+
+/** The most specific entry governing a dataset (the deepest root), or null. */
+export const entryFor = (entries: readonly SnapshotEntry[], side: Side): SnapshotEntry | null => {
+  let best: SnapshotEntry | null = null;
+  for (const e of entries) {
+    if (entryCovers(e, side) && (!best || e.side.dataset.length > best.side.dataset.length)) best = e;
+  }
+  return best;
+};
+
+/** A job target's replica policy over the source dataset's policy (null: the target is never pruned). */
+export const targetPolicy = (loaded: LoadedConfig | null, job: JobSpec, targetIndex: number, source: Policy | null): Policy | null => {
+  const target = job.targets[targetIndex];
+  if (!target) return null;
+  const path: SpecPath = ['jobs', job.id, 'targets', targetIndex, 'keep'];
+  const keep = target.keep as KeepSpec | undefined;
+  if (!loaded) return keep ? null : source;
+  return withConfigErrors(loaded, () => resolveKeepSpec(keep, source, templatesOf(loaded), path));
+};

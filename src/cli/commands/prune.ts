@@ -1,0 +1,27 @@
+// `zfailover prune`: destroy, on each side, the snapshots its retention policy no longer keeps (never a
+// common snapshot a replica needs, a held one, or a name prune does not own).
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { CommandDeps } from '../program.js';
+import { collect } from '../options.js';
+
+/** Hidden `--now <ISO time>`: runs as if the clock said so (tests and schedule simulations only). */
+export const nowOption = (): Option =>
+  new Option('--now <time>', 'pretend the clock shows this ISO time (tests and simulations)').hideHelp().argParser((v: string): number => {
+    const t = Date.parse(v);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(t)) throw new InvalidArgumentError(`not an ISO time: '${v}' (use e.g. 2026-11-26T04:30:00Z)`);
+    return t;
+  });
+
+export const registerPrune = (program: Command, { ctx, setResult, globals }: CommandDeps): void => {
+  program
+    .command('prune')
+    .description('destroy the snapshots each side\'s retention policy no longer keeps (--dry-run explains every snapshot)')
+    .option('--job <name>', 'prune only this job\'s source and targets; repeatable (default: every snapshots entry and job)', collect)
+    .option('--dry-run', 'list every snapshot with what would happen to it and why; change nothing')
+    .option('--trust-listing', 'prune even though the snapshot count fell by half since the last run')
+    .addOption(nowOption())
+    .action(async (opts) => {
+      const { runPruneCommand } = await import('../../actions/prune/command.js');
+      setResult(await runPruneCommand({ opts, globals: globals(), ctx }));
+    });
+};
