@@ -93,7 +93,13 @@ export const runAlertStatus = async (input: AlertCommandInput): Promise<CommandR
   const loaded = await loadConfig(globals.config, { optional: true });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
   const dir = alertsDir(stateDir);
-  const active = readAllBooks(dir, await loggerFor(input, loaded), ctx.now()).flatMap(activeAlerts).sort((a, b) => a.since - b.since);
+  const now = ctx.now();
+  // A job deleted while CRITICAL is never reported again: its keys stop counting once `forget` has passed.
+  const forgetMs = (loaded.data.alerts?.forget ?? 7 * 86400) * 1000;
+  const active = readAllBooks(dir, await loggerFor(input, loaded), now)
+    .flatMap(activeAlerts)
+    .filter((m) => now - m.seen <= forgetMs)
+    .sort((a, b) => a.since - b.since);
   const queue = readQueue(queueDir(dir));
   const states: ServiceState[] = active.map((m) => (m.notified === 'OK' ? m.state : m.notified));
   if (queue.length > 0) states.push('WARNING');

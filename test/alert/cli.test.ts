@@ -120,5 +120,12 @@ describe.skipIf(reason)(`zfailover alert (built bin) ${reason ? `(skipped: ${rea
     await smtp.waitFor(before + 1);
     const after = await runCli(['--config', file, 'alert', 'status']);
     expect([after.code, after.line]).toEqual([2, 'CRITICAL: 1 active alert, no delivery pending']);
+
+    // A job that stopped reporting more than `forget` (7 d) ago no longer counts.
+    await notifyAlerts({ config: alerts, stateDir, now: Date.now() - 8 * 86400_000, host: 'host-a', source: 'sync', items: [replication('CRITICAL', { job: 'deleted' })] });
+    await smtp.waitFor(before + 2);
+    const stale = await runCli(['--config', file, 'alert', 'status']);
+    expect(stale.line).toBe('CRITICAL: 1 active alert, no delivery pending');
+    expect(stale.stdout).not.toContain('deleted');
   });
 });
