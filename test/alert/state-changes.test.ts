@@ -137,4 +137,29 @@ describe.skipIf(reason)(`alerts on state changes: smtp-server + snmptrapd ${reas
     // Nothing secret reached the logs.
     for (const s of Object.values(SECRETS)) expect(logger.text()).not.toContain(s);
   });
+
+  test('flapping is damped: four changes in 10m give three changes and one flapping notice, then one "stable again"', async () => {
+    const flapState = tempStateDir();
+    try {
+      const mails = smtp.messages.length;
+      const traps = trapd.traps.length;
+      const states = ['OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK'] as const;
+      const run = (t: number, s: 'OK' | 'CRITICAL') =>
+        notifyAlerts({ config, stateDir: flapState.dir, now: T0 + t, host: HOST, source: 'sync', items: [replication(s, { dataset: 'tank/flappy' })], logger, deadlineMs: 10_000 });
+      for (const [i, s] of states.entries()) await run(i * 15_000, s);
+      // Stable OK for a whole window (runs every 15 s): exactly one closing notice.
+      for (let t = 9 * 15_000; t <= 8 * 15_000 + 615_000; t += 15_000) await run(t, 'OK');
+      await smtp.waitFor(mails + 5);
+      await trapd.waitFor(traps + 15);
+      await new Promise((r) => setTimeout(r, 300));
+      const got = smtp.messages.slice(mails).map((m) => m.mail.headers.get('x-zfailover-type'));
+      expect(got).toEqual(['problem', 'recovery', 'problem', 'flapping', 'recovery']);
+      expect(smtp.messages.at(-1)?.mail.text).toContain('(stable again for 10m after flapping)');
+      const oids = trapd.traps.slice(traps).map((t) => t.get('SNMPv2-MIB::snmpTrapOID.0'));
+      expect(oids.filter((o) => o === 'ZFAILOVER-MIB::zfAlertFlapping')).toHaveLength(3);
+      expect(oids).toHaveLength(15);
+    } finally {
+      flapState.remove();
+    }
+  });
 });
