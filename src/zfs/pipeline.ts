@@ -90,7 +90,9 @@ const isSsh = (spec: ProcessSpec): boolean => spec.file === 'ssh' || spec.file.e
 /** For an ssh stage: the destination (argument before `--`) and the zfs verb run remotely. */
 const remoteParts = (spec: ProcessSpec): { host: string; argv: string[] } => {
   const i = spec.args.indexOf('--');
-  const host = i > 0 ? (spec.args[i - 1] as string) : spec.label;
+  // SshRunner labels its stage `<user@host:port>: <pipeline>`: the same host label as its exec errors.
+  const cut = spec.label.indexOf(': ');
+  const host = cut > 0 ? spec.label.slice(0, cut) : i > 0 ? (spec.args[i - 1] as string) : spec.label;
   const cmd = i >= 0 ? (spec.args[i + 1] ?? '') : '';
   const verbs = [...cmd.matchAll(/(?:^|[\s;|{])zfs '?(\w+)/g)].map((m) => m[1] as string);
   return { host, argv: ['zfs', verbs.find((v) => v === 'receive' || v === 'recv') ?? verbs[0] ?? ''] };
