@@ -14,7 +14,7 @@ import type { RunnerPool } from '../sync/runners.js';
 export interface ProbedPair extends DatasetPair {
   /** GUID the target's partial receive leads to (decoded on the source), null when none or unreadable. */
   readonly resumeToGuid: string | null;
-  /** `zfs send -nvP` estimate of what the next sync sends, bytes; null when not estimated. */
+  /** `zfs send -nvP` estimate of what the next sync sends, bytes; null when not estimated (or nothing to send). */
   readonly pending: number | null;
 }
 
@@ -88,14 +88,15 @@ const probeJob = async (job: JobSpec, o: ProbeOptions): Promise<JobProbe> => {
     for (const pair of pairing.pairs) {
       const resumeToGuid = pair.target?.resumeToken ? await decodeToken(source.side, pair.target.resumeToken, o.signal) : null;
       let pending: number | null = null;
-      if (pair.target) {
+      // The lag is computed here only to pick the increment to estimate; evaluation computes it again (cheap).
+      if (pair.target && budget > 0 && source.side.caps.sendEstimate) {
         const lag = computeLag({ versions: pair.source.versions, written: pair.source.written }, { versions: pair.target.versions }, o.now);
         const newest = lag.sourceNewest;
-        if (budget > 0 && source.side.caps.sendEstimate && lag.common && newest && lag.behind.length > 0) {
+        if (lag.common && newest && lag.behind.length > 0) {
           budget--;
           const step = { kind: 'incremental', from: lag.common.source, to: newest, intermediates: true } as const;
           pending = await sendEstimate(source.side.runner, source.side.caps, step, { signal: o.signal }).catch(() => null);
-        } else if (lag.common && lag.behind.length === 0) pending = 0;
+        }
       }
       pairs.push({ ...pair, resumeToGuid, pending });
     }

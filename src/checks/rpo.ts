@@ -87,7 +87,7 @@ const pairFinding = (p: JobProbe, t: TargetProbe, pair: ProbedPair, o: RpoOption
   ];
   return {
     finding: { state, subject, text: parts.join(', '), notes, ...(state !== 'OK' ? { hint: syncHint(p) } : {}) },
-    lag: { rpo: lag.rpo, behind: lag.behind.length, pending: pair.pending, resumeAge },
+    lag: { rpo: lag.rpo, behind: lag.behind.length, pending: pair.pending ?? (lag.behind.length === 0 ? 0 : null), resumeAge },
   };
 };
 

@@ -27,7 +27,7 @@ describe('evaluateRpo', () => {
   it('is 0 and OK for an idle source the replica fully has, however old its snapshot', () => {
     const src = [ds('tank/d', vl('tank/d', '@a:1'), { written: 0 })];
     const r = run([probe(j, src, [[ds('bk/d', vl('bk/d', '@a:1'))]])], T + 86400);
-    expect(r).toMatchObject({ state: 'OK', perfdata: 'rpo=0s;30;120;0 behind=0;;;0' });
+    expect(r).toMatchObject({ state: 'OK', perfdata: 'rpo=0s;30;120;0 behind=0;;;0 pending=0B;;;0' });
   });
   it('is CRITICAL without a common GUID even when names match', () => {
     const src = [ds('tank/d', vl('tank/d', '@a:1'))];
@@ -61,6 +61,6 @@ describe('evaluateRpo', () => {
     const src = [ds('tank/d', vl('tank/d', '@a:1'), { written: 1 }), ds('tank/d/c', vl('tank/d/c', '@x:5'), { written: 1 })];
     const tgt = [[ds('bk/d', vl('bk/d', '@a:1')), ds('bk/d/c', vl('bk/d/c', '@x:5'))]];
     const r = run([probe(jr, src, tgt)], T + 20);
-    expect(r).toMatchObject({ state: 'OK', summary: 'job j1: 2 datasets replicated, worst rpo 19s', perfdata: 'rpo=19s;30;120;0 behind=0;;;0' });
+    expect(r).toMatchObject({ state: 'OK', summary: 'job j1: 2 datasets replicated, worst rpo 19s', perfdata: 'rpo=19s;30;120;0 behind=0;;;0 pending=0B;;;0' });
   });
 });
