@@ -17,6 +17,11 @@ export interface SendArgvOptions {
   readonly embedded: boolean;
   /** The source dataset is encrypted (its `encryption` is not `off`). */
   readonly encrypted: boolean;
+  /**
+   * The receiving host's capabilities: stream flags are used only when both ends support them (a `-c` or `-w`
+   * stream cannot be received by an older zfs). Omitted: the sender's alone decide.
+   */
+  readonly receiver?: Capabilities;
 }
 
 const unsupported = (what: string, caps: Capabilities): ZfsError =>
@@ -30,12 +35,15 @@ export const sendArgv = (caps: Capabilities, step: SendStep, opts: SendArgvOptio
     return ['zfs', 'send', '-t', step.token];
   }
   const raw = opts.raw === 'always' || (opts.raw === 'auto' && opts.encrypted);
+  const rx = opts.receiver ?? caps;
   if (raw && !caps.rawSend) throw unsupported('raw send (zfs send -w)', caps);
+  // Never fall back to a decrypted stream because the receiver cannot take a raw one: that needs the operator.
+  if (raw && !rx.rawSend) throw unsupported('receiving a raw stream (zfs send -w)', rx);
   const flags: string[] = [];
   if (raw) flags.push('-w');
-  if (opts.compressed && caps.compressedSend) flags.push('-c');
-  if (opts.largeBlocks && caps.largeBlocks) flags.push('-L');
-  if (opts.embedded && caps.embeddedData) flags.push('-e');
+  if (opts.compressed && caps.compressedSend && rx.compressedSend) flags.push('-c');
+  if (opts.largeBlocks && caps.largeBlocks && rx.largeBlocks) flags.push('-L');
+  if (opts.embedded && caps.embeddedData && rx.embeddedData) flags.push('-e');
   const to = fullName(step.to);
   if (step.kind === 'full') return ['zfs', 'send', ...flags, to];
   if (step.from.kind === 'bookmark') {

@@ -40,6 +40,8 @@ const RULES: readonly Rule[] = [
   { re: /key (is )?not loaded|key must be loaded|encryption key is not loaded/i, reason: 'key-not-loaded' },
   // OpenZFS >= 2.4 destroy of a held snapshot (2.3 and zfs-fuse say "dataset is busy": see commands).
   { re: /it's being held|snapshot is held/, reason: 'held' },
+  // zfs-fuse 0.7 receiving an OpenZFS 2.3 stream: "cannot receive: stream has unsupported feature, feature flags = 4".
+  { re: /stream has unsupported feature/, reason: 'stream-unsupported' },
   // zfs-fuse 0.7 and OpenZFS 2.3 (EZFS_NOSPC / EDQUOT).
   { re: /out of space|space quota exceeded|insufficient space|No space left/i, reason: 'no-space' },
   // zfs-fuse 0.7 and OpenZFS 2.3 (EZFS_PERM), and delegation failures.

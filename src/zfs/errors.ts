@@ -20,6 +20,7 @@ export type ZfsFailureReason =
   | 'hold-not-found'
   | 'already-exists'
   | 'key-not-loaded'
+  | 'stream-unsupported'
   | 'killed'
   | 'bad-output'
   | 'unknown';
@@ -47,6 +48,7 @@ const HINTS: Partial<Record<ZfsFailureReason, string>> = {
   'no-space': 'free space in the pool (zfailover prune) or grow it',
   'key-not-loaded': 'load the key (zfs load-key) or send raw',
   'permission-denied': 'run as root or delegate the permissions with zfs allow',
+  'stream-unsupported': 'the receiving zfs cannot read this stream (older implementation): upgrade it, or send without -c/-L/-e/-w',
 };
 
 export interface ZfsErrorFields {

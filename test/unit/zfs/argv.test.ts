@@ -39,6 +39,11 @@ describe('sendArgv', () => {
     expect(sendArgv(OZ, { kind: 'full', to: v('s1') }, { ...plain, raw: 'never', encrypted: true })).not.toContain('-w');
     expect(sendArgv(OZ, { kind: 'full', to: v('s1') }, plain)).not.toContain('-w');
   });
+  test('with the receiver given, only flags both ends support; a raw stream the receiver cannot take fails', () => {
+    expect(sendArgv(OZ, { kind: 'full', to: v('s1') }, { ...plain, receiver: OZ })).toEqual(['zfs', 'send', '-c', '-L', '-e', 'tank/a b@s1']);
+    expect(sendArgv(OZ, { kind: 'full', to: v('s1') }, { ...plain, receiver: FUSE })).toEqual(['zfs', 'send', 'tank/a b@s1']);
+    expect(() => sendArgv(OZ, { kind: 'full', to: v('s1') }, { ...plain, encrypted: true, receiver: FUSE })).toThrow(/receiving a raw stream/);
+  });
   test('resume sends only -t TOKEN', () => {
     expect(sendArgv(OZ, { kind: 'resume', token: '1-abc', to: v('s1') }, plain)).toEqual(['zfs', 'send', '-t', '1-abc']);
   });

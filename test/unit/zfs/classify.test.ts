@@ -113,6 +113,11 @@ describe('classifyZfsFailure edge cases', () => {
     expect(classifyZfsFailure('cannot receive incremental stream: dataset is busy', ['zfs', 'receive', 'p/a'], 1)).toBe('receive-in-progress');
     expect(classifyZfsFailure("cannot destroy 'p/a@s': dataset is busy", ['zfs', 'destroy', 'p/a@s'], 1)).toBe('busy');
   });
+  test('an OpenZFS 2.3 stream into zfs-fuse (real text: `ssh guest zfs send src/x@s | zfs recv p/r`) needs a human', () => {
+    const reason = classifyZfsFailure('cannot receive: stream has unsupported feature, feature flags = 4', ['zfs', 'recv', 'p/r'], 1);
+    expect(reason).toBe('stream-unsupported');
+    expect(kindForReason(reason)).toBe('permanent');
+  });
   test('unknown text is unknown (permanent), never silently transient', () => {
     expect(classifyZfsFailure('something new', ['zfs', 'list'], 1)).toBe('unknown');
     expect(kindForReason('unknown')).toBe('permanent');
