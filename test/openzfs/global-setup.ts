@@ -30,9 +30,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     // ZFO_OPENZFS_KEEP=1: leave a guest this run booted running for the next run (our lease dies with us,
     // so a later run without KEEP stops it).
-    if (process.env.ZFO_OPENZFS_KEEP !== '1') await guest.release();
-    // A skipped run keeps its directory: the skip reason points at its harness.log.
-    if (!guest.state.reason) rmSync(dirname(guest.stateFile), { recursive: true, force: true });
+    // vitest exits 10 s (teardownTimeout) after the last test: a slower stop goes on in the background.
+    const released = process.env.ZFO_OPENZFS_KEEP === '1' ? 'done' : await guest.release({ returnAfterS: 7 });
+    // A skipped run keeps its directory: the skip reason points at its harness.log. So does a stop still running.
+    if (!guest.state.reason && released === 'done') rmSync(dirname(guest.stateFile), { recursive: true, force: true });
   };
 }
 

@@ -32,13 +32,16 @@ describe.skipIf(g.reason)(`openzfs: guest harness${skipNote(g)}`, () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('pools src and dst are ONLINE and zfs reports 2.3 (userland and kernel module)', async () => {
+  test('pools src and dst are ONLINE, zfs reports 2.3 (userland and module), stream tools are installed', async () => {
     const pools = await guest.exec('zpool list -H -o name,health src dst');
     expect(pools.trim().split('\n').sort()).toEqual(['dst\tONLINE', 'src\tONLINE']);
     const version = await guest.exec('zfs version');
     expect(version).toMatch(/^zfs-2\.3\.\d+/m);
     expect(version).toMatch(/^zfs-kmod-2\.3\.\d+/m);
     expect(guest.zfsVersion).toMatch(/^zfs-2\.3\./);
+    // the stream tools zfailover pipes through (--compress, --mbuffer, progress)
+    const tools = await guest.exec('for t in mbuffer zstd lz4 pv; do command -v $t; done');
+    expect(tools.trim().split('\n').map((p) => p.split('/').pop())).toEqual(['mbuffer', 'zstd', 'lz4', 'pv']);
   });
 
   test('the host key is pinned: a different key for the same address is refused', async () => {

@@ -1,14 +1,13 @@
 // Host side of the OpenZFS test guest: build (cached), reuse or boot, pools, host-key pinning, and release.
 // Every failure becomes a skip reason (with the log's tail) in the state file, never an exception, so the
 // suite reports "skipped: <why>" instead of failing or passing. Progress goes to a log file, not the test output.
-import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { logTail, run, runScript, SCRIPT } from './processes.js';
 import { bashCommand, DESTROY_TREES, LIST_OWNED_ROOTS, ownerAlive } from './guest-scripts.js';
 
-export const SCRIPT = fileURLToPath(new URL('./openzfs-vm.sh', import.meta.url));
+export { SCRIPT };
 export const DEFAULT_PORT = 2222;
 export const DEFAULT_CACHE = '/var/cache/zfslab';
 export const STATE_ROOT = '/tmp/zfo-test/openzfs';
@@ -47,8 +46,11 @@ export interface PrepareOptions {
 export interface PreparedGuest {
   readonly state: GuestState;
   readonly stateFile: string;
-  /** Drop this run's lease; the script stops the guest if this harness booted it and no one else uses it. */
-  release(): Promise<void>;
+  /**
+   * Drop this run's lease; the script stops the guest if this harness booted it and no one else uses it.
+   * With `returnAfterS` it returns by then while a slow stop finishes in the background (under the run lock).
+   */
+  release(opts?: { returnAfterS?: number }): Promise<'done' | 'background'>;
 }
 
 /** Why the guest cannot be prepared at all on this host, before trying anything (or null). */
@@ -66,65 +68,6 @@ export const portFromEnv = (env: NodeJS.ProcessEnv = process.env): number | stri
   if (raw === undefined || raw === '') return DEFAULT_PORT;
   const n = Number(raw);
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : `ZFO_OPENZFS_PORT is not a port: '${raw}'`;
-};
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly timedOut: boolean;
-}
-
-/** Run the script with stderr appended to the log; on timeout its whole process group (our own child) is killed. */
-const runScript = (args: string[], env: NodeJS.ProcessEnv, logFile: string, timeoutS: number): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = spawn(SCRIPT, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let timedOut = false;
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-      appendFileSync(logFile, b);
-    });
-    child.stderr.on('data', (b: Buffer) => appendFileSync(logFile, b));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }, timeoutS * 1000);
-    child.on('error', (e) => {
-      appendFileSync(logFile, `spawn failed: ${e.message}\n`);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, timedOut });
-    });
-  });
-
-const run = (file: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr: stderr || (err && !stderr ? err.message : '') });
-    });
-  });
-
-/** The last few meaningful lines of the log, one line, for a skip title. */
-export const logTail = (logFile: string, lines = 3, max = 400): string => {
-  let text = '';
-  try {
-    text = readFileSync(logFile, 'utf8');
-  } catch {
-    return '';
-  }
-  const tail = text
-    .split('\n')
-    .map((l) => l.replace(/^\[zfslab [0-9:]+\] /, '').trim())
-    .filter(Boolean)
-    .slice(-lines)
-    .join(' | ');
-  return tail.length > max ? `…${tail.slice(-max)}` : tail;
 };
 
 const log = (logFile: string, line: string): void => appendFileSync(logFile, `[harness ${new Date().toISOString()}] ${line}\n`);
@@ -150,11 +93,12 @@ export const prepareGuest = async (opts: PrepareOptions = {}): Promise<PreparedG
     return {
       state,
       stateFile,
-      async release() {
-        if (!acquired) return;
+      async release(ropts = {}) {
+        if (!acquired) return 'done';
         acquired = false;
-        const r = await runScript(['release', lease], env, logFile, 120);
-        log(logFile, `release ${lease}: exit ${r.code}`);
+        const r = await runScript(['release', lease], env, logFile, 300, { captureStdout: false, ...ropts });
+        log(logFile, r.detached ? `release ${lease}: still stopping the guest in the background` : `release ${lease}: exit ${r.code}`);
+        return r.detached ? 'background' : 'done';
       },
     };
   };
