@@ -8,8 +8,13 @@ import { inspectLock } from '../state/lock.js';
 import type { JobSpec } from '../sync/job.js';
 import { RunnerPool } from '../sync/runners.js';
 import type { ChecksConfig } from '../config/schema/checks.js';
+import { joinName, relativeName } from '../core/dataset.js';
+import type { Policy } from '../core/retention/policy.js';
+import type { LoadedConfig } from '../config/load.js';
+import { entryFor, resolveEntries, targetPolicy } from '../actions/snapshot/config.js';
+import { readPruneState } from '../actions/prune/state.js';
 import { evaluateJobs, type JobData } from './job.js';
-import { protectionOf, type Protection } from './protection.js';
+import { protectionOf, type HorizonOptions, type Protection } from './protection.js';
 import { probeJobs } from './replication-probe.js';
 import type { CheckInput } from './run.js';
 import { selectJobs } from './selection.js';
@@ -17,6 +22,7 @@ import { resolveTimeout, thresholdsFor } from './settings.js';
 
 export interface JobCliOptions {
   zfs?: boolean;
+  pruneHorizon?: number;
   failuresWarning?: number;
   failuresCritical?: number;
   maxRuntime?: number;
@@ -24,24 +30,60 @@ export interface JobCliOptions {
 
 const DEFAULT_FAILURES_WARNING = 3;
 const DEFAULT_MAX_RUNTIME = 15 * 60;
+const DEFAULT_PRUNE_HORIZON = 60 * 60;
+
+/** The retention policies of a job's two sides, from the config's `snapshots:` entries and the targets' `keep:`. */
+const horizonFor = (loaded: LoadedConfig, job: JobSpec, targetIndex: number, now: number, horizonSec: number): HorizonOptions => {
+  const entries = resolveEntries(loaded);
+  const sourcePolicy = (dataset: string): Policy | null => entryFor(entries, { host: job.source.host, dataset })?.policy ?? null;
+  const target = job.targets[targetIndex];
+  return {
+    now,
+    horizonMs: horizonSec * 1000,
+    sourcePolicy,
+    targetPolicy: (dataset) => {
+      const rel = target ? relativeName(target.side.dataset, dataset) : null;
+      const source = rel === null ? null : sourcePolicy(joinName(job.source.dataset, rel));
+      return targetPolicy(loaded, job, targetIndex, source);
+    },
+  };
+};
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
-const probe = async (jobs: readonly JobSpec[], stateDir: string, withZfs: boolean, pool: RunnerPool, signal: AbortSignal, now: number): Promise<JobData[]> => {
+interface ProbeInput {
+  readonly jobs: readonly JobSpec[];
+  readonly loaded: LoadedConfig;
+  readonly stateDir: string;
+  readonly withZfs: boolean;
+  readonly horizonSec: number;
+  readonly pool: RunnerPool;
+  readonly signal: AbortSignal;
+  readonly now: number;
+}
+
+const probe = async ({ jobs, loaded, stateDir, withZfs, horizonSec, pool, signal, now }: ProbeInput): Promise<JobData[]> => {
   const listings = withZfs ? await probeJobs(jobs, { pool, signal, now: now / 1000, estimate: false, maxEstimates: 0 }) : null;
   return Promise.all(
     jobs.map(async (job, i) => {
-      const [state, lock] = await Promise.all([readJobState(stateDir, job.id).catch(asError), inspectLock(stateDir, job.id).catch(() => null)]);
+      const [state, lock, prune] = await Promise.all([
+        readJobState(stateDir, job.id).catch(asError),
+        inspectLock(stateDir, job.id).catch(() => null),
+        readPruneState(stateDir, job.id).catch(asError),
+      ]);
       const protection = new Map<string, Protection | Error>();
       const l = listings?.[i];
       if (l) {
         for (const t of l.targets) {
           if (t.error !== null) protection.set(t.target.id, asError(t.error));
           else if (l.source === null) protection.set(t.target.id, asError(l.sourceError));
-          else protection.set(t.target.id, protectionOf(job.id, t.pairs));
+          else {
+            const index = job.targets.indexOf(t.target);
+            protection.set(t.target.id, protectionOf(job.id, t.pairs, horizonFor(loaded, job, index, now, horizonSec)));
+          }
         }
       }
-      return { job, statePath: jobStatePath(stateDir, job.id), state, lock, protection };
+      return { job, statePath: jobStatePath(stateDir, job.id), state, lock, protection, prune };
     }),
   );
 };
@@ -56,7 +98,17 @@ export const runJobCheck = async (input: CheckInput & { opts: CheckInput['opts']
     return await runCheck({
       timeoutSec: resolveTimeout(opts.timeout, checks),
       signal: ctx.signal,
-      probe: (signal) => probe(sel.jobs, sel.stateDir, opts.zfs !== false, pool, signal, ctx.now()),
+      probe: (signal) =>
+        probe({
+          jobs: sel.jobs,
+          loaded: sel.config,
+          stateDir: sel.stateDir,
+          withZfs: opts.zfs !== false,
+          horizonSec: opts.pruneHorizon ?? jc?.prune_horizon ?? DEFAULT_PRUNE_HORIZON,
+          pool,
+          signal,
+          now: ctx.now(),
+        }),
       evaluate: (data) =>
         evaluateJobs(data, {
           thresholds: thresholdsFor('job', opts, checks),

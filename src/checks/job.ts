@@ -9,6 +9,7 @@ import type { Evaluation } from '../plugin/check.js';
 import type { Perfdatum } from '../plugin/perfdata.js';
 import { evaluate, violation, type Thresholds } from '../plugin/range.js';
 import type { Finding } from '../plugin/summary.js';
+import type { PruneState } from '../actions/prune/state.js';
 import type { JobState } from '../state/job-state.js';
 import type { LockHolder } from '../state/lock.js';
 import type { JobSpec } from '../sync/job.js';
@@ -23,6 +24,8 @@ export interface JobData {
   readonly lock: { holder: LockHolder | null; alive: boolean } | null;
   /** Per target id: how the newest common snapshot is protected, or why that could not be read. */
   readonly protection: ReadonlyMap<string, Protection | Error>;
+  /** The job's prune state (pile-up against its ceiling), null before the first prune, Error when unreadable. */
+  readonly prune?: PruneState | null | Error;
 }
 
 export interface JobCheckOptions {
@@ -57,6 +60,11 @@ export const evaluateJobs = (data: readonly JobData[], o: JobCheckOptions): Eval
   const perfdata: Perfdatum[] = [];
   if (ages.length) perfdata.push({ label: 'last_success', value: Math.round(Math.max(...ages)), uom: 's', warning: o.thresholds.warning, critical: o.thresholds.critical, min: 0 });
   if (failures.length) perfdata.push({ label: 'failures', value: Math.max(...failures), min: 0 });
+  const piles = data.flatMap((d) => (d.prune && !(d.prune instanceof Error) ? d.prune.datasets : []));
+  if (piles.length) {
+    const worst = piles.reduce((a, b) => (b.count - b.ceiling > a.count - a.ceiling ? b : a));
+    perfdata.push({ label: 'pileup', value: worst.count, warning: { start: 0, end: worst.ceiling, invert: false }, min: 0 });
+  }
   const one = data.length === 1 ? data[0] : undefined;
   return {
     noun: 'check',
@@ -87,11 +95,19 @@ const jobFinding = (d: JobData, o: JobCheckOptions): { finding: Finding; failure
   const failState: ServiceState =
     o.failuresCritical !== null && n >= o.failuresCritical ? 'CRITICAL' : o.failuresWarning !== null && n >= o.failuresWarning ? 'WARNING' : 'OK';
   if (n > 0) parts.push({ state: failState, text: `${n} failed run${n === 1 ? '' : 's'} in a row${s.lastError ? `: ${s.lastError.message}` : ''}` });
+  if (d.prune && !(d.prune instanceof Error)) {
+    for (const ds of d.prune.datasets) {
+      if (ds.count > ds.ceiling) {
+        parts.push({ state: 'WARNING', text: `${ds.count} snapshots piled up for lagging targets on ${ds.name} (ceiling ${ds.ceiling}; the oldest go)` });
+      }
+    }
+  }
   if (running !== null && running > o.maxRuntime) parts.push({ state: 'WARNING', text: `run of pid ${d.lock?.holder?.pid} holds the lock for ${dur(running)} (> ${dur(o.maxRuntime)})` });
   const notes = [
     ...(s.lastRun ? [`last run ${dur((o.now - s.lastRun.finishedAt) / 1000)} ago: ${s.lastRun.state}: ${s.lastRun.summary}`] : []),
     ...(running !== null ? [`running now (pid ${d.lock?.holder?.pid}, for ${dur(running)})`] : []),
     ...(d.lock && !d.lock.alive ? ['stale lock of a dead run: the next run recovers it'] : []),
+    ...(d.prune instanceof Error ? [`prune state unreadable: ${oneLine(d.prune)}`] : []),
   ];
   const state = worstState(parts.map((p) => p.state));
   const text = parts.filter((p) => p.state === state).map((p) => p.text).join('; ') || 'last run OK';

@@ -80,6 +80,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     .option('--failures-warning <n>', 'WARNING from this many failed runs in a row (default 3)', countOption(1))
     .option('--failures-critical <n>', 'CRITICAL from this many failed runs in a row (default: none)', countOption(1))
     .option('--max-runtime <duration>', 'WARNING when a run holds the lock, or a partial receive waits, longer (default 15m)', durationOption)
+    .option('--prune-horizon <duration>', 'WARNING when an unprotected common snapshot leaves its retention policy within this time (default 1h)', durationOption)
     .option('--no-zfs', 'read only the state file and lock; do not list the datasets')
     .action(async (source: string | undefined, targets: string[], opts) => {
       const { runJobCheck } = await import('../../checks/job-probe.js');

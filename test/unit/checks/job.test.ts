@@ -81,4 +81,14 @@ describe('evaluateJobs', () => {
     const own = protectionOf('j1', [{ source: ds('tank/d', vl('tank/d', '@zfailover-sync_j1_20261126T110000.000Z:1')), target: ds('bk/d', vl('bk/d', '@zfailover-sync_j1_20261126T110000.000Z:1')) }]);
     expect([own.risks, own.checked]).toEqual([[], 1]);
   });
+  it('WARNING when prune reports a pile-up over its ceiling; pileup perfdata against the ceiling', () => {
+    const prune = { version: 1 as const, name: 'j1', at: NOW - 60_000, datasets: [
+      { side: 'source', name: 'tank/d', snapshots: 700, count: 612, kept: 500, ceiling: 500 },
+      { side: 'j1/t1', name: 'bk/d', snapshots: 20, count: 0, kept: 0, ceiling: 500 },
+    ] };
+    const r = run(history([10_000, 'OK', 'OK']), { prune });
+    expect(r.state).toBe('WARNING');
+    expect(r.summary).toBe('1 of 3 checks WARNING: job j1: 612 snapshots piled up for lagging targets on tank/d (ceiling 500; the oldest go)');
+    expect(r.perfdata).toBe('last_success=10s;120;600;0 failures=0;;;0 pileup=612;500;;0');
+  });
 });
