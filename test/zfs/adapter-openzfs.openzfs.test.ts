@@ -11,6 +11,7 @@ import { createBookmark, destroyBookmark, destroySnapshots, getVersions, hold, h
 import { listTree } from '../../src/zfs/list.js';
 import { runPipeline } from '../../src/zfs/pipeline.js';
 import { poolStatus } from '../../src/zfs/pool.js';
+import { poolCapabilities } from '../../src/zfs/pool-features.js';
 import { SshRunner } from '../../src/zfs/runner-ssh.js';
 import type { Capabilities } from '../../src/zfs/types.js';
 import { TEST_ROOT, uniqueName } from '../helpers/zfs-fuse.js';
@@ -126,7 +127,8 @@ describe.skipIf(reason)(`openzfs guest: adapter over ssh ${reason ? `(skipped: $
     expect((await listTree(runner, caps, dst, { recursive: false })).exists).toBe(false);
   });
 
-  test('pool status parses on OpenZFS', async () => {
+  test('pool status parses on OpenZFS; the guest pools keep every capability', async () => {
     expect(await poolStatus(runner, 'src')).toMatchObject({ name: 'src', state: 'ONLINE' });
+    expect(await poolCapabilities(runner, caps, 'dst')).toEqual(caps);
   });
 });

@@ -8,6 +8,7 @@ import { destroySnapshots, getVersions, hold, holds, release, snapshot } from '.
 import { ZfsError } from '../../src/zfs/errors.js';
 import { listTree } from '../../src/zfs/list.js';
 import { poolList, poolStatus } from '../../src/zfs/pool.js';
+import { poolCapabilities } from '../../src/zfs/pool-features.js';
 import { LocalRunner } from '../../src/zfs/runner-local.js';
 import type { Capabilities } from '../../src/zfs/types.js';
 import { zfsCallLog, type ZfsCallLog } from '../helpers/zfs-call-log.js';
@@ -137,7 +138,10 @@ describe.skipIf(reason)(`zfs-fuse: adapter verbs and listing ${reason ? `(skippe
     expect(x.datasets.get(`${pool.name}/x/clone`)?.origin).toBe(`${root}@m1`);
   });
 
-  test('zpool list and status', async () => {
+  test('zpool list and status; legacy pools keep the host capabilities without a call', async () => {
+    log.clear();
+    expect(await poolCapabilities(runner, caps, pool.name)).toBe(caps);
+    expect(log.calls()).toHaveLength(0);
     const pools = await poolList(runner, caps);
     const mine = pools.find((p) => p.name === pool.name);
     expect(mine).toMatchObject({ health: 'ONLINE', exact: false });
