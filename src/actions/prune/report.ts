@@ -53,8 +53,10 @@ const subject = (d: DatasetPrune): string => `${formatSide(d.where)}${d.role ===
 const kept = (d: DatasetPrune): number => d.decision.items.length - d.decision.destroy.length;
 
 /** Per-dataset state of a run: destroy failures, frozen datasets, pile-ups beyond the ceiling. */
-const datasetFindings = (d: DatasetPrune): Problem[] => {
-  const out: Problem[] = [];
+type Line = Pick<Problem, 'state' | 'subject' | 'text'>;
+
+const datasetFindings = (d: DatasetPrune): Line[] => {
+  const out: Line[] = [];
   if (d.failure) out.push({ state: d.failure.state, subject: subject(d), text: `destroy failed: ${d.failure.message}` });
   if (d.decision.frozen) out.push({ state: 'WARNING', subject: subject(d), text: `nothing destroyed: ${d.decision.frozen}` });
   const p = d.decision.pileup;
@@ -63,7 +65,7 @@ const datasetFindings = (d: DatasetPrune): Problem[] => {
 };
 
 export const summarizePrune = (run: PruneRunResult, opts: { dryRun: boolean }): CommandResult => {
-  const findings = [...run.problems, ...run.datasets.flatMap(datasetFindings)];
+  const findings: Line[] = [...run.problems, ...run.datasets.flatMap(datasetFindings)];
   const state: ServiceState = worstState(findings.map((f) => f.state));
   const planned = run.datasets.reduce((n, d) => n + d.decision.destroy.length, 0);
   const destroyed = run.datasets.reduce((n, d) => n + d.destroyed.length, 0);

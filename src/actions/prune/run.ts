@@ -53,6 +53,13 @@ export interface DatasetPrune {
 }
 
 export interface Problem {
+  /**
+   * unreadable: a side this dataset set depends on could not be listed (nothing known about it)
+   * fallback:   a target could not be listed; its source is protected from the job state instead
+   * missing:    a configured dataset does not exist
+   * state:      a state file is damaged
+   */
+  readonly kind: 'unreadable' | 'fallback' | 'missing' | 'state';
   readonly state: ServiceState;
   readonly subject: string;
   readonly text: string;
@@ -80,7 +87,7 @@ export const runPrune = async (input: PruneRunInput): Promise<PruneRunResult> =>
     let s = jobStates.get(job.id);
     if (!s) {
       s = readJobState(input.stateDir, job.id).catch((e: unknown) => {
-        problem({ state: 'WARNING', subject: `job ${job.id}`, text: `job state unreadable (${oneLine(e)})` });
+        problem({ kind: 'state', state: 'WARNING', subject: `job ${job.id}`, text: `job state unreadable (${oneLine(e)})` });
         return null;
       });
       jobStates.set(job.id, s);
@@ -101,7 +108,7 @@ export const runPrune = async (input: PruneRunInput): Promise<PruneRunResult> =>
       const state = await jobState(job);
       for (const [i, t] of job.targets.entries()) {
         const view = await views.get(t.side, job.recursive, job.ssh);
-        if (!view.ok) problem({ state: 'WARNING', subject: `${job.id}/${t.id}`, text: `${view.why}; protecting what the job state remembers` });
+        if (!view.ok) problem({ kind: 'fallback', state: 'WARNING', subject: `${job.id}/${t.id}`, text: `${view.why}; protecting what the job state remembers` });
         const tPolicy = targetPolicy(input.loaded, job, i, policy);
         peers.push(sourcePeer({ job, targetIndex: i, rel, source: info, targetView: asSideView(view), stateCommon: state?.targets[t.id]?.common, targetPolicy: tPolicy }));
       }
@@ -128,7 +135,7 @@ export const runPrune = async (input: PruneRunInput): Promise<PruneRunResult> =>
     for (const [i, t] of job.targets.entries()) {
       const view = await views.get(t.side, job.recursive, job.ssh);
       if (!view.ok) {
-        problem({ state: view.state === 'CRITICAL' ? 'CRITICAL' : 'WARNING', subject: `${job.id}/${t.id}`, text: view.why });
+        problem({ kind: 'unreadable', state: view.state === 'CRITICAL' ? 'CRITICAL' : 'WARNING', subject: `${job.id}/${t.id}`, text: view.why });
         continue;
       }
       for (const info of view.listing.datasets.values()) {
@@ -156,11 +163,11 @@ export const runPrune = async (input: PruneRunInput): Promise<PruneRunResult> =>
   for (const scope of sourceScopes) {
     const view = await views.get(scope.side, scope.recursive, scope.ssh);
     if (!view.ok) {
-      problem({ state: view.state, subject: formatSide(scope.side), text: view.why });
+      problem({ kind: 'unreadable', state: view.state, subject: formatSide(scope.side), text: view.why });
       continue;
     }
     if (!view.listing.exists) {
-      problem({ state: 'WARNING', subject: formatSide(scope.side), text: 'does not exist (nothing pruned)' });
+      problem({ kind: 'missing', state: 'WARNING', subject: formatSide(scope.side), text: 'does not exist (nothing pruned)' });
       continue;
     }
     for (const info of view.listing.datasets.values()) {

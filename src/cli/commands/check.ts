@@ -5,6 +5,7 @@ import type { CommandDeps } from '../program.js';
 import { configure, VERSION } from '../program.js';
 import { collect, durationOption, portOption } from '../options.js';
 import { addPluginOptions, type MetricKind } from '../../plugin/options.js';
+import { nowOption } from './prune.js';
 
 const countOption =
   (min: number) =>
@@ -107,4 +108,15 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     ),
   );
   poolCheck('capacity', common(sub('capacity', 'percent of each pool allocated'), 'percent', 'percent used', { warning: '80', critical: '90' }, version));
+
+  // Owned by the retention part (src/checks/gaps.ts).
+  common(sub('gaps', 'snapshots present vs the slots the retention policy should keep: missing slots, over-retention, future-dated names'), 'count', 'missing slots', { warning: '0' }, version)
+    .argument('[datasets...]', 'only the snapshots: entries covering these datasets (default: every entry and job target)')
+    .option('--job <name>', 'only this job\'s source and targets; repeatable', collect)
+    .option('--grace <duration>', 'how long a slot may stay empty, and a dropped snapshot linger (default 10m)', durationOption)
+    .addOption(nowOption())
+    .action(async (datasets: string[], opts) => {
+      const { runGapsCheck } = await import('../../checks/gaps.js');
+      setResult(await runGapsCheck({ datasets, opts, globals: globals(), ctx }));
+    });
 };
