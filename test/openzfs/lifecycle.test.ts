@@ -1,10 +1,10 @@
 // Lifecycle of the guest harness on a private instance (own port, run directory and data disks, shared image):
-// a hand-started guest is reused and never stopped; a guest the harness booted gets its pools created, is reused
+// a hand-started guest (given a pushed file set) is reused and never stopped; a guest the harness booted gets its pools created, is reused
 // by a second run, and is stopped only when the last lease is released; a guest that cannot boot becomes a skip
 // reason carrying the log's tail.
 import { afterAll, describe, expect, test } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { openzfsGuest, skipNote } from '../helpers/openzfs.js';
@@ -44,10 +44,20 @@ describe.skipIf(g.reason)(`openzfs: harness lifecycle on a private guest${skipNo
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('hand-started: reused, pools created, never stopped by release', async () => {
+  test('hand-started (with a pushed file set): reused, pools created, never stopped by release', async () => {
     port = await freePort();
-    const started = await script('start');
+    // ZFSLAB_PUSH_DIR: a file tree copied into the snapshot=on root at boot; existing directories keep their modes
+    mkdirSync(`${tmp}/push/etc`, { recursive: true });
+    mkdirSync(`${tmp}/push/tmp/zfo-pushed`, { recursive: true, mode: 0o755 });
+    writeFileSync(`${tmp}/push/etc/zfo-pushed`, 'pushed at boot\n');
+    const started = await execa(SCRIPT, ['start'], {
+      env: { ...scriptEnv, ZFSLAB_SSH_PORT: String(port), ZFSLAB_PUSH_DIR: `${tmp}/push` },
+      reject: false,
+      timeout: 600_000,
+    });
     expect(started.exitCode, started.stderr).toBe(0);
+    const pushed = await script('exec', 'cat /etc/zfo-pushed; stat -c %a /tmp; test -d /tmp/zfo-pushed && echo dir');
+    expect(pushed.stdout).toBe('pushed at boot\n1777\ndir');
     const a = await prepareGuest({ port, scriptEnv, stateDir: `${tmp}/a` });
     expect(a.state.reason).toBeUndefined();
     expect(a.state).toMatchObject({ started: false, port });
