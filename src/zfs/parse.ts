@@ -134,6 +134,13 @@ class Assembler {
     return list;
   }
 
+  /** listFor() for the name text[start, end of row) whose separator is at `sepAt`, slicing only on a new dataset. */
+  listAt(text: string, start: number, sepAt: number): Version[] | null {
+    if (this.lastList && sepAt - start === this.lastDs.length && text.startsWith(this.lastDs, start)) return this.lastList;
+    const end = text.indexOf('\t', sepAt);
+    return this.listFor(text.slice(start, end), sepAt - start);
+  }
+
   dataset(row: Row): void {
     if (row.type !== 'filesystem' && row.type !== 'volume') throw bad(this.ctx, `unknown type ${row.type}`, row.name);
     if (!inScope(this.ctx, row.name)) return; // `-d 1` also lists the root's children
@@ -186,6 +193,16 @@ const makeVersion = (ctx: ParseContext, kind: 'snapshot' | 'bookmark', name: str
     : { kind, dataset: name.slice(0, sep), name: name.slice(sep + 1), guid: g, createtxg, creation: created, userrefs };
 };
 
+/** text[a, b) is 1..max decimal digits. */
+const isDigits = (text: string, a: number, b: number, max: number): boolean => {
+  if (b <= a || b - a > max) return false;
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+};
+
 /** Digits of text[a, b) as a number; -1 for `-`, -2 for anything that is not a plain non-negative integer. */
 const intAt = (text: string, a: number, b: number): number => {
   if (b - a === 1 && text.charCodeAt(a) === 45) return -1;
@@ -226,30 +243,34 @@ export const parseZfsList = (text: string, columns: readonly string[], ctx: Pars
       const typeLen = (tabs[1] as number) - t0 - 1;
       const isSnap = typeLen === 8 && text.startsWith('snapshot', t0 + 1);
       const isBook = !isSnap && typeLen === 8 && text.startsWith('bookmark', t0 + 1);
-      const name = text.slice(start, t0);
       if (isSnap || isBook) {
-        const sep = name.indexOf(isSnap ? '@' : '#');
-        const list = out.listFor(name, sep);
+        // Hot path (100k rows): validate in place, allocate only the short name, the guid and the object.
+        const sepAt = text.indexOf(isSnap ? '@' : '#', start);
+        const list = sepAt > start && sepAt < t0 ? out.listAt(text, start, sepAt) : out.listFor(text.slice(start, t0), -1);
         if (list) {
+          const gA = from(iGuid);
+          const gB = tabs[iGuid] as number;
           const txg = intAt(text, from(iTxg), tabs[iTxg] as number);
           const creation = intAt(text, from(iCreation), tabs[iCreation] as number);
           const refs = iRefs < 0 ? -1 : intAt(text, from(iRefs), tabs[iRefs] as number);
-          if (txg < 0 || creation < 0 || refs < -1 || (isSnap && refs === -2)) {
-            list.push(makeVersion(ctx, isSnap ? 'snapshot' : 'bookmark', name, sep, field(iGuid), field(iTxg), field(iCreation), field(iRefs))); // throws the precise error
-          } else {
-            const guid = guidField(ctx, field(iGuid), name);
-            const ds = out.currentDataset;
-            const short = name.slice(sep + 1);
-            list.push(
-              isBook
-                ? { kind: 'bookmark', dataset: ds, name: short, guid, createtxg: txg, creation }
-                : refs >= 0
-                  ? { kind: 'snapshot', dataset: ds, name: short, guid, createtxg: txg, creation, userrefs: refs }
-                  : { kind: 'snapshot', dataset: ds, name: short, guid, createtxg: txg, creation },
-            );
+          if (txg < 0 || creation < 0 || refs < -1 || (isSnap && refs === -2) || !isDigits(text, gA, gB, 20)) {
+            const name = text.slice(start, t0);
+            makeVersion(ctx, isSnap ? 'snapshot' : 'bookmark', name, sepAt - start, field(iGuid), field(iTxg), field(iCreation), field(iRefs)); // throws the precise error
+            throw bad(ctx, 'invalid version row', name);
           }
+          const ds = out.currentDataset;
+          const short = text.slice(sepAt + 1, t0);
+          const guid = text.slice(gA, gB);
+          list.push(
+            isBook
+              ? { kind: 'bookmark', dataset: ds, name: short, guid, createtxg: txg, creation }
+              : refs >= 0
+                ? { kind: 'snapshot', dataset: ds, name: short, guid, createtxg: txg, creation, userrefs: refs }
+                : { kind: 'snapshot', dataset: ds, name: short, guid, createtxg: txg, creation },
+          );
         }
       } else {
+        const name = text.slice(start, t0);
         const f = text.slice(start, end).split('\t');
         out.dataset({ name, type: f[1] as string, value: (p) => { const i = index.get(p); return i === undefined ? undefined : f[i]; }, source: () => undefined });
       }
