@@ -24,7 +24,6 @@ export const buildProgram = (ctx: CliContext, setResult: (r: CommandResult) => v
     .option('--log-file <file>', 'write logs (JSON lines) to this file')
     .addOption(new Option('--log-level <level>', "log level (default: the config's log.level, else info)").choices(['debug', 'info', 'warn', 'error']))
     .option('-v, --verbose', 'also log to stderr (not for Monit: stderr shares its 512-byte buffer)')
-    .enablePositionalOptions()
     .showHelpAfterError(false);
   configure(program, ctx);
   const globals = (): GlobalOptions => {

@@ -4,6 +4,7 @@ import { relativeName, type DatasetInfo, type Listing } from '../core/dataset.js
 import { formatSyncSnapshotName } from '../core/names.js';
 import { compareVersions, type Version } from '../core/versions.js';
 import { PermanentError } from '../errors.js';
+import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';
 import { listTree } from '../zfs/list.js';
 import { getVersions, snapshot } from '../zfs/commands.js';
@@ -51,12 +52,22 @@ export const prepareSource = async (
 
   // Without `written` (zfs-fuse) every cycle snapshots; `-r` makes it atomic when nothing is excluded.
   if (!caps.written && job.exclude.length === 0 && !opts.dryRun) {
-    await snapshot(runner, caps, [`${root}@${name}`], { recursive: job.recursive });
+    await snapshot(runner, caps, [`${root}@${name}`], { recursive: job.recursive }).catch((e: unknown) => {
+      throw e instanceof ZfsError && e.reason === 'dataset-not-found' ? missing() : e;
+    });
     const listing = await list();
     if (!listing.exists) throw missing();
     return { runner, caps, listing, snapshot: name, snapshotted: jobDatasets(job, listing).map((d) => d.name) };
   }
 
+  // `written` counts only data already in a committed txg: a write of the last few seconds would read as
+  // "unchanged" and wait a whole cycle. `zpool sync` commits it first (one call per cycle, whatever the tree).
+  if (caps.written && !opts.dryRun) {
+    await runner.exec(['zpool', 'sync', root.split('/')[0]!], { signal: opts.signal }).catch((e: unknown) => {
+      if (e instanceof ZfsError && e.reason === 'dataset-not-found') throw missing();
+      throw e;
+    });
+  }
   let listing = await list();
   if (!listing.exists) throw missing();
   const due = jobDatasets(job, listing).filter(changed);
