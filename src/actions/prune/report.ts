@@ -16,14 +16,14 @@ export const reasonText = (item: PruneItem, policy: Policy): string => {
   const r = item.policy;
   const would =
     r.kind === 'beyond-keep'
-      ? `${r.label}: beyond keep ${r.keep} (slot ${r.rank})`
+      ? `${r.label}: beyond keep ${r.keep} (rank ${r.rank})`
       : r.kind === 'duplicate'
         ? `${r.label}: second in slot ${slotText(policy, r.slot)} (${r.keeper} represents it)`
         : '';
   const peers = item.peers.join(', ');
   switch (item.code) {
     case 'policy':
-      return r.kind === 'slot' ? `${r.label}: slot ${r.rank} of ${r.keep} (${slotText(policy, r.slot)})` : 'kept';
+      return r.kind === 'slot' ? `${r.label}: rank ${r.rank} of ${r.keep} (slot ${slotText(policy, r.slot)})` : 'kept';
     case 'beyond-keep':
     case 'duplicate':
       return would;
