@@ -14,7 +14,7 @@ const verb = (argv: readonly string[]): string => {
 
 /** The object a "does not exist" message names, else the last argument: a snapshot when it has `@`. */
 const missingWhat = (argv: readonly string[], m: RegExpExecArray): ZfsFailureReason => {
-  const named = m[1] ?? argv[argv.length - 1] ?? '';
+  const named = m[1] ?? m[2] ?? argv[argv.length - 1] ?? '';
   return named.includes('@') ? 'snapshot-not-found' : 'dataset-not-found';
 };
 
