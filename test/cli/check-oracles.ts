@@ -41,7 +41,7 @@ export const judge = (stdout: string, code: number, opts: { maxFirstLine?: numbe
   const perfText = bar < 0 ? '' : first.slice(bar + 3);
   const ours = parsePerfdata(perfText);
   const perf: PluginOutput['perf'] = {};
-  for (const p of perfText.split(' ').filter(Boolean)) {
+  for (const p of perfText.match(/'[^']*'=\S*|\S+/g) ?? []) {
     const m = /^'?([^'=]+)'?=(-?[\d.]+)([a-zA-Z%]*)(?:;([^;]*))?(?:;([^;]*))?/.exec(p);
     if (m) perf[m[1] as string] = { value: Number(m[2]), uom: m[3] ?? '', warn: m[4] ?? '', crit: m[5] ?? '' };
   }
