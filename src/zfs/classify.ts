@@ -124,10 +124,10 @@ export const classifySshFailure = (stderr: string): SshFailure | null => {
   const auth = /Permission denied \((publickey|password|keyboard-interactive|gssapi)|Too many authentication failures/;
   if (auth.test(stderr)) return { kind: 'auth', detail: line(auth) };
   const unreachable =
-    /Connection refused|timed out|No route to host|Could not resolve hostname|Connection closed|Connection reset|Network is unreachable|kex_exchange_identification|Broken pipe|Timeout, server|Name or service not known|Temporary failure in name resolution/;
+    /Connection refused|timed out|No route to host|Could not resolve hostname|Connection closed|Connection reset|Network is unreachable|kex_exchange_identification|Broken pipe|Timeout, server|Name or service not known|Temporary failure in name resolution|Session open refused by peer|open failed: .*administratively prohibited/;
   if (unreachable.test(stderr)) return { kind: 'unreachable', detail: line(unreachable) };
-  if (/^ssh: |^Bad configuration option|^command-line line|^Pseudo-terminal|^Warning: Identity file/m.test(stderr)) {
-    return { kind: 'other', detail: line(/^ssh: |Bad configuration|command-line|Identity file/) };
-  }
+  // Configuration mistakes that retrying cannot fix: a bad -o, a missing key, a ControlPath over 108 bytes.
+  const config = /^ssh: |Bad configuration option|^command-line line|^Pseudo-terminal|^Warning: Identity file|too long for Unix domain socket|ControlPath too long/m;
+  if (config.test(stderr)) return { kind: 'other', detail: line(config) };
   return null;
 };

@@ -166,6 +166,7 @@ describe('classifySshFailure (OpenSSH 9 messages)', () => {
     ['@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@', 'host-key'],
     ['root@127.0.0.1: Permission denied (publickey).', 'auth'],
     ['command-line line 0: Bad configuration option: frobnicate', 'other'],
+    ['unix_listener: path "/very/long/dir/0123456789abcdef0123456789abcdef01234567.XXXXXXXXXXXXXXXX" too long for Unix domain socket', 'other'],
   ])('%s -> %s', (stderr, kind) => {
     expect(classifySshFailure(stderr)?.kind).toBe(kind);
   });
