@@ -7,7 +7,7 @@ import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import { sameHost } from '../../config/job-checks.js';
 import { resolveAllJobs, resolveSsh, resolveStateDir } from '../../config/resolve.js';
 import { isValidId } from '../../core/names.js';
-import { makePolicy } from '../../core/retention/policy.js';
+import { makePolicy, type Policy } from '../../core/retention/policy.js';
 import type { NameFamily } from '../../core/retention/snapshot-names.js';
 import { NAME_FAMILIES } from '../../core/retention/snapshot-names.js';
 import { UsageError } from '../../errors.js';
@@ -46,17 +46,20 @@ export const runSnapshotCommand = async (input: { datasets: readonly string[]; o
   if (!adhoc && (opts.keep !== undefined || opts.every !== undefined || opts.recursive || opts.exclude || opts.pruneNames)) {
     throw new UsageError('--keep, --every, -r, --exclude and --prune-names belong to the drop-in form: add --label LABEL');
   }
+  // Arguments are checked before anything is read or created.
+  const adhocPolicy = adhoc ? dropInPolicy(input.datasets, opts) : null;
   const loaded = await loadConfig(globals.config, { optional: adhoc });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
   const jobs = loaded.path ? resolveAllJobs(loaded, { stateDir }) : [];
   const now = opts.now ?? ctx.now();
+  const configured = adhocPolicy ? null : configUnits(input.datasets, loaded, jobs, stateDir);
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
   if (!opts.dryRun) await ensureStateDir(stateDir);
   const lock = opts.dryRun ? null : await acquireLock(stateDir, SNAPSHOT_LOCK, { nowMs: ctx.now() });
   const reports: UnitReport[] = [];
   try {
-    const units = adhoc ? await adhocUnits(input.datasets, opts, loaded, jobs, stateDir, runners) : configUnits(input.datasets, loaded, jobs, stateDir);
+    const units = configured ?? (await adhocUnits(input.datasets, opts, adhocPolicy as Policy, loaded, jobs, stateDir, runners));
     for (const unit of units) {
       if (ctx.signal.aborted) break;
       const r = await runUnit(unit, { runners, now, signal: ctx.signal, dryRun: opts.dryRun === true });
@@ -100,28 +103,34 @@ const configUnits = (args: readonly string[], loaded: LoadedConfig, jobs: readon
   }));
 };
 
-const adhocUnits = async (
-  args: readonly string[],
-  opts: SnapshotCliOptions,
-  loaded: LoadedConfig,
-  jobs: readonly JobSpec[],
-  stateDir: string,
-  runners: RunnerPool,
-): Promise<SnapshotUnit[]> => {
+/** The drop-in's one-label policy, from its arguments (usage errors before any I/O). */
+const dropInPolicy = (args: readonly string[], opts: SnapshotCliOptions): Policy => {
   const label = opts.label as string;
   if (!isValidId(label)) throw new UsageError(`invalid --label '${label}': letters, digits, '.' and '-' (no '_')`);
   if (args.length === 0) throw new UsageError("the drop-in needs DATASET... or '//' (every pool)");
   if (args.includes('//') && args.length > 1) throw new UsageError("'//' must be the only dataset argument");
+  for (const a of args) if (a !== '//') parseSide(a, 'dataset');
   const every = opts.every ?? 60;
   if (every % 60 !== 0 || 1440 % (every / 60) !== 0) throw new UsageError(`--every: whole minutes that divide a day (1m, 5m, 15m, 1h ...), got ${every}s`);
   const names = opts.pruneNames ?? ['zfailover'];
   const bad = names.find((n) => !(NAME_FAMILIES as readonly string[]).includes(n));
   if (bad !== undefined) throw new UsageError(`--prune-names: '${bad}' is not one of ${NAME_FAMILIES.join(', ')}`);
   // Without --keep nothing is pruned; the schedule still needs a count for "due".
-  const policy = makePolicy({
+  return makePolicy({
     schedules: [{ label, period: { kind: 'minutes', every: every / 60, offset: 0 }, keep: opts.keep ?? 1_000_000, aliases: [] }],
     prune: names as NameFamily[],
   });
+};
+
+const adhocUnits = async (
+  args: readonly string[],
+  opts: SnapshotCliOptions,
+  policy: Policy,
+  loaded: LoadedConfig,
+  jobs: readonly JobSpec[],
+  stateDir: string,
+  runners: RunnerPool,
+): Promise<SnapshotUnit[]> => {
   const ssh = resolveSsh(loaded.path ? loaded : null, stateDir);
   let sides: { side: Side; recursive: boolean }[];
   if (args[0] === '//') {
