@@ -16,6 +16,11 @@ const SERVER_ALIVE_INTERVAL = 10;
 const SERVER_ALIVE_COUNT = 3;
 /** A master start older than this is a leftover of a killed run, not one in progress. */
 const STARTING_STALE_MS = 60_000;
+/**
+ * Concurrent exec sessions per host. sshd's default MaxSessions is 10 per connection: past it the mux client
+ * falls back to a fresh connection (a full key exchange each), so we queue instead; pipelines use the rest.
+ */
+const MAX_EXEC_SESSIONS = 6;
 
 export interface SshRunnerOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -41,6 +46,8 @@ export class SshRunner implements Runner {
   readonly label: string;
   private readonly env: NodeJS.ProcessEnv;
   private master: Promise<void> | null = null;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     readonly remote: HostSpec,
@@ -139,11 +146,24 @@ export class SshRunner implements Runner {
     }
   }
 
+  private async session<T>(fn: () => Promise<T>): Promise<T> {
+    // A finishing session hands its slot straight to the next waiter, so the count never overshoots.
+    if (this.running >= MAX_EXEC_SESSIONS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     if (argv.length === 0) throw new RangeError('empty argv');
     await this.ensureMaster(opts.signal);
     const [file, ...args] = this.sshArgv([argv]);
-    const r = await spawnCapture(file as string, args, { env: this.env, input: opts.input, timeoutMs: opts.timeoutMs, signal: opts.signal });
+    const r = await this.session(() => spawnCapture(file as string, args, { env: this.env, input: opts.input, timeoutMs: opts.timeoutMs, signal: opts.signal }));
     if (r.spawnError) throw new ZfsError({ reason: 'unsupported', argv, host: this.label, exitCode: null, stderr: '', message: `cannot run ssh: ${r.spawnError.message}` });
     if (r.aborted || r.timedOut) throw stoppedError(argv, this.label, r, opts.signal, opts.timeoutMs);
     if (r.exitCode === 255) {

@@ -76,6 +76,15 @@ describe.skipIf(reason)(`ssh runner through a private sshd ${reason ? `(skipped:
     expect(caps.implementation).toBe('zfs-fuse');
   });
 
+  test('parallel execs are queued below sshd MaxSessions: all multiplexed on the one master', async () => {
+    const t0 = Date.now();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => runner.exec(['sh', '-c', `sleep 0.2; echo ${i}`])));
+    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    // 20 sessions of 0.2 s, 6 at a time: at least 4 rounds.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    expect(results.every((r) => !/session request failed/.test(r.stderr))).toBe(true);
+  });
+
   test('listing over ssh: one remote zfs call, exact GUIDs, a name with a space', async () => {
     await zfs('create', '-p', `${pool.name}/r/with space`);
     await zfs('snapshot', '-r', `${pool.name}/r@s1`);
