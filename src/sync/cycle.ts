@@ -17,6 +17,7 @@ import type { RunnerPool } from './runners.js';
 import { prepareSource, type SourceView } from './source.js';
 import { syncTarget, type TargetOutcome } from './target.js';
 import { recordJobState, recordedCommons } from './job-state.js';
+import { applyRoleUpdate, sourceRoleUpdate } from './roles.js';
 
 export interface CycleEnv {
   readonly stateDir: string;
@@ -62,6 +63,8 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
     return { ...base, state: stateForError(e), finishedAt: env.now(), snapshot: null, targets: [], destroyed: [], notes: [], error: errorOf(e) };
   }
   env.log.info({ job: job.id, snapshot: source.snapshot, datasets: source.listing.datasets.size }, 'source ready');
+  const sourceRoot = source.listing.datasets.get(job.source.dataset);
+  if (sourceRoot && !env.dryRun) await applyRoleUpdate(source.runner, source.caps, sourceRoot.name, sourceRoleUpdate(sourceRoot), env.log);
 
   const outcomes: TargetOutcome[] = [];
   for (const target of job.targets) {

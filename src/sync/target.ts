@@ -23,6 +23,7 @@ import type { SourceView } from './source.js';
 import { describeProcesses, runTransfer, stepLabel, stepProcesses } from './transfer.js';
 import { afterFullReceive } from './receive-fixups.js';
 import { moveCursors } from './cursor.js';
+import { applyRoleUpdate, targetRoleUpdate } from './roles.js';
 
 export interface TargetContext {
   readonly job: JobSpec;
@@ -80,6 +81,11 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
 
   if (!ctx.dryRun && received.length > 0) {
     await confirmReceived(ctx, received, reports);
+  }
+  const root = pairing.pairs.find((p) => p.rel === '');
+  if (!ctx.dryRun && root) {
+    const rootOk = reports[pairing.pairs.indexOf(root)]?.state === 'OK';
+    await applyRoleUpdate(ctx.runner, ctx.caps, root.targetName, targetRoleUpdate(root.source, root.target, rootOk && versions.has('')), ctx.log);
   }
   const destroyed: string[] = [];
   if (!ctx.dryRun) {
