@@ -1,6 +1,6 @@
 // Pre/post snapshot hooks (quiesce a database, flush an application): an argv run on the datasets' host through
 // its runner (locally, or over ssh for a remote source), under a timeout, with the datasets and snapshot names
-// in the environment. No shell: the operator's argv is passed as is (`env NAME=value... argv`).
+// in the environment. No shell: the operator's argv is passed as is (`timeout N env NAME=value... argv`).
 import { isZfoError, oneLine } from '../../errors.js';
 import type { Runner } from '../../zfs/types.js';
 
@@ -42,11 +42,18 @@ export const hookEnv = (c: HookContext): Record<string, string> => ({
   ...(c.phase === 'post' ? { ZFAILOVER_OUTCOME: c.outcome ?? 'ok', ZFAILOVER_PRE_FAILED: c.preFailed ? '1' : '0' } : {}),
 });
 
+/** Exit status of coreutils `timeout` when the time ran out. */
+const TIMED_OUT = 124;
+
 export const runHook = async (runner: Runner, argv: readonly string[], c: HookContext, timeoutSeconds: number, signal?: AbortSignal): Promise<HookResult> => {
   const env = Object.entries(hookEnv(c)).map(([k, v]) => `${k}=${v}`);
+  // coreutils timeout signals the hook's whole process group (a `sleep` in a shell script too), on this host
+  // or the remote one alike; the runner's own timeout is only the backstop should timeout itself hang.
+  const wrapped = ['timeout', '-k', '5', String(timeoutSeconds), 'env', ...env, ...argv];
   try {
-    const r = await runner.exec(['env', ...env, ...argv], { timeoutMs: timeoutSeconds * 1000, allowFailure: true, ...(signal ? { signal } : {}) });
+    const r = await runner.exec(wrapped, { timeoutMs: (timeoutSeconds + 15) * 1000, allowFailure: true, ...(signal ? { signal } : {}) });
     if (r.exitCode === 0) return { ok: true, detail: 'exit 0' };
+    if (r.exitCode === TIMED_OUT || r.exitCode === 128 + 9) return { ok: false, detail: `timed out after ${timeoutSeconds}s` };
     const why = lastLine(r.stderr) || lastLine(r.stdout);
     return { ok: false, detail: `exit ${r.exitCode}${why ? `: ${why}` : ''}` };
   } catch (e) {

@@ -13,13 +13,14 @@ export const summarizeSnapshots = (reports: readonly UnitReport[], opts: { dryRu
   const datasets = reports.reduce((n, r) => n + r.datasets, 0);
   const due = reports.reduce((n, r) => n + Object.values(r.due).reduce((m, l) => m + l.length, 0), 0);
   const labels = [...new Set(reports.flatMap(labelsOf))];
+  const dueDatasets = reports.reduce((n, r) => n + Object.keys(r.due).length, 0);
   const main = opts.dryRun
     ? due === 0
       ? `nothing due on ${datasets} dataset(s)`
-      : `would take ${due} snapshot(s) (${labels.join(', ')}) on ${Object.keys(Object.assign({}, ...reports.map((r) => r.due))).length} dataset(s)`
+      : `would take ${due} snapshot(s) (${labels.join(', ')}) on ${dueDatasets} dataset(s)`
     : taken === 0 && due === 0
       ? `nothing due on ${datasets} dataset(s)`
-      : `took ${taken} snapshot(s) (${labels.join(', ')}) on ${datasets} dataset(s)${pruned ? `, pruned ${pruned}` : ''}`;
+      : `took ${taken} snapshot(s) (${labels.join(', ')}) on ${dueDatasets} dataset(s)${pruned ? `, pruned ${pruned}` : ''}`;
   const bad = reports.filter((r) => r.state !== 'OK');
   const first = bad.find((r) => r.state === opts.state);
   const state: ServiceState = reports.length === 0 ? 'UNKNOWN' : opts.state;
