@@ -1,6 +1,7 @@
 // Loading the config file: read (with its owner and mode), parse YAML, validate with zod, check across fields.
 // Every problem becomes `config error: FILE:LINE: key.path: message` (ConfigFileError, exit 3 UNKNOWN).
 import { open } from 'node:fs/promises';
+import { isZfoError } from '../errors.js';
 import { DEFAULT_CONFIG_PATH } from '../cli/context.js';
 import { crossJobProblems, jobProblems, type JobShape } from './job-checks.js';
 import { issuesToProblems, problemAt } from './issues.js';
@@ -48,9 +49,15 @@ export const loadConfig = async (path: string | undefined, opts: LoadOptions = {
     if (st.isDirectory()) throw fail('cannot read: is a directory');
     if (st.size > MAX_SIZE) throw fail(`cannot read: larger than ${MAX_SIZE} bytes, not a config file`);
     const text = await handle.readFile({ encoding: 'utf8' });
-    return parseConfigText(text, file, { mode: st.mode & 0o7777, uid: st.uid });
+    const loaded = parseConfigText(text, file, { mode: st.mode & 0o7777, uid: st.uid });
+    if (loaded.data.alerts) {
+      // Secrets (SMTP password, SNMPv3 keys) in a file other users can read: refused for every command.
+      const { verifyAlertSecrets } = await import('../alert/secrets.js');
+      verifyAlertSecrets(loaded.data.alerts, { path: file, mode: loaded.mode, uid: loaded.uid });
+    }
+    return loaded;
   } catch (e) {
-    if (e instanceof ConfigFileError) throw e;
+    if (isZfoError(e)) throw e;
     throw fail(`cannot read: ${describeErrno(e)}`);
   } finally {
     await handle.close();

@@ -1,13 +1,61 @@
-// Hands the outcome of a sync run to the alerting module (email/SNMP on state changes).
+// Hands the outcome of sync runs to the alert module: one item per (job, dataset, target) reported on every run,
+// OK ones included, so a change (and a recovery) is notified once. Never throws, bounded in time; a run that
+// found the job busy reports nothing (the holder will).
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import type { AlertItem } from '../alert/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { JobReport } from './report.js';
 
-export const notifySync = async (
-  _loaded: LoadedConfig,
-  _stateDir: string,
-  _reports: readonly JobReport[],
-  _opts: { now: () => number; log: Logger },
-): Promise<void> => {
-  // Wired to src/alert once that module lands (see docs/design.md §7).
+const ALERT_DEADLINE_MS = 5000;
+
+export const syncAlertItems = (reports: readonly JobReport[], now: number): AlertItem[] => {
+  const items: AlertItem[] = [];
+  for (const r of reports) {
+    if (r.dryRun || (r.error?.kind === 'transient' && /already running/.test(r.error.message))) continue;
+    if (r.error) {
+      items.push({ job: r.job, dataset: r.source, kind: 'replication', state: r.state, summary: r.error.message, ...(r.error.hint ? { command: r.error.hint } : {}) });
+      continue;
+    }
+    for (const t of r.targets) {
+      if (t.error) {
+        items.push({ job: r.job, dataset: r.source, target: t.id, kind: 'replication', state: t.state, summary: t.error.message, ...(t.error.hint ? { command: t.error.hint } : {}) });
+        continue;
+      }
+      for (const d of t.datasets) {
+        const summary = d.state === 'OK' ? `${d.source} -> ${t.side}: ${d.outcome === 'nothing-to-do' ? 'up to date' : 'replicated'}` : `${d.target}: ${d.conflict ? `${d.conflict}: ` : ''}${d.message ?? d.outcome}`;
+        items.push({
+          job: r.job,
+          dataset: d.source,
+          target: t.id,
+          kind: 'replication',
+          state: d.state,
+          summary,
+          ...(d.conflict ? { conflict: d.conflict } : {}),
+          ...(d.hint ? { command: d.hint } : {}),
+          ...(d.common ? { lagSeconds: Math.max(0, Math.round(now / 1000 - d.common.creation)) } : {}),
+          details: d.steps.filter((s) => s.error).map((s) => `${s.kind} ${s.to ?? ''}: ${s.error}`),
+        });
+      }
+    }
+  }
+  return items;
+};
+
+export const notifySync = async (loaded: LoadedConfig, stateDir: string, reports: readonly JobReport[], opts: { now: () => number; log: Logger }): Promise<void> => {
+  if (!loaded.data.alerts) return;
+  const items = syncAlertItems(reports, opts.now());
+  if (items.length === 0) return;
+  const { notifyAlerts } = await import('../alert/notify.js');
+  const report = await notifyAlerts({
+    config: loaded.data.alerts,
+    stateDir,
+    now: opts.now(),
+    host: hostname(),
+    source: 'sync',
+    items,
+    logger: opts.log.child({ component: 'alert' }),
+    deadlineMs: ALERT_DEADLINE_MS,
+  });
+  if (report.errors.length > 0) opts.log.warn({ errors: report.errors }, 'some alerts were not delivered (queued for the next run)');
 };

@@ -1,0 +1,116 @@
+// Alerts from real sync runs (zfs-fuse, the built bin, a config with email and SNMP): a job that goes
+// OK -> CRITICAL -> CRITICAL -> OK sends exactly two messages per channel; with SMTP down during the failure the
+// alert arrives on a later run, and the replication's exit codes are the same as without alerting.
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliBuilt, runCli } from '../helpers/cli.js';
+import { mountpointOf } from '../helpers/replica.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { snmptrapdUnavailableReason, startSnmptrapd, type TestTrapd } from '../helpers/snmptrapd.js';
+import { createPool, TEST_ROOT, uniqueName, zfs, zfsFuseUnavailableReason, type TestPool } from '../helpers/zfs-fuse.js';
+
+const reason = zfsFuseUnavailableReason() ?? snmptrapdUnavailableReason() ?? cliBuilt();
+
+describe.skipIf(reason)(`zfs-fuse: sync raises alerts on state changes${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let src: TestPool;
+  let dst: TestPool;
+  let smtp: SmtpSink;
+  let trapd: TestTrapd;
+  let dir: string;
+
+  beforeAll(async () => {
+    src = await createPool('zfoals');
+    dst = await createPool('zfoald');
+    smtp = await startSmtpSink();
+    trapd = await startSnmptrapd({ communities: ['zfo-test'] });
+    dir = `${TEST_ROOT}/${uniqueName('alerts-')}`;
+    mkdirSync(dir, { recursive: true });
+  });
+  afterAll(async () => {
+    await smtp?.close();
+    await trapd?.stop();
+    await src?.destroy();
+    await dst?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const config = (job: string, source: string, target: string) => {
+    const file = `${dir}/${job}.yml`;
+    writeFileSync(
+      file,
+      [
+        `state_dir: ${dir}/state-${job}`,
+        'jobs:',
+        `  ${job}:`,
+        `    source: ${source}`,
+        `    targets: [${target}]`,
+        'alerts:',
+        '  email:',
+        '    host: 127.0.0.1',
+        `    port: ${smtp.port}`,
+        '    secure: none',
+        '    from: zfailover@host-a.test',
+        '    to: ops@example.test',
+        '    timeout: 2s',
+        '  snmp:',
+        '    receivers:',
+        `      - { name: nms, host: 127.0.0.1, port: ${trapd.port}, version: 2c, community: zfo-test, mode: inform, timeout: 1s, retries: 0 }`,
+        '',
+      ].join('\n'),
+    );
+    chmodSync(file, 0o600);
+    return file;
+  };
+  /** Make the replica conflict (modified) or heal it (roll it back to its newest snapshot). */
+  const modifyTarget = async (target: string) => {
+    await zfs('set', 'readonly=off', target);
+    await zfs('mount', target);
+    writeFileSync(`${await mountpointOf(target)}/oops`, 'x\n');
+    await zfs('umount', target);
+  };
+  const healTarget = async (target: string) => {
+    const snaps = (await zfs('list', '-H', '-o', 'name', '-t', 'snapshot', '-d', '1', target)).split('\n');
+    await zfs('rollback', snaps.at(-1)!);
+    await zfs('set', 'readonly=on', target);
+  };
+  const mailsFor = (job: string) => smtp.messages.filter((m) => m.mail.subject?.includes(` ${job} `));
+  const trapsFor = (job: string) => trapd.traps.filter((t) => t.get('ZFAILOVER-MIB::zfJob.0')?.includes(job));
+
+  it('OK -> CRITICAL -> CRITICAL -> OK: exactly two messages per channel, exit codes unchanged', async () => {
+    await zfs('create', `${src.name}/a`);
+    const cfg = config('flip', `${src.name}/a`, `${dst.name}/a`);
+    const run = () => runCli(['--config', cfg, 'sync', '--job', 'flip']);
+    expect((await run()).code).toBe(0);
+    await modifyTarget(`${dst.name}/a`);
+    writeFileSync(`${await mountpointOf(`${src.name}/a`)}/f`, '1\n');
+    expect((await run()).code).toBe(2);
+    expect((await run()).code).toBe(2);
+    await healTarget(`${dst.name}/a`);
+    expect((await run()).code).toBe(0);
+    await smtp.waitFor(2, 5000);
+    await trapd.waitFor(2, 5000);
+    const mails = mailsFor('flip');
+    expect(mails.map((m) => m.mail.subject)).toEqual([expect.stringMatching(/^\[zfailover\] CRITICAL .* flip .*target-modified/), expect.stringMatching(/^\[zfailover\] OK .* flip /)]);
+    expect(mails[0]!.mail.text).toMatch(/--rollback-target/); // the command that resolves it
+    const traps = trapsFor('flip');
+    expect(traps.map((t) => t.get('ZFAILOVER-MIB::zfState.0'))).toEqual([expect.stringMatching(/critical/), expect.stringMatching(/ok/)]);
+  });
+
+  it('SMTP down during the failure: the alert arrives on a later run, replication unaffected', async () => {
+    await zfs('create', `${src.name}/b`);
+    const cfg = config('outage', `${src.name}/b`, `${dst.name}/b`);
+    const run = () => runCli(['--config', cfg, 'sync', '--job', 'outage']);
+    expect((await run()).code).toBe(0);
+    await smtp.stop();
+    await modifyTarget(`${dst.name}/b`);
+    writeFileSync(`${await mountpointOf(`${src.name}/b`)}/f`, '1\n');
+    const failing = await run();
+    expect(failing.code).toBe(2);
+    expect(failing.line).toMatch(/^CRITICAL: .*target-modified/);
+    expect(mailsFor('outage')).toHaveLength(0);
+    await smtp.start();
+    expect((await run()).code).toBe(2); // still failing: no new problem, but the queued one goes out now
+    await smtp.waitFor(1, 5000);
+    expect(mailsFor('outage').map((m) => m.mail.subject)).toEqual([expect.stringMatching(/CRITICAL .* outage .*target-modified/)]);
+  });
+});
