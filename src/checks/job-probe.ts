@@ -6,7 +6,7 @@ import { jobStatePath } from '../state/dir.js';
 import { readJobState } from '../state/job-state.js';
 import { inspectLock } from '../state/lock.js';
 import type { JobSpec } from '../sync/job.js';
-import { RunnerPool } from '../sync/runners.js';
+import { CheckHosts } from './hosts.js';
 import type { ChecksConfig } from '../config/schema/checks.js';
 import { joinName, relativeName } from '../core/dataset.js';
 import type { Policy } from '../core/retention/policy.js';
@@ -57,7 +57,7 @@ interface ProbeInput {
   readonly stateDir: string;
   readonly withZfs: boolean;
   readonly horizonSec: number;
-  readonly pool: RunnerPool;
+  readonly pool: CheckHosts;
   readonly signal: AbortSignal;
   readonly now: number;
 }
@@ -93,7 +93,7 @@ export const runJobCheck = async (input: CheckInput & { opts: CheckInput['opts']
   const sel = await selectJobs(input);
   const checks = sel.config.data.checks as ChecksConfig;
   const jc = checks?.job;
-  const pool = new RunnerPool(sel.stateDir, ctx.now, ctx.env);
+  const pool = new CheckHosts(sel.stateDir, ctx.now, ctx.env);
   try {
     return await runCheck({
       timeoutSec: resolveTimeout(opts.timeout, checks),

@@ -7,7 +7,7 @@ import { resolveSsh, resolveStateDir } from '../config/resolve.js';
 import type { ChecksConfig } from '../config/schema/checks.js';
 import { runCheck } from '../plugin/check.js';
 import type { Range } from '../plugin/range.js';
-import { RunnerPool } from '../sync/runners.js';
+import { CheckHosts } from './hosts.js';
 import { poolList, poolStatus, type PoolStatus } from '../zfs/pool.js';
 import { parseSide } from '../zfs/side.js';
 import { evaluateCapacity, evaluateHealth, type PoolsData } from './pools.js';
@@ -42,14 +42,14 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
   // `-H host` reuses the side syntax: `[user@]host[:port]` plus a dummy dataset to validate it.
   const host = opts.hostname ? parseSide(`${opts.hostname}:pool`, '--hostname').host : null;
   const ssh = resolveSsh(config, stateDir, { ...(opts.sshKey ? { sshKey: opts.sshKey } : {}), ...(opts.sshPort ? { sshPort: opts.sshPort } : {}), ...(opts.sshOption ? { sshOption: opts.sshOption } : {}) });
-  const pool = new RunnerPool(stateDir, ctx.now, ctx.env);
+  const pool = new CheckHosts(stateDir, ctx.now, ctx.env);
   try {
     return await runCheck({
       timeoutSec: resolveTimeout(opts.timeout, checks),
       signal: ctx.signal,
       probe: async (signal): Promise<PoolsData> => {
         const runner = pool.runner(host, ssh);
-        const caps = await pool.capabilities(runner);
+        const caps = await pool.capabilities(runner, signal);
         const all = await poolList(runner, caps, signal);
         const wanted = input.pools.length ? all.filter((p) => input.pools.includes(p.name)) : all;
         const missing = input.pools.filter((n) => !all.some((p) => p.name === n));

@@ -9,7 +9,7 @@ import { resumeTokenInfo, sendEstimate } from '../zfs/commands-dataset.js';
 import type { Capabilities, Runner } from '../zfs/types.js';
 import type { JobSpec, TargetSpec } from '../sync/job.js';
 import { pairDatasets, type DatasetPair } from '../sync/pairs.js';
-import type { RunnerPool } from '../sync/runners.js';
+import type { CheckHosts } from './hosts.js';
 
 export interface ProbedPair extends DatasetPair {
   /** GUID the target's partial receive leads to (decoded on the source), null when none or unreadable. */
@@ -35,7 +35,7 @@ export interface JobProbe {
 }
 
 export interface ProbeOptions {
-  readonly pool: RunnerPool;
+  readonly pool: CheckHosts;
   readonly signal: AbortSignal;
   /** Estimate pending bytes (one `zfs send -nvP` per dataset that is behind, at most `maxEstimates`). */
   readonly estimate: boolean;
@@ -50,7 +50,7 @@ interface Side {
 
 const open = async (o: ProbeOptions, job: JobSpec, side: JobSpec['source']): Promise<Side> => {
   const runner = o.pool.runner(side.host, job.ssh);
-  return { runner, caps: await o.pool.capabilities(runner) };
+  return { runner, caps: await o.pool.capabilities(runner, o.signal) };
 };
 
 const list = async (o: ProbeOptions, job: JobSpec, side: JobSpec['source']): Promise<{ side: Side; listing: Listing }> => {

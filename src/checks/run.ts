@@ -4,7 +4,7 @@ import type { CliContext } from '../cli/context.js';
 import type { CommandResult } from '../cli/result.js';
 import { runCheck } from '../plugin/check.js';
 import type { Range, Thresholds } from '../plugin/range.js';
-import { RunnerPool } from '../sync/runners.js';
+import { CheckHosts } from './hosts.js';
 import type { ChecksConfig } from '../config/schema/checks.js';
 import { evaluateDivergence } from './divergence.js';
 import { probeJobs, type JobProbe } from './replication-probe.js';
@@ -42,7 +42,7 @@ export const runReplicationCheck = async (name: ReplicationCheck, input: CheckIn
   const checks = sel.config.data.checks as ChecksConfig;
   const thresholds = thresholdsFor(name, opts, checks);
   const now = ctx.now() / 1000;
-  const pool = new RunnerPool(sel.stateDir, ctx.now, ctx.env);
+  const pool = new CheckHosts(sel.stateDir, ctx.now, ctx.env);
   try {
     return await runCheck({
       timeoutSec: resolveTimeout(opts.timeout, checks),
