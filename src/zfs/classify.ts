@@ -88,9 +88,10 @@ export const classifyZfsFailure = (stderr: string, argv: readonly string[], exit
  * receiver whose stream ended early. The pipeline runner prefers any other failure as the root cause.
  */
 export const isConsequentialFailure = (stderr: string): boolean =>
-  // zfs-fuse 0.7 / OpenZFS 2.3 send: "warning: cannot send 'x': Broken pipe"; recv: "invalid backup stream",
-  // "incomplete stream", "failed to read from stream", "checksum mismatch or incomplete stream".
-  /Broken pipe|invalid backup stream|incomplete stream|failed to read from stream|premature EOF|Input\/output error$/m.test(stderr);
+  // zfs-fuse 0.7 / OpenZFS 2.3 send: "warning: cannot send 'x': Broken pipe"; zfs-fuse 0.7 send whose reader (a
+  // socketpair, as node joins stages) closed with data unread: "internal error: Connection reset by peer" and
+  // SIGABRT; recv: "invalid backup stream", "incomplete stream", "failed to read from stream".
+  /Broken pipe|Connection reset by peer|invalid backup stream|incomplete stream|failed to read from stream|premature EOF|Input\/output error$/m.test(stderr);
 
 /** Failures that an idempotent verb treats as "already done". */
 export const isAlreadyDone = (verbName: 'destroy' | 'hold' | 'release' | 'abort', reason: ZfsFailureReason): boolean => {

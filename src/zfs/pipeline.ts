@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { DeadlineError, type ZfoError, isZfoError } from '../errors.js';
 import { receivedBytes } from './argv.js';
-import { isConsequentialFailure } from './classify.js';
+import { classifySshFailure, isConsequentialFailure } from './classify.js';
 import { ZfsError } from './errors.js';
 import { zfsErrorFor } from './exec-result.js';
 import { remoteStageFailures } from './quote.js';
@@ -109,6 +109,8 @@ const stageFailed = (r: Running): boolean =>
 const consequential = (r: Running): boolean => {
   const stderr = r.stderr.text();
   const byOurSignal = r.killedByUs && (r.signal === 'SIGTERM' || r.signal === 'SIGKILL' || r.exitCode === 143 || r.exitCode === 137 || /Killed by signal/.test(stderr));
+  // ssh's own failure (exit 255: connection lost, refused, host key) is a cause even if its text says "reset".
+  if (!byOurSignal && isSsh(r.spec) && r.exitCode === 255 && classifySshFailure(stderr) !== null) return false;
   return byOurSignal || r.signal === 'SIGPIPE' || r.exitCode === 141 || (stageFailed(r) && isConsequentialFailure(stderr));
 };
 

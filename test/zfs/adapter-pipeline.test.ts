@@ -1,9 +1,10 @@
 // runPipeline with real processes: bytes flow through kernel pipes (not this heap), failures name the stage that
 // failed by itself, deadlines and aborts stop everything; then real `zfs send | zfs recv` on zfs-fuse.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DeadlineError, LockBusyError } from '../../src/errors.js';
+import { DeadlineError, HostUnreachableError, LockBusyError } from '../../src/errors.js';
 import { ZfsError } from '../../src/zfs/errors.js';
 import { runPipeline } from '../../src/zfs/pipeline.js';
 import { LocalRunner } from '../../src/zfs/runner-local.js';
@@ -60,6 +61,23 @@ describe('runPipeline (ordinary processes)', () => {
     expect(r.error).toBeInstanceOf(ZfsError);
     expect((r.error as ZfsError).reason).toBe('target-modified');
     expect(r.stages[0]?.failed).toBe(true);
+  });
+
+  test('a lost ssh connection is the root cause even though its text says "reset", not the sender it cut off', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/zfo-fake-ssh-`);
+    writeFileSync(`${dir}/ssh`, '#!/bin/sh\nhead -c 1000 >/dev/null\necho "client_loop: send disconnect: Connection reset by peer" >&2\nexit 255\n', { mode: 0o755 });
+    try {
+      const r = await runPipeline([
+        p('sh', '-c', 'head -c 50000000 /dev/zero || { echo "internal error: Connection reset by peer" >&2; exit 1; }'),
+        { file: `${dir}/ssh`, args: ['-o', 'BatchMode=yes', 'root@b', '--', 'zfs receive -v p/r'], label: 'root@b:22: zfs receive -v p/r' },
+      ]);
+      expect(r.stages[0]?.failed).toBe(true);
+      expect(r.failedStage).toBe(1);
+      expect(r.error).toBeInstanceOf(HostUnreachableError);
+      expect((r.error as HostUnreachableError).host).toBe('root@b:22');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a sender failure is the root cause, not the receiver that saw a short stream', async () => {

@@ -116,8 +116,9 @@ describe.skipIf(reason)(`ssh runner through a private sshd ${reason ? `(skipped:
 
     // Again into the existing target: the remote receiver's refusal is the root cause.
     const again = await runPipeline([...local.processes([send]), ...runner.processes([recvArgv(caps, `${pool.name}/pushed`, { resume: true, force: false, full: true })])]);
-    expect(again.failedStage).toBe(1);
-    expect(again.error).toMatchObject({ reason: 'target-exists', host: `root@127.0.0.1:${sshd.port}` });
+    const seen = JSON.stringify(again.stages.map((st) => ({ exit: st.exitCode, signal: st.signal, killed: st.killedByUs, stderr: st.stderr.slice(0, 200) })));
+    expect(again.failedStage, seen).toBe(1);
+    expect(again.error, seen).toMatchObject({ reason: 'target-exists', host: `root@127.0.0.1:${sshd.port}` });
   });
 
   test('a failing non-final remote stage fails the ssh stage even though the remote pipeline exits 0', async () => {

@@ -138,6 +138,8 @@ describe('classifyZfsFailure edge cases', () => {
   });
   test('consequential failures (broken pipe, short stream) are recognised', () => {
     expect(isConsequentialFailure("warning: cannot send 'p/a@b': Broken pipe")).toBe(true);
+    // zfs-fuse's send when the receiving ssh went away (seen in test/zfs/adapter-ssh.test.ts, with SIGABRT)
+    expect(isConsequentialFailure('internal error: Connection reset by peer\n')).toBe(true);
     expect(isConsequentialFailure('cannot receive new filesystem stream: invalid backup stream')).toBe(true);
     expect(isConsequentialFailure('cannot receive incremental stream: destination p/a has been modified')).toBe(false);
   });
