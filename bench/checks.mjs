@@ -71,6 +71,8 @@ writeFileSync(
 );
 chmodSync(join(bin, 'zfs'), 0o755);
 
+const config = join(dir, 'zfailover.yml');
+writeFileSync(config, 'version: 1\njobs:\n  bench:\n    source: bench/src\n    targets: [bench/dst]\n    recursive: true\n', { mode: 0o600 });
 const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: dir };
 // Wall time, and CPU time (user+sys of the process and its children, from /usr/bin/time): on a shared machine
 // the CPU time is the stable signal, wall time drifts with the neighbours' load.
@@ -111,8 +113,9 @@ try {
   const results = [];
   for (const name of ['rpo', 'divergence']) {
     cacheFile();
-    const args = ['-r', 'bench/src', 'bench/dst', '--state-dir', state, ...(name === 'rpo' ? ['--no-estimate'] : [])];
-    const m = measure(`check_zfs_${name} -r (1 call per side)`, join(ROOT, 'bin', `check_zfs_${name}`), args, okLine);
+    // As in production: a job from the config file (so the config is read and validated on every run).
+    const args = ['--job', 'bench', '--config', config, '--state-dir', state, ...(name === 'rpo' ? ['--no-estimate'] : [])];
+    const m = measure(`check_zfs_${name} --job (1 listing per side)`, join(ROOT, 'bin', `check_zfs_${name}`), args, okLine);
     // Our own work: what the check costs beyond a bare node start-up and the two zfs listings it waits for.
     const own = { wall: m.wall - node.wall - list.wall, cpu: m.cpu - node.cpu - 2 * list.cpu };
     results.push({ name, m, own, line: m.last.stdout.split('\n')[0] });
