@@ -5,8 +5,9 @@ import type { LoadedConfig } from '../../config/load.js';
 import { sameHost } from '../../config/job-checks.js';
 import { ConfigFileError, formatKeyPath } from '../../config/problems.js';
 import type { SnapshotsEntry } from '../../config/schema/retention.js';
-import type { Policy } from '../../core/retention/policy.js';
-import { resolveKeepSpec, resolvePolicySpec, SpecError, type KeepSpec, type PolicySpec, type ResolvedHooks, type SpecPath } from '../../core/retention/spec.js';
+import { makePolicy, type Policy } from '../../core/retention/policy.js';
+import type { Schedule } from '../../core/retention/schedule.js';
+import { resolveKeepSpec, resolvePolicySpec, SpecError, type KeepSpec, type PolicySpec, type ResolvedHooks, type SpecPath, type SpecProblem } from '../../core/retention/spec.js';
 import type { JobSpec } from '../../sync/job.js';
 import type { Side } from '../../zfs/side.js';
 
@@ -70,4 +71,35 @@ export const targetPolicy = (loaded: LoadedConfig | null, job: JobSpec, targetIn
   const keep = target.keep as KeepSpec | undefined;
   if (!loaded) return keep ? null : source;
   return withConfigErrors(loaded, () => resolveKeepSpec(keep, source, templatesOf(loaded), path));
+};
+
+/**
+ * Every retention problem of a parsed config (unknown templates, template cycles, schedules without keep or
+ * period, bad aliases), for the loader to report at load time like any other config error. Replica `keep:`
+ * labels are checked against the labels any `snapshots:` entry defines.
+ */
+export const retentionProblems = (data: LoadedConfig['data']): SpecProblem[] => {
+  const templates = (data.templates ?? {}) as Record<string, PolicySpec>;
+  const problems: SpecProblem[] = [];
+  const known = new Map<string, Schedule>();
+  ((data.snapshots ?? []) as SnapshotsEntry[]).forEach((e, i) => {
+    try {
+      for (const s of resolvePolicySpec(e, templates, ['snapshots', i]).policy.schedules) known.set(s.label, s);
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      problems.push(...err.problems);
+    }
+  });
+  const union = makePolicy({ schedules: [...known.values()] });
+  for (const [job, spec] of Object.entries(data.jobs ?? {})) {
+    spec.targets.forEach((t, i) => {
+      try {
+        resolveKeepSpec(t.keep as KeepSpec | undefined, union, templates, ['jobs', job, 'targets', i, 'keep']);
+      } catch (err) {
+        if (!(err instanceof SpecError)) throw err;
+        problems.push(...err.problems);
+      }
+    });
+  }
+  return problems;
 };

@@ -4,7 +4,7 @@
 // the future (clock skew). Pure.
 import type { Version } from '../versions.js';
 import { judgeByPolicy } from './keep.js';
-import { scheduleFor, type Policy } from './policy.js';
+import type { Policy } from './policy.js';
 import { previousSlotStart, slotStart } from './schedule.js';
 
 export interface MissingRange {
@@ -96,6 +96,3 @@ export const evaluateGaps = (input: GapsInput): GapsReport => {
   const missing = labels.flatMap((l) => l.missing);
   return { labels, missingSlots: missing.reduce((n, m) => n + m.count, 0), missing, over, future };
 };
-
-/** Whether a label is known to the policy (for messages about foreign labels). */
-export const knowsLabel = (policy: Policy, label: string): boolean => scheduleFor(policy, label) !== undefined;
