@@ -57,8 +57,9 @@ describe.skipIf(reason)(`zfs-fuse: zfailover snapshot drop-in and hooks (built b
     for (const ds of [root, `${root}/a`]) expect(await snapshotNames(ds)).toEqual([formatPeriodicSnapshotName('hourly', Z('2026-11-26T04:31:50Z')), ...kept]);
   });
 
-  test("'//' covers every pool (dry run: other pools on this machine are not touched)", async () => {
-    const r = await bin('snapshot', '--label', 'frequent', '--dry-run', '//', '--now', '2026-11-26T05:00:00Z');
+  test("the operator's cron line as is: '//' covers every pool (dry run: other pools here are not touched)", async () => {
+    // /etc/cron.d/zfs-auto-snapshot: */5 * * * * root /sbin/zfs-auto-snapshot -q -g --label=frequent --keep=24 //
+    const r = await bin('snapshot', '-q', '-g', '--label=frequent', '--keep=24', '--dry-run', '//', '--now', '2026-11-26T05:00:00Z');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`take  ${root}/a@${formatPeriodicSnapshotName('frequent', Z('2026-11-26T05:00:00Z'))}`);
     expect(r.out).toContain(`skip  ${root}/copy: a replica (zfailover:role=replica)`);

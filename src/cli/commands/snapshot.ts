@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { CommandDeps } from '../program.js';
 import { collect, durationOption } from '../options.js';
 import { nowOption } from './prune.js';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 const keepOption = (v: string): number => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`not a positive whole number: '${v}'`);
@@ -23,6 +23,9 @@ export const registerSnapshot = (program: Command, { ctx, setResult, globals }: 
     .option('--exclude <dataset>', 'drop-in: leave out this dataset and its children; repeatable', collect)
     .option('--prune-names <families>', 'drop-in: names --keep may destroy: zfailover,zfs-auto-snap,sanoid (default zfailover)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--dry-run', 'show what is due and would be taken; change nothing')
+    // zfs-auto-snapshot's -q/-g, accepted so its cron lines work unchanged: zfailover is quiet and logs to its log file.
+    .addOption(new Option('-q, --quiet', 'drop-in: accepted for zfs-auto-snapshot compatibility (no effect)').hideHelp())
+    .addOption(new Option('-g, --syslog', 'drop-in: accepted for zfs-auto-snapshot compatibility (no effect)').hideHelp())
     .addOption(nowOption())
     .action(async (datasets: string[], opts) => {
       const { runSnapshotCommand } = await import('../../actions/snapshot/command.js');
