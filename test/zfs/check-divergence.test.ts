@@ -1,7 +1,7 @@
 // check_zfs_divergence on real ZFS (zfs-fuse): one replica staged per relation with plain zfs commands, all
 // checked at once through a config with one job each (--all), then one by one for state, exit code and fix.
 // target-modified needs the `written` property, which zfs-fuse lacks: it is staged in test/cli/check-contract.
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { judge } from '../cli/check-oracles.js';
@@ -56,6 +56,7 @@ describe.skipIf(reason)(`check_zfs_divergence on zfs-fuse${reason ? ` (skipped: 
   });
   afterAll(async () => {
     await pool?.destroy();
+    rmSync(DIR, { recursive: true, force: true });
   });
 
   test('--all: the worst state wins, counted on the first line, every replica named with its relation', async () => {

@@ -3,7 +3,7 @@
 // check_zfs_* plugins against a zfs-fuse replica, maps their exit codes to states and stores the perfdata it
 // parsed (PerfdataWriter). One job is in sync, one diverged.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, cliBuilt } from '../helpers/cli.js';
@@ -112,6 +112,8 @@ describe.skipIf(reason)(`Icinga 2 runs the documented CheckCommands${reason ? ` 
       }
     }
     await pool?.destroy();
+    // The killed daemon's workers may still be finishing a perfdata file: retry the removal.
+    rmSync(DIR, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   test('every service gets a state from the exit code and perfdata Icinga parsed', async () => {

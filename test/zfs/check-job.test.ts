@@ -1,7 +1,7 @@
 // check_zfs_job on real ZFS (zfs-fuse) with state written by real `zfailover sync` runs: success, a dead
 // fan-out target failing run after run, a conflict, a foreign common snapshot without protection, a run that
 // holds the lock too long, and missing or damaged state (UNKNOWN, never OK).
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { acquireLock } from '../../src/state/lock.js';
@@ -31,6 +31,7 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
   });
   afterAll(async () => {
     await pool?.destroy();
+    rmSync(STATE, { recursive: true, force: true });
   });
 
   test('after a successful sync: OK, with the age of the last success and no failures', async () => {

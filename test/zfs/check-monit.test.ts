@@ -2,7 +2,7 @@
 // real zfs-fuse replica: every check reports OK (exit 0, OK line in `last output`); then the replica diverges
 // and Monit sees the divergence check fail with exit 2 and the CRITICAL line naming the conflict. Monit runs
 // the plugins with a bare PATH (/usr/bin:/bin), as an init-started Monit would.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, cliBuilt } from '../helpers/cli.js';
@@ -47,6 +47,7 @@ describe.skipIf(reason)(`monit/checks.monitrc in real Monit${reason ? ` (skipped
   afterAll(async () => {
     await monit?.stop();
     await pool?.destroy();
+    rmSync(DIR, { recursive: true, force: true });
   });
 
   test('every shipped check runs in Monit and reports OK with its status line', async () => {

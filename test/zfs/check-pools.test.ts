@@ -37,6 +37,7 @@ describe.skipIf(reason)(`check_zfs_health / check_zfs_capacity on zfs-fuse${reas
       }
     }
     rmSync(dir, { recursive: true, force: true });
+    rmSync(STATE, { recursive: true, force: true });
   });
 
   test('healthy pools: OK with perfdata', async () => {

@@ -2,7 +2,7 @@
 // hold look-alike snapshots, to miss a dataset, and read from a source that is down or reached over ssh.
 // Every run's output goes through the independent parsers (check-oracles.ts).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { judge } from '../cli/check-oracles.js';
@@ -36,6 +36,7 @@ describe.skipIf(reason)(`check_zfs_rpo on zfs-fuse${reason ? ` (skipped: ${reaso
   });
   afterAll(async () => {
     await pool?.destroy();
+    for (const d of [STATE, `${STATE}-hung`]) rmSync(d, { recursive: true, force: true });
   });
 
   test('in sync: OK, rpo is the age of the common snapshot, nothing behind', async () => {
@@ -120,6 +121,7 @@ describe.skipIf(reason)(`check_zfs_rpo on zfs-fuse${reason ? ` (skipped: ${reaso
         expect(clients).toEqual([]);
       } finally {
         await hung.stop();
+        rmSync(bin, { recursive: true, force: true });
         // The remote `zfs` (here: sleep) is not signalled when its ssh client dies (a known gap of the ssh
         // runner): end the ones this test's sshd started, by pid.
         for (const line of execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n')) {
