@@ -18,7 +18,8 @@ export const run = async (programName: string, argv: readonly string[]): Promise
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
-  process.exitCode = await main(argv, { programName, signal: controller.signal });
-  // Sockets (ssh masters are detached, SNMP sessions closed) must not keep us alive past the result.
-  setTimeout(() => process.exit(), 2000).unref();
+  const code = await main(argv, { programName, signal: controller.signal });
+  // The status line is already out (synchronous write) and logs are synchronous: nothing left may keep us alive
+  // (a child still being reaped after a deadline kill, a socket). Exit now, as a plugin must.
+  process.exit(code);
 };

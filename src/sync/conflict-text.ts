@@ -2,6 +2,7 @@
 import type { Conflict } from '../core/plan.js';
 import { fullName } from '../core/versions.js';
 import { formatDuration } from '../core/duration.js';
+import type { HostSpec } from '../zfs/types.js';
 
 export interface ConflictContext {
   /** `zfailover sync ...` invocation that reproduces this run (job or ad hoc). */
@@ -12,6 +13,12 @@ export interface ConflictContext {
   readonly source: string;
   readonly now: number;
 }
+
+/** `ssh [-p PORT] [user@]host ` for commands an operator runs on a remote target, or '' for a local one. */
+export const sshShellPrefix = (host: HostSpec | null): string => {
+  if (!host) return '';
+  return `ssh ${host.port ? `-p ${host.port} ` : ''}${host.user ? `${host.user}@` : ''}${host.host} `;
+};
 
 const list = (names: readonly { name: string }[], max = 3): string =>
   names.slice(0, max).map((v) => v.name).join(', ') + (names.length > max ? `, +${names.length - max} more` : '');

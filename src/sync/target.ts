@@ -15,7 +15,7 @@ import { abortResume, resumeTokenInfo, rollback } from '../zfs/commands-dataset.
 import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';
 import type { Capabilities, Runner } from '../zfs/types.js';
-import { describeConflict } from './conflict-text.js';
+import { describeConflict, sshShellPrefix } from './conflict-text.js';
 import type { JobSpec, TargetSpec } from './job.js';
 import { pairDatasets, parentRel, type DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport, TargetReport } from './report.js';
@@ -163,7 +163,7 @@ const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<PairResu
     const text = describeConflict(decision, {
       syncCommand: ctx.syncCommand,
       target: pair.targetName,
-      targetShell: ctx.target.side.host ? `ssh ${formatSide({ host: ctx.target.side.host, dataset: '' }).slice(0, -1)} ` : '',
+      targetShell: sshShellPrefix(ctx.target.side.host),
       source: pair.source.name,
       now: ctx.now,
     });

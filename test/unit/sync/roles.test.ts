@@ -29,3 +29,12 @@ describe('sourceRoleUpdate', () => {
     expect(sourceRoleUpdate(ds({ role: 'replica', epoch: 2 }))).toBeNull();
   });
 });
+
+describe('sshShellPrefix', () => {
+  it('spells the commands an operator can paste', async () => {
+    const { sshShellPrefix } = await import('../../../src/sync/conflict-text.js');
+    expect(sshShellPrefix(null)).toBe('');
+    expect(sshShellPrefix({ user: 'root', host: 'b', port: 2222 })).toBe('ssh -p 2222 root@b ');
+    expect(sshShellPrefix({ host: '::1' })).toBe('ssh ::1 ');
+  });
+});
