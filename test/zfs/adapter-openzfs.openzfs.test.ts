@@ -56,6 +56,8 @@ describe.skipIf(reason)(`openzfs guest: adapter over ssh ${reason ? `(skipped: $
     if (runner) {
       await runner.exec(['zfs', 'destroy', '-r', src], { allowFailure: true });
       await runner.exec(['zfs', 'destroy', '-r', dst], { allowFailure: true });
+      await runner.exec(['zfs', 'destroy', '-r', `${dst}-enc`], { allowFailure: true });
+      await runner.exec(['rm', '-f', `/tmp/${prefix}.key`], { allowFailure: true });
       await runner.exitMaster();
     }
     rmSync(dir, { recursive: true, force: true });
@@ -125,6 +127,25 @@ describe.skipIf(reason)(`openzfs guest: adapter over ssh ${reason ? `(skipped: $
     await abortResume(runner, caps, dst);
     await abortResume(runner, caps, dst);
     expect((await listTree(runner, caps, dst, { recursive: false })).exists).toBe(false);
+  });
+
+  test('an encrypted dataset goes raw (never decrypted): the replica holds ciphertext without the key', async () => {
+    await runner.exec(['sh', '-c', `umask 077; echo zfailover-test-passphrase > /tmp/${prefix}.key`]);
+    await sh(['zfs', 'create', '-o', 'encryption=on', '-o', 'keyformat=passphrase', '-o', `keylocation=file:///tmp/${prefix}.key`, `${src}/enc`]);
+    await snapshot(runner, caps, [`${src}/enc@e1`], { recursive: false });
+    const source = (await listTree(runner, caps, `${src}/enc`, { recursive: false })).datasets.get(`${src}/enc`);
+    expect(source).toMatchObject({ encryptionRoot: `${src}/enc`, keyStatus: 'available' });
+    expect(source?.encryption).toMatch(/^aes-/);
+    const to = source?.versions[0];
+    if (!to) throw new Error('no snapshot listed');
+    const send = sendArgv(caps, { kind: 'full', to }, { raw: 'auto', compressed: true, largeBlocks: true, embedded: true, encrypted: source?.encryption !== 'off', receiver: caps });
+    expect(send).toContain('-w');
+    expect(sendArgv(caps, { kind: 'full', to }, { raw: 'never', compressed: false, largeBlocks: false, embedded: false, encrypted: true })).not.toContain('-w');
+    const r = await runPipeline([...runner.processes([send]), ...runner.processes([recvArgv(caps, `${dst}-enc`, { resume: true, force: false, full: true })])]);
+    expect(r.error).toBeNull();
+    const replica = (await listTree(runner, caps, `${dst}-enc`, { recursive: false })).datasets.get(`${dst}-enc`);
+    expect(replica).toMatchObject({ encryption: source?.encryption, keyStatus: 'unavailable', encryptionRoot: `${dst}-enc`, readonly: true });
+    expect(replica?.versions.map((v) => v.guid)).toEqual([to.guid]);
   });
 
   test('pool status parses on OpenZFS; the guest pools keep every capability', async () => {
