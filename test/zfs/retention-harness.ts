@@ -51,8 +51,12 @@ export const createLab = async (prefix: string): Promise<RetentionLab> => {
       return { code, out, line: out.split('\n')[0] ?? '' };
     },
     async destroy() {
-      await src.destroy();
-      await dst.destroy();
+      // zfs-fuse can keep a pool "busy" while its file systems are mounted: unmount ours (deepest first) first.
+      for (const pool of [src, dst]) {
+        const names = await execa('/usr/sbin/zfs', ['list', '-H', '-o', 'name', '-r', pool.name], { reject: false });
+        for (const ds of names.stdout.split('\n').filter(Boolean).reverse()) await execa('/usr/sbin/zfs', ['unmount', '-f', ds], { reject: false });
+        await pool.destroy();
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
