@@ -7,7 +7,8 @@ const OPENZFS_TESTS = ['test/openzfs/**/*.test.ts', 'test/**/*.openzfs.test.ts']
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // No root `include`: with `extends: true` a project's include is added to the root's, which ran every
+    // test in both projects. Each project names its own files.
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 600_000,
@@ -15,7 +16,7 @@ export default defineConfig({
     // ZFS suites share one zfs-fuse daemon and 2 cores; two files at a time keeps them from timing out.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'default', exclude: [...configDefaults.exclude, ...OPENZFS_TESTS] } },
+      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...OPENZFS_TESTS] } },
       // Its globalSetup runs only when one of these files is selected: unit-only runs never boot the guest.
       { extends: true, test: { name: 'openzfs', include: OPENZFS_TESTS, globalSetup: ['test/openzfs/global-setup.ts'] } },
     ],

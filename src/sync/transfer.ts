@@ -25,6 +25,8 @@ export const stepProcesses = (job: JobSpec, step: Step & { kind: 'full' | 'incre
   const send = sendArgv(source.caps, step, {
     raw: job.send.raw,
     encrypted: source.dataset.encryption !== null && source.dataset.encryption !== 'off',
+    // Only flags both ends understand (an OpenZFS stream with -c/-L/-e features cannot go into zfs-fuse).
+    receiver: target.caps,
     compressed: job.send.compressed,
     largeBlocks: job.send.largeBlocks,
     embedded: job.send.embedded,
