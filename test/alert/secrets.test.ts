@@ -4,7 +4,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfigText } from '../../src/config/load.js';
 import { readSecret, verifyAlertSecrets } from '../../src/alert/secrets.js';
 import { ConfigError } from '../../src/errors.js';
 import { alertsConfig } from './fixtures.js';
@@ -37,10 +37,14 @@ describe('a config file holding an inline secret', () => {
     [0o640, 'readable by other users (mode 0640)'],
   ])('mode %s is refused with one line naming the key and the file', async (mode, expected) => {
     const cfg = file(`inline-${mode.toString(8)}.yml`, INLINE, mode);
-    const loaded = await loadConfig(cfg);
-    const msg = refusal(() => verifyAlertSecrets(loaded.data.alerts!, loaded));
+    // Loading refuses it (for every command), with the same one line verifyAlertSecrets gives.
+    const err = await loadConfig(cfg).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
     expect(msg).toBe(`config holds alerts.email.password: ${cfg} is ${expected}; refusing it`);
     expect(msg).not.toContain('s3cret-inline');
+    const parsed = parseConfigText(INLINE, cfg, { mode, uid: process.geteuid?.() ?? 0 });
+    expect(refusal(() => verifyAlertSecrets(parsed.data.alerts!, parsed))).toBe(msg);
   });
 
   test('mode 0600 is accepted; the same text without secrets may be world-readable', async () => {
@@ -53,8 +57,9 @@ describe('a config file holding an inline secret', () => {
   test.skipIf(!isRoot)(`a file owned by another user is refused ${isRoot ? '' : '(skipped: needs root to chown)'}`, async () => {
     const cfg = file('inline-other.yml', INLINE, 0o600);
     chownSync(cfg, 65534, 65534);
-    const loaded = await loadConfig(cfg);
-    expect(refusal(() => verifyAlertSecrets(loaded.data.alerts!, loaded))).toMatch(/is owned by uid 65534, not by the user running zfailover/);
+    const err = await loadConfig(cfg).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/is owned by uid 65534, not by the user running zfailover/);
   });
 });
 
