@@ -9,6 +9,7 @@ import { ConfigFileError, formatKeyPath, sortProblems, type ConfigProblem, type 
 import type { Located } from './yaml-doc.js';
 import { configSchema, type ConfigData, type JobConfig } from './schema/index.js';
 import { parseYaml } from './yaml-doc.js';
+import { retentionProblems } from '../actions/snapshot/config.js';
 
 export interface LoadedConfig {
   /** The file read, or null when the (optional) default file does not exist: built-in defaults only. */
@@ -125,6 +126,9 @@ const semanticProblems = (data: ConfigData, locate: (p: KeyPath) => Located): Co
   return [
     ...jobs.flatMap(({ name, job }) => jobProblems(job, port).map((pr) => at(name, pr.path, pr.message))),
     ...crossJobProblems(jobs, port).map(({ job, problem }) => at(job, problem.path, problem.message)),
+    // Snapshot schedules and keep policies (templates, snapshots, targets' keep): found at load, so `sync` and
+    // every other command refuse a bad policy, not only `snapshot`/`prune`.
+    ...retentionProblems(data).map((p) => problemAt(locate, p.path, p.message)),
   ];
 };
 

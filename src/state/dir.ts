@@ -9,7 +9,7 @@ import { isValidId } from '../core/names.js';
 import { InternalError } from '../errors.js';
 import { describeErrno, StateDirError } from './errors.js';
 
-export const STATE_SUBDIRS = ['jobs', 'locks', 'cache', 'ssh', 'alerts', 'promote'] as const;
+export const STATE_SUBDIRS = ['jobs', 'locks', 'cache', 'ssh', 'alerts', 'promote', 'prune'] as const;
 export type StateSubdir = (typeof STATE_SUBDIRS)[number];
 
 /**

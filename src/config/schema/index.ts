@@ -34,7 +34,11 @@ export const logSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).optional(),
 });
 
-const jobName = z.string().refine(isValidId, { error: (iss) => `invalid job name '${String(iss.input)}': use ${ID_RULE}` });
+// `zfailover-*` names are taken by the tool's own locks (zfailover-snapshot, zfailover-prune).
+const jobName = z
+  .string()
+  .refine(isValidId, { error: (iss) => `invalid job name '${String(iss.input)}': use ${ID_RULE}` })
+  .refine((n) => !n.startsWith('zfailover-'), { error: (iss) => `invalid job name '${String(iss.input)}': names starting with 'zfailover-' are reserved` });
 
 export const configSchema = z.strictObject({
   /** Format version of this file; only 1 exists. */

@@ -2,6 +2,8 @@
 // problems of a config, on fabricated listings and config text.
 import { describe, expect, test } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
+import { configSchema } from '../../../src/config/schema/index.js';
+import { parse as parseYamlText } from 'yaml';
 import type { DatasetInfo, Listing } from '../../../src/core/dataset.js';
 import { formatPeriodicSnapshotName } from '../../../src/core/names.js';
 import { planSnapshots } from '../../../src/actions/snapshot/plan.js';
@@ -79,7 +81,8 @@ describe('snapshot plan', () => {
 });
 
 describe('load-time retention problems', () => {
-  const problems = (yaml: string) => retentionProblems(parseConfigText(yaml, 'z.yml').data).map((p) => `${p.path.join('.')}: ${p.message}`);
+  // The schema alone (parseConfigText now reports these problems itself, with lines: tested below).
+  const problems = (yaml: string) => retentionProblems(configSchema.parse(parseYamlText(yaml))).map((p) => `${p.path.join('.')}: ${p.message}`);
 
   test('unknown templates, schedules without keep, replica labels nobody schedules', () => {
     expect(
@@ -100,6 +103,18 @@ jobs:
       "jobs.j.targets.0.keep.use.0: unknown template 'gone' (defined: base)",
       "jobs.j.targets.0.keep.nightly: label 'nightly' has no default schedule: give 'every' (e.g. 10m) or 'period' (hourly, daily, weekly, monthly, yearly)",
     ]);
+  });
+
+  test('loading the config reports them, with their lines, for every command', () => {
+    const err = (() => {
+      try {
+        parseConfigText('snapshots:\n  - {dataset: tank/a, use: [nope]}\n', 'z.yml');
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    expect(err?.message).toBe("config error: z.yml:2: snapshots[0].use[0]: unknown template 'nope' (no templates are defined)");
   });
 
   test('a sound config has none', () => {
