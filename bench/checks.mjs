@@ -61,8 +61,8 @@ const generate = (root, argv) => {
   }
   return `${lines.join('\n')}\n`;
 };
-const { argv: srcArgv } = listArgv(caps, 'bench/src', { recursive: true });
-const { argv: dstArgv } = listArgv(caps, 'bench/dst', { recursive: true });
+const { argv: srcArgv } = listArgv(caps, 'bench/src', { recursive: true, columns: 'replication' });
+const { argv: dstArgv } = listArgv(caps, 'bench/dst', { recursive: true, columns: 'replication' });
 writeFileSync(join(dir, 'src.txt'), generate('bench/src', srcArgv));
 writeFileSync(join(dir, 'dst.txt'), generate('bench/dst', dstArgv));
 writeFileSync(

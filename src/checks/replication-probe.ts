@@ -55,7 +55,7 @@ const open = async (o: ProbeOptions, job: JobSpec, side: JobSpec['source']): Pro
 
 const list = async (o: ProbeOptions, job: JobSpec, side: JobSpec['source']): Promise<{ side: Side; listing: Listing }> => {
   const s = await open(o, job, side);
-  const listing = await listTree(s.runner, s.caps, side.dataset, { recursive: job.recursive, signal: o.signal });
+  const listing = await listTree(s.runner, s.caps, side.dataset, { recursive: job.recursive, columns: 'replication', signal: o.signal });
   return { side: s, listing };
 };
 

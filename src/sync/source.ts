@@ -41,7 +41,7 @@ export const prepareSource = async (
 ): Promise<SourceView> => {
   const root = job.source.dataset;
   const name = formatSyncSnapshotName(job.id, opts.now);
-  const list = () => listTree(runner, caps, root, { recursive: job.recursive });
+  const list = () => listTree(runner, caps, root, { recursive: job.recursive, columns: 'replication' });
   const missing = () => new PermanentError(`source ${formatSide(job.source)} does not exist`, { hint: 'check the job source, or the host it runs on' });
 
   if (!job.syncSnapshot) {

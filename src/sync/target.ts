@@ -53,7 +53,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
   const side = formatSide(target.side);
   let listing: Listing;
   try {
-    listing = await listTree(ctx.runner, ctx.caps, target.side.dataset, { recursive: job.recursive });
+    listing = await listTree(ctx.runner, ctx.caps, target.side.dataset, { recursive: job.recursive, columns: 'replication' });
   } catch (e) {
     return failedTarget(target, side, e);
   }

@@ -3,7 +3,7 @@
 // pool-wide); versions are sorted by createtxg in memory.
 import type { Listing } from '../core/dataset.js';
 import { ZfsError } from './errors.js';
-import { DATASET_PROPERTIES, ZFS_FUSE_UNKNOWN, parseZfsGet, parseZfsList } from './parse.js';
+import { DATASET_PROPERTIES, REPLICATION_PROPERTIES, ZFS_FUSE_UNKNOWN, parseZfsGet, parseZfsList } from './parse.js';
 import type { Capabilities, Runner } from './types.js';
 
 export interface ListOptions {
@@ -11,22 +11,25 @@ export interface ListOptions {
   readonly recursive: boolean;
   /** More properties to read into DatasetInfo.extra (user properties like `com.sun:auto-snapshot`). */
   readonly properties?: readonly string[];
+  /** `replication`: only the columns sync and the replication checks read (the rest read as null). */
+  readonly columns?: 'all' | 'replication';
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
 }
 
 /** The argv of the listing call on a host with these capabilities. */
-export const listArgv = (caps: Capabilities, root: string, opts: Pick<ListOptions, 'recursive' | 'properties'>): { argv: string[]; columns: string[] | null } => {
-  const extra = (opts.properties ?? []).filter((p) => !['name', 'type', ...DATASET_PROPERTIES].includes(p));
+export const listArgv = (caps: Capabilities, root: string, opts: Pick<ListOptions, 'recursive' | 'properties' | 'columns'>): { argv: string[]; columns: string[] | null } => {
+  const base: readonly string[] = opts.columns === 'replication' ? REPLICATION_PROPERTIES : DATASET_PROPERTIES;
+  const extra = (opts.properties ?? []).filter((p) => !['name', 'type', ...base].includes(p));
   const depth = opts.recursive ? ['-r'] : ['-d', '1'];
   if (caps.listParsable) {
-    const columns = ['name', 'type', ...DATASET_PROPERTIES.filter((p) => caps.written || p !== 'written'), ...extra];
+    const columns = ['name', 'type', ...base.filter((p) => (caps.written || p !== 'written') && (caps.encryption || p !== 'encryption')), ...extra];
     const types = ['filesystem', 'volume', 'snapshot', ...(caps.bookmarks ? ['bookmark'] : [])].join(',');
     return { argv: ['zfs', 'list', '-H', '-p', '-t', types, '-o', columns.join(','), ...depth, root], columns };
   }
   // zfs-fuse: exact numbers only through `zfs get -p` (its `list` rounds GUIDs to `4.93E`), and only for
   // properties it knows: one unknown name fails the whole call.
-  const props = ['type', ...DATASET_PROPERTIES.filter((p) => !ZFS_FUSE_UNKNOWN.has(p)), ...extra];
+  const props = ['type', ...base.filter((p) => !ZFS_FUSE_UNKNOWN.has(p)), ...extra];
   return { argv: ['zfs', 'get', '-H', '-p', '-o', 'name,property,value,source', props.join(','), ...depth, root], columns: null };
 };
 

@@ -14,6 +14,15 @@ export const DATASET_PROPERTIES = [
   PROP_ROLE, PROP_EPOCH, PROP_PROMOTED,
 ] as const;
 
+/**
+ * The columns replication and its checks read (versions, written, resume token, encryption, role/epoch): a
+ * narrower `zfs list -o` than DATASET_PROPERTIES, so the '-' of every dataset-only column is not printed and
+ * parsed 100,000 times for a big tree. Properties left out read as null.
+ */
+export const REPLICATION_PROPERTIES = [
+  'guid', 'createtxg', 'creation', 'written', 'receive_resume_token', 'encryption', 'userrefs', PROP_ROLE, PROP_EPOCH,
+] as const;
+
 /** What zfs-fuse (pool v23) knows of DATASET_PROPERTIES: asking for another one fails the whole `zfs get`. */
 export const ZFS_FUSE_UNKNOWN = new Set(['written', 'receive_resume_token', 'encryption', 'encryptionroot', 'keystatus']);
 

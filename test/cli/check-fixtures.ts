@@ -79,7 +79,7 @@ echo "fake zfs: unexpected: $*" >&2; exit 2
   );
   chmodSync(`${dir}/bin/zfs`, 0o755);
   const columnsFor = (root: string): string[] => {
-    const { argv } = listArgv(caps, root, { recursive: true });
+    const { argv } = listArgv(caps, root, { recursive: true, columns: 'replication' });
     return (argv[argv.indexOf('-o') + 1] as string).split(',');
   };
   return {
