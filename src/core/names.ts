@@ -5,7 +5,7 @@
 //   periodic snap    <ds>@zfailover_<label>_<stamp>             taken by `snapshot`, pruned by `prune`
 //   cursor bookmark  <ds>#zfailover-cursor_<job>_<target>_<guid> on the source: what <target> has
 //   hold tag         zfailover_<job>_<target>                   on the target's newest common snapshot
-//   user properties  zfailover:role, zfailover:epoch, zfailover:promoted (set locally, never sent)
+//   user properties  zfailover:role, zfailover:epoch, zfailover:promoted, zfailover:diverged (set locally, never sent)
 
 export const OWNED_PREFIX = 'zfailover';
 export const SYNC_PREFIX = 'zfailover-sync_';
@@ -132,4 +132,90 @@ export const parseHoldTag = (tag: string): HoldTag | null => {
   if (parts.length !== 2) return null;
   const [job, target] = parts as [string, string];
   return isValidId(job) && isValidId(target) ? { job, target } : null;
+};
+
+// ---- failover: promotion point and diverged writes kept aside ---------------------------------
+//
+//   zfailover:promoted  <epoch>,<snapshot>,<guid>,<unix s>  on each promoted dataset: where its history split
+//   zfailover:diverged  <epoch>,<snapshot>,<guid>,<unix s>  on a dataset set aside by demote: the new primary's
+//                                                          epoch and the common snapshot it diverged from
+//   diverged snapshot   <ds>@zfailover-diverged_<epoch>_<stamp>  the old primary's last writes, taken by demote
+//   aside dataset       <ds>.zfailover-diverged-e<epoch>-<stamp> the old primary's tree, kept readable
+// Snapshot names cannot contain ',' (zfs naming rules), so the property fields split unambiguously.
+
+export const PROP_DIVERGED = 'zfailover:diverged';
+export const DIVERGED_SNAPSHOT_PREFIX = 'zfailover-diverged_';
+export const DIVERGED_DATASET_MARK = '.zfailover-diverged-e';
+
+export interface PromotionPoint {
+  readonly epoch: number;
+  /** Short name of the snapshot (after `@`). */
+  readonly snapshot: string;
+  /** Exact decimal GUID of that snapshot. */
+  readonly guid: string;
+  /** Unix seconds. */
+  readonly time: number;
+}
+
+const SNAP_SHORT_RE = /^[A-Za-z0-9_\-:. ]+$/;
+const isEpoch = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
+
+export const formatPromotionPoint = (p: PromotionPoint): string => {
+  if (!isEpoch(p.epoch)) throw new RangeError(`invalid epoch: ${p.epoch}`);
+  if (!SNAP_SHORT_RE.test(p.snapshot)) throw new RangeError(`invalid snapshot name: ${p.snapshot}`);
+  if (!/^\d{1,20}$/.test(p.guid)) throw new RangeError(`invalid guid: ${p.guid}`);
+  if (!isEpoch(p.time)) throw new RangeError(`invalid time: ${p.time}`);
+  return `${p.epoch},${p.snapshot},${p.guid},${p.time}`;
+};
+
+/** The value of `zfailover:promoted` / `zfailover:diverged`, or null when it is not one (`-`, garbage). */
+export const parsePromotionPoint = (text: string): PromotionPoint | null => {
+  const parts = text.split(',');
+  if (parts.length !== 4) return null;
+  const [e, snapshot, guid, t] = parts as [string, string, string, string];
+  if (!/^\d{1,15}$/.test(e) || !/^\d{1,15}$/.test(t) || !/^\d{1,20}$/.test(guid) || !SNAP_SHORT_RE.test(snapshot)) return null;
+  return { epoch: Number(e), snapshot, guid, time: Number(t) };
+};
+
+export interface DivergedSnapshotName {
+  readonly epoch: number;
+  readonly time: number;
+}
+
+export const formatDivergedSnapshotName = (epoch: number, timeMs: number): string => {
+  if (!isEpoch(epoch)) throw new RangeError(`invalid epoch: ${epoch}`);
+  return `${DIVERGED_SNAPSHOT_PREFIX}${epoch}_${formatStamp(timeMs, 's')}`;
+};
+
+export const parseDivergedSnapshotName = (name: string): DivergedSnapshotName | null => {
+  if (!name.startsWith(DIVERGED_SNAPSHOT_PREFIX)) return null;
+  const parts = name.slice(DIVERGED_SNAPSHOT_PREFIX.length).split('_');
+  if (parts.length !== 2) return null;
+  const [e, stamp] = parts as [string, string];
+  const time = parseStamp(stamp);
+  return /^\d{1,15}$/.test(e) && time !== null ? { epoch: Number(e), time } : null;
+};
+
+export interface DivergedDatasetName {
+  /** The dataset that was set aside (its name before). */
+  readonly dataset: string;
+  readonly epoch: number;
+  readonly time: number;
+}
+
+/** A sibling of `dataset` (same parent, so it stays on the same pool and under the same mountpoint root). */
+export const formatDivergedDatasetName = (dataset: string, epoch: number, timeMs: number): string => {
+  if (!isEpoch(epoch)) throw new RangeError(`invalid epoch: ${epoch}`);
+  if (!dataset.includes('/')) throw new RangeError(`a pool's root dataset cannot be set aside: ${dataset}`);
+  return `${dataset}${DIVERGED_DATASET_MARK}${epoch}-${formatStamp(timeMs, 's')}`;
+};
+
+export const parseDivergedDatasetName = (name: string): DivergedDatasetName | null => {
+  const i = name.lastIndexOf(DIVERGED_DATASET_MARK);
+  if (i <= 0 || name.slice(i).includes('/')) return null;
+  const m = /^(\d{1,15})-(.+)$/.exec(name.slice(i + DIVERGED_DATASET_MARK.length));
+  if (!m) return null;
+  const time = parseStamp(m[2] as string);
+  if (time === null || formatStamp(time, 's') !== m[2]) return null;
+  return { dataset: name.slice(0, i), epoch: Number(m[1]), time };
 };

@@ -1,0 +1,199 @@
+// May this side become a replica of that primary, and what must be kept first: the decision of
+// `zfailover demote` as a pure function of both trees. Writes the old side made after the histories split are
+// never rolled back or received over: the tree is renamed aside (readable, nothing copied), each dataset is
+// re-created at the common snapshot as a clone of its aside copy and promoted (so it owns the shared history),
+// and the new primary's increments are then received on top, as by any sync.
+import { newestCommon, snapshotsAfter } from '../common.js';
+import { formatDivergedSnapshotName, formatPromotionPoint, PROP_DIVERGED, PROP_EPOCH, PROP_ROLE } from '../names.js';
+import type { Version } from '../versions.js';
+import type { OpGroup, ZfsOp } from './ops.js';
+import { epochOf, joinRel, refuse, relsTopDown, rootOf, sourceRole, type Refusal, type TreeView } from './tree.js';
+
+export interface DemoteInput {
+  /** ms since the epoch. */
+  readonly now: number;
+  /** The primary that stays (the reverse job's source). */
+  readonly source: TreeView;
+  /** The side to demote (the reverse job's target); its root may be missing after an interrupted run. */
+  readonly target: TreeView;
+  /** An aside tree left by an interrupted demote of this target (from its record), or null. */
+  readonly aside: TreeView | null;
+  /** Where a new aside goes (formatDivergedDatasetName). */
+  readonly asideName: string;
+  readonly syncCommand: string;
+}
+
+export interface DemotePlan {
+  readonly kind: 'demote';
+  /** The new primary's epoch, carried by the demoted side. */
+  readonly epoch: number;
+  /** The aside dataset that keeps the diverged writes, or null when nothing diverged. */
+  readonly aside: string | null;
+  /** Run the `demote` hooks (something on the target changes). */
+  readonly hooks: boolean;
+  readonly groups: readonly OpGroup[];
+  /** Datasets that exist only on the demoted side: they stay in the aside tree only. */
+  readonly asideOnly: readonly string[];
+  readonly notes: readonly string[];
+}
+
+export type DemoteDecision = DemotePlan | Refusal;
+
+export const decideDemote = (input: DemoteInput): DemoteDecision => {
+  const { source, target } = input;
+  const s = rootOf(source);
+  if (!s) return refuse('unsafe', `the primary ${source.root} does not exist`);
+  if (sourceRole(s) !== 'primary') return refuse('source-not-primary', `${s.name} is not primary (role=${s.role}): demote makes a replica of a primary`, 'promote the side that should serve first');
+  const epoch = epochOf(s);
+  const t = rootOf(target);
+  const tEpoch = epochOf(t);
+  if (t && t.role === 'primary' && tEpoch >= epoch) {
+    return refuse('unsafe', `${t.name} is primary with epoch ${tEpoch}, not older than ${s.name}'s ${epoch}: it is the one to keep`, 'see which side serves: zfailover status; demote the other side');
+  }
+  if (t && t.role !== 'primary' && tEpoch > epoch) {
+    return refuse('target-epoch-higher', `${t.name} is a replica of epoch ${tEpoch}, above ${s.name}'s ${epoch}`, 'see which side serves: zfailover status');
+  }
+  if (input.aside && rebuilding(input)) return resumeRebuild(input, epoch);
+  if (!t) {
+    return { kind: 'demote', epoch, aside: null, hooks: false, groups: [], asideOnly: [], notes: [`${target.root} does not exist: the first sync creates it as a replica`] };
+  }
+
+  // Per dataset: the common snapshot, and whether anything exists after it on the demoted side.
+  const commons = new Map<string, Version>();
+  const asideOnly: string[] = [];
+  let diverged = false;
+  let unknownWrites = false;
+  for (const rel of relsTopDown(target)) {
+    const d = target.datasets.get(rel)!;
+    const src = source.datasets.get(rel);
+    if (!src) {
+      asideOnly.push(d.name);
+      diverged = true;
+      continue;
+    }
+    const c = newestCommon(src.versions, d.versions);
+    if (!c) {
+      return refuse('no-common-snapshot', `${d.name} shares no snapshot with ${src.name}: it cannot become its replica incrementally`, `keep it aside by hand (zfs rename ${d.name} ${d.name}.old) and let ${input.syncCommand} send it in full`);
+    }
+    commons.set(rel, c.target);
+    if (snapshotsAfter(d.versions, c.target).length > 0) diverged = true;
+    // Unknown `written` (zfs-fuse) matters only where something could write: a readonly replica cannot.
+    if (d.written === null) unknownWrites ||= !(d.readonly === true && t.role === 'replica');
+    else if (d.written > 0) diverged = true;
+  }
+  const fence: ZfsOp[] = relsTopDown(target)
+    .map((rel) => target.datasets.get(rel)!)
+    .filter((d) => d.readonly !== true)
+    .map((d) => ({ op: 'set', dataset: d.name, props: { readonly: 'on' } }));
+  const groups: OpGroup[] = [];
+  if (fence.length > 0) groups.push({ side: 'replica', what: 'stop writes on the side to demote', ops: fence });
+
+  // Unknown `written` (zfs-fuse): a snapshot captures whatever was written; it then counts as diverged.
+  if (diverged || unknownWrites) {
+    if (!t.name.includes('/')) return refuse('unsafe', `${t.name} is a pool's root dataset: its diverged writes cannot be set aside`, 'replicate a dataset below the pool root');
+    const snap = formatDivergedSnapshotName(epoch, input.now);
+    groups.push({ side: 'replica', what: 'snapshot its last writes', ops: [{ op: 'snapshot', snapshot: `${t.name}@${snap}`, recursive: true }] });
+    groups.push({ side: 'replica', what: `set its tree aside as ${input.asideName}`, ops: [...unmountAll(target), { op: 'rename', from: t.name, to: input.asideName }] });
+    const mounts = relsTopDown(target).map((rel) => ({ rel, d: target.datasets.get(rel)! }));
+    groups.push(...rebuild(target.root, input.asideName, commons, epoch, input.now, mountable(mounts, input.asideName)));
+    return { kind: 'demote', epoch, aside: input.asideName, hooks: true, groups, asideOnly, notes: [] };
+  }
+  // Nothing after the common snapshots: only the marks change.
+  groups.push({ side: 'replica', what: `mark it a replica (epoch ${epoch})`, ops: [...replicaMarks(target, target.root, epoch), ...unmountAll(target)] });
+  const needed = groups.some((g) => g.ops.length > 0);
+  return { kind: 'demote', epoch, aside: null, hooks: needed && t.role === 'primary', groups, asideOnly: [], notes: [] };
+};
+
+/** Clone each dataset back at its common snapshot (parents first) and promote the clone; then the marks. */
+const rebuild = (root: string, aside: string, commons: ReadonlyMap<string, Version>, epoch: number, now: number, asideMounts: readonly ZfsOp[], existing?: TreeView): OpGroup[] => {
+  const ops: ZfsOp[] = [];
+  const rels = [...commons.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.split('/').length - b.split('/').length || (a < b ? -1 : 1)));
+  for (const rel of rels) {
+    const name = joinRel(root, rel);
+    const have = existing?.datasets.get(rel);
+    // Readonly from birth: nothing but the next receive may write into it. zfs-fuse mounts a clone whatever
+    // canmount says, so it is unmounted right away (a mounted replica gets modified, as sync knows).
+    // Marked a replica from birth as well: sync takes an unmarked source for the primary of epoch 0.
+    const marks: Record<string, string> = rel === '' ? { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } : {};
+    if (!have) ops.push({ op: 'clone', snapshot: `${joinRel(aside, rel)}@${commons.get(rel)!.name}`, dataset: name, props: { canmount: 'noauto', readonly: 'on', ...marks } }, { op: 'unmount', dataset: name });
+    const cloneOfAside = have?.origin != null && (have.origin.startsWith(`${aside}@`) || have.origin.startsWith(`${aside}/`));
+    if (!have || cloneOfAside) ops.push({ op: 'promote-clone', dataset: name });
+    if (have && have.readonly !== true) ops.push({ op: 'set', dataset: name, props: { readonly: 'on' } });
+  }
+  const c = commons.get('');
+  const marks: ZfsOp[] = [
+    ...(c ? [{ op: 'set', dataset: aside, props: { [PROP_DIVERGED]: formatPromotionPoint({ epoch, snapshot: c.name, guid: c.guid, time: Math.floor(now / 1000) }) } } as ZfsOp] : []),
+    // The aside tree is nobody's primary or replica: its role would otherwise still say primary.
+    { op: 'inherit', dataset: aside, prop: PROP_ROLE },
+    { op: 'inherit', dataset: aside, prop: PROP_EPOCH },
+    { op: 'set', dataset: root, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } },
+  ];
+  return [
+    { side: 'replica', what: 're-create it at the common snapshots (clone and promote: nothing is copied)', ops },
+    { side: 'replica', what: `mark it a replica (epoch ${epoch}) and the aside tree as diverged`, ops: marks },
+    ...(asideMounts.length > 0 ? [{ side: 'replica' as const, what: 'mount the aside tree (readonly) for reading', ops: asideMounts }] : []),
+  ];
+};
+
+/**
+ * The target is still where an interrupted demote left it: missing, or re-created from the aside and holding
+ * nothing of its own since (a stale record after the tree went on to other things is not resumed: the normal
+ * path keeps whatever it holds now in a new aside).
+ */
+const rebuilding = (input: DemoteInput): boolean => {
+  const t = rootOf(input.target);
+  if (!t) return true;
+  if (t.role === 'primary') return false;
+  const aside = input.aside!.root;
+  for (const [rel, d] of input.target.datasets) {
+    if (d.origin !== null && (d.origin.startsWith(`${aside}@`) || d.origin.startsWith(`${aside}/`))) continue;
+    const src = input.source.datasets.get(rel);
+    const c = src ? newestCommon(src.versions, d.versions) : null;
+    if (!c || snapshotsAfter(d.versions, c.target).length > 0 || (d.written !== null && d.written > 0)) return false;
+  }
+  return true;
+};
+
+/** An earlier demote renamed the tree aside and stopped: finish the clones from what exists now. */
+const resumeRebuild = (input: DemoteInput, epoch: number): DemoteDecision => {
+  const aside = input.aside!;
+  const commons = new Map<string, Version>();
+  const asideOnly: string[] = [];
+  for (const rel of relsTopDown(aside)) {
+    const d = aside.datasets.get(rel)!;
+    const src = input.source.datasets.get(rel);
+    // Once its clone was promoted, the shared history lives in the re-created dataset, not in the aside.
+    const rebuilt = input.target.datasets.get(rel)?.versions ?? [];
+    const c = src ? newestCommon(src.versions, [...d.versions, ...rebuilt]) : null;
+    if (c) commons.set(rel, c.target);
+    else asideOnly.push(d.name);
+  }
+  if (!commons.has('')) return refuse('no-common-snapshot', `${aside.root} shares no snapshot with ${input.source.root}`, `inspect ${aside.root}; let ${input.syncCommand} send the primary in full`);
+  const mounts = mountable(relsTopDown(aside).map((rel) => ({ rel, d: aside.datasets.get(rel)! })).filter((x) => x.d.mounted !== true), aside.root);
+  return { kind: 'demote', epoch, aside: aside.root, hooks: false, groups: rebuild(input.target.root, aside.root, commons, epoch, input.now, mounts, input.target), asideOnly, notes: ['finishing an interrupted demote'] };
+};
+
+const replicaMarks = (tree: TreeView, root: string, epoch: number): ZfsOp[] => {
+  const ops: ZfsOp[] = [];
+  const r = rootOf(tree)!;
+  if (!(r.role === 'replica' && r.roleSource === 'local' && r.epoch === epoch)) ops.push({ op: 'set', dataset: root, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } });
+  for (const rel of relsTopDown(tree)) {
+    const d = tree.datasets.get(rel)!;
+    if (rel !== '' && d.roleSource === 'local' && d.role !== null) ops.push({ op: 'inherit', dataset: d.name, prop: PROP_ROLE });
+    if (d.type === 'filesystem' && d.canmount === 'on') ops.push({ op: 'set', dataset: d.name, props: { canmount: 'noauto' } });
+  }
+  return ops;
+};
+
+/** Mounts of the aside copies of these datasets (parents first), where they have a mountpoint. */
+const mountable = (ds: readonly { rel: string; d: { type: string; canmount: string | null; mountpoint: string | null } }[], aside: string): ZfsOp[] =>
+  ds
+    .filter(({ d }) => d.type === 'filesystem' && d.canmount !== 'off' && d.mountpoint !== 'none' && d.mountpoint !== 'legacy')
+    .map(({ rel }) => ({ op: 'mount', dataset: joinRel(aside, rel) }));
+
+const unmountAll = (tree: TreeView): ZfsOp[] =>
+  relsTopDown(tree)
+    .reverse()
+    .map((rel) => tree.datasets.get(rel)!)
+    .filter((d) => d.type === 'filesystem' && d.mounted !== false)
+    .map((d) => ({ op: 'unmount', dataset: d.name }));
