@@ -1,5 +1,6 @@
 // `zfailover check <name>`: the Nagios/Icinga plugins (also installed as check_zfs_<name>). Registration only
 // declares options; each check's code loads on use, so a plugin run pays start-up for that check alone.
+import type { CommandResult } from '../result.js';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CommandDeps } from '../program.js';
 import { configure, VERSION } from '../program.js';
@@ -37,7 +38,16 @@ const selection = (cmd: Command): Command =>
     .option('--ssh-option <opt>', 'extra ssh -o option, e.g. UserKnownHostsFile=FILE; repeatable', collect);
 
 export const registerCheck = (program: Command, deps: CommandDeps): void => {
-  const { ctx, setResult, globals } = deps;
+  const { ctx, globals } = deps;
+  // Every check result also goes to the alert book (once per change, when `alerts:` is configured).
+  const setResult = async (kind: string, job: string, subject: string, r: CommandResult): Promise<void> => {
+    const { alertResult } = await import('../../alert/producer.js');
+    deps.setResult(await alertResult({ source: 'check', kind: `check-${kind}`, job, subject }, r, globals(), ctx));
+  };
+  const sel = (opts: { job?: string[] | string; all?: boolean }, source: string | undefined, targets: readonly string[]) => ({
+    job: Array.isArray(opts.job) ? opts.job.join(',') : (opts.job ?? (source ? 'adhoc' : 'all')),
+    subject: source ? [source, ...targets].join(' ') : '*',
+  });
   const version = `${ctx.programName} ${VERSION}`;
   const check = configure(program.command('check').description('Nagios/Icinga/Monit checks (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)'), ctx);
   const sub = (name: string, description: string): Command => {
@@ -57,7 +67,8 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     .option('--no-estimate', 'do not run zfs send -nvP to estimate pending bytes')
     .action(async (source: string | undefined, targets: string[], opts) => {
       const { runReplicationCheck } = await import('../../checks/run.js');
-      setResult(await runReplicationCheck('rpo', { source, targets, opts, globals: globals(), ctx }));
+      const { job, subject } = sel(opts, source, targets);
+      await setResult('rpo', job, subject, await runReplicationCheck('rpo', { source, targets, opts, globals: globals(), ctx }));
     });
 
   common(
@@ -68,7 +79,8 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     version,
   ).action(async (source: string | undefined, targets: string[], opts) => {
     const { runReplicationCheck } = await import('../../checks/run.js');
-    setResult(await runReplicationCheck('divergence', { source, targets, opts, globals: globals(), ctx }));
+    const { job, subject } = sel(opts, source, targets);
+    await setResult('divergence', job, subject, await runReplicationCheck('divergence', { source, targets, opts, globals: globals(), ctx }));
   });
 
   common(
@@ -85,7 +97,8 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     .option('--no-zfs', 'read only the state file and lock; do not list the datasets')
     .action(async (source: string | undefined, targets: string[], opts) => {
       const { runJobCheck } = await import('../../checks/job-probe.js');
-      setResult(await runJobCheck({ source, targets, opts, globals: globals(), ctx }));
+      const { job, subject } = sel(opts, source, targets);
+      await setResult('job', job, subject, await runJobCheck({ source, targets, opts, globals: globals(), ctx }));
     });
 
   const poolCheck = (name: 'health' | 'capacity', cmd: Command): Command =>
@@ -97,7 +110,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
       .option('--ssh-option <opt>', 'extra ssh -o option; repeatable', collect)
       .action(async (pools: string[], opts) => {
         const { runPoolCheck } = await import('../../checks/pools-probe.js');
-        setResult(await runPoolCheck(name, { pools, opts, globals: globals(), ctx }));
+        await setResult(name, opts.hostname ?? 'local', pools.length > 0 ? pools.join(' ') : '*', await runPoolCheck(name, { pools, opts, globals: globals(), ctx }));
       });
 
   poolCheck(
@@ -117,6 +130,6 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     .addOption(nowOption())
     .action(async (datasets: string[], opts) => {
       const { runGapsCheck } = await import('../../checks/gaps.js');
-      setResult(await runGapsCheck({ datasets, opts, globals: globals(), ctx }));
+      await setResult('gaps', Array.isArray(opts.job) && opts.job.length > 0 ? opts.job.join(',') : 'all', datasets.length > 0 ? datasets.join(' ') : '*', await runGapsCheck({ datasets, opts, globals: globals(), ctx }));
     });
 };

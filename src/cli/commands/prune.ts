@@ -22,6 +22,10 @@ export const registerPrune = (program: Command, { ctx, setResult, globals }: Com
     .addOption(nowOption())
     .action(async (opts) => {
       const { runPruneCommand } = await import('../../actions/prune/command.js');
-      setResult(await runPruneCommand({ opts, globals: globals(), ctx }));
+      const result = await runPruneCommand({ opts, globals: globals(), ctx });
+      if (opts.dryRun) return setResult(result);
+      const { alertResult } = await import('../../alert/producer.js');
+      const job = Array.isArray(opts.job) && opts.job.length > 0 ? opts.job.join(',') : 'all';
+      setResult(await alertResult({ source: 'prune', kind: 'prune', job, subject: '*' }, result, globals(), ctx));
     });
 };

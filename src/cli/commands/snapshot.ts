@@ -29,6 +29,10 @@ export const registerSnapshot = (program: Command, { ctx, setResult, globals }: 
     .addOption(nowOption())
     .action(async (datasets: string[], opts) => {
       const { runSnapshotCommand } = await import('../../actions/snapshot/command.js');
-      setResult(await runSnapshotCommand({ datasets, opts, globals: globals(), ctx }));
+      const result = await runSnapshotCommand({ datasets, opts, globals: globals(), ctx });
+      if (opts.dryRun) return setResult(result);
+      const { alertResult } = await import('../../alert/producer.js');
+      const job = opts.label ? `snapshot-${opts.label}` : 'snapshot';
+      setResult(await alertResult({ source: 'snapshot', kind: 'snapshot', job, subject: datasets.length > 0 ? datasets.join(' ') : '*' }, result, globals(), ctx));
     });
 };
