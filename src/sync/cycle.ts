@@ -28,6 +28,8 @@ export interface CycleEnv {
   readonly dryRun: boolean;
   /** How this job is invoked, for the commands suggested in conflict messages. */
   readonly syncCommand: string;
+  /** The job's lock, already held by the caller (promote's final sync): used, not acquired or released. */
+  readonly heldLock?: Lock;
 }
 
 export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> => {
@@ -35,7 +37,7 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
   const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt, snapshot: null, targets: [], destroyed: [], notes: [] };
   let lock: Lock | null = null;
   try {
-    if (!env.dryRun) lock = await acquireLock(env.stateDir, job.id, { nowMs: startedAt });
+    if (!env.dryRun) lock = env.heldLock ?? (await acquireLock(env.stateDir, job.id, { nowMs: startedAt }));
   } catch (e) {
     return { ...base, state: stateForError(e), finishedAt: env.now(), error: errorOf(e) };
   }
@@ -45,7 +47,7 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
     if (!env.dryRun) await recordJobState(env.stateDir, job, report, env.log);
     return report;
   } finally {
-    await lock?.release();
+    if (!env.heldLock) await lock?.release();
   }
 };
 
