@@ -3,7 +3,7 @@
 // its own. Every refusal comes before the first change; after a change, a failure says exactly where it stopped
 // and re-running the same command continues from what ZFS shows (each step is idempotent).
 import type { ServiceState } from '../../cli/exit.js';
-import { decidePromote, decideSwitch, type PromoteMode, type PromotePlan } from '../../core/failover/promote.js';
+import { decidePromote, decideSwitch, demotePrimaryOps, promoteOps, type PromoteMode, type PromotePlan } from '../../core/failover/promote.js';
 import { describeOp, type OpGroup, type ZfsOp } from '../../core/failover/ops.js';
 import type { Refusal, TreeEvidence, TreeView } from '../../core/failover/tree.js';
 import type { Version } from '../../core/versions.js';
@@ -64,6 +64,8 @@ export interface PromoteOutcome {
   readonly steps: readonly FlowStep[];
   readonly hooks: readonly HookOutcome[];
   readonly notes: readonly string[];
+  /** Dry run of a planned switchover: the switch as it would look if the final sync ended at today's snapshots. */
+  readonly preview: readonly OpGroup[] | null;
 }
 
 export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promise<PromoteOutcome> => {
@@ -98,11 +100,15 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
     steps,
     hooks,
     notes: [...(decision.kind === 'refuse' ? [] : decision.notes), ...notes],
+    preview: null,
     ...extra,
   });
   if (decision.kind === 'refuse') return out('CRITICAL', `refused: ${decision.reason}`, { refusal: decision, ...(decision.hint ? { hint: decision.hint } : {}) });
   const p = decision;
-  if (o.dryRun) return out('OK', `dry run: would ${p.kind === 'promote' ? `${p.mode === 'planned' ? 'switch over' : 'take over'} to` : 'finish promoting'} ${replica.root} (epoch ${p.epoch}); nothing changed`);
+  if (o.dryRun) {
+    const preview = p.finalSync && primary ? previewSwitch(primary, replica, p.epoch, env.now()) : null;
+    return out('OK', `dry run: would ${p.kind === 'promote' ? `${p.mode === 'planned' ? 'switch over' : 'take over'} to` : 'finish promoting'} ${replica.root} (epoch ${p.epoch}); nothing changed`, { preview });
+  }
 
   const runGroups = async (groups: readonly OpGroup[]): Promise<string | null> => {
     for (const g of groups) {
@@ -200,6 +206,16 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
   const what = p.kind === 'already' ? `${replica.root} is primary (epoch ${p.epoch})` : `promoted ${replica.root} to primary (epoch ${p.epoch}, ${p.mode}${at})`;
   const tail = state === 'OK' ? '' : `; ${notes[notes.length - 1]}`;
   return out(state, `${what}${tail}`, { points: pointNames, ...(state === 'OK' ? {} : { hint: `re-run: ${o.command}` }) });
+};
+
+/** The switch of a planned switchover as it would be if the final sync brought the replica to the primary's newest. */
+const previewSwitch = (primary: TreeView, replica: TreeView, epoch: number, now: number): OpGroup[] => {
+  const points = newestOf(primary);
+  const fenced: TreeView = { root: primary.root, datasets: new Map([...primary.datasets].map(([rel, d]) => [rel, { ...d, readonly: true }])) };
+  return [
+    { side: 'replica', what: `promote the replica (epoch ${epoch}) at the final sync snapshot`, ops: promoteOps(replica, epoch, points, Math.floor(now / 1000)) },
+    { side: 'primary', what: `demote the old primary (epoch ${epoch})`, ops: demotePrimaryOps(fenced, epoch) },
+  ];
 };
 
 /** Takeover: each dataset is promoted at its newest snapshot (decidePromote checked they form one point). */

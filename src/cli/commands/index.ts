@@ -6,6 +6,9 @@ import { registerCheck } from './check.js';
 import { registerAlert } from './alert.js';
 import { registerSnapshot } from './snapshot.js';
 import { registerPrune } from './prune.js';
+import { registerPromote } from './promote.js';
+import { registerDemote } from './demote.js';
+import { registerStatus } from './status.js';
 
 export const registerCommands = (program: Command, deps: CommandDeps): void => {
   registerSync(program, deps);
@@ -13,4 +16,7 @@ export const registerCommands = (program: Command, deps: CommandDeps): void => {
   registerAlert(program, deps);
   registerSnapshot(program, deps);
   registerPrune(program, deps);
+  registerPromote(program, deps);
+  registerDemote(program, deps);
+  registerStatus(program, deps);
 };

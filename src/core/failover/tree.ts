@@ -56,10 +56,11 @@ export type TreePoint =
 
 /**
  * The snapshot each dataset of a replica tree is promoted at, when the tree stands at one point in time: every
- * dataset at the root's newest snapshot (sync snapshots a tree atomically). A child still at an older snapshot
- * is fine when it was unchanged, which only the last successful run's record can tell (OpenZFS snapshots only
- * changed datasets); a child ahead of the root means the root's last receive failed. `accept` takes every
- * dataset at its newest snapshot anyway (the operator's call, noted).
+ * dataset at the root's newest snapshot (sync snapshots a tree in one call). Where sync snapshots only changed
+ * datasets (OpenZFS), names differ legitimately; then the job state of the last run that reached this replica
+ * vouches for the tree when it ended OK with exactly these snapshots. Otherwise an unchanged dataset and one
+ * whose receive failed look the same: refused, unless `accept` (the operator's call, noted) takes every
+ * dataset at its newest snapshot.
  */
 export const treePoint = (tree: TreeView, evidence: TreeEvidence | null, accept: boolean): TreePoint => {
   const problems: string[] = [];
@@ -76,13 +77,12 @@ export const treePoint = (tree: TreeView, evidence: TreeEvidence | null, accept:
     }
     points.set(rel, newest);
     if (rel === '' || !rootNewest || newest.name === rootNewest.name) continue;
+    // The last run that reached this replica ended OK with exactly these snapshots: the tree is whole.
+    const vouched = evidence !== null && evidence.ok && evidence.rootGuid === rootNewest.guid && evidence.datasets[rel] === newest.guid;
+    if (vouched) continue;
     const hasRootPoint = d.versions.some((v) => v.kind === 'snapshot' && v.name === rootNewest.name);
     const ahead = hasRootPoint || isLater(newest, rootNewest);
-    const vouched = !ahead && evidence !== null && evidence.ok && evidence.rootGuid === rootNewest.guid && evidence.datasets[rel] === newest.guid;
-    if (vouched) continue;
-    const what = ahead
-      ? `${d.name} is at @${newest.name}, after the root's @${rootNewest.name} (the root's last receive did not complete)`
-      : `${d.name} is at @${newest.name}, before the root's @${rootNewest.name} (unchanged since, or its last receive failed: nothing here tells)`;
+    const what = `${d.name} is at @${newest.name}, ${ahead ? 'after' : 'before'} the root's @${rootNewest.name}: ${ahead ? 'the root was unchanged since, or its last receive failed' : 'unchanged since, or its last receive failed'}, and no successful sync run recorded here tells which`;
     if (accept) notes.push(`accepted: ${what}`);
     else problems.push(what);
   }

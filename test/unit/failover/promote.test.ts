@@ -91,7 +91,7 @@ describe('takeover preflight', () => {
   it('promotes a tree only as a whole: a child behind or ahead of the root is refused unless accepted', () => {
     const mixed = R({ '': replicaDs('b/data', ['@s1:40=101', '@s2:42=102']), c: replicaDs('b/data/c', ['@s1:41=101']) });
     const d = decidePromote(input({ ...down, replica: mixed }));
-    expect(d).toMatchObject({ kind: 'refuse', conflict: 'unsafe', reason: expect.stringMatching(/not at one snapshot: b\/data\/c is at @s1, before the root's @s2/) });
+    expect(d).toMatchObject({ kind: 'refuse', conflict: 'unsafe', reason: expect.stringMatching(/not at one snapshot: b\/data\/c is at @s1, before the root's @s2: unchanged since, or its last receive failed/) });
     const ok = decidePromote(input({ ...down, replica: mixed, acceptTree: true }));
     expect(ok.kind).toBe('promote');
     if (ok.kind !== 'refuse') expect(ok.notes[0]).toMatch(/^accepted: b\/data\/c is at @s1/);
@@ -99,6 +99,10 @@ describe('takeover preflight', () => {
     const vouched = decidePromote(input({ ...down, replica: mixed, evidence: { ok: true, rootGuid: '102', datasets: { '': '102', c: '101' } } }));
     expect(vouched.kind).toBe('promote');
     expect(decidePromote(input({ ...down, replica: mixed, evidence: { ok: false, rootGuid: '102', datasets: { c: '101' } } })).kind).toBe('refuse');
+    // OpenZFS: only the child changed in the last cycle, so it is ahead of the unchanged root by name.
+    const ahead = R({ '': replicaDs('b/data', ['@s1:40=101']), c: replicaDs('b/data/c', ['@s1:41=201', '@s2:43=202']) });
+    expect(decidePromote(input({ ...down, replica: ahead }))).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/b\/data\/c is at @s2, after the root's @s1/) });
+    expect(decidePromote(input({ ...down, replica: ahead, evidence: { ok: true, rootGuid: '101', datasets: { '': '101', c: '202' } } })).kind).toBe('promote');
   });
 
   it('children: readonly follows the root, each gets its own promotion point, mounted parents first', () => {

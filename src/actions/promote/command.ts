@@ -1,0 +1,110 @@
+// Wiring of `zfailover promote`: arguments and config -> the job and its two sides -> the job's lock -> the
+// promote flow over the real environment -> one result, the record and the alert (a promotion event).
+import { hostname } from 'node:os';
+import type { CliContext, GlobalOptions } from '../../cli/context.js';
+import type { CommandResult } from '../../cli/result.js';
+import { loadConfig, type LoadedConfig } from '../../config/load.js';
+import { resolveStateDir } from '../../config/resolve.js';
+import { UsageError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { ensureStateDir } from '../../state/dir.js';
+import type { Lock } from '../../state/lock.js';
+import { RunnerPool } from '../../sync/runners.js';
+import { formatSide } from '../../zfs/side.js';
+import { realPromoteEnv } from './env.js';
+import { runPromoteFlow, type PromoteOutcome } from './flow.js';
+import { acquireFailoverLock } from './lock.js';
+import { isInterrupted, readRecord } from './record.js';
+import { renderPromote } from './report.js';
+import { failoverSettings } from './settings.js';
+import { resolvePair, type Pair, type SideArgs } from './sides.js';
+
+export interface PromoteCliOptions extends SideArgs {
+  takeover?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  maxLag?: number;
+  skipHook?: string[];
+  acceptTree?: boolean;
+}
+
+export const runPromoteCommand = async (input: { sides: readonly string[]; opts: PromoteCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+  const { opts, globals, ctx } = input;
+  if (opts.takeover && !opts.force && !opts.dryRun) throw new UsageError('--takeover promotes without the primary and may leave its last writes behind: add --force (or try --dry-run)');
+  if (opts.force && !opts.takeover) throw new UsageError('--force only applies to --takeover');
+  if (opts.acceptTree && !opts.takeover) throw new UsageError('--accept-tree only applies to --takeover (a planned switchover syncs the whole tree)');
+  const loaded = await loadConfig(globals.config, { optional: opts.job === undefined });
+  const stateDir = resolveStateDir(globals.stateDir, loaded);
+  const pair = resolvePair('promote', opts, input.sides, loaded, stateDir);
+  const settings = failoverSettings(loaded, pair.job.adhoc ? null : pair.job.id, opts);
+  const mode = opts.takeover ? 'takeover' : 'planned';
+  const dryRun = opts.dryRun === true;
+  if (!dryRun) await ensureStateDir(stateDir);
+  const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
+  const cmds = commandsFor(pair, globals);
+  const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
+  let lock: Lock | null = null;
+  let outcome: PromoteOutcome;
+  try {
+    if (!dryRun) lock = await acquireFailoverLock(stateDir, pair.job.id, { now: ctx.now, signal: ctx.signal });
+    const record = await readRecord(stateDir, 'promote', pair.job.id);
+    const env = realPromoteEnv({ pair, mode, runners, stateDir, now: ctx.now, signal: ctx.signal, log: log.child({ job: pair.job.id, action: 'promote' }), lock, settings, syncCommand: cmds.sync, env: ctx.env });
+    outcome = await runPromoteFlow(env, {
+      mode,
+      maxLag: settings.maxLag,
+      acceptTree: opts.acceptTree === true,
+      dryRun,
+      interrupted: isInterrupted(record),
+      command: cmds.promote,
+      demoteCommand: cmds.demote,
+    });
+  } finally {
+    await runners.closeAll(log);
+    await lock?.release();
+  }
+  log.info({ state: outcome.state, summary: outcome.summary, steps: outcome.steps, hooks: outcome.hooks }, 'promote finished');
+  if (!dryRun) await notify(loaded, stateDir, pair, outcome, ctx, log);
+  return renderPromote(outcome, {
+    primary: formatSide(pair.job.source),
+    replica: formatSide(pair.target.side),
+    hooks: settings.hooks,
+    skip: settings.skip,
+    syncCommand: cmds.sync,
+    dryRun,
+    json: globals.json,
+  });
+};
+
+/** The commands shown in hints: this promote again, the demote of the old primary, the job's sync. */
+export const commandsFor = (pair: Pair, g: GlobalOptions): { promote: string; demote: string; sync: string } => {
+  const cfg = g.config ? ` --config ${g.config}` : '';
+  const p = formatSide(pair.job.source);
+  const r = formatSide(pair.target.side);
+  const rec = pair.job.recursive ? ' -r' : '';
+  return {
+    promote: pair.job.adhoc ? `zfailover promote${rec} ${p} ${r}` : `zfailover${cfg} promote --job ${pair.job.id}${pair.job.targets.length > 1 ? ` --target ${pair.target.id}` : ''}`,
+    // Demote's sides are the reverse replication's: the new primary first, then the side to demote.
+    demote: `zfailover demote${rec} ${r} ${p}`,
+    sync: pair.job.adhoc ? `zfailover sync${rec} ${p} ${r}` : `zfailover${cfg} sync --job ${pair.job.id}`,
+  };
+};
+
+const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: PromoteOutcome, ctx: CliContext, log: Parameters<typeof realPromoteEnv>[0]['log']): Promise<void> => {
+  if (!loaded.data.alerts || (!o.changed && o.refusal === null && o.state === 'OK')) return;
+  const { notifyAlerts } = await import('../../alert/notify.js');
+  const dataset = pair.target.side.dataset;
+  const base = { job: pair.job.id, dataset, target: pair.target.id, kind: 'promotion' as const };
+  const promoted = o.changed && o.plan !== null && o.state !== 'CRITICAL';
+  const report = await notifyAlerts({
+    config: loaded.data.alerts,
+    stateDir,
+    now: ctx.now(),
+    host: hostname(),
+    source: 'promote',
+    items: [{ ...base, state: o.state, summary: o.summary, ...(o.hint ? { command: o.hint } : {}), ...(o.refusal ? { conflict: o.refusal.conflict } : {}), ...(o.epoch !== null ? { epoch: o.epoch } : {}) }],
+    events: promoted ? [{ ...base, state: o.state, summary: `${formatSide(pair.target.side)} promoted to primary, epoch ${o.epoch}`, epoch: o.epoch ?? undefined, ...(o.plan?.lagSeconds != null ? { lagSeconds: o.plan.lagSeconds } : {}) }] : [],
+    logger: log.child({ component: 'alert' }),
+    deadlineMs: 5000,
+  });
+  if (report.errors.length > 0) log.warn({ errors: report.errors }, 'some alerts were not delivered (queued)');
+};

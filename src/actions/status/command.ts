@@ -1,0 +1,79 @@
+// Wiring of `zfailover status`: jobs from the config (or SOURCE TARGET... ad hoc) -> every side listed in
+// parallel (a dead host is reported, not fatal) -> job state and promotion records -> evaluateStatus -> one
+// status line (the worst job) and a table, one line per side.
+import type { CliContext, GlobalOptions } from '../../cli/context.js';
+import { worstState } from '../../cli/exit.js';
+import type { CommandResult } from '../../cli/result.js';
+import type { SyncCliOptions } from '../../cli/commands/sync.js';
+import { jobFromCli } from '../../config/cli-job.js';
+import { loadConfig } from '../../config/load.js';
+import { resolveAllJobs, resolveJob, resolveStateDir } from '../../config/resolve.js';
+import { evaluateStatus, type JobStatus, type SideInput } from '../../core/failover/status.js';
+import { oneLine, UsageError } from '../../errors.js';
+import { readJobState } from '../../state/job-state.js';
+import type { JobSpec } from '../../sync/job.js';
+import { RunnerPool } from '../../sync/runners.js';
+import { formatSide, type Side } from '../../zfs/side.js';
+import { readRecord } from '../promote/record.js';
+import { listSide } from '../promote/sides.js';
+import { renderStatus } from './render.js';
+
+export interface StatusCliOptions {
+  job?: string[];
+  recursive?: boolean;
+  sshKey?: string;
+  sshPort?: number;
+  sshOption?: string[];
+}
+
+export const runStatusCommand = async (input: { sides: readonly string[]; opts: StatusCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+  const { opts, globals, ctx } = input;
+  const adhoc = input.sides.length > 0;
+  if (adhoc && opts.job) throw new UsageError('give either SOURCE TARGET... or --job NAME, not both');
+  if (input.sides.length === 1) throw new UsageError('status needs SOURCE and at least one TARGET (or --job NAME, or nothing for every job)');
+  const loaded = await loadConfig(globals.config, { optional: adhoc });
+  const stateDir = resolveStateDir(globals.stateDir, loaded);
+  const sshOverrides = { sshKey: opts.sshKey, sshPort: opts.sshPort, sshOption: opts.sshOption };
+  let jobs: JobSpec[];
+  if (adhoc) {
+    const o: SyncCliOptions = { syncSnap: true, resume: true, bookmarks: true, holds: true, ...(opts.recursive ? { recursive: true } : {}), ...sshOverrides };
+    jobs = [jobFromCli({ source: input.sides[0], targets: input.sides.slice(1), opts: o, config: loaded, stateDir })];
+  } else if (opts.job) {
+    jobs = opts.job.map((name) => resolveJob(loaded, name, { stateDir, overrides: sshOverrides }));
+  } else {
+    jobs = resolveAllJobs(loaded, { stateDir, overrides: sshOverrides });
+    if (jobs.length === 0) throw new UsageError('the config defines no jobs: give SOURCE TARGET... or --config FILE');
+  }
+  const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
+  let statuses: JobStatus[];
+  try {
+    statuses = await Promise.all(jobs.map((job) => jobStatus(job, runners, stateDir, ctx)));
+  } finally {
+    await runners.closeAll();
+  }
+  const state = worstState(statuses.map((s) => s.state));
+  return renderStatus(statuses, state, Math.floor(ctx.now() / 1000));
+};
+
+const jobStatus = async (job: JobSpec, runners: RunnerPool, stateDir: string, ctx: CliContext): Promise<JobStatus> => {
+  const list = async (side: Side): Promise<SideInput> => {
+    const label = formatSide(side);
+    try {
+      const runner = runners.runner(side.host, job.ssh);
+      return { label, tree: await listSide(runner, await runners.capabilities(runner), job, side, ctx.signal) };
+    } catch (e) {
+      return { label, tree: null, error: oneLine(e) };
+    }
+  };
+  const [source, ...targets] = await Promise.all([list(job.source), ...job.targets.map((t) => list(t.side))]);
+  const state = await readJobState(stateDir, job.id).catch(() => null);
+  const records = (await Promise.all((['promote', 'demote'] as const).map((a) => readRecord(stateDir, a, job.id).catch(() => null)))).filter((r) => r !== null);
+  return evaluateStatus({
+    job: job.id,
+    source: source!,
+    targets: targets.map((t, i) => ({ ...t, id: job.targets[i]!.id })),
+    now: Math.floor(ctx.now() / 1000),
+    lastSync: state?.lastRun ? { state: state.lastRun.state, at: state.lastRun.finishedAt, successAt: state.lastSuccess?.at ?? null } : null,
+    records: records.map((r) => ({ action: r.action, mode: r.mode, phase: r.phase, epoch: r.epoch, updatedAt: r.updatedAt, aside: r.aside ?? null })),
+  });
+};
