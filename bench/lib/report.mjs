@@ -45,7 +45,9 @@ export const renderThroughput = (scenarios, mib, verdicts, muxTool) => {
     const mux = compare(key, 'zfailover', muxTool, 'dataRateMiBs', null, 'rateMiBs');
     if (mux.db.n > 0) rows.push([`  (info) data path vs the raw pipe through a warm ssh master`, fmtStat(mux.da, 0), fmtStat(mux.db, 0), `${fmt(mux.ratio)} (${fmt(mux.paired)})`, '-', '']);
   }
-  const cmds = [...new Set(samples.filter((x) => x.commands && x.ok).map((x) => `${x.tool}: ${x.commands[0]}`))].slice(0, 4);
+  const cmds = [...new Set(samples.filter((x) => x.commands && x.ok).map((x) => `${x.tool}: ${x.commands[0]}`))].slice(0, 6);
+  const fixed = describe(samples.filter((x) => x.ok && x.tool === 'zfailover' && x.dataMs != null && x.scenario in scenarios).map((x) => x.wallMs - x.dataMs));
+  if (fixed.n > 0) rows.push([`  (info) zfailover's cycle outside its send|recv, ms`, fmtStat(fixed, 0), '', '', '', '']);
   return [
     `Throughput, ${mib} MiB incremental of random data (MiB/s of payload; end to end = the whole zfailover cycle, data path = its send|recv step)`,
     table(['scenario', 'zfailover MiB/s (min-max, n)', 'raw pipe MiB/s (min-max, n)', 'ratio (paired)', 'target', 'verdict'], rows),
@@ -63,10 +65,20 @@ export const renderProcesses = (counts) => {
       rows.push([key, tool, c.ok ? formatCounts(c.local) : `FAILED: ${c.error}`, c.remote ? formatCounts(c.remote) : '-', tl]);
     }
   }
+  const verbs = [];
+  for (const [key, tools] of Object.entries(counts)) {
+    for (const [tool, c] of Object.entries(tools)) {
+      const v = { ...(c.local?.zfsVerbs ?? {}) };
+      if (c.remote) for (const [k, n] of Object.entries(c.remote.zfsVerbs ?? {})) v[k] = Math.max(v[k] ?? 0, n);
+      verbs.push(`  ${key} ${tool}: ${Object.entries(v).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+    }
+  }
   return [
     'Processes per no-change cycle (successful execve, strace); timeline of that traced run in ms:',
     'total = before the first zfs/ssh call + while zfs/ssh calls run + the tool between calls',
     table(['scenario', 'tool', 'execs on this host', 'execs on the ssh side (private sshd)', 'timeline ms (under strace)'], rows),
+    'zfs/zpool subcommands per cycle (either side):',
+    ...verbs,
   ].join('\n');
 };
 

@@ -118,7 +118,17 @@ export const summarize = (file) => {
   for (const e of execs) byProgram[e.prog] = (byProgram[e.prog] ?? 0) + 1;
   const sorted = Object.fromEntries(Object.entries(byProgram).sort((a, b) => b[1] - a[1]));
   const calls = execs.filter((e) => ['zfs', 'zpool', 'ssh'].includes(e.prog)).map((e) => e.argv.join(' ').slice(0, 160));
-  return { total: execs.length, byProgram: sorted, calls, timeline: tl };
+  // zfs/zpool subcommands, wherever they run: directly, through `sh -c`, or as ssh's remote command.
+  const verbs = {};
+  for (const e of execs) {
+    const words = e.prog === 'zfs' || e.prog === 'zpool' ? e.argv : e.prog === 'ssh' ? (e.argv.at(-1) ?? '').split(/[\s;|]+/).map((w) => w.replace(/^'+|'+$/g, '')) : [];
+    for (let i = 0; i < words.length - 1; i++) {
+      if (!/(^|\/)(zfs|zpool)$/.test(words[i]) || !/^[a-z]+$/.test(words[i + 1])) continue;
+      const k = `${words[i].split('/').pop()} ${words[i + 1]}`;
+      verbs[k] = (verbs[k] ?? 0) + 1;
+    }
+  }
+  return { total: execs.length, byProgram: sorted, calls, zfsVerbs: Object.fromEntries(Object.entries(verbs).sort((a, b) => b[1] - a[1])), timeline: tl };
 };
 
 /** `45 (14 zfs, 2 zpool, 21 sh, ...)` */
