@@ -42,12 +42,12 @@ export const renderThroughput = (scenarios, mib, verdicts, muxTool) => {
     verdicts.push({ what: `${s.title}, end to end`, ratio: e2e.ratio, target: s.target, verdict: e2e.verdict });
     rows.push([`${s.title}, end to end`, fmtStat(e2e.da, 0), fmtStat(e2e.db, 0), `${fmt(e2e.ratio)} (${fmt(e2e.paired)})`, `${s.target.op} ${s.target.value}`, e2e.verdict]);
     rows.push([`${s.title}, data path`, fmtStat(data.da, 0), fmtStat(data.db, 0), `${fmt(data.ratio)} (${fmt(data.paired)})`, `${s.target.op} ${s.target.value}`, data.verdict]);
+    const fixed = describe(samples.filter((x) => x.ok && x.scenario === key && x.tool === 'zfailover' && x.dataMs != null).map((x) => x.wallMs - x.dataMs));
+    if (fixed.n > 0) rows.push([`  (info) zfailover's cycle outside its send|recv, ms`, fmtStat(fixed, 0), '', '', '', '']);
     const mux = compare(key, 'zfailover', muxTool, 'dataRateMiBs', null, 'rateMiBs');
     if (mux.db.n > 0) rows.push([`  (info) data path vs the raw pipe through a warm ssh master`, fmtStat(mux.da, 0), fmtStat(mux.db, 0), `${fmt(mux.ratio)} (${fmt(mux.paired)})`, '-', '']);
   }
   const cmds = [...new Set(samples.filter((x) => x.commands && x.ok).map((x) => `${x.tool}: ${x.commands[0]}`))].slice(0, 6);
-  const fixed = describe(samples.filter((x) => x.ok && x.tool === 'zfailover' && x.dataMs != null && x.scenario in scenarios).map((x) => x.wallMs - x.dataMs));
-  if (fixed.n > 0) rows.push([`  (info) zfailover's cycle outside its send|recv, ms`, fmtStat(fixed, 0), '', '', '', '']);
   return [
     `Throughput, ${mib} MiB incremental of random data (MiB/s of payload; end to end = the whole zfailover cycle, data path = its send|recv step)`,
     table(['scenario', 'zfailover MiB/s (min-max, n)', 'raw pipe MiB/s (min-max, n)', 'ratio (paired)', 'target', 'verdict'], rows),

@@ -61,7 +61,8 @@ export const compare = (scenario, a, b, metric, target, metricB = metric) => {
 };
 
 export const failures = (scenario, tool) =>
-  samples.filter((s) => s.scenario === scenario && s.tool === tool).reduce((n, s) => n + s.failedAttempts + (s.ok ? 0 : 1), 0);
+  // A failed sample of syncoid carries all its attempts; a failed run of another tool is one failure.
+  samples.filter((s) => s.scenario === scenario && s.tool === tool).reduce((n, s) => n + (s.failedAttempts || (s.ok ? 0 : 1)), 0);
 
 export const fmt = (x, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 
