@@ -17,7 +17,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 if ! zpool list >/dev/null 2>&1; then
   if command -v zfs-fuse >/dev/null; then
     say "starting zfs-fuse (user-space ZFS)"
-    zfs-fuse
+    zfs-fuse --max-arc-size 1024   # Debian's zfsrc caps the ARC at 100 MB, which stalls under load
     for _ in $(seq 50); do zpool list >/dev/null 2>&1 && break; sleep 0.2; done
   fi
   zpool list >/dev/null 2>&1 || { echo "no working ZFS (zpool list fails)" >&2; exit 1; }

@@ -74,7 +74,9 @@ export const createLogger = async (opts: LoggerOptions): Promise<Logger> => {
     throw new UsageError(`invalid log level '${opts.level}': use ${LOG_LEVELS.join(', ')}`);
   }
   if (!opts.file && !opts.verbose) return silentLogger;
-  const { pino } = await import('pino');
+  // pino is CommonJS: under node the named export exists, in the esbuild bundle only `default` does.
+  const mod = (await import('pino')) as unknown as { pino?: typeof import('pino').pino; default?: typeof import('pino').pino };
+  const pino = (mod.pino ?? mod.default) as typeof import('pino').pino;
   const level = opts.level as LogLevel;
   const streams: { level: LogLevel; stream: DestinationStream }[] = [];
   if (opts.file) {

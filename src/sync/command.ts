@@ -9,6 +9,7 @@ import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.j
 import { createLogger } from '../log.js';
 import { ensureStateDir } from '../state/dir.js';
 import { formatSide } from '../zfs/side.js';
+import { terminalProgress } from '../cli/output.js';
 import { runCycle } from './cycle.js';
 import { renderDryRun } from './dry-run.js';
 import type { JobSpec } from './job.js';
@@ -43,6 +44,7 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
   const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   const reports: JobReport[] = [];
+  const progress = globals.json ? undefined : terminalProgress();
   try {
     for (const job of jobs) {
       if (ctx.signal.aborted) break;
@@ -55,10 +57,12 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
           runners,
           dryRun: opts.dryRun === true,
           syncCommand: syncCommandFor(job, globals),
+          ...(progress ? { progress: progress.show } : {}),
         }),
       );
     }
   } finally {
+    progress?.done();
     await runners.closeAll(log);
   }
   if (!opts.dryRun) await notifySync(loaded, stateDir, reports, { now: ctx.now, log });

@@ -3,6 +3,8 @@
 // between leaves one too many (cleaned up next cycle), never one too few.
 import { formatCursorBookmarkName, formatHoldTag, parseCursorBookmarkName } from '../core/names.js';
 import type { Version } from '../core/versions.js';
+import { newestCommon } from '../core/common.js';
+import type { Capabilities, Runner } from '../zfs/types.js';
 import { createBookmark, destroyBookmark, hold, holds, release } from '../zfs/commands.js';
 import type { DatasetPair } from './pairs.js';
 import type { TargetContext } from './target.js';
@@ -13,6 +15,9 @@ export interface CursorMoves {
   /** Target snapshots (full names) that got our hold, and that lost it. */
   readonly held: string[];
   readonly released: string[];
+  /** The same on the source. */
+  readonly sourceHeld: string[];
+  readonly sourceReleased: string[];
 }
 
 export const moveCursors = async (
@@ -24,6 +29,8 @@ export const moveCursors = async (
   const destroyed: string[] = [];
   const held: string[] = [];
   const released: string[] = [];
+  const sourceHeld: string[] = [];
+  const sourceReleased: string[] = [];
   const { job, target } = ctx;
   const src = ctx.source;
   if (job.bookmarks && src.caps.bookmarks) {
@@ -46,35 +53,67 @@ export const moveCursors = async (
       }
     }
   }
-  if (job.holds && ctx.caps.holds) {
+  if (job.holds) {
+    // On the target, no prune can take the base of the next increment. On the source only when the source is
+    // itself a replica (a cascade A -> B -> C): there the upstream job's cleanup would destroy B's base for C.
+    // A primary source stays free for its operator (`zfs destroy -r` of a dataset is not blocked by holds).
     const tag = formatHoldTag(job.id, target.id);
-    const toHold: string[] = [];
-    const candidates: string[] = [];
+    const targetSide: HoldEntry[] = [];
+    const sourceSide: HoldEntry[] = [];
     for (const pair of pairs) {
       const guid = commons.get(pair.rel);
       const vs = versions.get(pair.rel);
       if (!guid || !vs) continue;
-      const common = vs.find((v) => v.kind === 'snapshot' && v.guid === guid);
-      if (!common) continue;
-      const before = pair.target?.versions.find((v) => v.guid === guid && v.kind === 'snapshot');
-      // Hold when the common snapshot is new this cycle or carries no hold at all.
-      if (!before || !before.userrefs) toHold.push(`${pair.targetName}@${common.name}`);
-      for (const v of pair.target?.versions ?? []) {
-        if (v.kind === 'snapshot' && v.guid !== guid && (v.userrefs ?? 0) > 0) candidates.push(`${pair.targetName}@${v.name}`);
-      }
+      const prevGuid = pair.target ? (newestCommon(pair.source.versions, pair.target.versions)?.source.guid ?? null) : null;
+      targetSide.push({ dataset: pair.targetName, guid, after: vs, before: pair.target?.versions ?? [], moved: prevGuid !== guid });
+      if (pair.source.role === 'replica') sourceSide.push({ dataset: pair.source.name, guid, after: pair.source.versions, before: pair.source.versions, moved: prevGuid !== guid });
     }
-    if (toHold.length > 0) {
-      await hold(ctx.runner, ctx.caps, tag, toHold);
-      held.push(...toHold);
+    if (ctx.caps.holds) {
+      const t = await moveHolds(ctx.runner, ctx.caps, tag, targetSide);
+      held.push(...t.held);
+      released.push(...t.released);
     }
-    if (candidates.length > 0) {
-      // Only release our own tag, from snapshots that actually carry it.
-      const ours = ctx.caps.holdsList ? [...(await holds(ctx.runner, ctx.caps, candidates))].filter(([, tags]) => tags.includes(tag)).map(([snap]) => snap) : candidates;
-      if (ours.length > 0) {
-        await release(ctx.runner, ctx.caps, tag, ours);
-        released.push(...ours);
-      }
+    if (src.caps.holds && sourceSide.length > 0) {
+      const s = await moveHolds(src.runner, src.caps, tag, sourceSide);
+      sourceHeld.push(...s.held);
+      sourceReleased.push(...s.released);
     }
   }
-  return { destroyed, held, released };
+  return { destroyed, held, released, sourceHeld, sourceReleased };
+};
+
+interface HoldEntry {
+  readonly dataset: string;
+  /** GUID of the common snapshot to hold. */
+  readonly guid: string;
+  /** The side's versions now, and as listed at the start of the cycle (for their hold counts). */
+  readonly after: readonly Version[];
+  readonly before: readonly Version[];
+  /** The common snapshot changed this cycle. */
+  readonly moved: boolean;
+}
+
+/** Hold each entry's common snapshot under `tag` (batched), then release `tag` from the others that carry it. */
+const moveHolds = async (runner: Runner, caps: Capabilities, tag: string, entries: readonly HoldEntry[]): Promise<{ held: string[]; released: string[] }> => {
+  const toHold: string[] = [];
+  const candidates: string[] = [];
+  for (const e of entries) {
+    const common = e.after.find((v) => v.kind === 'snapshot' && v.guid === e.guid);
+    if (!common) continue;
+    const before = e.before.find((v) => v.kind === 'snapshot' && v.guid === e.guid);
+    // Hold when the common snapshot is new this cycle or carries no hold at all (holding again is harmless).
+    if (e.moved || !before || !before.userrefs) toHold.push(`${e.dataset}@${common.name}`);
+    for (const v of e.before) {
+      if (v.kind === 'snapshot' && v.guid !== e.guid && (v.userrefs ?? 0) > 0) candidates.push(`${e.dataset}@${v.name}`);
+    }
+  }
+  if (toHold.length > 0) await hold(runner, caps, tag, toHold);
+  let ours: string[] = [];
+  if (candidates.length > 0) {
+    // Only our own tag, from snapshots that carry it (zfs-fuse cannot list tags: releasing a missing tag is a no-op).
+    ours = caps.holdsList ? [...(await holds(runner, caps, candidates))].filter(([, tags]) => tags.includes(tag)).map(([snap]) => snap) : candidates;
+    if (ours.length > 0) await release(runner, caps, tag, ours);
+  }
+  return { held: toHold, released: ours };
+
 };

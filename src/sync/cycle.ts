@@ -30,6 +30,8 @@ export interface CycleEnv {
   readonly syncCommand: string;
   /** The job's lock, already held by the caller (promote's final sync): used, not acquired or released. */
   readonly heldLock?: Lock;
+  /** Shows transfer progress to a person at a terminal (undefined otherwise). */
+  readonly progress?: (line: string) => void;
 }
 
 export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> => {
@@ -64,7 +66,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
   } catch (e) {
     return { ...base, state: stateForError(e), finishedAt: env.now(), snapshot: null, targets: [], destroyed: [], notes: [], error: errorOf(e) };
   }
-  env.log.info({ job: job.id, snapshot: source.snapshot, datasets: source.listing.datasets.size }, 'source ready');
+  env.log.info({ snapshot: source.snapshot, datasets: source.listing.datasets.size }, 'source ready');
   const sourceRoot = source.listing.datasets.get(job.source.dataset);
   if (sourceRoot && !env.dryRun) await applyRoleUpdate(source.runner, source.caps, sourceRoot.name, sourceRoleUpdate(sourceRoot), env.log);
 
@@ -86,11 +88,12 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
         log: env.log,
         onSpawn,
         syncCommand: env.syncCommand,
+        ...(env.progress ? { progress: env.progress } : {}),
       });
     } catch (e) {
       outcome = { report: unreachable(target.id, formatSide(target.side), e), versions: null, commons: new Map() };
     }
-    env.log.info({ job: job.id, target: target.id, state: outcome.report.state }, 'target done');
+    env.log.info({ target: target.id, state: outcome.report.state }, 'target done');
     outcomes.push(outcome);
   }
 
@@ -118,7 +121,14 @@ const cleanupSyncSnapshots = async (job: JobSpec, env: CycleEnv, source: SourceV
   const destroyed: string[] = [];
   const perTarget = new Map<string, Map<string, string[]>>(); // target id -> dataset -> short names
   const perSource = new Map<string, string[]>();
-  for (const ds of source.listing.datasets.values()) {
+  // Hold counts as they are after this cycle's hold moves (the listing predates them).
+  const delta = new Map<string, number>();
+  for (const o of outcomes) {
+    for (const n of o.sourceHolds?.held ?? []) delta.set(n, (delta.get(n) ?? 0) + 1);
+    for (const n of o.sourceHolds?.released ?? []) delta.set(n, (delta.get(n) ?? 0) - 1);
+  }
+  for (const listed of source.listing.datasets.values()) {
+    const ds = { ...listed, versions: listed.versions.map((v) => (delta.has(`${listed.name}@${v.name}`) ? { ...v, userrefs: Math.max(0, (v.userrefs ?? 0) + delta.get(`${listed.name}@${v.name}`)!) } : v)) };
     const rel = relativeName(source.listing.root, ds.name);
     if (rel === null) continue;
     const cursors: TargetCursor[] = job.targets.map((t, i) => {

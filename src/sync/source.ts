@@ -50,16 +50,6 @@ export const prepareSource = async (
     return { runner, caps, listing, snapshot: null, snapshotted: [] };
   }
 
-  // Without `written` (zfs-fuse) every cycle snapshots; `-r` makes it atomic when nothing is excluded.
-  if (!caps.written && job.exclude.length === 0 && !opts.dryRun) {
-    await snapshot(runner, caps, [`${root}@${name}`], { recursive: job.recursive }).catch((e: unknown) => {
-      throw e instanceof ZfsError && e.reason === 'dataset-not-found' ? missing() : e;
-    });
-    const listing = await list();
-    if (!listing.exists) throw missing();
-    return { runner, caps, listing, snapshot: name, snapshotted: jobDatasets(job, listing).map((d) => d.name) };
-  }
-
   // `written` counts only data already in a committed txg: a write of the last few seconds would read as
   // "unchanged" and wait a whole cycle. `zpool sync` commits it first (one call per cycle, whatever the tree).
   if (caps.written && !opts.dryRun) {
@@ -70,14 +60,20 @@ export const prepareSource = async (
   }
   let listing = await list();
   if (!listing.exists) throw missing();
-  const due = jobDatasets(job, listing).filter(changed);
+  // A replica is never snapshotted by sync: its own snapshot would make its incoming replication `target-newer`.
+  // A replica as source (cascade, or the old direction after a switchover) sends what it received.
+  if (listing.datasets.get(root)?.role === 'replica') return { runner, caps, listing, snapshot: null, snapshotted: [] };
+  const included = jobDatasets(job, listing);
+  const due = included.filter(changed);
   if (due.length === 0) return { runner, caps, listing, snapshot: null, snapshotted: [] };
   const fullNames = due.map((d) => `${d.name}@${name}`);
   if (opts.dryRun) {
     listing = withVersions(listing, due.map((d) => virtualSnapshot(d, name)));
   } else {
-    // One call: atomic across the tree where the host takes several names (OpenZFS), one by one otherwise.
-    await snapshot(runner, caps, fullNames, { recursive: false });
+    // One call, atomic across the tree: several names where the host takes them (OpenZFS); `-r` on the root
+    // where the whole tree is due and nothing is excluded (zfs-fuse); else one by one.
+    const wholeTree = !caps.multiSnapshot && job.exclude.length === 0 && due.length === included.length && (job.recursive || due.length === 1);
+    await snapshot(runner, caps, wholeTree ? [`${root}@${name}`] : fullNames, { recursive: wholeTree && job.recursive });
     listing = withVersions(listing, [...(await getVersions(runner, caps, fullNames)).values()]);
   }
   return { runner, caps, listing, snapshot: name, snapshotted: due.map((d) => d.name) };

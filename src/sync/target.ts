@@ -7,6 +7,7 @@ import type { DatasetInfo, Listing } from '../core/dataset.js';
 import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
 import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
 import { fullName, type Version } from '../core/versions.js';
+import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, worstState, type ServiceState } from '../cli/exit.js';
 import { listTree } from '../zfs/list.js';
@@ -37,6 +38,7 @@ export interface TargetContext {
   readonly log: Logger;
   readonly onSpawn: (pids: number[]) => void;
   readonly syncCommand: string;
+  readonly progress?: (line: string) => void;
 }
 
 /** What the source-side cleanup needs to know about this target, per dataset (relative name). */
@@ -46,6 +48,8 @@ export interface TargetOutcome {
   readonly versions: ReadonlyMap<string, readonly Version[]> | null;
   /** rel -> GUID of the newest common version after this cycle. */
   readonly commons: ReadonlyMap<string, string>;
+  /** Source snapshots (full names) that got this target's hold, and that lost it, this cycle. */
+  readonly sourceHolds?: { readonly held: readonly string[]; readonly released: readonly string[] };
 }
 
 export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => {
@@ -88,11 +92,13 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     await applyRoleUpdate(ctx.runner, ctx.caps, root.targetName, targetRoleUpdate(root.source, root.target, rootOk && versions.has('')), ctx.log);
   }
   const destroyed: string[] = [];
+  let sourceHolds: TargetOutcome['sourceHolds'];
   if (!ctx.dryRun) {
     try {
       const moves = await moveCursors(ctx, pairing.pairs, versions, commons);
       destroyed.push(...moves.destroyed);
       adjustHoldCounts(pairing.pairs, versions, moves.held, moves.released);
+      sourceHolds = { held: moves.sourceHeld, released: moves.sourceReleased };
     } catch (e) {
       ctx.log.warn({ err: e, target: side }, 'moving cursor/hold failed; retried next cycle');
     }
@@ -102,6 +108,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     report: { id: target.id, side, state, datasets: reports, orphans: pairing.orphans, destroyed },
     versions,
     commons,
+    ...(sourceHolds ? { sourceHolds } : {}),
   };
 };
 
@@ -235,7 +242,12 @@ const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promi
         source: { runner: ctx.source.runner, caps: ctx.source.caps, dataset: pair.source },
         target: { runner: ctx.runner, caps: ctx.caps, name: pair.targetName },
       });
-      const r = await runTransfer(processes, { signal: ctx.signal, onSpawn: ctx.onSpawn });
+      const show = ctx.progress;
+      const r = await runTransfer(processes, {
+        signal: ctx.signal,
+        onSpawn: ctx.onSpawn,
+        ...(show ? { onProgress: (bytes: number, ms: number) => show(`${pair.targetName} <- ${step.to.name}: ${formatSize(bytes)}, ${formatSize((bytes * 1000) / Math.max(ms, 1))}/s`) } : {}),
+      });
       if (step.kind === 'full') await afterFullReceive(ctx.runner, ctx.caps, pair.targetName, ctx.log);
       return r.bytes;
     }

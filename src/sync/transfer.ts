@@ -8,6 +8,7 @@ import type { JobSpec } from './job.js';
 import type { Capabilities, ProcessSpec, Runner } from '../zfs/types.js';
 import { recvArgv, sendArgv } from '../zfs/argv.js';
 import { runPipeline } from '../zfs/pipeline.js';
+import { progressProbe, watchProgress } from './progress.js';
 
 export interface TransferSides {
   readonly source: { readonly runner: Runner; readonly caps: Capabilities; readonly dataset: DatasetInfo };
@@ -68,10 +69,23 @@ export interface TransferResult {
 /** Run one step's pipeline; throws the classified error of the stage that failed first. */
 export const runTransfer = async (
   processes: readonly ProcessSpec[],
-  opts: { readonly signal: AbortSignal; readonly onSpawn: (pids: number[]) => void; readonly env?: NodeJS.ProcessEnv },
+  opts: {
+    readonly signal: AbortSignal;
+    readonly onSpawn: (pids: number[]) => void;
+    readonly env?: NodeJS.ProcessEnv;
+    /** Called about once a second with the bytes moved so far (interactive runs only). */
+    readonly onProgress?: (bytes: number, elapsedMs: number) => void;
+  },
 ): Promise<TransferResult> => {
   const started = Date.now();
-  const r = await runPipeline(processes, { signal: opts.signal, onSpawn: opts.onSpawn, ...(opts.env ? { env: opts.env } : {}) });
+  let stop = (): void => undefined;
+  const onSpawn = (pids: number[]): void => {
+    opts.onSpawn(pids);
+    const probe = progressProbe(processes);
+    const pid = pids[probe.index];
+    if (opts.onProgress && pid !== undefined) stop = watchProgress(pid, probe.counter, opts.onProgress);
+  };
+  const r = await runPipeline(processes, { signal: opts.signal, onSpawn, ...(opts.env ? { env: opts.env } : {}) }).finally(() => stop());
   if (!r.ok) throw r.error ?? new InternalError(`pipeline failed without an error: ${describeProcesses(processes)}`);
   return { bytes: r.bytes, durationMs: Date.now() - started };
 };

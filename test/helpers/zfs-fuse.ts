@@ -29,7 +29,8 @@ const daemonRunning = (): boolean => {
 /** Start zfs-fuse once (it daemonizes itself) and wait until `zpool list` answers. */
 export const ensureZfsFuse = async (): Promise<void> => {
   if (daemonRunning()) return;
-  const child = spawn('/usr/sbin/zfs-fuse', [], { stdio: 'ignore', detached: true });
+  // A larger ARC than Debian's zfsrc (100 MB): with several pools and streams in flight the small one stalls.
+  const child = spawn('/usr/sbin/zfs-fuse', ['--max-arc-size', '1024'], { stdio: 'ignore', detached: true });
   child.unref();
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 200));

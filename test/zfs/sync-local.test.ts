@@ -1,7 +1,7 @@
 // `zfailover sync` on real ZFS (zfs-fuse), run as an operator runs it (the built bin): full and incremental
 // replication compared by checksum and GUID, trees, conflicts, fallbacks, overlap, SIGKILL recovery, call counts.
 import { execa } from 'execa';
-import { existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli, STATUS_LINE, BIN } from '../helpers/cli.js';
 import { datasetChecksums, guidsOf, mountpointOf, snapshotChecksums, snapshotNames, writeRandom } from '../helpers/replica.js';
@@ -204,6 +204,28 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
     }
   });
 
+  it('cascades from a replica without snapshotting it (A -> B -> C); logs go to the log file, not stdout', async () => {
+    await zfs('create', `${src.name}/casc`);
+    writeFileSync(`${await mountpointOf(`${src.name}/casc`)}/f`, 'a\n');
+    expect((await sync(`${src.name}/casc`, `${dst.name}/cascB`)).code).toBe(0);
+    const before = await snapshotNames(`${dst.name}/cascB`);
+    const logFile = `${stateDir}/casc.log`;
+    const r = await runCli(['--state-dir', stateDir, '--log-file', logFile, 'sync', `${dst.name}/cascB`, `${dst.name}/cascC`]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(await snapshotNames(`${dst.name}/cascB`)).toEqual(before); // B (a replica) got no snapshot of its own
+    expect((await snapshotNames(`${dst.name}/cascC`)).at(-1)).toBe(before.at(-1));
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toContain('target done');
+    // B keeps receiving from A afterwards.
+    writeFileSync(`${await mountpointOf(`${src.name}/casc`)}/f`, 'b\n');
+    expect((await sync(`${src.name}/casc`, `${dst.name}/cascB`)).code).toBe(0);
+    const verbose = await runCli(['--state-dir', stateDir, '--verbose', 'sync', `${dst.name}/cascB`, `${dst.name}/cascC`]);
+    expect(verbose.code, verbose.stdout).toBe(0);
+    expect(verbose.stderr).toMatch(/"msg":"source ready"/);
+    await expectReplicaEqual(`${src.name}/casc`, `${dst.name}/cascC`);
+  });
+
   it('--dry-run prints the plan and the exact commands and changes nothing', async () => {
     await zfs('create', `${src.name}/dry`);
     const before = await snapshotNames(`${src.name}/dry`);
@@ -253,7 +275,6 @@ const waitFor = async (cond: () => boolean | Promise<boolean>, timeoutMs: number
 
 /** The ad-hoc job id of a dataset's job, from the state files. */
 const syncJobId = async (stateDir: string, source: string): Promise<string> => {
-  const { readFileSync } = await import('node:fs');
   for (const f of readdirSync(`${stateDir}/jobs`)) {
     const s = JSON.parse(readFileSync(`${stateDir}/jobs/${f}`, 'utf8')) as { job: string; lastRun?: { summary: string } };
     if (s.lastRun?.summary.startsWith(`${source} `)) return s.job;
