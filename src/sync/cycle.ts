@@ -3,11 +3,13 @@
 import type { Logger } from 'pino';
 import { newestCommon } from '../core/common.js';
 import { planSyncCleanup, type TargetCursor } from '../core/cleanup.js';
-import { relativeName } from '../core/dataset.js';
+import { joinName, relativeName, type Listing } from '../core/dataset.js';
+import { batchDestroys, carriersIn } from '../core/destroy-batch.js';
 import { parseCursorBookmarkName } from '../core/names.js';
+import type { Version } from '../core/versions.js';
 import { oneLine, type ErrorKind } from '../errors.js';
 import { stateForError, worstState } from '../cli/exit.js';
-import { destroySnapshots } from '../zfs/commands.js';
+import { destroySnapshotRecursive, destroySnapshots } from '../zfs/commands.js';
 import { formatSide } from '../zfs/side.js';
 import type { Runner } from '../zfs/types.js';
 import { acquireLock, type Lock } from '../state/lock.js';
@@ -150,22 +152,56 @@ const cleanupSyncSnapshots = async (job: JobSpec, env: CycleEnv, source: SourceV
       perTarget.get(id)!.set(name, vs.map((v) => v.name));
     }
   }
-  const destroyOn = async (runner: Runner, what: Map<string, string[]>): Promise<void> => {
+  const destroyOn = async (runner: Runner, what: Map<string, string[]>, carriers: ((name: string) => string[]) | null): Promise<void> => {
     const caps = await env.runners.capabilities(runner);
-    for (const [dataset, names] of what) {
+    const where = runner.label === 'local' ? '' : `${runner.label}:`;
+    const perDataset = async (dataset: string, names: readonly string[]): Promise<void> => {
       try {
         await destroySnapshots(runner, caps, dataset, names);
-        destroyed.push(...names.map((n) => `${runner.label === 'local' ? '' : `${runner.label}:`}${dataset}@${n}`));
+        destroyed.push(...names.map((n) => `${where}${dataset}@${n}`));
       } catch (e) {
         env.log.warn({ err: e, dataset }, 'destroying superseded sync snapshots failed; retried next cycle');
       }
+    };
+    for (const call of batchDestroys(what, carriers)) {
+      if (!call.recursive) {
+        await perDataset(call.dataset, call.names);
+        continue;
+      }
+      const name = call.names[0]!;
+      try {
+        await destroySnapshotRecursive(runner, call.dataset, name);
+        destroyed.push(...call.covers.map((d) => `${where}${d}@${name}`));
+      } catch (e) {
+        // A hold or a snapshot that appeared since the listing: fall back to one call per dataset, which
+        // treats "already gone" as done and names what is held.
+        env.log.info({ err: e, dataset: call.dataset, snapshot: name }, 'recursive destroy refused; destroying per dataset');
+        for (const d of call.covers) await perDataset(d, [name]);
+      }
     }
   };
+  // A recursive destroy needs a listing complete below the roots: only a recursive job's tree listings are.
+  type Snapshots = Iterable<readonly [string, readonly Version[]]>;
+  const carriersOf = (listing: Listing | undefined, also: Snapshots = []): ((name: string) => string[]) | null => {
+    if (!job.recursive || listing === undefined) return null;
+    const names = new Map<string, Set<string>>();
+    const add = (ds: string, vs: readonly Version[]): void => {
+      const set = names.get(ds) ?? names.set(ds, new Set()).get(ds)!;
+      for (const v of vs) if (v.kind === 'snapshot') set.add(v.name);
+    };
+    for (const ds of listing.datasets.values()) add(ds.name, ds.versions);
+    for (const [ds, vs] of also) add(ds, vs);
+    return carriersIn(names);
+  };
   for (const [id, what] of perTarget) {
-    const t = job.targets.find((x) => x.id === id)!;
-    await destroyOn(env.runners.runner(t.side.host, job.ssh), what);
+    const i = job.targets.findIndex((x) => x.id === id);
+    const t = job.targets[i]!;
+    const o = outcomes[i]!;
+    // The listing predates this cycle's receives: what the target holds after them counts too.
+    const after = [...(o.versions ?? [])].map(([rel, vs]) => [joinName(t.side.dataset, rel), vs] as const);
+    await destroyOn(env.runners.runner(t.side.host, job.ssh), what, carriersOf(o.listing, after));
   }
-  await destroyOn(source.runner, perSource);
+  await destroyOn(source.runner, perSource, carriersOf(source.listing));
   return destroyed;
 };
 

@@ -50,6 +50,8 @@ export interface TargetOutcome {
   readonly commons: ReadonlyMap<string, string>;
   /** Source snapshots (full names) that got this target's hold, and that lost it, this cycle. */
   readonly sourceHolds?: { readonly held: readonly string[]; readonly released: readonly string[] };
+  /** The target's listing at the start of this cycle (every dataset under its root), when it could be listed. */
+  readonly listing?: Listing;
 }
 
 export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => {
@@ -108,6 +110,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     report: { id: target.id, side, state, datasets: reports, orphans: pairing.orphans, destroyed },
     versions,
     commons,
+    listing,
     ...(sourceHolds ? { sourceHolds } : {}),
   };
 };

@@ -125,6 +125,14 @@ export const destroySnapshots = async (runner: Runner, caps: Capabilities, datas
   }
 };
 
+/**
+ * `zfs destroy -r DATASET@NAME`: one snapshot name on a dataset and every descendant that has it, in one call
+ * (and one txg). The caller has checked that nothing below it must keep that name (core/destroy-batch.ts).
+ */
+export const destroySnapshotRecursive = async (runner: Runner, dataset: string, shortName: string, opts?: CallOptions): Promise<void> => {
+  await runner.exec(['zfs', 'destroy', '-r', `${dataset}@${shortName}`], execOpts(opts));
+};
+
 /** Run a verb on several snapshots in one call; when that fails as "already done" for one, redo them one by one. */
 const eachIdempotent = async (runner: Runner, verb: 'hold' | 'release', argvFor: (names: readonly string[]) => string[], fullNames: readonly string[], opts?: CallOptions): Promise<void> => {
   if (fullNames.length === 0) return;

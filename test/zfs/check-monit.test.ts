@@ -60,9 +60,10 @@ describe.skipIf(reason)(`monit/checks.monitrc in real Monit${reason ? ` (skipped
   });
 
   test('a diverged replica: Monit sees exit 2 and the CRITICAL line naming the conflict', async () => {
-    await zfs('snapshot', `${P}/bk/dst@local`);
     await zfs('snapshot', `${P}/src@newer`);
-    const s = await monit!.waitFor('zfailover-divergence-data', (x) => x.lastExitValue === 2, 90_000);
+    await zfs('snapshot', `${P}/bk/dst@local`);
+    // Monit may run the check between the two snapshots (behind, or target-newer): wait for the diverged one.
+    const s = await monit!.waitFor('zfailover-divergence-data', (x) => x.lastExitValue === 2 && /diverged:/.test(x.lastOutput ?? ''), 90_000);
     expect(s.status).toBe('Status failed');
     expect(s.lastOutput).toMatch(new RegExp(`^CRITICAL: job data: ${P}/bk/dst: diverged: diverged after @zfailover-sync_data_`));
     expect(monit!.log()).toMatch(/'zfailover-divergence-data' status failed \(2\)/);

@@ -183,7 +183,7 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
     await expectReplicaEqual(`${src.name}/kill`, `${dst.name}/kill`);
   });
 
-  it('lists each side once per cycle, whatever the number of datasets', async () => {
+  it('lists each side once per cycle and destroys the superseded snapshot once per side, whatever the number of datasets', async () => {
     const log = zfsCallLog();
     try {
       const listings = () => log.calls().filter((c) => c.argv[1] === 'get' && (c.argv.includes('-r') || c.argv.includes('-d'))).length;
@@ -197,6 +197,12 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
         expect(r.code, r.stdout).toBe(0);
         expect(listings(), `${n} datasets: ${JSON.stringify(log.calls().map((c) => c.argv.slice(1, 4)))}`).toBe(2);
         expect(log.count('snapshot')).toBe(1); // one atomic `zfs snapshot -r` for the whole tree
+        // The superseded sync snapshot goes with one `zfs destroy -r` per side, however many datasets.
+        expect(log.count('destroy'), JSON.stringify(log.calls().filter((c) => c.argv[1] === 'destroy').map((c) => c.argv))).toBe(2);
+        for (const root of [`${src.name}/${ds}`, `${dst.name}/${ds}`]) {
+          const syncSnaps = (await zfs('list', '-H', '-o', 'name', '-t', 'snapshot', '-r', root)).split('\n').filter((l) => l.includes('@zfailover-sync_'));
+          expect(syncSnaps, root).toHaveLength(n); // exactly one (the new common) per dataset
+        }
         log.clear();
       }
     } finally {

@@ -22,7 +22,7 @@ export interface PruneCliOptions {
   now?: number;
 }
 
-/** Lock shared by prune runs only: sync is never blocked by prune (see docs/notes/retention.md). */
+/** Lock shared by prune runs only: sync is never blocked by prune (see docs/parts/retention.md). */
 export const PRUNE_LOCK = 'zfailover-prune';
 
 export const runPruneCommand = async ({ opts, globals, ctx }: { opts: PruneCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
