@@ -24,7 +24,10 @@ if ! zpool list >/dev/null 2>&1; then
 fi
 
 say "creating file-backed pools $SRC and $DST in $DIR"
-for p in $SRC $DST; do zpool destroy -f "$p" 2>/dev/null || true; done
+for p in $SRC $DST; do   # a previous demo's pools: zfs-fuse may call them busy for a moment
+  for i in $(seq 20); do zpool list "$p" >/dev/null 2>&1 || break; zpool destroy -f "$p" 2>/dev/null || sleep 0.5; done
+  ! zpool list "$p" >/dev/null 2>&1 || { echo "cannot destroy the previous demo pool $p" >&2; exit 1; }
+done
 rm -rf "$DIR"; mkdir -p "$DIR/state"
 truncate -s 512M "$DIR/src.img" "$DIR/dst.img"
 zpool create -m "$DIR/mnt/$SRC" "$SRC" "$DIR/src.img"
@@ -70,11 +73,12 @@ for ds in data data/db; do
   else
     echo "  MISMATCH between $SRC/$ds and $snap" >&2; exit 1
   fi
-  zfs destroy "$DST/verify-${ds//\//-}"
+  # zfs-fuse reports a just-used dataset busy for a moment: retry the destroy of the verification clone.
+  for i in $(seq 20); do zfs destroy "$DST/verify-${ds//\//-}" 2>/dev/null && break; [ "$i" = 20 ] && zfs destroy "$DST/verify-${ds//\//-}"; sleep 0.5; done
 done
 
 say "verifying: snapshot GUIDs on both sides"
-guids() { zfs get -H -p -r -o name,value guid "$1" | awk -F'\t' '$1 ~ /@/ {sub(/^[^@]*@/, "", $1); print $1, $2}' | sort; }
+guids() { zfs get -H -p -r -o name,value guid "$1" | awk -F'\t' -v root="$1" '$1 ~ /@/ {print substr($1, length(root) + 1), $2}' | sort; }
 if diff <(guids "$SRC/data") <(guids "$DST/data") >/dev/null; then
   echo "  $(guids "$SRC/data" | wc -l) snapshots, same names and GUIDs on source and replica:"
   guids "$DST/data" | sed 's/^/    /'
