@@ -1,9 +1,9 @@
 // Entry point shared by every executable: parse, run one command, render one result, return the exit code.
 // Nothing else calls process.exit; bins set process.exitCode from the value returned here.
-import { CommanderError } from 'commander';
 import { oneLine, UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { exitCodeFor, stateForError } from './exit.js';
+import { fastSync } from './fast-sync.js';
 import { renderResult, stdoutOutput, type Output } from './output.js';
 import type { CommandResult } from './result.js';
 
@@ -27,15 +27,24 @@ export const main = async (argv: readonly string[], opts: MainOptions = {}): Pro
     programName: opts.programName ?? 'zfailover',
     isTTY: Boolean(process.stdout.isTTY),
   };
+  // Monit's `sync --job NAME` every 15 s skips building the commander tree; every other command line uses it.
+  const fast = ctx.programName === 'zfailover' ? fastSync(argv) : null;
   try {
-    const { buildProgram } = await import('./program.js');
-    const program = buildProgram(ctx, (r) => {
-      result = r;
-    });
-    await program.parseAsync([...argv], { from: 'user' });
+    if (fast) {
+      const { runSyncCommand } = await import('../sync/command.js');
+      result = await runSyncCommand({ source: undefined, targets: [], opts: fast.opts, globals: fast.globals, ctx });
+    } else {
+      const { buildProgram } = await import('./program.js');
+      const program = buildProgram(ctx, (r) => {
+        result = r;
+      });
+      await program.parseAsync([...argv], { from: 'user' });
+    }
     if (!result) throw new UsageError('no command given (try --help)');
   } catch (e) {
-    if (e instanceof CommanderError) {
+    // Only commander throws CommanderError: loaded already when it was used, never loaded on the fast path.
+    const commander = fast ? null : await import('commander');
+    if (commander && e instanceof commander.CommanderError) {
       // --help and --version already printed their text; both exit 3 as the plugin guidelines require.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 3;
       result = { state: 'UNKNOWN', summary: `usage: ${e.message.replace(/^error: /, '')} (see --help)` };

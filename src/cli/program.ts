@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import type { CliContext, GlobalOptions } from './context.js';
 import type { CommandResult } from './result.js';
 import { registerCommands } from './commands/index.js';
+import { VERSION } from '../version.js';
 
 export interface CommandDeps {
   readonly ctx: CliContext;
@@ -11,7 +12,7 @@ export interface CommandDeps {
   readonly globals: () => GlobalOptions;
 }
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export const buildProgram = (ctx: CliContext, setResult: (r: CommandResult) => void): Command => {
   const program = new Command(ctx.programName);

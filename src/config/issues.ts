@@ -2,7 +2,7 @@
 // Unknown keys are reported one by one at their own line, with the closest allowed key as a suggestion.
 import type * as z from 'zod';
 import { MISSING, show } from './schema/common.js';
-import { formatKeyPath, type ConfigProblem, type KeyPath } from './problems.js';
+import { problemAt, type ConfigProblem, type KeyPath } from './problems.js';
 import type { Located } from './yaml-doc.js';
 
 type Issue = z.core.$ZodIssue;
@@ -11,15 +11,9 @@ type Locate = (path: KeyPath) => Located;
 export const issuesToProblems = (issues: readonly Issue[], root: z.ZodType, locate: Locate): ConfigProblem[] =>
   issues.flatMap((iss) => toProblems(iss, root, locate));
 
-/**
- * A problem at a key path. A missing key is reported at the line of its parent (the deepest part of the path
- * in the file); a path that runs below a plain value (a target written as a string) is shown up to that value.
- */
-export const problemAt = (locate: Locate, p: KeyPath, message: string): ConfigProblem => {
-  const loc = locate(p);
-  const shown = loc.belowScalar ? p.slice(0, loc.depth) : p;
-  return { line: loc.line, path: formatKeyPath(shown) || null, message };
-};
+// problemAt (a missing key at its parent's line, a path below a plain value shown up to it) lives in
+// problems.ts, so the config cache's hit path can build located errors without loading zod.
+export { problemAt };
 
 const toProblems = (iss: Issue, root: z.ZodType, locate: Locate): ConfigProblem[] => {
   const path = iss.path.filter((s): s is string | number => typeof s !== 'symbol');

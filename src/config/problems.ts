@@ -1,5 +1,6 @@
 // Config problems and the one-line error that reports them: `config error: FILE:LINE: key.path: message`.
 import { ConfigError } from '../errors.js';
+import type { Located } from './yaml-doc.js';
 
 export type KeyPath = readonly (string | number)[];
 
@@ -24,6 +25,16 @@ export const formatKeyPath = (path: KeyPath): string => {
 export const formatProblem = (file: string | null, p: ConfigProblem): string => {
   const where = file === null ? '' : `${file}${p.line !== null ? `:${p.line}` : ''}: `;
   return `config error: ${where}${p.path ? `${p.path}: ` : ''}${p.message}`;
+};
+
+/**
+ * A problem at a key path. A missing key is reported at the line of its parent (the deepest part of the path
+ * in the file); a path that runs below a plain value (a target written as a string) is shown up to that value.
+ */
+export const problemAt = (locate: (path: KeyPath) => Located, p: KeyPath, message: string): ConfigProblem => {
+  const loc = locate(p);
+  const shown = loc.belowScalar ? p.slice(0, loc.depth) : p;
+  return { line: loc.line, path: formatKeyPath(shown) || null, message };
 };
 
 /** Problems sorted by line so the first one reported is the first one in the file. */

@@ -3,8 +3,7 @@ import type { CliContext, GlobalOptions } from '../cli/context.js';
 import type { SyncCliOptions } from '../cli/commands/sync.js';
 import type { CommandResult } from '../cli/result.js';
 import { UsageError } from '../errors.js';
-import { loadConfig } from '../config/load.js';
-import { jobFromCli } from '../config/cli-job.js';
+import { loadConfig } from '../config/loader.js';
 import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.js';
 import { createLogger } from '../log.js';
 import { ensureStateDir } from '../state/dir.js';
@@ -31,13 +30,14 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
   if (opts.job !== undefined && opts.all) throw new UsageError('give either --job NAME or --all');
   if (!named && source === undefined) throw new UsageError('sync needs SOURCE TARGET... or --job NAME / --all');
 
-  const loaded = await loadConfig(globals.config, { optional: !named });
+  // The 15-second path: an unchanged config comes from the validated-config cache (no yaml, no zod).
+  const loaded = await loadConfig(globals.config, { optional: !named, cache: { stateDir: globals.stateDir } });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
   const jobs: JobSpec[] = opts.all
     ? resolveAllJobs(loaded, { stateDir, overrides: opts })
     : opts.job !== undefined
       ? [resolveJob(loaded, opts.job, { stateDir, overrides: opts })]
-      : [jobFromCli({ source, targets, opts, config: loaded, stateDir })];
+      : [(await import('../config/cli-job.js')).jobFromCli({ source, targets, opts, config: loaded, stateDir })];
   if (jobs.length === 0) throw new UsageError('the config defines no jobs');
 
   if (!opts.dryRun) await ensureStateDir(stateDir);
