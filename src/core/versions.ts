@@ -32,6 +32,12 @@ export const compareVersions = (a: Version, b: Version): number => {
 
 export const sortVersions = (vs: readonly Version[]): Version[] => [...vs].sort(compareVersions);
 
+/** `vs` itself, sorted in place: zfs lists versions in createtxg order already, so this is usually one scan. */
+export const sortVersionsInPlace = (vs: Version[]): Version[] => {
+  for (let i = 1; i < vs.length; i++) if (compareVersions(vs[i - 1] as Version, vs[i] as Version) > 0) return vs.sort(compareVersions);
+  return vs;
+};
+
 export const snapshotsOf = (vs: readonly Version[]): Version[] => vs.filter((v) => v.kind === 'snapshot');
 
 export const newestSnapshot = (vs: readonly Version[]): Version | undefined => {
