@@ -15,6 +15,7 @@ import type { JobSpec } from './job.js';
 import { summarizeJobs, type JobReport } from './report.js';
 import { RunnerPool } from './runners.js';
 import { notifySync } from './alerts.js';
+import { faultHookFromEnv } from './phases.js';
 
 export interface SyncCommandInput {
   readonly source: string | undefined;
@@ -40,6 +41,7 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
       : [(await import('../config/cli-job.js')).jobFromCli({ source, targets, opts, config: loaded, stateDir })];
   if (jobs.length === 0) throw new UsageError('the config defines no jobs');
 
+  const phase = faultHookFromEnv(ctx.env); // the fault matrix's seam; unset in production
   if (!opts.dryRun) await ensureStateDir(stateDir);
   const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
@@ -58,6 +60,7 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
           dryRun: opts.dryRun === true,
           syncCommand: syncCommandFor(job, globals),
           ...(progress ? { progress: progress.show } : {}),
+          ...(phase ? { phase } : {}),
         }),
       );
     }

@@ -14,6 +14,7 @@ import { formatSide } from '../zfs/side.js';
 import type { Runner } from '../zfs/types.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import type { JobSpec } from './job.js';
+import type { PhaseHook } from './phases.js';
 import type { JobReport, TargetReport } from './report.js';
 import type { RunnerPool } from './runners.js';
 import { prepareSource, type SourceView } from './source.js';
@@ -34,6 +35,8 @@ export interface CycleEnv {
   readonly heldLock?: Lock;
   /** Shows transfer progress to a person at a terminal (undefined otherwise). */
   readonly progress?: (line: string) => void;
+  /** Fault-injection seam (sync/phases.ts): called at each named phase; absent in production. */
+  readonly phase?: PhaseHook;
 }
 
 export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> => {
@@ -47,8 +50,12 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
   }
   const signal = job.deadline === null ? env.signal : AbortSignal.any([env.signal, AbortSignal.timeout(job.deadline * 1000)]);
   try {
+    if (lock) await env.phase?.('locked');
     const report = await cycleBody(job, env, signal, lock, startedAt);
-    if (!env.dryRun) await recordJobState(env.stateDir, job, report, env.log);
+    if (!env.dryRun) {
+      await recordJobState(env.stateDir, job, report, env.log);
+      await env.phase?.('state-written');
+    }
     return report;
   } finally {
     if (!env.heldLock) await lock?.release();
@@ -58,7 +65,10 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
 const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number): Promise<JobReport> => {
   const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt };
   const onSpawn = (pids: number[]): void => {
-    lock?.recordPids(pids).catch((e: unknown) => env.log.warn({ err: e }, 'could not record child pids in the lock'));
+    lock
+      ?.recordPids(pids)
+      .then(() => env.phase?.('stream-running'))
+      .catch((e: unknown) => env.log.warn({ err: e }, 'could not record child pids in the lock'));
   };
   let source: SourceView;
   try {
@@ -69,6 +79,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
     return { ...base, state: stateForError(e), finishedAt: env.now(), snapshot: null, targets: [], destroyed: [], notes: [], error: errorOf(e) };
   }
   env.log.info({ snapshot: source.snapshot, datasets: source.listing.datasets.size }, 'source ready');
+  if (!env.dryRun) await env.phase?.('source-ready');
   const sourceRoot = source.listing.datasets.get(job.source.dataset);
   if (sourceRoot && !env.dryRun) await applyRoleUpdate(source.runner, source.caps, sourceRoot.name, sourceRoleUpdate(sourceRoot), env.log);
 
@@ -91,15 +102,18 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
         onSpawn,
         syncCommand: env.syncCommand,
         ...(env.progress ? { progress: env.progress } : {}),
+        ...(env.phase ? { phase: env.phase } : {}),
       });
     } catch (e) {
       outcome = { report: unreachable(target.id, formatSide(target.side), e), versions: null, commons: new Map() };
     }
     env.log.info({ target: target.id, state: outcome.report.state }, 'target done');
+    if (!env.dryRun) await env.phase?.('target-done');
     outcomes.push(outcome);
   }
 
   const destroyed = env.dryRun ? [] : await cleanupSyncSnapshots(job, env, source, outcomes);
+  if (!env.dryRun) await env.phase?.('cleaned');
   const targets = outcomes.map((o) => o.report);
   const notes = signal.aborted && !env.signal.aborted ? [`deadline of ${job.deadline}s reached; the next run resumes`] : [];
   return {

@@ -17,6 +17,7 @@ import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';
 import type { Capabilities, Runner } from '../zfs/types.js';
 import { describeConflict, sshShellPrefix } from './conflict-text.js';
+import type { PhaseHook } from './phases.js';
 import type { JobSpec, TargetSpec } from './job.js';
 import { pairDatasets, parentRel, type DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport, TargetReport } from './report.js';
@@ -39,6 +40,8 @@ export interface TargetContext {
   readonly onSpawn: (pids: number[]) => void;
   readonly syncCommand: string;
   readonly progress?: (line: string) => void;
+  /** Fault-injection seam (sync/phases.ts); absent in production. */
+  readonly phase?: PhaseHook;
 }
 
 /** What the source-side cleanup needs to know about this target, per dataset (relative name). */
@@ -86,7 +89,9 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
   }
 
   if (!ctx.dryRun && received.length > 0) {
+    await ctx.phase?.('received');
     await confirmReceived(ctx, received, reports);
+    await ctx.phase?.('confirmed');
   }
   const root = pairing.pairs.find((p) => p.rel === '');
   if (!ctx.dryRun && root) {
