@@ -1,7 +1,7 @@
 // Real ZFS for tests: zfs-fuse in user space (pool v23). Starts the daemon when needed, makes file-backed pools
 // with unique names so test files can run side by side, and says why when ZFS cannot run here.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 
@@ -26,9 +26,7 @@ const daemonRunning = (): boolean => {
   }
 };
 
-/** Start zfs-fuse once (it daemonizes itself) and wait until `zpool list` answers. */
-export const ensureZfsFuse = async (): Promise<void> => {
-  if (daemonRunning()) return;
+const startDaemon = async (): Promise<void> => {
   // A larger ARC than Debian's zfsrc (100 MB): with several pools and streams in flight the small one stalls.
   const child = spawn('/usr/sbin/zfs-fuse', ['--max-arc-size', '1024'], { stdio: 'ignore', detached: true });
   child.unref();
@@ -37,6 +35,57 @@ export const ensureZfsFuse = async (): Promise<void> => {
     if (daemonRunning()) return;
   }
   throw new Error('zfs-fuse did not start within 20 s');
+};
+
+const daemonProcess = (): boolean => {
+  try {
+    execFileSync('pgrep', ['-x', 'zfs-fuse'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * zfs-fuse sometimes stops serving FUSE altogether (every `zfs create`/mount then hangs in the kernel waiting
+ * for the daemon; seen under parallel load). Tests cannot recover a daemon like that: restart it. The FUSE
+ * connections are aborted first so that processes stuck on them get an error instead of hanging forever.
+ */
+const restartWedgedDaemon = async (): Promise<void> => {
+  execFileSync('pkill', ['-9', '-x', 'zfs-fuse'], { stdio: 'ignore' });
+  const conns = '/sys/fs/fuse/connections';
+  if (!existsSync(`${conns}/`) || readdirSync(conns).length === 0) execFileSync('mount', ['-t', 'fusectl', 'none', conns], { stdio: 'ignore' });
+  for (const c of readdirSync(conns)) {
+    try {
+      writeFileSync(`${conns}/${c}/abort`, '1');
+    } catch {
+      // already gone
+    }
+  }
+  for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+    const [, mnt, type] = line.split(' ');
+    if (type === 'fuse.zfs' && mnt) execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  await startDaemon();
+};
+
+/** Start zfs-fuse once (it daemonizes itself) and wait until `zpool list` answers; restart it when wedged. */
+export const ensureZfsFuse = async (): Promise<void> => {
+  if (daemonRunning()) return;
+  if (daemonProcess()) return restartWedgedDaemon();
+  return startDaemon();
+};
+
+/** Does a new pool's mount answer? A wedged daemon accepts the pool but never serves its mount. */
+const mountAnswers = (dir: string): boolean => {
+  try {
+    // In a child with a kill timeout: a stat on an unserved FUSE mount hangs (killably) in the kernel.
+    execFileSync('timeout', ['-s', 'KILL', '30', 'stat', '-f', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 export const uniqueName = (prefix: string): string => `${prefix}${randomBytes(3).toString('hex')}`;
@@ -55,6 +104,13 @@ export const createPool = async (prefix: string, sizeMiB = 256): Promise<TestPoo
   const image = `${TEST_ROOT}/${name}.img`;
   execFileSync('truncate', ['-s', `${sizeMiB}M`, image]);
   await execa(ZPOOL, ['create', '-m', `${TEST_ROOT}/mnt/${name}`, name, image]);
+  if (!mountAnswers(`${TEST_ROOT}/mnt/${name}`)) {
+    await restartWedgedDaemon();
+    await execa(ZPOOL, ['destroy', '-f', name], { reject: false });
+    execFileSync('truncate', ['-s', '0', image]);
+    execFileSync('truncate', ['-s', `${sizeMiB}M`, image]);
+    await execa(ZPOOL, ['create', '-m', `${TEST_ROOT}/mnt/${name}`, name, image]);
+  }
   return {
     name,
     image,

@@ -184,10 +184,11 @@ describe('failover model: promote/demote/sync/network-cut over two sites', () =>
 
   it('the same with sync never snapshotting a replica source (the rule proposed for src/sync)', async () => {
     await fc.assert(property(false), { numRuns: 500 });
-    // Not vacuous: each kind of success (and of crash) happened many times over both runs.
+    // Not vacuous: each kind of success (and of crash) happened many times over both runs. The seeds are random,
+    // so the bounds sit well below the usual counts (a run once saw exactly 25 takeovers).
     expect(stats.planned).toBeGreaterThan(50);
-    expect(stats.takeover).toBeGreaterThan(25);
-    expect(stats.demoteKept).toBeGreaterThan(25);
+    expect(stats.takeover).toBeGreaterThan(10);
+    expect(stats.demoteKept).toBeGreaterThan(10);
     expect(stats.crashed).toBeGreaterThan(50);
     expect(stats.converged).toBe(1000);
   });
