@@ -3,7 +3,8 @@
 // through the real bin/check_zfs_* executables and a fake `zfs` first on PATH that prints a generated listing.
 // Real zfs-fuse cannot hold 100k snapshots in reasonable time, so this measures our own start-up, parse and
 // evaluate. Baselines are measured in the same run: `node -e 0` and the fake `zfs list` alone. Target: a
-// check answers within 0.3 s plus node start-up.
+// check answers within 0.3 s plus node start-up. Judged by wall time (the issue's "answers in" is latency);
+// CPU is shown beside it and explained in docs/parts/bench.md §3.6. Exit 0 within target, 1 over.
 //   node bench/checks.mjs [--datasets N] [--snapshots N] [--runs N]      (after npm run build)
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,8 +75,9 @@ chmodSync(join(bin, 'zfs'), 0o755);
 const config = join(dir, 'zfailover.yml');
 writeFileSync(config, 'version: 1\njobs:\n  bench:\n    source: bench/src\n    targets: [bench/dst]\n    recursive: true\n', { mode: 0o600 });
 const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: dir };
-// Wall time, and CPU time (user+sys of the process and its children, from /usr/bin/time): on a shared machine
-// the CPU time is the stable signal, wall time drifts with the neighbours' load.
+// Wall time, and CPU time (user+sys of the process and its children, from /usr/bin/time). Wall is what Nagios
+// waits for; CPU is steadier on a shared machine but also counts V8's helper threads (background compiles,
+// parallel GC), which run beside the main thread and do not delay the answer on a host with a spare core.
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const time = (file, args) => {
   const t = process.hrtime.bigint();
@@ -121,14 +123,24 @@ try {
     results.push({ name, m, own, line: m.last.stdout.split('\n')[0] });
   }
   console.log('');
+  const verdict = (x) => (x < TARGET_SECONDS ? 'within' : 'OVER');
+  const ms = (x) => (x * 1000).toFixed(0);
   for (const r of results) {
-    const verdict = (x) => (x < TARGET_SECONDS ? 'within' : 'OVER');
-    console.log(`check_zfs_${r.name}: wall ${(r.m.wall * 1000).toFixed(0)} ms = node start-up x${(r.m.wall / node.wall).toFixed(1)}; beyond node start-up and the listings: wall ${(r.own.wall * 1000).toFixed(0)} ms (${verdict(r.own.wall)}), cpu ${(r.own.cpu * 1000).toFixed(0)} ms (${verdict(r.own.cpu)}) of the ${TARGET_SECONDS * 1000} ms target`);
+    // This line's format is read by bench/lib/checks-bench.mjs (npm run bench): keep it as it is.
+    console.log(`check_zfs_${r.name}: wall ${ms(r.m.wall)} ms = node start-up x${(r.m.wall / node.wall).toFixed(1)}; beyond node start-up and the listings: wall ${ms(r.own.wall)} ms (${verdict(r.own.wall)}), cpu ${ms(r.own.cpu)} ms (${verdict(r.own.cpu)}) of the ${TARGET_SECONDS * 1000} ms target`);
     console.log(`  ${r.line.slice(0, 160)}`);
   }
   const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  console.log(`(load average during the run: ${loadavg}; on a busy machine judge by cpu)`);
-  process.exitCode = results.every((r) => r.own.cpu < TARGET_SECONDS) ? 0 : 1;
+  console.log('');
+  console.log(`target: a check answers within ${TARGET_SECONDS * 1000} ms beyond node start-up and the listings it waits for`);
+  for (const r of results) {
+    console.log(
+      `  check_zfs_${r.name.padEnd(11)} wall ${ms(r.own.wall).padStart(4)} ms: ${r.own.wall < TARGET_SECONDS ? 'PASS' : 'FAIL'}   (cpu ${ms(r.own.cpu).padStart(4)} ms: ${verdict(r.own.cpu)}, shown, not judged)`,
+    );
+  }
+  const pass = results.every((r) => r.own.wall < TARGET_SECONDS);
+  console.log(`verdict (wall time, median of ${RUNS}): ${pass ? 'PASS' : 'FAIL'}; load average ${loadavg} (wall grows with the neighbours' load: rerun on a quiet machine before trusting a FAIL)`);
+  process.exitCode = pass ? 0 : 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

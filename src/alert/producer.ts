@@ -23,8 +23,9 @@ const ALERT_DEADLINE_MS = 5000;
 export const alertResult = async (a: ResultAlert, result: CommandResult, globals: GlobalOptions, ctx: CliContext): Promise<CommandResult> => {
   if (globals.config === undefined && !existsSync(DEFAULT_CONFIG_PATH)) return result;
   try {
-    const { loadConfig } = await import('../config/load.js');
-    const loaded = await loadConfig(globals.config, { optional: true });
+    // The command has just loaded this file: from the validated-config cache, no second parse (yaml, zod).
+    const { loadConfig } = await import('../config/loader.js');
+    const loaded = await loadConfig(globals.config, { optional: true, cache: { stateDir: globals.stateDir } });
     if (!loaded.data.alerts) return result;
     const { resolveStateDir } = await import('../config/resolve.js');
     const { notifyAlerts } = await import('./notify.js');

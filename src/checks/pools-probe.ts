@@ -2,7 +2,7 @@
 // local host or on -H [user@]host[:port] over ssh.
 import type { CliContext } from '../cli/context.js';
 import type { CommandResult } from '../cli/result.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/loader.js';
 import { resolveSsh, resolveStateDir } from '../config/resolve.js';
 import type { ChecksConfig } from '../config/schema/checks.js';
 import { runCheck } from '../plugin/check.js';
@@ -36,9 +36,11 @@ export interface PoolCheckInput {
 
 export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheckInput): Promise<CommandResult> => {
   const { opts, ctx } = input;
-  const config = await loadConfig(opts.config ?? input.globals.config, { optional: true });
+  const cliStateDir = opts.stateDir ?? input.globals.stateDir;
+  // From the validated-config cache when the file is unchanged (no yaml, no config schemas), as for sync.
+  const config = await loadConfig(opts.config ?? input.globals.config, { optional: true, cache: { stateDir: cliStateDir } });
   const checks = config.data.checks as ChecksConfig;
-  const stateDir = resolveStateDir(opts.stateDir ?? input.globals.stateDir, config);
+  const stateDir = resolveStateDir(cliStateDir, config);
   // `-H host` reuses the side syntax: `[user@]host[:port]` plus a dummy dataset to validate it.
   const host = opts.hostname ? parseSide(`${opts.hostname}:pool`, '--hostname').host : null;
   const ssh = resolveSsh(config, stateDir, { ...(opts.sshKey ? { sshKey: opts.sshKey } : {}), ...(opts.sshPort ? { sshPort: opts.sshPort } : {}), ...(opts.sshOption ? { sshOption: opts.sshOption } : {}) });

@@ -2,8 +2,7 @@
 // `zfailover sync` (same ad-hoc job id, so the job check finds the state file that sync wrote).
 import { DEFAULT_CONFIG_PATH } from '../cli/context.js';
 import type { SyncCliOptions } from '../cli/commands/sync.js';
-import { jobFromCli } from '../config/cli-job.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/loader.js';
 import { jobNames, resolveJob, resolveStateDir } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
 import type { JobSpec } from '../sync/job.js';
@@ -46,8 +45,11 @@ export const selectJobs = async (input: SelectionInput): Promise<Selection> => {
   const modes = [adhoc, named.length > 0, Boolean(opts.all)].filter(Boolean).length;
   if (modes === 0) throw new UsageError('give SOURCE TARGET..., --job NAME or --all');
   if (modes > 1) throw new UsageError('give only one of SOURCE TARGET..., --job NAME, --all');
-  const config = await loadConfig(configPath, { optional: adhoc, defaultPath: input.defaultConfig ?? DEFAULT_CONFIG_PATH });
-  const stateDir = resolveStateDir(opts.stateDir ?? input.globals.stateDir, config);
+  const cliStateDir = opts.stateDir ?? input.globals.stateDir;
+  // Checks run every minute or so, like sync: an unchanged config comes from the validated-config cache (no
+  // yaml, no config schemas); any other file is parsed and fails exactly as without the cache.
+  const config = await loadConfig(configPath, { optional: adhoc, defaultPath: input.defaultConfig ?? DEFAULT_CONFIG_PATH, cache: { stateDir: cliStateDir } });
+  const stateDir = resolveStateDir(cliStateDir, config);
   if (adhoc) {
     const syncOpts: SyncCliOptions = {
       syncSnap: true,
@@ -61,6 +63,8 @@ export const selectJobs = async (input: SelectionInput): Promise<Selection> => {
       ...(opts.sshPort !== undefined ? { sshPort: opts.sshPort } : {}),
       ...(opts.sshOption ? { sshOption: opts.sshOption } : {}),
     };
+    // Ad-hoc sides only: cli-job.ts stays out of the --job path.
+    const { jobFromCli } = await import('../config/cli-job.js');
     const job = jobFromCli({ source: input.source, targets: input.targets, opts: syncOpts, config, stateDir });
     return { jobs: [job], config, stateDir };
   }

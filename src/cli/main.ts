@@ -3,6 +3,7 @@
 import { oneLine, UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { exitCodeFor, stateForError } from './exit.js';
+import { fastCheck } from './fast-check.js';
 import { fastSync } from './fast-sync.js';
 import { renderResult, stdoutOutput, type Output } from './output.js';
 import type { CommandResult } from './result.js';
@@ -27,12 +28,17 @@ export const main = async (argv: readonly string[], opts: MainOptions = {}): Pro
     programName: opts.programName ?? 'zfailover',
     isTTY: Boolean(process.stdout.isTTY),
   };
-  // Monit's `sync --job NAME` every 15 s skips building the commander tree; every other command line uses it.
+  // Monit's `sync --job NAME` every 15 s and the usual plugin lines (`check_zfs_rpo --job NAME -w 2m`) skip
+  // building the commander tree; every other command line uses it.
   const fast = ctx.programName === 'zfailover' ? fastSync(argv) : null;
+  const check = fast ? null : fastCheck(argv);
   try {
     if (fast) {
       const { runSyncCommand } = await import('../sync/command.js');
       result = await runSyncCommand({ source: undefined, targets: [], opts: fast.opts, globals: fast.globals, ctx });
+    } else if (check) {
+      const { runSelectionCheck } = await import('./commands/check-run.js');
+      result = await runSelectionCheck(check.name, { source: undefined, targets: [], opts: check.opts, globals: check.globals, ctx });
     } else {
       const { buildProgram } = await import('./program.js');
       const program = buildProgram(ctx, (r) => {
@@ -43,7 +49,7 @@ export const main = async (argv: readonly string[], opts: MainOptions = {}): Pro
     if (!result) throw new UsageError('no command given (try --help)');
   } catch (e) {
     // Only commander throws CommanderError: loaded already when it was used, never loaded on the fast path.
-    const commander = fast ? null : await import('commander');
+    const commander = fast || check ? null : await import('commander');
     if (commander && e instanceof commander.CommanderError) {
       // --help and --version already printed their text; both exit 3 as the plugin guidelines require.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 3;

@@ -2,18 +2,11 @@
 // with ranges parsed in the metric's units so a bad threshold is a usage error (UNKNOWN, exit 3) at parse time.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isZfoError } from '../errors.js';
-import { parseDuration } from '../core/duration.js';
 import { DEFAULT_TIMEOUT_SEC } from './check.js';
-import { durationAtom, parseRange, plainAtom, sizeAtom, type AtomParser, type Range } from './range.js';
+import type { Range } from './range.js';
+import { thresholdValue, timeoutValue, type MetricKind } from './values.js';
 
-export type MetricKind = 'duration' | 'size' | 'count' | 'percent';
-
-const ATOMS: Readonly<Record<MetricKind, AtomParser>> = {
-  duration: durationAtom,
-  size: sizeAtom,
-  count: plainAtom,
-  percent: (t) => plainAtom(t.endsWith('%') ? t.slice(0, -1) : t),
-};
+export type { MetricKind };
 
 const EXAMPLES: Readonly<Record<MetricKind, string>> = {
   duration: 'e.g. 30s, 15m, 2h, 1d, ~:2h, @1h:2h; a bare number is seconds',
@@ -27,15 +20,15 @@ export const rangeOption =
   (kind: MetricKind) =>
   (value: string): Range => {
     try {
-      return parseRange(value, ATOMS[kind]);
+      return thresholdValue(kind, value);
     } catch (e) {
       throw new InvalidArgumentError(isZfoError(e) ? e.message : String(e));
     }
   };
 
 export const timeoutOption = (value: string): number => {
-  const s = parseDuration(value);
-  if (s === null || s <= 0) throw new InvalidArgumentError(`not a timeout: '${value}' (use e.g. 10, 30s, 2m)`);
+  const s = timeoutValue(value);
+  if (s === null) throw new InvalidArgumentError(`not a timeout: '${value}' (use e.g. 10, 30s, 2m)`);
   return s;
 };
 

@@ -50,7 +50,7 @@ export const syncDir = async (dir: string): Promise<void> => {
  * Read and validate a JSON file. Missing -> null. Unreadable, not JSON, or rejected by `validate` ->
  * StateFileCorruptError (the checks report UNKNOWN rather than trusting a damaged file).
  */
-export const readJson = async <T>(path: string, validate: (value: unknown) => T): Promise<T | null> => {
+export const readJson = async <T>(path: string, validate: (value: unknown) => T | Promise<T>): Promise<T | null> => {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -65,7 +65,8 @@ export const readJson = async <T>(path: string, validate: (value: unknown) => T)
     throw new StateFileCorruptError(path, text.trim() === '' ? 'empty file' : 'not valid JSON', { cause: e, hint: removable(path) });
   }
   try {
-    return validate(value);
+    // Awaited here so an asynchronous validator's refusal is reworded like a synchronous one's.
+    return await validate(value);
   } catch (e) {
     if (e instanceof StateFileCorruptError) throw e;
     throw new StateFileCorruptError(path, (e as Error).message.replace(/\s+/g, ' '), { cause: e, hint: removable(path) });

@@ -2,69 +2,15 @@
 // and by `status`. Schema version 1; a reader refuses any other version instead of guessing.
 //
 // recordRun() is pure (time is passed in); readJobState/writeJobState are the thin I/O around it.
-import * as z from 'zod';
 import type { ServiceState } from '../cli/exit.js';
 import { InternalError } from '../errors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { jobStatePath } from './dir.js';
+import { checkJobState, JOB_STATE_VERSION } from './job-state-check.js';
+import type { CommonSnapshot, JobState, TargetState } from './job-state-schema.js';
 
-export const JOB_STATE_VERSION = 1;
-
-const SERVICE_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
-const serviceState = z.enum(SERVICE_STATES);
-/** Milliseconds since the epoch. */
-const epochMs = z.number().int().nonnegative();
-
-const commonSchema = z.object({
-  /** Short snapshot name (after `@`) of the newest snapshot source and target share, on the target's root. */
-  name: z.string(),
-  /** Exact decimal GUID. */
-  guid: z.string().regex(/^\d{1,20}$/),
-  /** Unix seconds, as zfs reports `creation`: the replica's point in time (RPO = now - creation). */
-  creation: z.number(),
-  /** createtxg on the target pool. */
-  createtxg: z.number(),
-});
-
-const targetStateSchema = z.object({
-  /** Side spec of the target as last run (`host:pool/ds`). */
-  side: z.string(),
-  lastSuccessAt: epochMs.nullable(),
-  lastState: serviceState,
-  lastSummary: z.string(),
-  common: commonSchema.nullable(),
-  /**
-   * Newest common snapshot per dataset of a replicated tree, keyed by the path below the root ('' = root).
-   * The sync engine reads it back to protect each dataset's base on the source while the target is unreachable.
-   */
-  datasets: z.record(z.string(), commonSchema).optional(),
-  /** Bytes sent to this target by the last run. */
-  bytes: z.number().nonnegative(),
-  /** A partial receive is waiting on the target (resumable) since `since`. */
-  resume: z.object({ token: z.literal(true), since: epochMs }).nullable(),
-  /** Name of the conflict blocking this target (`diverged`, ...), or null. */
-  conflict: z.string().nullable(),
-});
-
-export const jobStateSchema = z.object({
-  version: z.literal(JOB_STATE_VERSION),
-  job: z.string(),
-  updatedAt: epochMs,
-  lastRun: z
-    .object({ startedAt: epochMs, finishedAt: epochMs, state: serviceState, summary: z.string(), conflict: z.string().optional() })
-    .nullable(),
-  lastSuccess: z
-    .object({ at: epochMs, startedAt: epochMs, durationMs: z.number().nonnegative(), bytes: z.number().nonnegative(), snapshots: z.number().int().nonnegative() })
-    .nullable(),
-  lastError: z.object({ at: epochMs, kind: z.string(), message: z.string() }).nullable(),
-  /** Runs in a row that did not end OK; 0 after a success. */
-  consecutiveFailures: z.number().int().nonnegative(),
-  targets: z.record(z.string(), targetStateSchema),
-});
-
-export type JobState = z.infer<typeof jobStateSchema>;
-export type TargetState = z.infer<typeof targetStateSchema>;
-export type CommonSnapshot = z.infer<typeof commonSchema>;
+export { JOB_STATE_VERSION };
+export type { CommonSnapshot, JobState, TargetState };
 
 /** What one run reports for one target. */
 export interface TargetRun {
@@ -142,13 +88,17 @@ export const recordRun = (prev: JobState | null, run: RunRecord, now: number): J
   };
 };
 
+/** What zod makes of a value the hand-written check would not vouch for (rare: zod is loaded only then). */
+const zodParse = async (value: unknown) => (await import('./job-state-schema.js')).jobStateSchema.safeParse(value);
+
 /** Validate a parsed state file; a newer version is refused by name so the operator knows why. */
-export const parseJobState = (value: unknown, job?: string): JobState => {
+export const parseJobState = async (value: unknown, job?: string): Promise<JobState> => {
   const version = (value as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version !== JOB_STATE_VERSION) {
     throw new Error(`state version ${version} (this zfailover reads version ${JOB_STATE_VERSION})`);
   }
-  const r = jobStateSchema.safeParse(value);
+  const checked = checkJobState(value);
+  const r = checked ? ({ success: true, data: checked } as const) : await zodParse(value);
   if (!r.success) {
     const iss = r.error.issues[0];
     throw new Error(`${iss?.path.map(String).join('.') || 'file'}: ${iss?.message ?? 'invalid'}`);
@@ -163,7 +113,8 @@ export const readJobState = (stateDir: string, job: string): Promise<JobState | 
 
 /** Mode 0640: the jobs/ directory decides who may read (0700 by default; widen it for a nagios group). */
 export const writeJobState = async (stateDir: string, state: JobState): Promise<void> => {
-  const r = jobStateSchema.safeParse(state);
+  const checked = checkJobState(state);
+  const r = checked ? ({ success: true, data: checked } as const) : await zodParse(state);
   // Never write what the checks would then refuse to read.
   if (!r.success) throw new InternalError(`refusing to write an invalid state for job ${state.job}: ${r.error.issues[0]?.message ?? ''}`);
   await writeJsonAtomic(jobStatePath(stateDir, state.job), r.data, 0o640);

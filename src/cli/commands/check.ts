@@ -6,13 +6,15 @@ import type { CommandDeps } from '../program.js';
 import { configure, VERSION } from '../program.js';
 import { collect, durationOption, portOption } from '../options.js';
 import { addPluginOptions, type MetricKind } from '../../plugin/options.js';
+import { countValue } from '../../plugin/values.js';
 import { nowOption } from './prune.js';
+import { runSelectionCheck } from './check-run.js';
 
 const countOption =
   (min: number) =>
   (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < min) throw new InvalidArgumentError(`not a whole number >= ${min}: '${v}'`);
+    const n = countValue(min, v);
+    if (n === null) throw new InvalidArgumentError(`not a whole number >= ${min}: '${v}'`);
     return n;
   };
 
@@ -39,15 +41,12 @@ const selection = (cmd: Command): Command =>
 
 export const registerCheck = (program: Command, deps: CommandDeps): void => {
   const { ctx, globals } = deps;
-  // Every check result also goes to the alert book (once per change, when `alerts:` is configured).
+  // Every check result also goes to the alert book (once per change, when `alerts:` is configured); rpo,
+  // divergence and job do the same in runSelectionCheck, which the plugins' fast path also runs.
   const setResult = async (kind: string, job: string, subject: string, r: CommandResult): Promise<void> => {
     const { alertResult } = await import('../../alert/producer.js');
     deps.setResult(await alertResult({ source: 'check', kind: `check-${kind}`, job, subject }, r, globals(), ctx));
   };
-  const sel = (opts: { job?: string[] | string; all?: boolean }, source: string | undefined, targets: readonly string[]) => ({
-    job: Array.isArray(opts.job) ? opts.job.join(',') : (opts.job ?? (source ? 'adhoc' : 'all')),
-    subject: source ? [source, ...targets].join(' ') : '*',
-  });
   const version = `${ctx.programName} ${VERSION}`;
   const check = configure(program.command('check').description('Nagios/Icinga/Monit checks (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)'), ctx);
   const sub = (name: string, description: string): Command => {
@@ -66,9 +65,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
   )
     .option('--no-estimate', 'do not run zfs send -nvP to estimate pending bytes')
     .action(async (source: string | undefined, targets: string[], opts) => {
-      const { runReplicationCheck } = await import('../../checks/run.js');
-      const { job, subject } = sel(opts, source, targets);
-      await setResult('rpo', job, subject, await runReplicationCheck('rpo', { source, targets, opts, globals: globals(), ctx }));
+      deps.setResult(await runSelectionCheck('rpo', { source, targets, opts, globals: globals(), ctx }));
     });
 
   common(
@@ -78,9 +75,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     {},
     version,
   ).action(async (source: string | undefined, targets: string[], opts) => {
-    const { runReplicationCheck } = await import('../../checks/run.js');
-    const { job, subject } = sel(opts, source, targets);
-    await setResult('divergence', job, subject, await runReplicationCheck('divergence', { source, targets, opts, globals: globals(), ctx }));
+    deps.setResult(await runSelectionCheck('divergence', { source, targets, opts, globals: globals(), ctx }));
   });
 
   common(
@@ -96,9 +91,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     .option('--prune-horizon <duration>', 'WARNING when an unprotected common snapshot leaves its retention policy within this time (default 1h)', durationOption)
     .option('--no-zfs', 'read only the state file and lock; do not list the datasets')
     .action(async (source: string | undefined, targets: string[], opts) => {
-      const { runJobCheck } = await import('../../checks/job-probe.js');
-      const { job, subject } = sel(opts, source, targets);
-      await setResult('job', job, subject, await runJobCheck({ source, targets, opts, globals: globals(), ctx }));
+      deps.setResult(await runSelectionCheck('job', { source, targets, opts, globals: globals(), ctx }));
     });
 
   const poolCheck = (name: 'health' | 'capacity', cmd: Command): Command =>

@@ -54,7 +54,7 @@ const fold = (rs: readonly RunRecord[]): JobState[] => {
 };
 
 describe('recordRun', () => {
-  propTest.prop([runs])('counts trailing failures, keeps the last success, always yields a valid state', (rs) => {
+  propTest.prop([runs])('counts trailing failures, keeps the last success, always yields a valid state', async (rs) => {
     const states = fold(rs);
     const final = states.at(-1) as JobState;
     const lastOk = [...rs].reverse().find((r) => r.state === 'OK');
@@ -64,7 +64,7 @@ describe('recordRun', () => {
     expect(final.lastRun).toMatchObject({ startedAt: rs.at(-1)?.startedAt, state: rs.at(-1)?.state });
     const lastFail = [...rs].reverse().find((r) => r.state !== 'OK');
     expect(final.lastError?.at ?? null).toBe(lastFail?.finishedAt ?? null);
-    for (const s of states) expect(parseJobState(JSON.parse(JSON.stringify(s)))).toEqual(s);
+    for (const s of states) expect(await parseJobState(JSON.parse(JSON.stringify(s)))).toEqual(s);
   });
 
   propTest.prop([runs])('per target: last success time, and facts a run did not learn are kept', (rs) => {
