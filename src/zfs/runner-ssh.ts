@@ -2,6 +2,7 @@
 // outlives the process (ControlPersist), so a 15-second cycle does not pay a key exchange (~0.3 s) each time.
 // Host keys stay checked: we never add StrictHostKeyChecking=no (operators may pass their own -o options).
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { HostKeyError, HostUnreachableError, type ZfoError } from '../errors.js';
 import { hostLabel } from './side.js';
@@ -42,6 +43,17 @@ export const sshFailureError = (host: string, stderr: string): ZfoError | null =
   }
 };
 
+/**
+ * The master socket of a host, per identity: ssh's %C hashes only local host, remote host, port and user, so two
+ * jobs reaching one host with different keys (one of them restricted by a forced command in authorized_keys)
+ * would otherwise share one authenticated connection. The default identity keeps the plain %C.
+ */
+export const controlPath = (s: Pick<SshSettings, 'controlDir' | 'key' | 'options'>): string => {
+  if (!s.key && s.options.length === 0) return `${s.controlDir}/%C`;
+  const id = createHash('sha256').update(JSON.stringify([s.key ?? null, s.options])).digest('hex').slice(0, 10);
+  return `${s.controlDir}/%C-${id}`;
+};
+
 export class SshRunner implements Runner {
   readonly label: string;
   private readonly env: NodeJS.ProcessEnv;
@@ -71,7 +83,7 @@ export class SshRunner implements Runner {
     const s = this.settings;
     return [
       '-o', 'BatchMode=yes',
-      '-o', `ControlPath=${s.controlDir}/%C`,
+      '-o', `ControlPath=${controlPath(s)}`,
       '-o', `ConnectTimeout=${s.connectTimeout}`,
       '-o', `ServerAliveInterval=${SERVER_ALIVE_INTERVAL}`,
       '-o', `ServerAliveCountMax=${SERVER_ALIVE_COUNT}`,
