@@ -44,14 +44,14 @@ export const sshFailureError = (host: string, stderr: string): ZfoError | null =
 };
 
 /**
- * The master socket of a host, per identity: ssh's %C hashes only local host, remote host, port and user, so two
- * jobs reaching one host with different keys (one of them restricted by a forced command in authorized_keys)
- * would otherwise share one authenticated connection. The default identity keeps the plain %C.
+ * The master socket of a host, per identity: a digest of destination, port, key and options. ssh's own %C hashes
+ * only host, port and user, so two jobs reaching one host with different keys (one restricted by a forced
+ * command in authorized_keys) would share one authenticated connection. 16 hex characters also leave room in
+ * the 108-byte socket path for a long state directory (ssh adds a 17-character suffix while it binds).
  */
-export const controlPath = (s: Pick<SshSettings, 'controlDir' | 'key' | 'options'>): string => {
-  if (!s.key && s.options.length === 0) return `${s.controlDir}/%C`;
-  const id = createHash('sha256').update(JSON.stringify([s.key ?? null, s.options])).digest('hex').slice(0, 10);
-  return `${s.controlDir}/%C-${id}`;
+export const controlPath = (s: Pick<SshSettings, 'controlDir' | 'key' | 'options'>, destination: string, port: number | undefined): string => {
+  const id = createHash('sha256').update(JSON.stringify([destination, port ?? null, s.key ?? null, s.options])).digest('hex').slice(0, 16);
+  return `${s.controlDir}/${id}`;
 };
 
 export class SshRunner implements Runner {
@@ -83,7 +83,7 @@ export class SshRunner implements Runner {
     const s = this.settings;
     return [
       '-o', 'BatchMode=yes',
-      '-o', `ControlPath=${controlPath(s)}`,
+      '-o', `ControlPath=${controlPath(s, this.destination, this.port)}`,
       '-o', `ConnectTimeout=${s.connectTimeout}`,
       '-o', `ServerAliveInterval=${SERVER_ALIVE_INTERVAL}`,
       '-o', `ServerAliveCountMax=${SERVER_ALIVE_COUNT}`,
