@@ -130,6 +130,9 @@ const stageError = (r: Running): ZfoError => {
   return zfsErrorFor([r.spec.file, ...r.spec.args], 'local', { exitCode: r.exitCode, stderr });
 };
 
+/** How long a writer upstream of a failed stage may take to notice the broken pipe before it is signalled. */
+const EPIPE_GRACE_MS = 2000;
+
 export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOptions = {}): Promise<PipelineResult> =>
   new Promise((resolve) => {
     if (stages.length === 0) throw new RangeError('empty pipeline');
@@ -142,13 +145,25 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
     let ended = 0;
     let timer: NodeJS.Timeout | undefined;
 
-    const stopAll = (why: 'failure' | 'abort' | 'deadline'): void => {
+    const stopAll = (why: 'failure' | 'abort' | 'deadline', failed?: Running): void => {
       stopReason ??= why;
-      for (const r of run) {
-        if (r.done || !r.child) continue;
+      const at = failed ? run.indexOf(failed) : -1;
+      run.forEach((r, i) => {
+        if (r.done || !r.child) return;
+        // A writer upstream of a failed stage gets a moment to end by itself on the broken pipe: a `zfs send`
+        // killed by a signal skips its own clean-up, and zfs-fuse then keeps the temporary holds it put on the
+        // snapshots it was sending (they block the cleanup of those snapshots for good).
+        if (i < at) {
+          setTimeout(() => {
+            if (r.done || !r.child) return;
+            r.killedByUs = true;
+            terminateGroup(r.child, grace);
+          }, Math.min(grace, EPIPE_GRACE_MS)).unref();
+          return;
+        }
         r.killedByUs = true;
         terminateGroup(r.child, grace);
-      }
+      });
     };
     const onAbort = (): void => stopAll('abort');
 
@@ -187,7 +202,7 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
       r.exitCode = code;
       r.signal = sig;
       r.endOrder = ended++;
-      if (stageFailed(r)) stopAll('failure');
+      if (stageFailed(r)) stopAll('failure', r);
       if (ended === run.length) finish();
     };
 

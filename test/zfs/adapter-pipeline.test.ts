@@ -63,6 +63,26 @@ describe('runPipeline (ordinary processes)', () => {
     expect(r.stages[0]?.failed).toBe(true);
   });
 
+  test('a writer upstream of a failed receiver ends by itself on the broken pipe (its clean-up runs); one that does not write is stopped after a grace', async () => {
+    // The writer cleans up only when it sees EPIPE: a signal would skip it (zfs-fuse's `zfs send` then leaks holds).
+    const dir = mkdtempSync(`${tmpdir()}/zfo-epipe-`);
+    try {
+      const r = await runPipeline([
+        p('sh', '-c', `trap 'echo cleaned > ${dir}/mark; exit 1' PIPE; while :; do head -c 65536 /dev/zero || { echo cleaned > ${dir}/mark; exit 1; }; done`),
+        p('sh', '-c', 'head -c 1000 >/dev/null; echo "cannot receive incremental stream: out of space" >&2; exit 1'),
+      ], { killGraceMs: 5000 });
+      expect(r.failedStage).toBe(1);
+      expect(r.stages[0]?.killedByUs).toBe(false);
+      expect(readdirSync(dir)).toEqual(['mark']);
+      const t0 = Date.now();
+      const idle = await runPipeline([p('sleep', '30'), p('sh', '-c', 'exit 1')], { killGraceMs: 5000 });
+      expect(idle.stages[0]?.killedByUs).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(4500); // the 2 s broken-pipe grace, then SIGTERM
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a lost ssh connection is the root cause even though its text says "reset", not the sender it cut off', async () => {
     const dir = mkdtempSync(`${tmpdir()}/zfo-fake-ssh-`);
     writeFileSync(`${dir}/ssh`, '#!/bin/sh\nhead -c 1000 >/dev/null\necho "client_loop: send disconnect: Connection reset by peer" >&2\nexit 255\n', { mode: 0o755 });

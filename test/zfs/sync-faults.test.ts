@@ -1,7 +1,8 @@
 // The fault matrix's first row, on real ZFS (zfs-fuse): a recursive sync killed with SIGKILL at every named
 // phase of its cycle (ZFAILOVER_FAULT, src/sync/phases.ts), then ordinary cycles. The next cycles must recover
 // with no human: exit OK, the replica equal to the source by checksum and GUID, the replica never re-created
-// (no full resend: the common snapshot survived), no orphan zfs process, no lock or temp file left.
+// (no full resend: the common snapshot survived), no orphan zfs process, no lock or temp file left. And a full
+// target pool: CRITICAL with the fix, then recovery once space is freed, with no hold leaked and no pile-up.
 import { execa } from 'execa';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,38 @@ describe.skipIf(reason)(`zfs-fuse: sync killed at every phase recovers${reason ?
     const r = await runCli(['--state-dir', stateDir, 'sync', `${src.name}`, `${dst.name}/never`], { env: { ZFAILOVER_FAULT: 'no-such-phase' } });
     expect([r.code, r.line]).toEqual([3, expect.stringMatching(/^UNKNOWN: ZFAILOVER_FAULT=no-such-phase: expected <phase>/)]);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a full target pool: CRITICAL with the fix, nothing lost, no hold leaked; once space is freed the next cycles recover', async () => {
+    const small = await createPool('zfofull', 64);
+    try {
+      const s = `${src.name}/full`;
+      const t = `${small.name}/data`;
+      await zfs('create', s);
+      const mnt = await mountpointOf(s);
+      await writeRandom(`${mnt}/base.bin`, 16);
+      expect((await sync(s, t)).code).toBe(0);
+      const common = (await snapshotNames(t)).at(-1)!;
+      await writeRandom(`${mnt}/too-big.bin`, 80);
+      const full = await sync(s, t);
+      expect([full.code, full.line]).toEqual([2, expect.stringMatching(/^CRITICAL: .*out of space/)]);
+      expect(full.stdout).toMatch(/fix: free space/);
+      expect(await snapshotNames(s)).toContain(common); // the common snapshot survives the failure
+      // The failed send ended on its broken pipe, not by a signal: zfs-fuse left no temporary hold behind.
+      for (const snap of await snapshotNames(s)) expect([snap, await zfs('get', '-H', '-o', 'value', 'userrefs', `${s}@${snap}`)]).toEqual([snap, '0']);
+      rmSync(`${mnt}/too-big.bin`);
+      // The unsent snapshot holding the big file is ours and not common: the cleanup drops it, and the cycle
+      // after that fits.
+      let last = await sync(s, t);
+      for (let i = 0; i < 2 && last.code !== 0; i++) last = await sync(s, t);
+      expect(last.code, last.stdout).toBe(0);
+      const newest = (await snapshotNames(t)).at(-1)!;
+      expect((await guidsOf(t))[newest]).toBe((await guidsOf(s))[newest]);
+      expect(await snapshotChecksums(`${t}@${newest}`)).toEqual(await snapshotChecksums(`${s}@${newest}`));
+      expect((await snapshotNames(s)).filter((n) => n.startsWith('zfailover-sync_'))).toEqual([newest]); // no pile-up
+    } finally {
+      await small.destroy();
+    }
   });
 
   for (const phase of SYNC_PHASES) {
