@@ -147,7 +147,9 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
 
     const stopAll = (why: 'failure' | 'abort' | 'deadline', failed?: Running): void => {
       stopReason ??= why;
-      const at = failed ? run.indexOf(failed) : -1;
+      // A failure stops from the failed stage on; an abort or deadline from the last stage (the receiver, which
+      // keeps a resumable state where it can), so that every writer can end on its broken pipe.
+      const at = failed ? run.indexOf(failed) : why === 'failure' ? -1 : run.length - 1;
       run.forEach((r, i) => {
         if (r.done || !r.child) return;
         // A writer upstream of a failed stage gets a moment to end by itself on the broken pipe: a `zfs send`

@@ -63,7 +63,7 @@ describe('runPipeline (ordinary processes)', () => {
     expect(r.stages[0]?.failed).toBe(true);
   });
 
-  test('a writer upstream of a failed receiver ends by itself on the broken pipe (its clean-up runs); one that does not write is stopped after a grace', async () => {
+  test('a writer upstream of a failed or stopped receiver ends by itself on the broken pipe (its clean-up runs); one that does not write is stopped after a grace', async () => {
     // The writer cleans up only when it sees EPIPE: a signal would skip it (zfs-fuse's `zfs send` then leaks holds).
     const dir = mkdtempSync(`${tmpdir()}/zfo-epipe-`);
     try {
@@ -73,6 +73,15 @@ describe('runPipeline (ordinary processes)', () => {
       ], { killGraceMs: 5000 });
       expect(r.failedStage).toBe(1);
       expect(r.stages[0]?.killedByUs).toBe(false);
+      expect(readdirSync(dir)).toEqual(['mark']);
+      // A deadline stops the receiver first: the writer blocked on the full pipe ends on EPIPE as well.
+      rmSync(`${dir}/mark`);
+      const late = await runPipeline([
+        p('sh', '-c', `while :; do head -c 65536 /dev/zero || { echo cleaned > ${dir}/mark; exit 1; }; done`),
+        p('sleep', '30'),
+      ], { deadlineMs: Date.now() + 300, killGraceMs: 5000 });
+      expect(late.error).toBeInstanceOf(DeadlineError);
+      expect([late.stages[0]?.killedByUs, late.stages[1]?.killedByUs]).toEqual([false, true]);
       expect(readdirSync(dir)).toEqual(['mark']);
       const t0 = Date.now();
       const idle = await runPipeline([p('sleep', '30'), p('sh', '-c', 'exit 1')], { killGraceMs: 5000 });
