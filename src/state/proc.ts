@@ -97,8 +97,12 @@ export const killRecorded = async (ids: readonly ProcessId[], graceMs = 2000): P
     if (id.procStart !== null && id.pid > 1 && id.pid !== process.pid && (await isRunning(id))) targets.push(id);
   }
   if (targets.length === 0) return [];
-  await signal(targets, 'SIGTERM');
-  const stubborn = await waitGone(targets, graceMs);
+  // Pids are recorded in pipeline order: the last is the receiver. Stopping it first lets the writers end on
+  // their broken pipe and run their clean-up (a signalled `zfs send` leaks its temporary holds on zfs-fuse).
+  await signal(targets.slice(-1), 'SIGTERM');
+  const left = targets.length > 1 ? await waitGone(targets, Math.min(graceMs, 2000)) : targets;
+  if (left.length > 0 && targets.length > 1) await signal(left, 'SIGTERM');
+  const stubborn = left.length > 0 ? await waitGone(left, graceMs) : [];
   if (stubborn.length > 0) {
     await signal(stubborn, 'SIGKILL');
     await waitGone(stubborn, 1000);
