@@ -15,6 +15,7 @@ import type { Runner } from '../zfs/types.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import type { JobSpec } from './job.js';
 import type { PhaseHook } from './phases.js';
+import type { PoolCapsCache } from './pool-caps.js';
 import type { JobReport, TargetReport } from './report.js';
 import type { RunnerPool } from './runners.js';
 import { prepareSource, type SourceView } from './source.js';
@@ -84,6 +85,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
   if (sourceRoot && !env.dryRun) await applyRoleUpdate(source.runner, source.caps, sourceRoot.name, sourceRoleUpdate(sourceRoot), env.log);
 
   const outcomes: TargetOutcome[] = [];
+  const pools: PoolCapsCache = new Map();
   for (const target of job.targets) {
     const runner = env.runners.runner(target.side.host, job.ssh);
     let outcome: TargetOutcome;
@@ -103,6 +105,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
         syncCommand: env.syncCommand,
         ...(env.progress ? { progress: env.progress } : {}),
         ...(env.phase ? { phase: env.phase } : {}),
+        pools,
       });
     } catch (e) {
       outcome = { report: unreachable(target.id, formatSide(target.side), e), versions: null, commons: new Map() };

@@ -18,6 +18,7 @@ import { formatSide } from '../zfs/side.js';
 import type { Capabilities, Runner } from '../zfs/types.js';
 import { describeConflict, sshShellPrefix } from './conflict-text.js';
 import type { PhaseHook } from './phases.js';
+import { capsForPool, type PoolCapsCache } from './pool-caps.js';
 import type { JobSpec, TargetSpec } from './job.js';
 import { pairDatasets, parentRel, type DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport, TargetReport } from './report.js';
@@ -42,6 +43,8 @@ export interface TargetContext {
   readonly progress?: (line: string) => void;
   /** Fault-injection seam (sync/phases.ts); absent in production. */
   readonly phase?: PhaseHook;
+  /** Pool-narrowed capabilities, shared by the cycle's targets (sync/pool-caps.ts). */
+  readonly pools: PoolCapsCache;
 }
 
 /** What the source-side cleanup needs to know about this target, per dataset (relative name). */
@@ -102,7 +105,9 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
   let sourceHolds: TargetOutcome['sourceHolds'];
   if (!ctx.dryRun) {
     try {
-      const moves = await moveCursors(ctx, pairing.pairs, versions, commons);
+      // After transfers the source pool's features are known (bookmarks need its `bookmarks` feature).
+      const root = ctx.pools.size > 0 ? await forTransfer(ctx, ctx.source.listing.root, target.side.dataset) : ctx;
+      const moves = await moveCursors(root, pairing.pairs, versions, commons);
       destroyed.push(...moves.destroyed);
       adjustHoldCounts(pairing.pairs, versions, moves.held, moves.released);
       sourceHolds = { held: moves.sourceHeld, released: moves.sourceReleased };
@@ -170,6 +175,15 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
   return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);
 };
 
+/** The context a transfer of `pair` runs in: both ends' capabilities narrowed by their pools' features. */
+const forTransfer = async (ctx: TargetContext, sourceDataset: string, targetName: string): Promise<TargetContext> => {
+  const [sourceCaps, targetCaps] = await Promise.all([
+    capsForPool(ctx.pools, ctx.source.runner, ctx.source.caps, sourceDataset, ctx.log, ctx.signal),
+    capsForPool(ctx.pools, ctx.runner, ctx.caps, targetName, ctx.log, ctx.signal),
+  ]);
+  return { ...ctx, caps: targetCaps, source: { ...ctx.source, caps: sourceCaps } };
+};
+
 const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<PairResult> => {
   const before = pair.target?.versions ?? [];
   const decision = await decide(ctx, pair);
@@ -192,6 +206,7 @@ const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<PairResu
   if (decision.kind === 'nothing-to-do') {
     return { report: datasetReport(pair, 'OK', 'nothing-to-do', [], { common: decision.common.target }), targetVersions: before, commonGuid: decision.common.source.guid, newest: null };
   }
+  ctx = await forTransfer(ctx, pair.source.name, pair.targetName);
   if (ctx.dryRun) {
     const steps = decision.steps.map((s) => plannedStep(ctx, pair, s));
     return { report: datasetReport(pair, 'OK', 'planned', steps, { common: commonNow?.target }), targetVersions: before, commonGuid: commonNow?.source.guid ?? null, newest: null };

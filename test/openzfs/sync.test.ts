@@ -208,6 +208,32 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
     expect(await newestGuid(`${roots.dst}/enc`)).toBe(await newestGuid(`${roots.src}/enc`));
   });
 
+  it('a target pool without feature flags (zpool create -d): the stream uses only what that pool can take', async () => {
+    const pool = uniqueName('zfoold');
+    await gx(`truncate -s 256M /root/${pool}.img && zpool create -d -m none ${pool} /root/${pool}.img`);
+    try {
+      await gx(`zfs create -o recordsize=1M ${roots.src}/pf && echo small > /${roots.src}/pf/small`);
+      await write('pf', 3072);
+      const target = guest.side(`${pool}/pf`);
+      const dry = await sync([S('pf'), target], ['--dry-run']);
+      const command = dry.stdout.split('\n').find((l) => l.includes('full:'))!;
+      expect(command).toMatch(/zfs send src|zfs send [^|]*@/);
+      expect(command).not.toMatch(/zfs send [^|]*-(c|L|e)\b/);
+      expect(command).not.toMatch(/zfs receive [^|]*-s\b/);
+      const first = await sync([S('pf'), target]);
+      expect(first.code, first.stdout).toBe(0);
+      await write('pf', 64, 'more');
+      const second = await sync([S('pf'), target]);
+      expect(second.code, second.stdout).toBe(0);
+      expect((await gx(`zfs list -H -p -o guid -t snapshot -s createtxg -d 1 ${pool}/pf | tail -n 1`)).trim()).toBe(await newestGuid(`${roots.src}/pf`));
+      // The same job into a pool with every feature still gets the compressed, large-block stream.
+      const full = await sync([S('pf'), D('pf')], ['--dry-run']);
+      expect(full.stdout.split('\n').find((l) => l.includes('full:'))).toMatch(/zfs send -c -L -e /);
+    } finally {
+      await gx(`zpool destroy -f ${pool}; rm -f /root/${pool}.img`);
+    }
+  });
+
   it('a no-change cycle makes the same number of zfs calls for 1 dataset and for a tree of 11', async () => {
     let shim: GuestShim | undefined;
     try {
