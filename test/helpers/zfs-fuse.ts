@@ -64,7 +64,12 @@ const restartWedgedDaemon = async (): Promise<void> => {
   }
   for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
     const [, mnt, type] = line.split(' ');
-    if (type === 'fuse.zfs' && mnt) execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
+    if (type !== 'fuse.zfs' || !mnt) continue;
+    try {
+      execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
+    } catch {
+      // unmounted meanwhile
+    }
   }
   await new Promise((r) => setTimeout(r, 1000));
   await startDaemon();
@@ -77,14 +82,17 @@ export const ensureZfsFuse = async (): Promise<void> => {
   return startDaemon();
 };
 
-/** Does a new pool's mount answer? A wedged daemon accepts the pool but never serves its mount. */
+/**
+ * Does a new pool's mount answer? A wedged daemon accepts the pool but never serves its mount. Only a stat that
+ * hangs counts: one that fails at once (say, the mount is not there yet) says nothing about the daemon.
+ */
 const mountAnswers = (dir: string): boolean => {
   try {
     // In a child with a kill timeout: a stat on an unserved FUSE mount hangs (killably) in the kernel.
     execFileSync('timeout', ['-s', 'KILL', '30', 'stat', '-f', dir], { stdio: 'ignore' });
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return (e as { status?: number }).status !== 137; // 128 + SIGKILL: timeout killed the hung stat
   }
 };
 
