@@ -100,9 +100,9 @@ export const killRecorded = async (ids: readonly ProcessId[], graceMs = 2000): P
   // Pids are recorded in pipeline order: the last is the receiver. Stopping it first lets the writers end on
   // their broken pipe and run their clean-up (a signalled `zfs send` leaks its temporary holds on zfs-fuse).
   await signal(targets.slice(-1), 'SIGTERM');
-  const left = targets.length > 1 ? await waitGone(targets, Math.min(graceMs, 2000)) : targets;
-  if (left.length > 0 && targets.length > 1) await signal(left, 'SIGTERM');
-  const stubborn = left.length > 0 ? await waitGone(left, graceMs) : [];
+  const writers = targets.length > 1 ? await waitGone(targets.slice(0, -1), Math.min(graceMs, 2000)) : [];
+  await signal(writers, 'SIGTERM');
+  const stubborn = await waitGone(targets, graceMs);
   if (stubborn.length > 0) {
     await signal(stubborn, 'SIGKILL');
     await waitGone(stubborn, 1000);

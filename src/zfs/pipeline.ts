@@ -150,22 +150,15 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
       // A failure stops from the failed stage on; an abort or deadline from the last stage (the receiver, which
       // keeps a resumable state where it can), so that every writer can end on its broken pipe.
       const at = failed ? run.indexOf(failed) : why === 'failure' ? -1 : run.length - 1;
-      run.forEach((r, i) => {
+      const stop = (r: Running): void => {
         if (r.done || !r.child) return;
-        // A writer upstream of a failed stage gets a moment to end by itself on the broken pipe: a `zfs send`
-        // killed by a signal skips its own clean-up, and zfs-fuse then keeps the temporary holds it put on the
-        // snapshots it was sending (they block the cleanup of those snapshots for good).
-        if (i < at) {
-          setTimeout(() => {
-            if (r.done || !r.child) return;
-            r.killedByUs = true;
-            terminateGroup(r.child, grace);
-          }, Math.min(grace, EPIPE_GRACE_MS)).unref();
-          return;
-        }
         r.killedByUs = true;
         terminateGroup(r.child, grace);
-      });
+      };
+      // A writer upstream of that stage gets a moment to end by itself on the broken pipe: a `zfs send` killed
+      // by a signal skips its own clean-up, and zfs-fuse then keeps the temporary holds it put on the snapshots
+      // it was sending (they block the cleanup of those snapshots for good).
+      run.forEach((r, i) => (i < at ? setTimeout(() => stop(r), Math.min(grace, EPIPE_GRACE_MS)).unref() : stop(r)));
     };
     const onAbort = (): void => stopAll('abort');
 

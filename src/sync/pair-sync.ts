@@ -1,0 +1,214 @@
+// One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
+// take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
+import { newestCommon } from '../core/common.js';
+import type { DatasetInfo } from '../core/dataset.js';
+import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
+import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
+import { type Version } from '../core/versions.js';
+import { formatSize } from '../core/duration.js';
+import { ConflictError, oneLine, type ConflictName } from '../errors.js';
+import { stateForError, type ServiceState } from '../cli/exit.js';
+import { abortResume, resumeTokenInfo, rollback } from '../zfs/commands-dataset.js';
+import { ZfsError } from '../zfs/errors.js';
+import { describeConflict, sshShellPrefix } from './conflict-text.js';
+import { capsForPool } from './pool-caps.js';
+import type { DatasetPair } from './pairs.js';
+import type { DatasetReport, StepReport } from './report.js';
+import { describeProcesses, runTransfer, stepLabel, stepProcesses } from './transfer.js';
+import { afterFullReceive } from './receive-fixups.js';
+import type { TargetContext } from './target.js';
+
+export interface PairResult {
+  readonly report: DatasetReport;
+  readonly targetVersions: readonly Version[];
+  readonly commonGuid: string | null;
+  /** Source snapshot now on the target (to confirm), when steps ran. */
+  readonly newest: Version | null;
+}
+
+const targetStateOf = (ds: DatasetInfo, toGuid: string | null): TargetState => ({
+  versions: ds.versions,
+  written: ds.written,
+  resume: ds.resumeToken ? { token: ds.resumeToken, toGuid } : null,
+  role: ds.role,
+  epoch: ds.epoch,
+});
+
+const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> => {
+  let toGuid: string | null = null;
+  if (pair.target?.resumeToken) {
+    try {
+      toGuid = (await resumeTokenInfo(ctx.source.runner, pair.target.resumeToken)).toGuid;
+    } catch (e) {
+      ctx.log.warn({ err: e, dataset: pair.targetName }, 'resume token unreadable; the partial receive will be aborted');
+    }
+  }
+  const options = { initial: ctx.job.initial, intermediates: true };
+  const target = pair.target ? targetStateOf(pair.target, toGuid) : null;
+  const decision = planReplication({ versions: pair.source.versions, epoch: pair.source.epoch }, target, options);
+  const policy = { rollbackTarget: ctx.job.rollbackTarget };
+  return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);
+};
+
+/** The context a transfer of `pair` runs in: both ends' capabilities narrowed by their pools' features. */
+export const forTransfer = async (ctx: TargetContext, sourceDataset: string, targetName: string): Promise<TargetContext> => {
+  const [sourceCaps, targetCaps] = await Promise.all([
+    capsForPool(ctx.pools, ctx.source.runner, ctx.source.caps, sourceDataset, ctx.log, ctx.signal),
+    capsForPool(ctx.pools, ctx.runner, ctx.caps, targetName, ctx.log, ctx.signal),
+  ]);
+  return { ...ctx, caps: targetCaps, source: { ...ctx.source, caps: sourceCaps } };
+};
+
+export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<PairResult> => {
+  const before = pair.target?.versions ?? [];
+  const decision = await decide(ctx, pair);
+  const commonNow = pair.target ? newestCommon(pair.source.versions, before) : null;
+  if (decision.kind === 'conflict') {
+    const text = describeConflict(decision, {
+      syncCommand: ctx.syncCommand,
+      target: pair.targetName,
+      targetShell: sshShellPrefix(ctx.target.side.host),
+      source: pair.source.name,
+      now: ctx.now,
+    });
+    return {
+      report: datasetReport(pair, 'CRITICAL', 'conflict', [], { conflict: decision.conflict, ...text, common: commonNow?.target }),
+      targetVersions: before,
+      commonGuid: commonNow?.source.guid ?? null,
+      newest: null,
+    };
+  }
+  if (decision.kind === 'nothing-to-do') {
+    return { report: datasetReport(pair, 'OK', 'nothing-to-do', [], { common: decision.common.target }), targetVersions: before, commonGuid: decision.common.source.guid, newest: null };
+  }
+  ctx = await forTransfer(ctx, pair.source.name, pair.targetName);
+  if (ctx.dryRun) {
+    const steps = decision.steps.map((s) => plannedStep(ctx, pair, s));
+    return { report: datasetReport(pair, 'OK', 'planned', steps, { common: commonNow?.target }), targetVersions: before, commonGuid: commonNow?.source.guid ?? null, newest: null };
+  }
+
+  const done: StepReport[] = [];
+  let state: TargetState = pair.target ? targetStateOf(pair.target, null) : { versions: [], written: 0, resume: null, role: null, epoch: null };
+  let bytes = 0;
+  for (const step of decision.steps) {
+    const started = Date.now();
+    try {
+      const b = await runStep(ctx, pair, step);
+      bytes += b ?? 0;
+      done.push({ ...plannedStep(ctx, pair, step), ok: true, bytes: b, durationMs: Date.now() - started });
+      state = applySteps(state, [step], { versions: pair.source.versions, epoch: pair.source.epoch });
+    } catch (e) {
+      done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: null, durationMs: Date.now() - started, error: oneLine(e) });
+      const err = asConflict(e, pair);
+      const common = newestCommon(pair.source.versions, state.versions);
+      return {
+        report: datasetReport(pair, stateForError(err), 'failed', done, {
+          message: oneLine(err),
+          ...(err instanceof ConflictError ? { conflict: err.conflict } : {}),
+          ...(err instanceof Error && 'hint' in err && typeof err.hint === 'string' ? { hint: err.hint } : {}),
+          common: common?.target,
+          resumePending: ctx.caps.resume && ctx.job.resume && step.kind !== 'abort-resume' && step.kind !== 'rollback',
+          bytes,
+        }),
+        targetVersions: state.versions,
+        commonGuid: common?.source.guid ?? null,
+        newest: null,
+      };
+    }
+  }
+  const after = newestCommon(pair.source.versions, state.versions);
+  const snaps = state.versions.filter((v) => v.kind === 'snapshot').length - before.filter((v) => v.kind === 'snapshot').length;
+  return {
+    report: datasetReport(pair, 'OK', 'replicated', done, { common: after?.target, bytes, snapshots: Math.max(0, snaps) }),
+    targetVersions: state.versions,
+    commonGuid: after?.source.guid ?? null,
+    newest: decision.newest,
+  };
+};
+
+/** Runs one step; returns the bytes the receive reported (null when unknown). */
+const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promise<number | null> => {
+  switch (step.kind) {
+    case 'abort-resume':
+      await abortResume(ctx.runner, ctx.caps, pair.targetName);
+      return 0;
+    case 'rollback':
+      await rollback(ctx.runner, `${pair.targetName}@${step.to.name}`, { destroyNewer: true });
+      return 0;
+    default: {
+      const processes = stepProcesses(ctx.job, step, {
+        source: { runner: ctx.source.runner, caps: ctx.source.caps, dataset: pair.source },
+        target: { runner: ctx.runner, caps: ctx.caps, name: pair.targetName },
+      });
+      const show = ctx.progress;
+      const r = await runTransfer(processes, {
+        signal: ctx.signal,
+        onSpawn: ctx.onSpawn,
+        ...(show ? { onProgress: (bytes: number, ms: number) => show(`${pair.targetName} <- ${step.to.name}: ${formatSize(bytes)}, ${formatSize((bytes * 1000) / Math.max(ms, 1))}/s`) } : {}),
+      });
+      if (step.kind === 'full') await afterFullReceive(ctx.runner, ctx.caps, pair.targetName, ctx.log);
+      return r.bytes;
+    }
+  }
+};
+
+/** Receive failures that mean "the target is not what the plan saw" are conflicts, named like the planner's. */
+const asConflict = (e: unknown, pair: DatasetPair): unknown => {
+  if (!(e instanceof ZfsError)) return e;
+  const byReason: Partial<Record<ZfsError['reason'], ConflictName>> = {
+    'target-modified': 'target-modified',
+    'target-has-newer-snapshots': 'target-newer',
+    'incremental-mismatch': 'target-newer',
+  };
+  const name = byReason[e.reason];
+  if (!name) return e;
+  return new ConflictError(name, `${pair.targetName}: ${e.message}`, {
+    cause: e,
+    hint: name === 'target-modified' ? `keep the target readonly; discard the change with --rollback-target` : `inspect the target's snapshots; --rollback-target destroys the newer ones`,
+  });
+};
+
+const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {
+  const { from, to } = stepLabel(s);
+  let command: string;
+  if (s.kind === 'abort-resume') command = `${ctx.runner.label}: zfs recv -A ${pair.targetName}`;
+  else if (s.kind === 'rollback') command = `${ctx.runner.label}: zfs rollback -r ${pair.targetName}@${s.to.name}`;
+  else {
+    command = describeProcesses(
+      stepProcesses(ctx.job, s, {
+        source: { runner: ctx.source.runner, caps: ctx.source.caps, dataset: pair.source },
+        target: { runner: ctx.runner, caps: ctx.caps, name: pair.targetName },
+      }),
+    );
+  }
+  return { kind: s.kind, from, to, command, ok: null, bytes: null, durationMs: null };
+};
+
+export const datasetReport = (
+  pair: DatasetPair,
+  state: ServiceState,
+  outcome: DatasetReport['outcome'],
+  steps: StepReport[],
+  extra: {
+    conflict?: ConflictName;
+    message?: string;
+    hint?: string;
+    common?: Version | undefined;
+    bytes?: number;
+    snapshots?: number;
+    resumePending?: boolean;
+  },
+): DatasetReport => ({
+  source: pair.source.name,
+  target: pair.targetName,
+  state,
+  outcome,
+  steps,
+  snapshots: extra.snapshots ?? 0,
+  bytes: extra.bytes ?? 0,
+  common: extra.common ? { name: extra.common.name, guid: extra.common.guid, creation: extra.common.creation, createtxg: extra.common.createtxg } : null,
+  ...(extra.conflict ? { conflict: extra.conflict } : {}),
+  ...(extra.message ? { message: extra.message } : {}),
+  ...(extra.hint ? { hint: extra.hint } : {}),
+  ...(extra.resumePending ? { resumePending: true } : {}),
+});
