@@ -8,7 +8,7 @@ import type { ServiceState } from '../cli/exit.js';
 import type { Evaluation } from '../plugin/check.js';
 import { evaluate, violation, type Thresholds } from '../plugin/range.js';
 import type { Finding } from '../plugin/summary.js';
-import { describeConflict } from '../sync/conflict-text.js';
+import { describeConflict, sshShellPrefix } from '../sync/conflict-text.js';
 import { formatSide } from '../zfs/side.js';
 import type { JobProbe, ProbedPair, TargetProbe } from './replication-probe.js';
 import { syncCommand } from './rpo.js';
@@ -110,9 +110,7 @@ const describe = (c: Classification, p: JobProbe, t: TargetProbe, pair: ProbedPa
       };
   }
   if (c.decision.kind !== 'conflict') return { text: c.relation };
-  // ssh takes the port as -p, not host:port.
-  const shell = targetHost ? `ssh ${targetHost.port ? `-p ${targetHost.port} ` : ''}${targetHost.user ? `${targetHost.user}@` : ''}${targetHost.host} ` : '';
-  const d = describeConflict(c.decision, { syncCommand: syncCommand(p), target, targetShell: shell, source: pair.source.name, now: o.now * 1000 });
+  const d = describeConflict(c.decision, { syncCommand: syncCommand(p), target, targetShell: sshShellPrefix(targetHost ?? null), source: pair.source.name, now: o.now * 1000 });
   // The subject already names the target; sync's message starts with it too.
   const message = d.message.startsWith(`${target} `) ? d.message.slice(target.length + 1) : d.message;
   return { text: `${c.relation}: ${message}`, hint: d.hint };
