@@ -67,8 +67,10 @@ describe('runPipeline (ordinary processes)', () => {
     // The writer cleans up only when it sees EPIPE: a signal would skip it (zfs-fuse's `zfs send` then leaks holds).
     const dir = mkdtempSync(`${tmpdir()}/zfo-epipe-`);
     try {
+      // Like `zfs send`: on the broken pipe it cleans up, says so on stderr and exits 1 (not killed by SIGPIPE).
+      const writer = `while :; do head -c 65536 /dev/zero || { echo cleaned > ${dir}/mark; echo "warning: cannot send 'p/a@b': Broken pipe" >&2; exit 1; }; done`;
       const r = await runPipeline([
-        p('sh', '-c', `trap 'echo cleaned > ${dir}/mark; exit 1' PIPE; while :; do head -c 65536 /dev/zero || { echo cleaned > ${dir}/mark; exit 1; }; done`),
+        p('sh', '-c', writer),
         p('sh', '-c', 'head -c 1000 >/dev/null; echo "cannot receive incremental stream: out of space" >&2; exit 1'),
       ], { killGraceMs: 5000 });
       expect(r.failedStage).toBe(1);
@@ -77,7 +79,7 @@ describe('runPipeline (ordinary processes)', () => {
       // A deadline stops the receiver first: the writer blocked on the full pipe ends on EPIPE as well.
       rmSync(`${dir}/mark`);
       const late = await runPipeline([
-        p('sh', '-c', `while :; do head -c 65536 /dev/zero || { echo cleaned > ${dir}/mark; exit 1; }; done`),
+        p('sh', '-c', writer),
         p('sleep', '30'),
       ], { deadlineMs: Date.now() + 300, killGraceMs: 5000 });
       expect(late.error).toBeInstanceOf(DeadlineError);
