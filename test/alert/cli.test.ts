@@ -102,14 +102,16 @@ describe.skipIf(reason)(`zfailover alert (built bin) ${reason ? `(skipped: ${rea
     const file = config('status.yml', 0o600, []);
     const alerts = (await loadConfig(file)).data.alerts;
     await smtp.stop();
-    const t = Date.UTC(2026, 10, 26, 10, 0, 0);
+    // Relative to the real clock: `alert status` measures `forget` (7 d) against it.
+    const t = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    const since = `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
     await notifyAlerts({ config: alerts, stateDir, now: t, host: 'host-a', source: 'sync', items: [replication('CRITICAL')] });
 
     const status = await runCli(['--config', file, 'alert', 'status']);
     expect(status.code).toBe(2);
     expect(status.line).toBe('CRITICAL: 1 active alert, 1 delivery pending (next run retries)');
-    expect(status.stdout).toContain('\nCRITICAL nightly tank/data -> backup replication since 2026-11-26 10:00:00 UTC: target diverged');
-    expect(status.stdout).toMatch(/\nqueued problem nightly tank\/data \(2026-11-26 10:00:00 UTC\) for email: 1 attempt, last error: email: ESOCKET: connect ECONNREFUSED/);
+    expect(status.stdout).toContain(`\nCRITICAL nightly tank/data -> backup replication since ${since}: target diverged`);
+    expect(status.stdout).toContain(`\nqueued problem nightly tank/data (${since}) for email: 1 attempt, last error: email: ESOCKET: connect ECONNREFUSED`);
     const json = JSON.parse((await runCli(['--config', file, '--json', 'alert', 'status'])).stdout) as { report: { active: unknown[]; queue: unknown[] } };
     expect([json.report.active.length, json.report.queue.length]).toEqual([1, 1]);
 

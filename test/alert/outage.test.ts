@@ -95,7 +95,7 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
       const started = performance.now();
       const r = await notifyAlerts({ config, stateDir: state.dir, now: T0, host: HOST, source: 'sync', items: [replication('CRITICAL')], logger, deadlineMs: 1500 });
       const took = performance.now() - started;
-      expect(took).toBeLessThan(4000);
+      expect(took).toBeLessThan(15_000); // the SMTP timeout is 30 s: only the 1.5 s deadline ends it sooner
       expect(r).toMatchObject({ raised: 1, delivered: 0, pending: 1 });
       expect(r.errors[0]).toMatch(/^email: gave up after 1\.\ds \(alert deadline\)$/);
     } finally {
@@ -226,7 +226,7 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
     writeFileSync(`${bookPath(alerts, 'nightly')}.lock`, String(process.pid));
     const started = performance.now();
     const r = await notifyAlerts({ config, stateDir: state.dir, now: T0 + 15_000, host: HOST, source: 'sync', items: [replication('CRITICAL')], logger, deadlineMs: 1000 });
-    expect(performance.now() - started).toBeLessThan(3000);
+    expect(performance.now() - started).toBeLessThan(10_000); // the lock is never released: a hang guard
     // Half the budget at most goes to waiting, so the alert still goes out.
     expect(r).toEqual({ raised: 1, delivered: 1, pending: 0, errors: [] });
     expect(logger.text()).toMatch(/alert state lock busy; proceeding without it/);

@@ -91,7 +91,7 @@ echo "fake zfs: unexpected: $*" >&2; exit 2
       const out: string[] = [];
       const row = (v: Record<string, string>): void => void out.push(cols.map((c) => v[c] ?? '-').join('\t'));
       for (const d of datasets) {
-        row({ name: d.name, type: 'filesystem', guid: `77${d.name.length}${out.length}`, createtxg: '1', creation: '1700000000', written: '0', readonly: 'off', ...d.props });
+        row({ name: d.name, type: 'filesystem', guid: `77${d.name.length}${out.length}`, createtxg: '1', creation: String(Math.floor(Date.now() / 1000) - 30 * 86_400), written: '0', readonly: 'off', ...d.props });
         for (const [n, guid, txg, creation] of d.snaps) row({ name: `${d.name}@${n}`, type: 'snapshot', guid, createtxg: String(txg), creation: String(creation), userrefs: '0' });
       }
       rmSync(`${dir}/list/${key(root)}.err`, { force: true });

@@ -48,6 +48,26 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
     expect(await sums(`${roots.dst}/${b}`)).toBe(await sums(`${roots.src}/${a}`));
   };
   const write = (name: string, kib: number, file = 'blob') => gx(`head -c ${kib * 1024} /dev/urandom > /${roots.src}/${name}/${file}`);
+  /** Bytes a running resumable receive into `ds` has written so far (its hidden `%recv` clone); 0 when none runs. */
+  const receivedBytes = async (ds: string): Promise<number> => {
+    const r = await guest.run(`zfs get -H -p -o value written '${ds}/%recv'`);
+    return r.exitCode === 0 && /^\d+$/.test(r.stdout.trim()) ? Number(r.stdout.trim()) : 0;
+  };
+  /**
+   * Waits until the receiver has really taken in data, the precondition for a resume token: the cut that follows
+   * (SIGKILL, SIGTERM, a killed ssh) then lands mid-stream on a machine of any speed. The bound only guards a hang.
+   */
+  const untilReceiving = async (ds: string, run: { exitCode?: number | null }, min = 256 * 1024): Promise<void> => {
+    for (const bound = Date.now() + 300_000; Date.now() < bound; ) {
+      if ((await receivedBytes(ds)) >= min) return;
+      if (typeof run.exitCode === 'number') throw new Error(`the sync into ${ds} ended (exit ${run.exitCode}) before the receiver had ${min} bytes`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`no receive into ${ds} reached ${min} bytes within 300 s`);
+  };
+  /** A sync run in the background (to be cut), throttled so that it is still streaming when the test cuts it. */
+  const background = (name: string) =>
+    execa(BIN, ['--state-dir', stateDir, 'sync', ...guest.cliArgs, '--bwlimit', '256K', S(name), D(name)], { reject: false });
 
   beforeAll(async () => {
     roots = await guest.uniqueRoots('sync', { dstProps: { mountpoint: 'none' } });
@@ -81,19 +101,22 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
     await write('res', 16);
     expect((await sync([S('res'), D('res')])).code).toBe(0);
 
-    await write('res', 3072);
-    const cut = await sync([S('res'), D('res')], ['--bwlimit', '256K', '--deadline', '4s']);
+    // A deadline cannot wait for a condition, so this one bound stays: at 32 KiB/s the 4 MiB stream needs over
+    // two minutes, and the 40 s deadline leaves the listings and ssh set-up half a minute even on a loaded
+    // machine with the TCG guest (they take 2-5 s idle). The deadline must land mid-stream for a token to exist.
+    await write('res', 4096);
+    const cut = await sync([S('res'), D('res')], ['--bwlimit', '32K', '--deadline', '40s']);
     expect(cut.code, cut.stdout).toBe(1);
-    expect(cut.line).toMatch(/^WARNING: /);
-    expect((await gx(`zfs get -H -o value receive_resume_token ${roots.dst}/res`)).trim()).not.toBe('-');
+    expect(cut.line).toMatch(/^WARNING: .*deadline/);
+    expect((await gx(`zfs get -H -o value receive_resume_token ${roots.dst}/res`)).trim(), 'the deadline fell before any byte reached the receiver').not.toBe('-');
     const resumed = await json([S('res'), D('res')]);
     expect(resumed.code, resumed.stdout).toBe(0);
     expect(resumed.json.report.targets[0]!.datasets[0]!.steps[0]!.kind).toBe('resume');
     await expectEqual('res', 'res');
 
     await write('res', 3072, 'blob2');
-    const victim = execa(BIN, ['--state-dir', stateDir, 'sync', ...guest.cliArgs, '--bwlimit', '256K', S('res'), D('res')], { reject: false });
-    await new Promise((r) => setTimeout(r, 6000));
+    const victim = background('res');
+    await untilReceiving(`${roots.dst}/res`, victim);
     victim.kill('SIGKILL');
     await victim;
     // The next runs recover: orphans are killed, the partial receive is resumed (a busy target first is WARNING).
@@ -112,16 +135,12 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
     await write('cut', 16);
     expect((await sync([S('cut'), D('cut')])).code).toBe(0);
     await write('cut', 3072);
-    const run = sync([S('cut'), D('cut')], ['--bwlimit', '256K']);
-    const pattern = `zfs receive .*${roots.dst}/cut`;
-    for (let i = 0; i < 100; i++) {
-      if ((await execa('pgrep', ['-f', `ssh .*${pattern}`], { reject: false })).exitCode === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await new Promise((r) => setTimeout(r, 4000));
-    await execa('pkill', ['-KILL', '-f', `ssh .*${pattern}`], { reject: false });
+    const run = background('cut');
+    await untilReceiving(`${roots.dst}/cut`, run);
+    const killed = await execa('pkill', ['-KILL', '-f', `ssh .*zfs receive .*${roots.dst}/cut`], { reject: false });
+    expect(killed.exitCode, 'the receiving ssh was running').toBe(0);
     const r = await run;
-    expect(r.code, r.stdout).toBe(1);
+    expect(r.exitCode, r.stdout).toBe(1);
     let next = await json([S('cut'), D('cut')]);
     for (let i = 0; i < 3 && next.code !== 0; i++) {
       await new Promise((res) => setTimeout(res, 2000));
@@ -136,7 +155,12 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
     await write('gone', 16);
     expect((await sync([S('gone'), D('gone')])).code).toBe(0);
     await write('gone', 3072);
-    expect((await sync([S('gone'), D('gone')], ['--bwlimit', '256K', '--deadline', '4s'])).code).toBe(1);
+    // A partial receive, made deterministically: SIGTERM (as Monit's timeout sends) once the receiver has data.
+    const run = background('gone');
+    await untilReceiving(`${roots.dst}/gone`, run);
+    run.kill('SIGTERM');
+    expect((await run).exitCode).toBe(1);
+    expect((await gx(`zfs get -H -o value receive_resume_token ${roots.dst}/gone`)).trim()).not.toBe('-');
     const newest = (await gx(`zfs list -H -o name -t snapshot -s createtxg -d 1 ${roots.src}/gone | tail -n 1`)).trim();
     await gx(`zfs destroy ${newest}`);
     const r = await json([S('gone'), D('gone')]);

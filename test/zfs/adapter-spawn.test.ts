@@ -27,7 +27,7 @@ describe('spawnCapture', () => {
     const r = await spawnCapture('sh', ['-c', 'trap "" TERM; while :; do sleep 0.05; done'], { timeoutMs: 200, killGraceMs: 200 });
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGKILL');
-    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(Date.now() - t0).toBeLessThan(15_000); // the loop never ends by itself: any bound shows the kill worked
   });
 
   test('a missing program is a spawn error, not an exception', async () => {

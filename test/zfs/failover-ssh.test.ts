@@ -62,8 +62,9 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
         '        - name: stop-writer',
         '          when: before',
         '          on: primary',
-        // Stops the writer and waits until it is gone; a slow stop keeps the lock busy for the overlap test.
-        `          run: [sh, -c, 'sleep 2; if [ -f ${dir}/writer.pid ]; then p=$(cat ${dir}/writer.pid); kill $p; while kill -0 $p 2>/dev/null; do sleep 0.1; done; fi']`,
+        // Stops the writer and waits until it is gone. While `hook-gate` exists it first says so and waits (at most
+        // 50 s) for the test to remove it: the overlap test holds the job exactly as long as it needs, on any machine.
+        `          run: [sh, -c, 'if [ -f ${dir}/hook-gate ]; then touch ${dir}/hook-waiting; i=0; while [ -f ${dir}/hook-gate ] && [ $i -lt 500 ]; do sleep 0.1; i=$((i+1)); done; fi; if [ -f ${dir}/writer.pid ]; then p=$(cat ${dir}/writer.pid); kill $p; while kill -0 $p 2>/dev/null; do sleep 0.1; done; fi']`,
         '          modes: [planned]',
         '        - name: start-app',
         '          when: after',
@@ -131,16 +132,23 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     const file = `${await mountpointOf(aData)}/writer.log`;
     writer = execa('bash', ['-c', `i=0; while :; do echo "line $i $(date +%s%N)" >> '${file}'; i=$((i+1)); done`], { reject: false });
     writeFileSync(`${dir}/writer.pid`, String(writer.pid));
-    await new Promise((r) => setTimeout(r, 800));
+    // The writer has written (no fixed sleep: wait for its lines).
+    for (const bound = Date.now() + 60_000; !(existsSync(file) && readFileSync(file, 'utf8').split('\n').length > 60) && Date.now() < bound; ) {
+      await new Promise((res) => setTimeout(res, 100));
+    }
     let r: Awaited<ReturnType<typeof cli>>;
     let second: Awaited<ReturnType<typeof cli>>;
+    writeFileSync(`${dir}/hook-gate`, '');
     try {
       const first = cli('promote', '--job', 'data');
-      // While the first holds the job (its stop hook takes 2 s), a second promote is refused by name.
-      await new Promise((res) => setTimeout(res, 1200));
+      // While the first holds the job (held in its stop hook by the gate), a second promote is refused by name.
+      for (const bound = Date.now() + 60_000; !existsSync(`${dir}/hook-waiting`) && Date.now() < bound; ) await new Promise((res) => setTimeout(res, 100));
+      expect(existsSync(`${dir}/hook-waiting`), 'the first promote reached its stop hook').toBe(true);
       second = await cli('promote', '--job', 'data');
+      rmSync(`${dir}/hook-gate`, { force: true });
       r = await first;
     } finally {
+      rmSync(`${dir}/hook-gate`, { force: true });
       writer?.kill("SIGKILL");
     }
     expect(second.code, second.stdout).toBe(2);

@@ -10,7 +10,9 @@ import { SHIM_DIR } from '../helpers/zfs-call-log.js';
 import { TEST_ROOT, uniqueName } from '../helpers/zfs-fuse.js';
 
 const g = await openzfsGuest();
-const T0 = Date.parse('2026-11-26T00:00:00Z');
+// Midnight UTC two days ago: hour-aligned names, and never a fixed date that the real clock (job state, snapshot
+// creation times) could overtake.
+const T0 = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 2 * 86_400_000;
 const hourly = (h: number): string => formatPeriodicSnapshotName('hourly', T0 + h * 3600_000);
 const TREE = ['', '/a', '/a/c', '/b'];
 

