@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A clean Debian 12 (bookworm) root for the packaging tests, built with debootstrap once and cached.
+# A clean Debian 12 (bookworm; ZFO_DEBIAN_SUITE=trixie for Debian 13) root for the packaging tests, built with debootstrap once and cached.
 #   test/helpers/debian-root.sh build [PKG...]   prints the cached root's path (builds it first when missing)
 #   test/helpers/debian-root.sh run ROOT CMD...  runs CMD chrooted in a throwaway overlay on ROOT
 # Only Debian's own mirror is used: no third-party repository. `build` installs PKG (e.g. nodejs) into the root;
@@ -19,10 +19,11 @@
 # leaves no mount behind.
 set -euo pipefail
 
-SUITE=bookworm
+SUITE=${ZFO_DEBIAN_SUITE:-bookworm} # trixie (Debian 13) for its Node.js 20
 MIRROR=${ZFO_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SEC_MIRROR=${ZFO_DEBIAN_SEC_MIRROR:-http://deb.debian.org/debian-security}
-CACHE=${ZFO_DEBIAN_CACHE:-/var/cache/zfailover-test/debian12}
+if [ "$SUITE" = bookworm ]; then CACHE=${ZFO_DEBIAN_CACHE:-/var/cache/zfailover-test/debian12}
+else CACHE=${ZFO_DEBIAN_CACHE:-/var/cache/zfailover-test/$SUITE}; fi
 LOCK_TIMEOUT=${ZFO_DEBIAN_LOCK_TIMEOUT:-1800}
 FORMAT=1
 die() { echo "debian-root.sh: $*" >&2; exit 1; }
