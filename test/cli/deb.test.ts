@@ -125,7 +125,11 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
   test("apt-get install ./zfailover_*.deb on clean Debian 12: Debian's nodejs pulled in; zfailover, man and a plugin work", async () => {
     const before = await s.run(['dpkg-query', '-W', '-f', '${Status}', 'nodejs']);
     expect(before.stdout).not.toMatch(/install ok installed/);
-    const i = await s.sh(`apt-get install -y /root/debs/zfailover_${VERSION}_all.deb`);
+    // The README's command, verbatim (without sudo: we are root), from the directory holding the package.
+    const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+    const line = /^sudo (apt-get install \.\/zfailover_\S+_all\.deb)/m.exec(readme)?.[1];
+    expect(line).toBe(`apt-get install ./zfailover_${VERSION}_all.deb`);
+    const i = await s.sh(`cd /root/debs && ${line} -y`);
     expect(i.code, i.stdout + i.stderr).toBe(0);
     expect(i.stdout).toMatch(/The following NEW packages will be installed:[\s\S]*\bnodejs\b[\s\S]*\bzfailover\b/);
     const node = await s.run(['dpkg-query', '-W', '-f', '${Status} ${Version}', 'nodejs']);
@@ -133,6 +137,9 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
     const v = await s.run(['zfailover', '--version']);
     expect([v.code, v.stdout]).toEqual([3, `zfailover ${VERSION}`]);
     // `man zfailover` finds the page through man-db's normal search path; man -l renders the file.
+    const manLine = /^(man zfailover) /m.exec(readme)?.[1];
+    const plainMan = await s.sh(`MANPAGER=cat MANWIDTH=80 ${manLine}`);
+    expect([plainMan.code, plainMan.stdout.split('\n')[0]]).toEqual([0, expect.stringMatching(/^ZFAILOVER\(8\) +System Administration +ZFAILOVER\(8\)$/)]);
     const w = await s.sh('man -w zfailover; man -w 5 zfailover.yml; man -w check_zfs_rpo');
     expect(w.stdout.split('\n')).toEqual(['/usr/share/man/man8/zfailover.8.gz', '/usr/share/man/man5/zfailover.yml.5.gz', '/usr/share/man/man8/check_zfs_rpo.8.gz']);
     const m = await s.sh('MANWIDTH=80 man -P cat -l /usr/share/man/man8/zfailover.8.gz');

@@ -1,9 +1,9 @@
-// The built bundle on Debian 12's own Node.js (18.19+, from Debian's mirror, no third-party repository): a
-// debootstrap bookworm root with only `nodejs` installed, the executables copied in as
+// The built bundle on Debian 12's own Node.js (18.19+) and Debian 13's (20.19+), from Debian's mirror, no
+// third-party repository: a debootstrap root with only `nodejs` installed, the executables copied in as
 // scripts/build-deb.sh lays them out, run chrooted. Each command is also run on the host's Node.js (>= 20) and must
 // give the same exit code and output: --version, --help, config errors (yaml + zod), the check plugins over a
 // scripted zfs (execa, the listing parser), and `alert test` against a real SMTP server and snmptrapd on 127.0.0.1
-// (nodemailer and net-snmp, whose newer majors declare engines >= 20, really working on 18).
+// (nodemailer, whose current major declares engines >= 20, and net-snmp really working on 18).
 // The root is built once and cached (test/helpers/debian-root.ts explains the cache and its lock); the first run
 // on a machine spends minutes in debootstrap.
 import { execa } from 'execa';
@@ -21,7 +21,13 @@ const reason = cliBuilt() ?? debianRootUnavailableReason() ?? snmptrapdUnavailab
 const APP = '/opt/zfailover';
 const BINS = ['zfailover', 'check_zfs_rpo', 'check_zfs_divergence', 'check_zfs_job', 'check_zfs_gaps', 'check_zfs_health', 'check_zfs_capacity'];
 
-describe.skipIf(reason)(`the bundle on Debian 12's nodejs${reason ? ` (skipped: ${reason})` : ''}`, () => {
+// Debian 12 (and Ubuntu 24.04) ship Node.js 18.19+, Debian 13 ships 20.19+.
+const SUITES = [
+  { name: 'Debian 12', suite: 'bookworm', node: /^v18\.(19|[2-9]\d)\.\d+$/, pkg: /^18\.\d+\.\d+\+dfsg/ },
+  { name: 'Debian 13', suite: 'trixie', node: /^v20\.(19|[2-9]\d)\.\d+$/, pkg: /^20\.\d+\.\d+\+dfsg/ },
+] as const;
+
+describe.skipIf(reason).each(SUITES)(`the bundle on $name's own nodejs${reason ? ` (skipped: ${reason})` : ''}`, ({ suite, node, pkg: pkgVersion }) => {
   let s: RootSession;
   let fake: FakeZfs;
   let smtp: SmtpSink;
@@ -29,7 +35,7 @@ describe.skipIf(reason)(`the bundle on Debian 12's nodejs${reason ? ` (skipped: 
   const host = mkdtempSync('/var/tmp/zfo-debnode-');
 
   beforeAll(async () => {
-    const root = await debianRoot(['nodejs']);
+    const root = await debianRoot(['nodejs'], [], suite);
     s = rootSession(root);
     // The package layout (scripts/build-deb.sh): bin/ and dist/bundle/ under one directory, a package.json
     // making the extensionless executables ES modules, nothing from node_modules.
@@ -62,12 +68,12 @@ describe.skipIf(reason)(`the bundle on Debian 12's nodejs${reason ? ` (skipped: 
     return { inRoot, onHost: { code: onHost.exitCode ?? -1, stdout: onHost.stdout, stderr: onHost.stderr } };
   };
 
-  test("the root runs Debian's Node.js 18 (>= 18.19), not the host's", async () => {
+  test("the root runs Debian's own Node.js, not the host's", async () => {
     const v = await s.run(['node', '--version']);
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/^v18\.(19|[2-9]\d)\.\d+$/);
+    expect(v.stdout).toMatch(node);
     const pkg = await s.run(['dpkg-query', '-W', '-f', '${Version}', 'nodejs']);
-    expect(pkg.stdout).toMatch(/^18\.\d+\.\d+\+dfsg/);
+    expect(pkg.stdout).toMatch(pkgVersion);
   }, 120_000);
 
   test('--version and --help of every executable: exit 3, the same text as on the build Node.js', async () => {
@@ -118,7 +124,7 @@ describe.skipIf(reason)(`the bundle on Debian 12's nodejs${reason ? ` (skipped: 
     expect(sub.inRoot.stdout).toBe(rpo.inRoot.stdout);
   }, 180_000);
 
-  test('alert test: email (nodemailer) and SNMP v2c inform / v3 trap (net-snmp) delivered from Node 18', async () => {
+  test('alert test: email (nodemailer) and SNMP v2c inform / v3 trap (net-snmp) delivered from that Node.js', async () => {
     const cfg = '/etc/zfailover/zfailover.yml';
     mkdirSync(s.upper('/etc/zfailover'), { recursive: true, mode: 0o700 });
     writeFileSync(

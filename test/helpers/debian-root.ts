@@ -21,11 +21,11 @@ export const debianRootUnavailableReason = (): string | null => {
 export const DEBIAN_ROOT_BUILD_MS = 30 * 60_000;
 
 /**
- * The cached root with `packages` installed (and `download`'s .debs left in its apt archive), built when missing.
+ * The cached root of `suite` (bookworm = Debian 12, trixie = Debian 13) with `packages` installed (and `download`'s .debs left in its apt archive), built when missing.
  */
-export const debianRoot = async (packages: readonly string[], download: readonly string[] = []): Promise<string> => {
+export const debianRoot = async (packages: readonly string[], download: readonly string[] = [], suite: 'bookworm' | 'trixie' = 'bookworm'): Promise<string> => {
   const args = ['build', ...packages, ...(download.length > 0 ? ['--download', ...download] : [])];
-  const r = await execa(SCRIPT, args, { reject: false, timeout: DEBIAN_ROOT_BUILD_MS });
+  const r = await execa(SCRIPT, args, { reject: false, timeout: DEBIAN_ROOT_BUILD_MS, env: { ZFO_DEBIAN_SUITE: suite } });
   if (r.exitCode !== 0) throw new Error(`debian-root.sh ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout.trim();
 };
