@@ -7,7 +7,7 @@
 // The root is built once and cached (test/helpers/debian-root.ts explains the cache and its lock); the first run
 // on a machine spends minutes in debootstrap.
 import { execa } from 'execa';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { defaultEngineId } from '../../src/alert/mib.js';
@@ -19,6 +19,7 @@ import { fakeZfs, type FakeZfs } from './check-fixtures.js';
 
 const reason = cliBuilt() ?? debianRootUnavailableReason() ?? snmptrapdUnavailableReason();
 const APP = '/opt/zfailover';
+const VERSION = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).version as string;
 const BINS = ['zfailover', 'check_zfs_rpo', 'check_zfs_divergence', 'check_zfs_job', 'check_zfs_gaps', 'check_zfs_health', 'check_zfs_capacity'];
 
 // Debian 12 (and Ubuntu 24.04) ship Node.js 18.19+, Debian 13 ships 20.19+.
@@ -122,6 +123,22 @@ describe.skipIf(reason).each(SUITES)(`the bundle on $name's own nodejs${reason ?
     expect(div.inRoot.stdout).toBe(div.onHost.stdout);
     const sub = await both('zfailover', ['check', 'rpo', 'tank/src', 'bk/dst', '--state-dir', fake.stateDir], fake.env);
     expect(sub.inRoot.stdout).toBe(rpo.inRoot.stdout);
+  }, 180_000);
+
+  test('scripts/install.sh --no-build installs and runs on this Node.js; building asks for Node.js >= 20', async () => {
+    const src = '/root/zfailover-src';
+    for (const d of ['bin', 'monit', 'mibs', 'examples', 'dist/bundle', 'scripts/install.sh', 'package.json', 'README.md']) s.put(`${ROOT}${d}`, `${src}/${d}`);
+    const env = 'ZFAILOVER_PREFIX=/opt/zfo-installed ZFAILOVER_BINDIR=/usr/local/bin';
+    const i = await s.sh(`${env} ${src}/scripts/install.sh --no-build`);
+    expect([i.code, i.stderr]).toEqual([0, '']);
+    expect(i.stdout.split('\n')[0]).toBe(`zfailover ${VERSION} installed in /opt/zfo-installed, executables in /usr/local/bin`);
+    const v = await s.sh('cd / && /usr/local/bin/check_zfs_gaps --version');
+    expect([v.code, v.stdout]).toEqual([3, `check_zfs_gaps ${VERSION}`]);
+    if (suite === 'bookworm') {
+      const b = await s.sh(`${env} ${src}/scripts/install.sh`);
+      expect([b.code, b.stdout]).toEqual([1, '']);
+      expect(b.stderr).toMatch(/^zfailover needs Node\.js >= 20\.0 to build \(--no-build with a bundle built elsewhere: >= 18\.19\) \(found: v18\./);
+    }
   }, 180_000);
 
   test('alert test: email (nodemailer) and SNMP v2c inform / v3 trap (net-snmp) delivered from that Node.js', async () => {
