@@ -12,6 +12,8 @@
 # it. The build runs under an flock on the key, into a temporary directory renamed into place when complete: two
 # test files or two concurrent vitest runs wait for the one build instead of building twice, and a build that died
 # half way is never used (its leftover is removed by the next build).
+# The cache is never refreshed by itself (its apt lists and its .debs stay consistent): remove the directory to
+# rebuild with Debian's current packages.
 #
 # `run` never writes to the cached root: it mounts an overlay (the cache as the read-only lower layer, the upper
 # layer in a temporary directory given by $ZFO_OVERLAY, default a fresh one removed afterwards) in a private mount
