@@ -1,5 +1,5 @@
 // The built bundle on Debian 12's own Node.js (18.19+) and Debian 13's (20.19+), from Debian's mirror, no
-// third-party repository: a debootstrap root with only `nodejs` installed, the executables copied in as
+// third-party repository: a debootstrap root with only `nodejs` (and openssh-client) installed, the executables copied in as
 // scripts/build-deb.sh lays them out, run chrooted. Each command is also run on the host's Node.js (>= 20) and must
 // give the same exit code and output: --version, --help, config errors (yaml + zod), the check plugins over a
 // scripted zfs (execa, the listing parser), and `alert test` against a real SMTP server and snmptrapd on 127.0.0.1
@@ -24,11 +24,12 @@ const BINS = ['zfailover', 'check_zfs_rpo', 'check_zfs_divergence', 'check_zfs_j
 
 // Debian 12 (and Ubuntu 24.04) ship Node.js 18.19+, Debian 13 ships 20.19+.
 const SUITES = [
-  { name: 'Debian 12', suite: 'bookworm', node: /^v18\.(19|[2-9]\d)\.\d+$/, pkg: /^18\.\d+\.\d+\+dfsg/ },
-  { name: 'Debian 13', suite: 'trixie', node: /^v20\.(19|[2-9]\d)\.\d+$/, pkg: /^20\.\d+\.\d+\+dfsg/ },
+  // bookworm: the same cached root as test/zfs/sync-debian-node.test.ts (openssh-client for its sync), one build less.
+  { name: 'Debian 12', suite: 'bookworm', packages: ['nodejs', 'openssh-client'], node: /^v18\.(19|[2-9]\d)\.\d+$/, pkg: /^18\.\d+\.\d+\+dfsg/ },
+  { name: 'Debian 13', suite: 'trixie', packages: ['nodejs'], node: /^v20\.(19|[2-9]\d)\.\d+$/, pkg: /^20\.\d+\.\d+\+dfsg/ },
 ] as const;
 
-describe.skipIf(reason).each(SUITES)(`the bundle on $name's own nodejs${reason ? ` (skipped: ${reason})` : ''}`, ({ suite, node, pkg: pkgVersion }) => {
+describe.skipIf(reason).each(SUITES)(`the bundle on $name's own nodejs${reason ? ` (skipped: ${reason})` : ''}`, ({ suite, packages, node, pkg: pkgVersion }) => {
   let s: RootSession;
   let fake: FakeZfs;
   let smtp: SmtpSink;
@@ -36,7 +37,7 @@ describe.skipIf(reason).each(SUITES)(`the bundle on $name's own nodejs${reason ?
   const host = mkdtempSync('/var/tmp/zfo-debnode-');
 
   beforeAll(async () => {
-    const root = await debianRoot(['nodejs'], [], suite);
+    const root = await debianRoot(packages, [], suite);
     s = rootSession(root);
     // The package layout (scripts/build-deb.sh): bin/ and dist/bundle/ under one directory, a package.json
     // making the extensionless executables ES modules, nothing from node_modules.
