@@ -31,7 +31,9 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  // The installed bundle runs on the distributions' own Node.js: Debian 12 and Ubuntu 24.04 ship 18.19
+  // (test/cli/debian-node.test.ts runs it there). Building still needs Node >= 20.
+  target: 'node18.19',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   // CommonJS dependencies (nodemailer, net-snmp, pino) call require(): give the ESM bundle one.

@@ -2,7 +2,7 @@
 # Installs zfailover on a server, from a checkout, as root: builds the self-contained bundle (no node_modules at
 # run time), copies it to PREFIX, links the executables into BINDIR, creates the config and state directories
 # (0700; the example config only when none exists), and installs the MIB. Idempotent. `--uninstall` removes the
-# links and PREFIX, never the config or the state. Needs Node.js >= 20 and npm to build; at run time zfs, ssh
+# links and PREFIX, never the config or the state. Needs Node.js >= 20 and npm to build, 18.19+ to run; zfs, ssh
 # and coreutils' `timeout`, optionally mbuffer, pv, zstd or lz4 (see the README).
 #   scripts/install.sh [--no-build] [--uninstall]
 # Locations (environment): ZFAILOVER_PREFIX=/opt/zfailover ZFAILOVER_BINDIR=/usr/local/bin
@@ -39,8 +39,10 @@ if [ "$action" = uninstall ]; then
   exit 0
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-[ "$node_major" -ge 20 ] || { echo "zfailover needs Node.js >= 20 (found: $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
+# Building (tsc, esbuild, npm) needs Node.js >= 20; the bundle itself runs on 18.19+ (Debian 12, Ubuntu 24.04).
+node_ok() { node -e 'const [a, b] = process.versions.node.split(".").map(Number); const [x, y] = process.argv.slice(1).map(Number); process.exit(a > x || (a === x && b >= y) ? 0 : 1)' "$1" "$2" 2>/dev/null; }
+if [ "$build" = 1 ]; then need=20.0; node_ok 20 0; else need=18.19; node_ok 18 19; fi \
+  || { echo "zfailover needs Node.js >= $need$([ "$build" = 1 ] && echo ' to build (--no-build with a bundle built elsewhere: >= 18.19)') (found: $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
 if [ "$build" = 1 ]; then
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund

@@ -13,9 +13,12 @@ const fail = (ctx: Ctx, value: unknown, message: string): typeof z.NEVER => {
   return z.NEVER;
 };
 
-/** A custom value schema; z.unknown() also accepts a missing key, which must be reported as missing. */
-const value = <T>(parse: (v: unknown, ctx: Ctx) => T) =>
-  z.unknown().transform((v, ctx): T => (v === undefined ? fail(ctx, v, MISSING) : parse(v, ctx)));
+/**
+ * A custom value schema; z.unknown() also accepts a missing key, which must be reported as missing. `kind` says
+ * what the value looks like: zfailover.yml(5) is generated from it (src/cli/man/config-page.ts).
+ */
+const value = <T>(kind: string, parse: (v: unknown, ctx: Ctx) => T) =>
+  z.unknown().transform((v, ctx): T => (v === undefined ? fail(ctx, v, MISSING) : parse(v, ctx))).describe(kind);
 
 /** The message for a required key that is absent; the loader recognises it to point at the parent's line. */
 export const MISSING = 'missing required key';
@@ -26,7 +29,7 @@ export const show = (v: unknown): string =>
 
 /** Seconds from `90s`, `15m`, `1h30m` or a bare number of seconds. */
 export const duration = (opts: { min?: number; what?: string } = {}) =>
-  value((v, ctx): number => {
+  value(`duration (90s, 15m, 1h30m, 1d or seconds)${opts.min !== undefined ? `, at least ${opts.min}s` : ''}`, (v, ctx): number => {
     const s = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : null;
     if (s === null) return fail(ctx, v, `not a duration: ${show(v)} (use e.g. 90s, 15m, 2h, 1d)`);
     if (opts.min !== undefined && s < opts.min) return fail(ctx, v, `must be at least ${opts.min}s, got ${show(v)}`);
@@ -35,7 +38,7 @@ export const duration = (opts: { min?: number; what?: string } = {}) =>
 
 /** A duration that must be positive, or null for "none". */
 export const positiveDurationOrNull = () =>
-  value((v, ctx): number | null => {
+  value('duration above 0 (60s, 15m), or null for none', (v, ctx): number | null => {
     if (v === null) return null;
     const s = typeof v === 'string' || typeof v === 'number' ? parseDuration(v) : null;
     if (s === null) return fail(ctx, v, `not a duration: ${show(v)} (use e.g. 60s, 15m; null for none)`);
@@ -45,7 +48,7 @@ export const positiveDurationOrNull = () =>
 
 /** Bytes from `512K`, `16M`, `1G` or a bare number of bytes; must be positive. */
 export const size = () =>
-  value((v, ctx): number => {
+  value('size (512K, 16M, 1G or bytes), above 0', (v, ctx): number => {
     const b = typeof v === 'string' || typeof v === 'number' ? parseSize(v) : null;
     if (b === null) return fail(ctx, v, `not a size: ${show(v)} (use e.g. 512K, 16M, 1G)`);
     if (b <= 0) return fail(ctx, v, `must be above 0, got ${show(v)}`);
@@ -53,7 +56,7 @@ export const size = () =>
   });
 
 export const sizeOrNull = () =>
-  value((v, ctx): number | null => {
+  value('size (512K, 10M), or null for no limit', (v, ctx): number | null => {
     if (v === null) return null;
     const b = typeof v === 'string' || typeof v === 'number' ? parseSize(v) : null;
     if (b === null) return fail(ctx, v, `not a size: ${show(v)} (use e.g. 512K, 10M; null for no limit)`);
@@ -62,7 +65,7 @@ export const sizeOrNull = () =>
   });
 
 export const port = () =>
-  value((v, ctx): number => {
+  value('port (1-65535)', (v, ctx): number => {
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
     if (!Number.isInteger(n) || n < 1 || n > 65535) return fail(ctx, v, `not a port (1-65535): ${show(v)}`);
     return n;
@@ -70,7 +73,7 @@ export const port = () =>
 
 /** Absolute paths only: Monit and cron run programs with cwd `/`, so a relative path would silently move. */
 export const absolutePath = () =>
-  value((v, ctx): string => {
+  value('absolute path', (v, ctx): string => {
     if (typeof v !== 'string' || v.trim() === '') return fail(ctx, v, `expected an absolute path, got ${show(v)}`);
     if (!v.startsWith('/')) return fail(ctx, v, `must be an absolute path, got ${show(v)}`);
     if (v.includes('\0')) return fail(ctx, v, 'path contains a NUL byte');
@@ -81,14 +84,14 @@ export const ID_RULE = "letters, digits, '.' and '-', starting with a letter or 
 
 /** Job, target and label identifiers, which end up inside snapshot names, hold tags and file names. */
 export const identifier = (what: string) =>
-  value((v, ctx): string => {
+  value(`${what}: ${ID_RULE}`, (v, ctx): string => {
     if (typeof v !== 'string' || !isValidId(v)) return fail(ctx, v, `invalid ${what} ${show(v)}: use ${ID_RULE}`);
     return v;
   });
 
 /** `pool/ds` or `[user@]host[:port]:pool/ds`, parsed once here so every later step has a Side. */
 export const side = (what: string) =>
-  value((v, ctx): Side => {
+  value(`${what}: pool/ds or [user@]host[:port]:pool/ds`, (v, ctx): Side => {
     if (typeof v !== 'string') return fail(ctx, v, `expected a ${what} like pool/ds or [user@]host[:port]:pool/ds, got ${show(v)}`);
     try {
       return parseSide(v, what);
@@ -98,7 +101,7 @@ export const side = (what: string) =>
   });
 
 export const datasetName = (what = 'dataset') =>
-  value((v, ctx): string => {
+  value(`${what} name`, (v, ctx): string => {
     if (typeof v !== 'string') return fail(ctx, v, `expected a ${what} name, got ${show(v)}`);
     const problem = datasetNameProblem(v);
     if (problem) return fail(ctx, v, `invalid ${what} '${v}': ${problem}`);
