@@ -12,6 +12,9 @@ import { poolList, poolStatus, type PoolStatus } from '../zfs/pool.js';
 import { parseSide } from '../zfs/side.js';
 import { evaluateCapacity, evaluateHealth, type PoolsData } from './pools.js';
 import { resolveTimeout, thresholdsFor } from './settings.js';
+import { mapLimit } from '../core/map-limit.js';
+
+const POOL_STATUS_PARALLEL = 4;
 
 export interface PoolCliOptions {
   hostname?: string;
@@ -57,11 +60,10 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
         const missing = input.pools.filter((n) => !all.some((p) => p.name === n));
         const status = new Map<string, PoolStatus | Error>();
         if (name === 'health') {
-          await Promise.all(
-            wanted.map(async (p) => {
-              status.set(p.name, await poolStatus(runner, p.name, signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
-            }),
-          );
+          // A few `zpool status` at a time, not one per pool at once (see core/map-limit.ts).
+          await mapLimit(wanted, POOL_STATUS_PARALLEL, async (p) => {
+            status.set(p.name, await poolStatus(runner, p.name, signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+          });
         }
         return { host: runner.label, pools: wanted, missing, status };
       },

@@ -85,3 +85,38 @@ describe.skipIf(reason)(`check_zfs_health / check_zfs_capacity on zfs-fuse${reas
     expect([c.state, c.code]).toEqual(['CRITICAL', 2]);
   });
 });
+
+// Issue 14: with 10 or more pools, `zpool status` per pool at once hung one abort listener per child on the
+// check's signal and Node printed MaxListenersExceededWarning on stderr (Monit shows stderr first). Twelve
+// real pools, named (the shared zfs-fuse daemon holds other tests' pools too): OK, and not one byte on stderr.
+describe.skipIf(reason)(`check_zfs_health with 12 pools writes nothing to stderr${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  const base = uniqueName('ck12p');
+  const dir = `${TEST_ROOT}/${base}`;
+  const names = Array.from({ length: 12 }, (_, i) => `${base}x${i}`);
+  beforeAll(async () => {
+    await ensureZfsFuse();
+    mkdirSync(dir, { recursive: true });
+    for (const n of names) {
+      execFileSync('truncate', ['-s', '64M', `${dir}/${n}.img`]);
+      await zpool('create', '-m', `${dir}/mnt-${n}`, n, `${dir}/${n}.img`);
+    }
+  }, 300_000);
+  afterAll(async () => {
+    for (const p of names) {
+      for (let i = 0; i < 30; i++) {
+        const r = await execa('zpool', ['destroy', '-f', p], { reject: false });
+        if (r.exitCode === 0 || /no such pool/.test(r.stderr)) break;
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }, 300_000);
+
+  test('health and capacity of 12 pools: OK, stderr empty', async () => {
+    for (const name of ['health', 'capacity'] as const) {
+      const r = await execa(`${ROOT}bin/check_zfs_${name}`, [...names, '--state-dir', STATE], { reject: false, env: { PATH: '/usr/bin:/bin' } });
+      expect([name, r.exitCode, r.stderr]).toEqual([name, 0, '']);
+      expect(r.stdout).toMatch(name === 'health' ? /^OK: 12 pools ONLINE, no errors \| pools=12;;;0 / : /^OK: /);
+    }
+  }, 120_000);
+});
