@@ -126,10 +126,25 @@ describe.skipIf(reason)(`Icinga 2 runs the documented CheckCommands and apply ru
     );
     // The agent setup, validated only: this node as the master zone, the same blocks in its zone directory
     // (as zones.d/global-templates would give them), and a host whose checks go to agent1's endpoint.
-    writeFileSync(`${DIR}/zones.d/master/zfailover.conf`, `${docBlocks()}\n${hosts[0]}\nobject Host "remote" { check_command = "zfo-host"; vars.agent_endpoint = "agent1"; vars.zfailover_jobs = [ "data" ]; vars.zfs_pools = [ "tank" ] }\n`);
+    // The documented host example (```icinga2-host, verbatim) is such a host too; its hostalive is in the ITL plugins.
+    const hostExample = [...readFileSync(`${ROOT}docs/nagios-icinga.md`, 'utf8').matchAll(/```icinga2-host\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(hostExample).toHaveLength(1);
+    writeFileSync(
+      `${DIR}/zones.d/master/zfailover.conf`,
+      `${docBlocks()}\n${hosts[0]}\nobject Host "remote" { check_command = "zfo-host"; vars.agent_endpoint = "agent1"; vars.zfailover_jobs = [ "data" ]; vars.zfs_pools = [ "tank" ] }\n${hostExample[0]}`,
+    );
     writeFileSync(
       `${DIR}/agent.conf`,
-      ['object Endpoint NodeName { }', 'object Zone "master" { endpoints = [ NodeName ] }', 'object Endpoint "agent1" { }', 'object Zone "agent1" { endpoints = [ "agent1" ]; parent = "master" }', `include_zones "zfailover-test", "${DIR}/zones.d"`, ''].join('\n'),
+      [
+        'const PluginDir = "/usr/lib/nagios/plugins"', // Debian's constants.conf
+        'include <itl>',
+        'include <plugins>',
+        'object Endpoint NodeName { }',
+        'object Zone "master" { endpoints = [ NodeName ] }',
+        ...['agent1', 'server2'].flatMap((a) => [`object Endpoint "${a}" { }`, `object Zone "${a}" { endpoints = [ "${a}" ]; parent = "master" }`]),
+        `include_zones "zfailover-test", "${DIR}/zones.d"`,
+        '',
+      ].join('\n'),
     );
     const check = await execa('icinga2', [...ARGS(), '-C', '-x', 'notice'], { reject: false });
     expect(check.exitCode, check.stdout.slice(-2000)).toBe(0);
@@ -156,7 +171,8 @@ describe.skipIf(reason)(`Icinga 2 runs the documented CheckCommands and apply ru
     // same rules without the if () would fail -C for it ("Checkable with command endpoint requires a zone").
     const agent = await execa('icinga2', ['daemon', '-c', `${DIR}/agent.conf`, `-DLocalStateDir=${DIR}/var`, `-DRunDir=${DIR}/run`, '-DRunAsUser=root', '-DRunAsGroup=root', '-C'], { reject: false });
     expect(agent.exitCode, agent.stdout.slice(-2000)).toBe(0);
-    expect(agent.stdout).toMatch(/Instantiated 6 Services/);
+    // remote: 4 rules per job + health + capacity; server2 (the documented host): the same.
+    expect(agent.stdout).toMatch(/Instantiated 12 Services/);
     const local = await execa('icinga2', [...ARGS(), '-C'], { reject: false });
     // zfo: 4 per job x 2 jobs + health + capacity; warn and broken: health + capacity.
     expect(local.stdout).toMatch(/Instantiated 14 Services/);
