@@ -69,4 +69,17 @@ describe.skipIf(reason)(`zfs-fuse: check runs and zfailover's own alerts${reason
     expect(subjects[0]).toMatch(/^\[zfailover\] CRITICAL /);
     expect(subjects[1]).toMatch(/^\[zfailover\] OK /);
   });
+
+  it('with checks.send_alerts: true, a caller with its own -w/-c keeps its own alert memory', async () => {
+    const cfg = config('keys', '100', true);
+    // A person's `-w/-c @0:100` run (CRITICAL) and the monitoring system's run with the config's thresholds
+    // (OK): two keys. Sharing one, the OK run would mail a recovery right after the problem (and the next
+    // CRITICAL a problem again: the fight that ended in FLAPPING).
+    expect((await runCli(['--config', cfg, 'check', 'capacity', '-w', '@0:100', '-c', '@0:100', pool.name])).code).toBe(2);
+    expect((await runCli(['--config', cfg, 'check', 'capacity', pool.name])).code).toBe(0);
+    expect((await runCli(['--config', cfg, 'check', 'capacity', '-w', '@0:100', '-c', '@0:100', pool.name])).code).toBe(2);
+    const mails = mailsTo('keys');
+    expect(mails.map((m) => m.mail.subject ?? '')).toEqual([expect.stringMatching(/^\[zfailover\] CRITICAL /)]);
+    expect(mails[0]?.mail.headers.get('x-zfailover-kind')).toBe('check-capacity -w @100 -c @100');
+  });
 });
