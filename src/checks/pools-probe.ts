@@ -56,8 +56,10 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
         const runner = pool.runner(host, ssh);
         const caps = await pool.capabilities(runner, signal);
         const all = await poolList(runner, caps, signal);
-        const wanted = input.pools.length ? all.filter((p) => input.pools.includes(p.name)) : all;
-        const missing = input.pools.filter((n) => !all.some((p) => p.name === n));
+        // Pools named on the command line, else `checks.pools` of the config, else every imported pool.
+        const named = input.pools.length ? input.pools : (checks?.pools ?? []);
+        const wanted = named.length ? all.filter((p) => named.includes(p.name)) : all;
+        const missing = named.filter((n) => !all.some((p) => p.name === n));
         const status = new Map<string, PoolStatus | Error>();
         if (name === 'health') {
           // A few `zpool status` at a time, not one per pool at once (see core/map-limit.ts).

@@ -2,7 +2,7 @@
 // offline, a pool name that is not imported, and a pool filled past the thresholds.
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { judge } from '../cli/check-oracles.js';
 import { ROOT, cliBuilt } from '../helpers/cli.js';
@@ -119,4 +119,15 @@ describe.skipIf(reason)(`check_zfs_health with 12 pools writes nothing to stderr
       expect(r.stdout).toMatch(name === 'health' ? /^OK: 12 pools ONLINE, no errors \| pools=12;;;0 / : /^OK: /);
     }
   }, 120_000);
+
+  test('checks.pools in the config selects the pools when none are named on the command line', async () => {
+    const cfg = `${dir}/pools.yml`;
+    writeFileSync(cfg, `version: 1\nstate_dir: ${STATE}\nchecks:\n  pools: [${names.slice(0, 3).join(', ')}]\n`, { mode: 0o600 });
+    const r = await execa(`${ROOT}bin/check_zfs_health`, ['--config', cfg], { reject: false, env: { PATH: '/usr/bin:/bin' } });
+    expect([r.exitCode, r.stderr, r.stdout.split('\n')[0]]).toEqual([0, '', 'OK: 3 pools ONLINE, no errors | pools=3;;;0 unhealthy=0;;;0 vdev_errors=0;;;0']);
+    // The command line still wins.
+    const one = await execa(`${ROOT}bin/check_zfs_capacity`, ['--config', cfg, names[5]!], { reject: false, env: { PATH: '/usr/bin:/bin' } });
+    expect(one.stdout).toMatch(new RegExp(`^OK: .*\\| ${names[5]}=\\d+%`));
+    expect(one.stdout).not.toContain(names[0]!);
+  });
 });
