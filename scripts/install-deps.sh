@@ -15,6 +15,9 @@ pkgs=(openssh-server openssh-client mbuffer pv zstd lz4 procps psmisc util-linux
       monit monitoring-plugins-basic snmptrapd snmp libmonitoring-plugin-perl python3-nagiosplugin
       icinga2-bin smitools sanoid hyperfine qemu-system-x86 debootstrap e2fsprogs strace
       dpkg-dev lintian mandoc man-db)
+# Nagios Core, NRPE and sudo for the docs-verbatim checks test (test/zfs/check-nagios.test.ts: private
+# instances on 127.0.0.1, a free port; a system nrpe the package may start is not used).
+pkgs+=(nagios4-core nagios-nrpe-server nagios-nrpe-plugin sudo)
 if ! command -v zfs >/dev/null 2>&1 || dpkg -s zfs-fuse >/dev/null 2>&1; then pkgs+=(zfs-fuse); fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

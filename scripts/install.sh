@@ -8,6 +8,9 @@
 # Locations (environment): ZFAILOVER_PREFIX=/opt/zfailover ZFAILOVER_BINDIR=/usr/local/bin
 #   ZFAILOVER_CONFDIR=/etc/zfailover ZFAILOVER_STATEDIR=/var/lib/zfailover
 #   ZFAILOVER_MIBDIR=/usr/share/snmp/mibs (empty: no MIB)
+# Stock Debian has no IETF base MIBs (snmp-mibs-downloader is non-free), so SNMPv2-SMI/-TC/-CONF/-MIB, which
+# ZFAILOVER-MIB imports, are installed from the net-snmp npm package into $ZFAILOVER_MIBDIR/ietf (on Net-SNMP's
+# default search path) when no copy of SNMPv2-SMI is there yet; an existing one (the downloader's) is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,7 +76,18 @@ if [ ! -e "$CONFDIR/zfailover.yml" ]; then
 else
   created="kept $CONFDIR/zfailover.yml;"
 fi
-if [ -n "$MIBDIR" ] && [ -d "$MIBDIR" ]; then install -m 0644 mibs/ZFAILOVER-MIB.txt "$MIBDIR/"; fi
+if [ -n "$MIBDIR" ] && [ -d "$MIBDIR" ]; then
+  install -m 0644 mibs/ZFAILOVER-MIB.txt "$MIBDIR/"
+  if ! ls "$MIBDIR"/SNMPv2-SMI* "$MIBDIR"/ietf/SNMPv2-SMI* >/dev/null 2>&1; then
+    if [ -f node_modules/net-snmp/lib/mibs/SNMPv2-SMI.mib ]; then
+      install -d -m 0755 "$MIBDIR/ietf"
+      for m in SNMPv2-SMI SNMPv2-TC SNMPv2-CONF SNMPv2-MIB; do install -m 0644 "node_modules/net-snmp/lib/mibs/$m.mib" "$MIBDIR/ietf/$m.txt"; done
+      echo "installed the IETF base MIBs (SNMPv2-SMI, -TC, -CONF, -MIB) into $MIBDIR/ietf"
+    else
+      echo "note: no IETF base MIBs in $MIBDIR and no node_modules/net-snmp to take them from: snmptrapd cannot translate zfailover traps" >&2
+    fi
+  fi
+fi
 
 echo "$("$BINDIR/zfailover" --version) installed in $PREFIX, executables in $BINDIR"
 echo "$created check it with: zfailover sync --job <name> --dry-run; Monit lines: $PREFIX/monit/"

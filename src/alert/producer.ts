@@ -1,6 +1,8 @@
-// Alerts for commands whose result is one state (checks, snapshot, prune): one item per command and subject,
-// de-duplicated by the alert book like every other item, so a check that stays CRITICAL alerts once. Loads the
-// config only to see whether alerting is configured; never changes the result, never throws.
+// Alerts for commands whose result is one state (snapshot, prune, and checks when `checks.send_alerts` is
+// true): one item per command and subject, de-duplicated by the alert book like every other item, so a check
+// that stays CRITICAL alerts once. Loads the config only to see whether alerting is configured; never changes
+// the result, never throws. A check run without `checks.send_alerts` sends nothing: whoever runs it (Nagios,
+// Icinga, Monit, a person) does its own notifying.
 import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import type { CliContext, GlobalOptions } from '../cli/context.js';
@@ -27,6 +29,7 @@ export const alertResult = async (a: ResultAlert, result: CommandResult, globals
     const { loadConfig } = await import('../config/loader.js');
     const loaded = await loadConfig(globals.config, { optional: true, cache: { stateDir: globals.stateDir } });
     if (!loaded.data.alerts) return result;
+    if (a.source === 'check' && loaded.data.checks?.send_alerts !== true) return result;
     const { resolveStateDir } = await import('../config/resolve.js');
     const { notifyAlerts } = await import('./notify.js');
     const hint = result.details?.find((d) => d.startsWith('fix: '))?.slice(5);

@@ -12,6 +12,9 @@ import { poolList, poolStatus, type PoolStatus } from '../zfs/pool.js';
 import { parseSide } from '../zfs/side.js';
 import { evaluateCapacity, evaluateHealth, type PoolsData } from './pools.js';
 import { resolveTimeout, thresholdsFor } from './settings.js';
+import { mapLimit } from '../core/map-limit.js';
+
+const POOL_STATUS_PARALLEL = 4;
 
 export interface PoolCliOptions {
   hostname?: string;
@@ -53,15 +56,16 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
         const runner = pool.runner(host, ssh);
         const caps = await pool.capabilities(runner, signal);
         const all = await poolList(runner, caps, signal);
-        const wanted = input.pools.length ? all.filter((p) => input.pools.includes(p.name)) : all;
-        const missing = input.pools.filter((n) => !all.some((p) => p.name === n));
+        // Pools named on the command line, else `checks.pools` of the config, else every imported pool.
+        const named = input.pools.length ? input.pools : (checks?.pools ?? []);
+        const wanted = named.length ? all.filter((p) => named.includes(p.name)) : all;
+        const missing = named.filter((n) => !all.some((p) => p.name === n));
         const status = new Map<string, PoolStatus | Error>();
         if (name === 'health') {
-          await Promise.all(
-            wanted.map(async (p) => {
-              status.set(p.name, await poolStatus(runner, p.name, signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
-            }),
-          );
+          // A few `zpool status` at a time, not one per pool at once (see core/map-limit.ts).
+          await mapLimit(wanted, POOL_STATUS_PARALLEL, async (p) => {
+            status.set(p.name, await poolStatus(runner, p.name, signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+          });
         }
         return { host: runner.label, pools: wanted, missing, status };
       },

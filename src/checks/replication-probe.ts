@@ -10,6 +10,7 @@ import type { Capabilities, Runner } from '../zfs/types.js';
 import type { JobSpec, TargetSpec } from '../sync/job.js';
 import { pairDatasets, type DatasetPair } from '../sync/pairs.js';
 import type { CheckHosts } from './hosts.js';
+import { mapLimit } from '../core/map-limit.js';
 
 export interface ProbedPair extends DatasetPair {
   /** GUID the target's partial receive leads to (decoded on the source), null when none or unreadable. */
@@ -69,7 +70,8 @@ const settle = async <T>(p: Promise<T>): Promise<Settled<T>> => {
 };
 
 /** All jobs in parallel; within a job the source and every target are listed at the same time. */
-export const probeJobs = (jobs: readonly JobSpec[], o: ProbeOptions): Promise<JobProbe[]> => Promise.all(jobs.map((j) => probeJob(j, o)));
+// A few jobs at a time (each lists its source and targets at once), not every job of `--all` at once.
+export const probeJobs = (jobs: readonly JobSpec[], o: ProbeOptions): Promise<JobProbe[]> => mapLimit(jobs, 4, (j) => probeJob(j, o));
 
 const probeJob = async (job: JobSpec, o: ProbeOptions): Promise<JobProbe> => {
   const [src, ...tgts] = await Promise.all([settle(list(o, job, job.source)), ...job.targets.map((t) => settle(list(o, job, t.side)))]);

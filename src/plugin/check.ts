@@ -1,6 +1,7 @@
 // Runs one check the nagiosplugin way: probe (I/O, may fail) -> evaluate (pure) -> summary, under an internal
 // deadline. A probe that fails or outlives --timeout gives UNKNOWN with the reason, never a stale OK; the
 // deadline aborts the probe's signal so pending zfs/ssh children are killed, not orphaned.
+import { setMaxListeners } from 'node:events';
 import { DeadlineError, oneLine } from '../errors.js';
 import type { CommandResult } from '../cli/result.js';
 import { formatPerfdata, type Perfdatum } from './perfdata.js';
@@ -30,6 +31,11 @@ export const DEFAULT_TIMEOUT_SEC = 30;
 
 export const runCheck = async <P>(spec: CheckSpec<P>): Promise<CommandResult> => {
   const controller = new AbortController();
+  // Every zfs/ssh child of the probe listens on this signal until it exits (spawn.ts removes its listener):
+  // a probe of many jobs or pools legitimately has more than Node's leak heuristic of 10 at once, and its
+  // MaxListenersExceededWarning would reach stderr (Monit shows stderr first). Children per probe are bounded
+  // by the probes themselves (core/map-limit.ts), not by this number.
+  setMaxListeners(0, controller.signal);
   const onAbort = (): void => controller.abort(spec.signal.reason);
   if (spec.signal.aborted) onAbort();
   else spec.signal.addEventListener('abort', onAbort, { once: true });

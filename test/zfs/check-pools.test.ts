@@ -2,7 +2,7 @@
 // offline, a pool name that is not imported, and a pool filled past the thresholds.
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { judge } from '../cli/check-oracles.js';
 import { ROOT, cliBuilt } from '../helpers/cli.js';
@@ -83,5 +83,51 @@ describe.skipIf(reason)(`check_zfs_health / check_zfs_capacity on zfs-fuse${reas
     expect(w.summary).toMatch(new RegExp(`^${small}: ${pct}% used \\(> 40%\\), ~[\\d.]+MiB free of ~[\\d.]+MiB$`));
     const c = await plugin('capacity', small, '-w', '30', '-c', '40%');
     expect([c.state, c.code]).toEqual(['CRITICAL', 2]);
+  });
+});
+
+// Issue 14: with 10 or more pools, `zpool status` per pool at once hung one abort listener per child on the
+// check's signal and Node printed MaxListenersExceededWarning on stderr (Monit shows stderr first). Twelve
+// real pools, named (the shared zfs-fuse daemon holds other tests' pools too): OK, and not one byte on stderr.
+describe.skipIf(reason)(`check_zfs_health with 12 pools writes nothing to stderr${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  const base = uniqueName('ck12p');
+  const dir = `${TEST_ROOT}/${base}`;
+  const names = Array.from({ length: 12 }, (_, i) => `${base}x${i}`);
+  beforeAll(async () => {
+    await ensureZfsFuse();
+    mkdirSync(dir, { recursive: true });
+    for (const n of names) {
+      execFileSync('truncate', ['-s', '64M', `${dir}/${n}.img`]);
+      await zpool('create', '-m', `${dir}/mnt-${n}`, n, `${dir}/${n}.img`);
+    }
+  }, 300_000);
+  afterAll(async () => {
+    for (const p of names) {
+      for (let i = 0; i < 30; i++) {
+        const r = await execa('zpool', ['destroy', '-f', p], { reject: false });
+        if (r.exitCode === 0 || /no such pool/.test(r.stderr)) break;
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }, 300_000);
+
+  test('health and capacity of 12 pools: OK, stderr empty', async () => {
+    for (const name of ['health', 'capacity'] as const) {
+      const r = await execa(`${ROOT}bin/check_zfs_${name}`, [...names, '--state-dir', STATE], { reject: false, env: { PATH: '/usr/bin:/bin' } });
+      expect([name, r.exitCode, r.stderr]).toEqual([name, 0, '']);
+      expect(r.stdout).toMatch(name === 'health' ? /^OK: 12 pools ONLINE, no errors \| pools=12;;;0 / : /^OK: /);
+    }
+  }, 120_000);
+
+  test('checks.pools in the config selects the pools when none are named on the command line', async () => {
+    const cfg = `${dir}/pools.yml`;
+    writeFileSync(cfg, `version: 1\nstate_dir: ${STATE}\nchecks:\n  pools: [${names.slice(0, 3).join(', ')}]\n`, { mode: 0o600 });
+    const r = await execa(`${ROOT}bin/check_zfs_health`, ['--config', cfg], { reject: false, env: { PATH: '/usr/bin:/bin' } });
+    expect([r.exitCode, r.stderr, r.stdout.split('\n')[0]]).toEqual([0, '', 'OK: 3 pools ONLINE, no errors | pools=3;;;0 unhealthy=0;;;0 vdev_errors=0;;;0']);
+    // The command line still wins.
+    const one = await execa(`${ROOT}bin/check_zfs_capacity`, ['--config', cfg, names[5]!], { reject: false, env: { PATH: '/usr/bin:/bin' } });
+    expect(one.stdout).toMatch(new RegExp(`^OK: .*\\| ${names[5]}=\\d+%`));
+    expect(one.stdout).not.toContain(names[0]!);
   });
 });

@@ -4,6 +4,15 @@ import type { CliContext, GlobalOptions } from '../context.js';
 import type { CommandResult } from '../result.js';
 import type { CheckCliOptions } from '../../checks/run.js';
 import type { JobCliOptions } from '../../checks/job-probe.js';
+import { formatRange, type Range } from '../../plugin/range.js';
+
+/**
+ * The alert kind of a check run: `check-<name>`, plus the -w/-c the caller gave, so two callers with
+ * different thresholds (Nagios every minute, a person with `-w 1s`) keep separate alert memories instead of
+ * fighting over one (a WARNING then a FLAPPING OK four seconds later).
+ */
+export const checkAlertKind = (name: string, opts: { warning?: Range | undefined; critical?: Range | undefined }): string =>
+  [`check-${name}`, ...(opts.warning ? ['-w', formatRange(opts.warning)] : []), ...(opts.critical ? ['-c', formatRange(opts.critical)] : [])].join(' ');
 
 export type SelectionCheck = 'rpo' | 'divergence' | 'job';
 
@@ -23,7 +32,7 @@ export const runSelectionCheck = async (name: SelectionCheck, input: SelectionCh
     name === 'job'
       ? await (await import('../../checks/job-probe.js')).runJobCheck({ source, targets, opts, globals, ctx })
       : await (await import('../../checks/run.js')).runReplicationCheck(name, { source, targets, opts, globals, ctx });
-  // Every check result also goes to the alert book (once per change, when `alerts:` is configured).
+  // zfailover's own alerts only with `checks.send_alerts: true` (the producer checks), once per change.
   const { alertResult } = await import('../../alert/producer.js');
-  return alertResult({ source: 'check', kind: `check-${name}`, job, subject }, result, globals, ctx);
+  return alertResult({ source: 'check', kind: checkAlertKind(name, opts), job, subject }, result, globals, ctx);
 };

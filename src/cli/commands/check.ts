@@ -8,7 +8,7 @@ import { collect, durationOption, portOption } from '../options.js';
 import { addPluginOptions, type MetricKind } from '../../plugin/options.js';
 import { countValue } from '../../plugin/values.js';
 import { nowOption } from './prune.js';
-import { runSelectionCheck } from './check-run.js';
+import { checkAlertKind, runSelectionCheck } from './check-run.js';
 
 const countOption =
   (min: number) =>
@@ -41,11 +41,11 @@ const selection = (cmd: Command): Command =>
 
 export const registerCheck = (program: Command, deps: CommandDeps): void => {
   const { ctx, globals } = deps;
-  // Every check result also goes to the alert book (once per change, when `alerts:` is configured); rpo,
-  // divergence and job do the same in runSelectionCheck, which the plugins' fast path also runs.
-  const setResult = async (kind: string, job: string, subject: string, r: CommandResult): Promise<void> => {
+  // A check result goes to zfailover's alert book only with `checks.send_alerts: true` (the producer decides);
+  // rpo, divergence and job do the same in runSelectionCheck, which the plugins' fast path also runs.
+  const setResult = async (kind: string, opts: Parameters<typeof checkAlertKind>[1], job: string, subject: string, r: CommandResult): Promise<void> => {
     const { alertResult } = await import('../../alert/producer.js');
-    deps.setResult(await alertResult({ source: 'check', kind: `check-${kind}`, job, subject }, r, globals(), ctx));
+    deps.setResult(await alertResult({ source: 'check', kind: checkAlertKind(kind, opts), job, subject }, r, globals(), ctx));
   };
   const version = `${ctx.programName} ${VERSION}`;
   const check = configure(program.command('check').description('Nagios/Icinga/Monit checks (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)'), ctx);
@@ -103,7 +103,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
       .option('--ssh-option <opt>', 'extra ssh -o option; repeatable', collect)
       .action(async (pools: string[], opts) => {
         const { runPoolCheck } = await import('../../checks/pools-probe.js');
-        await setResult(name, opts.hostname ?? 'local', pools.length > 0 ? pools.join(' ') : '*', await runPoolCheck(name, { pools, opts, globals: globals(), ctx }));
+        await setResult(name, opts, opts.hostname ?? 'local', pools.length > 0 ? pools.join(' ') : '*', await runPoolCheck(name, { pools, opts, globals: globals(), ctx }));
       });
 
   poolCheck(
@@ -123,6 +123,6 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     .addOption(nowOption())
     .action(async (datasets: string[], opts) => {
       const { runGapsCheck } = await import('../../checks/gaps.js');
-      await setResult('gaps', Array.isArray(opts.job) && opts.job.length > 0 ? opts.job.join(',') : 'all', datasets.length > 0 ? datasets.join(' ') : '*', await runGapsCheck({ datasets, opts, globals: globals(), ctx }));
+      await setResult('gaps', opts, Array.isArray(opts.job) && opts.job.length > 0 ? opts.job.join(',') : 'all', datasets.length > 0 ? datasets.join(' ') : '*', await runGapsCheck({ datasets, opts, globals: globals(), ctx }));
     });
 };

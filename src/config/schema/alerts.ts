@@ -196,11 +196,12 @@ const sectionSchema = z
     repeat: positiveDurationOrNull()
       .refine((s) => s === null || (s >= 60 && s <= 30 * 86400), { error: 'must be between 60s and 30d (null for none)' })
       .default(null),
-    /** null turns damping off. */
+    /** null turns damping off. 6 changes in 10m (three round trips): an incident that escalates and recovers
+     *  (OK -> WARNING -> CRITICAL -> WARNING -> OK, even after a start-up blip) is never called flapping. */
     flap: z
-      .strictObject({ window: seconds(60, 86400).default(600), max_changes: z.number().int().min(2).max(100).default(4) })
+      .strictObject({ window: seconds(60, 86400).default(600), max_changes: z.number().int().min(2).max(100).default(6) })
       .nullable()
-      .default({ window: 600, max_changes: 4 }),
+      .default({ window: 600, max_changes: 6 }),
     /** Total time one run may spend delivering (a producer may ask for less). */
     deadline: seconds(1, 60).default(5),
     queue: z

@@ -27,6 +27,17 @@ const count = z.number().int().min(1);
 
 export const checksSchema = z
   .strictObject({
+    /**
+     * A check run also feeds zfailover's own mail/SNMP (`alerts:`), once per change. Off by default: the
+     * monitoring system that runs a check notifies for it; the jobs (sync, snapshot, prune, promote/demote)
+     * are zfailover's alert producers (docs/parts/alerts.md, "Who alerts").
+     */
+    send_alerts: z.boolean().optional(),
+    /**
+     * Pools check_zfs_health / check_zfs_capacity watch when none are named on the command line (default:
+     * every imported pool, another application's included).
+     */
+    pools: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, { error: 'not a pool name' })).min(1).optional(),
     /** Internal deadline of every check (UNKNOWN when exceeded); keep it below Nagios'/Monit's own timeout. */
     timeout: duration({ min: 1 }).optional(),
     rpo: z.strictObject({ ...thresholds(durationAtom, '30s, 2m, ~:1h') }).optional(),

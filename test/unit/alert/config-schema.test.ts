@@ -24,7 +24,7 @@ describe('accepted', () => {
     expect(load(['alerts:'])).toEqual({
       minState: 'WARNING',
       repeat: null,
-      flap: { window: 600, maxChanges: 4 },
+      flap: { window: 600, maxChanges: 6 },
       deadline: 5,
       queue: { maxEntries: 200, maxAge: 259200 },
       forget: 604800,

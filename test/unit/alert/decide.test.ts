@@ -5,6 +5,8 @@ import { describe, expect } from 'vitest';
 import type { ServiceState } from '../../../src/cli/exit.js';
 import { activeAlerts, alertKey, alertLevel, decideAlerts, EMPTY_BOOK, eventNotifications, type AlertBook, type AlertPolicy } from '../../../src/alert/decide.js';
 import type { AlertItem, Notification } from '../../../src/alert/types.js';
+import { policyOf } from '../../../src/alert/notify.js';
+import { parseConfigText } from '../../../src/config/load.js';
 import type { ConflictName } from '../../../src/errors.js';
 
 const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
@@ -219,4 +221,40 @@ describe('properties', () => {
       outstanding = n.type !== 'recovery';
     }
   });
+});
+
+describe('the default flap damping (alerts: with no flap:) leaves ordinary incidents alone', () => {
+  const DEFAULT = policyOf(parseConfigText('alerts:\n', '/etc/zfailover/zfailover.yml').data.alerts!);
+  const typesOf = (states: readonly ServiceState[]) => replay(every15s(states), DEFAULT).out.map((n) => `${n.type} ${n.item.state}`);
+
+  test('OK -> WARNING -> CRITICAL -> OK, with and without a start-up blip, and via WARNING on the way down', () => {
+    expect(typesOf(['OK', 'WARNING', 'CRITICAL', 'OK'])).toEqual(['problem WARNING', 'problem CRITICAL', 'recovery OK']);
+    expect(typesOf(['OK', 'WARNING', 'OK', 'WARNING', 'CRITICAL', 'OK'])).toEqual(['problem WARNING', 'recovery OK', 'problem WARNING', 'problem CRITICAL', 'recovery OK']);
+    expect(typesOf(['OK', 'WARNING', 'CRITICAL', 'WARNING', 'OK'])).toEqual(['problem WARNING', 'problem CRITICAL', 'problem WARNING', 'recovery OK']);
+    // and a change right after the recovery is not held back
+    expect(typesOf(['OK', 'WARNING', 'CRITICAL', 'OK', 'CRITICAL'])).toEqual(['problem WARNING', 'problem CRITICAL', 'recovery OK', 'problem CRITICAL']);
+  });
+
+  test('a state that really flaps (OK/CRITICAL every 15 s) is still damped', () => {
+    const out = typesOf(['OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK', 'CRITICAL']);
+    expect(out.filter((t) => t.startsWith('flapping'))).toHaveLength(1);
+    expect(out.length).toBeLessThanOrEqual(DEFAULT.flap!.maxChanges + 1);
+  });
+
+  // Any history of at most 5 level changes, at any spacing (all inside one window or not): one plain problem or
+  // recovery per change, never FLAPPING, so the recovery never arrives as `FLAPPING OK`.
+  const levelsArb = fc.array(fc.constantFrom<ServiceState>('OK', 'WARNING', 'CRITICAL', 'UNKNOWN'), { minLength: 1, maxLength: 12 });
+  test.prop([levelsArb, fc.array(fc.integer({ min: 1, max: 120_000 }), { minLength: 12, maxLength: 12 })])(
+    'at most 5 changes: exactly one problem/recovery per change, no flapping notice, no held-back change',
+    (levels, gaps) => {
+      const changes = levels.filter((s, i) => i > 0 && s !== levels[i - 1]).length;
+      fc.pre(changes <= 5);
+      let t = T0;
+      const obs: [number, AlertItem][] = levels.map((s, i) => [(t += gaps[i] ?? 1), item(s)]);
+      const { out } = replay(obs, DEFAULT);
+      expect(out.every((n) => n.type === 'problem' || n.type === 'recovery')).toBe(true);
+      expect(out.length).toBe(changes + (levels[0] === 'OK' ? 0 : 1));
+      expect(out.every((n) => n.note === undefined)).toBe(true);
+    },
+  );
 });
