@@ -47,6 +47,7 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   const reports: JobReport[] = [];
   const progress = globals.json ? undefined : terminalProgress();
+  const textfileDir = loaded.data.metrics?.textfile_dir;
   try {
     for (const job of jobs) {
       if (ctx.signal.aborted) break;
@@ -61,6 +62,7 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
           syncCommand: syncCommandFor(job, globals),
           ...(progress ? { progress: progress.show } : {}),
           ...(phase ? { phase } : {}),
+          ...(textfileDir !== undefined ? { textfileDir } : {}),
         }),
       );
     }

@@ -21,6 +21,9 @@ import type { RunnerPool } from './runners.js';
 import { prepareSource, type SourceView } from './source.js';
 import { syncTarget, type TargetOutcome } from './target.js';
 import { recordJobState, recordedCommons } from './job-state.js';
+import { publishRunMetrics } from '../state/metrics.js';
+import type { DatasetInfo } from '../core/dataset.js';
+import { syncFamilies } from './metrics.js';
 import { applyRoleUpdate, sourceRoleUpdate } from './roles.js';
 
 export interface CycleEnv {
@@ -38,6 +41,14 @@ export interface CycleEnv {
   readonly progress?: (line: string) => void;
   /** Fault-injection seam (sync/phases.ts): called at each named phase; absent in production. */
   readonly phase?: PhaseHook;
+  /** `metrics.textfile_dir`: where the node_exporter textfile goes; undefined = metrics off. */
+  readonly textfileDir?: string;
+}
+
+/** What the cycle saw besides its report, for the metrics: the source listing and each target's root. */
+interface Seen {
+  source?: Listing;
+  targetRoots: Map<string, DatasetInfo | null>;
 }
 
 export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> => {
@@ -52,10 +63,24 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
   const signal = job.deadline === null ? env.signal : AbortSignal.any([env.signal, AbortSignal.timeout(job.deadline * 1000)]);
   try {
     if (lock) await env.phase?.('locked');
-    const report = await cycleBody(job, env, signal, lock, startedAt);
+    const seen: Seen = { targetRoots: new Map() };
+    const report = await cycleBody(job, env, signal, lock, startedAt, seen);
     if (!env.dryRun) {
-      await recordJobState(env.stateDir, job, report, env.log);
+      const state = await recordJobState(env.stateDir, job, report, env.log);
       await env.phase?.('state-written');
+      if (state && env.textfileDir !== undefined) {
+        const bytes = Object.fromEntries(report.targets.map((t) => [t.id, t.datasets.reduce((s, d) => s + d.bytes, 0)]));
+        await publishRunMetrics({
+          textfileDir: env.textfileDir,
+          stateDir: env.stateDir,
+          command: 'sync',
+          job: job.id,
+          state: report.state,
+          bytes,
+          log: env.log,
+          families: (counters) => syncFamilies({ job, state, report, counters, ...(seen.source ? { source: seen.source } : {}), targetRoots: seen.targetRoots, now: env.now() }),
+        });
+      }
     }
     return report;
   } finally {
@@ -63,7 +88,7 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
   }
 };
 
-const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number): Promise<JobReport> => {
+const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number, seen: Seen): Promise<JobReport> => {
   const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt };
   const onSpawn = (pids: number[]): void => {
     lock
@@ -80,6 +105,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
     return { ...base, state: stateForError(e), finishedAt: env.now(), snapshot: null, targets: [], destroyed: [], notes: [], error: errorOf(e) };
   }
   env.log.info({ snapshot: source.snapshot, datasets: source.listing.datasets.size }, 'source ready');
+  seen.source = source.listing;
   if (!env.dryRun) await env.phase?.('source-ready');
   const sourceRoot = source.listing.datasets.get(job.source.dataset);
   if (sourceRoot && !env.dryRun) await applyRoleUpdate(source.runner, source.caps, sourceRoot.name, sourceRoleUpdate(sourceRoot), env.log);
@@ -111,6 +137,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
       outcome = { report: unreachable(target.id, formatSide(target.side), e), versions: null, commons: new Map() };
     }
     env.log.info({ target: target.id, state: outcome.report.state }, 'target done');
+    if (outcome.listing) seen.targetRoots.set(target.id, outcome.listing.datasets.get(target.side.dataset) ?? null);
     if (!env.dryRun) await env.phase?.('target-done');
     outcomes.push(outcome);
   }
