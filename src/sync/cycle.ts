@@ -23,7 +23,7 @@ import { syncTarget, type TargetOutcome } from './target.js';
 import { recordJobState, recordedCommons } from './job-state.js';
 import { publishRunMetrics } from '../state/metrics.js';
 import type { DatasetInfo } from '../core/dataset.js';
-import { syncFamilies } from './metrics.js';
+import { syncFamilies, type SyncMetricsSettings } from './metrics.js';
 import { applyRoleUpdate, sourceRoleUpdate } from './roles.js';
 
 export interface CycleEnv {
@@ -41,8 +41,8 @@ export interface CycleEnv {
   readonly progress?: (line: string) => void;
   /** Fault-injection seam (sync/phases.ts): called at each named phase; absent in production. */
   readonly phase?: PhaseHook;
-  /** `metrics.textfile_dir`: where the node_exporter textfile goes; undefined = metrics off. */
-  readonly textfileDir?: string;
+  /** Where the node_exporter textfile goes (`metrics.textfile_dir`) and what else it says; undefined = metrics off. */
+  readonly metrics?: SyncMetricsSettings;
 }
 
 /** What the cycle saw besides its report, for the metrics: the source listing and each target's root. */
@@ -68,17 +68,18 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
     if (!env.dryRun) {
       const state = await recordJobState(env.stateDir, job, report, env.log);
       await env.phase?.('state-written');
-      if (state && env.textfileDir !== undefined) {
+      if (state && env.metrics) {
+        const settings = env.metrics;
         const bytes = Object.fromEntries(report.targets.map((t) => [t.id, t.datasets.reduce((s, d) => s + d.bytes, 0)]));
         await publishRunMetrics({
-          textfileDir: env.textfileDir,
+          textfileDir: settings.textfileDir,
           stateDir: env.stateDir,
           command: 'sync',
           job: job.id,
           state: report.state,
           bytes,
           log: env.log,
-          families: (counters) => syncFamilies({ job, state, report, counters, ...(seen.source ? { source: seen.source } : {}), targetRoots: seen.targetRoots, now: env.now() }),
+          families: (counters) => syncFamilies({ job, state, report, counters, ...(seen.source ? { source: seen.source } : {}), targetRoots: seen.targetRoots, now: env.now(), settings }),
         });
       }
     }

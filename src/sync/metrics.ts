@@ -1,6 +1,6 @@
 // What a sync run tells Prometheus (docs/parts/metrics.md): the per-run families of core/metrics/run.ts plus,
 // per target and replicated dataset, the replica's lag, snapshots behind, conflicts, pending resume, role and
-// epoch. Pure (time passed in); labels are job, target id, dataset name, a bounded conflict kind or role, never
+// epoch. Pure (time passed in); labels are zfailover_job, target id, dataset name, a bounded conflict kind or role, never
 // a snapshot name.
 import { joinName, type DatasetInfo, type Listing } from '../core/dataset.js';
 import type { MetricFamily, Sample } from '../core/metrics/exposition.js';
@@ -27,6 +27,18 @@ export const CONFLICT_KINDS = [
 
 const ROLES = ['primary', 'replica', 'none'] as const;
 
+/** How `sync` publishes: where, and the RPO thresholds the config sets (checks.rpo) for the alert rules. */
+export interface SyncMetricsSettings {
+  readonly textfileDir: string;
+  /** Seconds; absent when the config leaves them to the rules' defaults (or sets a range with no plain upper bound). */
+  readonly lagWarning?: number;
+  readonly lagCritical?: number;
+}
+
+/** The plain upper bound of a Nagios range (`2m`, `0:2m`, `~:2m`), or undefined for any other shape. */
+export const upperBound = (r: { start: number; end: number; invert: boolean } | undefined): number | undefined =>
+  r && !r.invert && (r.start === 0 || r.start === -Infinity) && Number.isFinite(r.end) ? r.end : undefined;
+
 export interface SyncMetricsInput {
   readonly job: JobSpec;
   /** The job state as just written (after this run). */
@@ -39,6 +51,7 @@ export interface SyncMetricsInput {
   readonly targetRoots?: ReadonlyMap<string, DatasetInfo | null>;
   /** Milliseconds since the epoch. */
   readonly now: number;
+  readonly settings?: Pick<SyncMetricsSettings, 'lagWarning' | 'lagCritical'>;
 }
 
 const family = (name: string, help: string, samples: Sample[], type: 'gauge' | 'counter' = 'gauge'): MetricFamily => ({ name, help, type, samples });
@@ -72,13 +85,13 @@ export const syncFamilies = (m: SyncMetricsInput): MetricFamily[] => {
     epoch.push({ labels, value: info.epoch ?? 0 });
   };
   const sourceRoot = m.source?.datasets.get(job.source.dataset);
-  if (sourceRoot) roleOf({ job: job.id, side: 'source', target: '', dataset: job.source.dataset }, sourceRoot);
+  if (sourceRoot) roleOf({ zfailover_job: job.id, side: 'source', target: '', dataset: job.source.dataset }, sourceRoot);
   for (const spec of job.targets) {
     const t = state.targets[spec.id];
-    const tl = { job: job.id, target: spec.id };
+    const tl = { zfailover_job: job.id, target: spec.id };
     bytesTotal.push({ labels: tl, value: m.counters.bytes[spec.id] ?? 0 });
     const root = m.targetRoots?.get(spec.id);
-    if (root) roleOf({ job: job.id, side: 'target', target: spec.id, dataset: spec.side.dataset }, root);
+    if (root) roleOf({ zfailover_job: job.id, side: 'target', target: spec.id, dataset: spec.side.dataset }, root);
     if (!t) continue;
     targetState.push({ labels: tl, value: STATE_VALUE[t.lastState] });
     if (t.lastSuccessAt !== null) targetSuccess.push({ labels: tl, value: t.lastSuccessAt / 1000 });
@@ -99,6 +112,10 @@ export const syncFamilies = (m: SyncMetricsInput): MetricFamily[] => {
       if (n !== null) behind.push({ labels: dl, value: n });
     }
   }
+  const thresholds: Sample[] = [];
+  for (const [severity, v] of [['warning', m.settings?.lagWarning], ['critical', m.settings?.lagCritical]] as const) {
+    if (v !== undefined) thresholds.push({ labels: { zfailover_job: job.id, severity }, value: v });
+  }
   const lastSuccessAt = state.lastSuccess?.at ?? null;
   return [
     ...runFamilies({
@@ -113,6 +130,7 @@ export const syncFamilies = (m: SyncMetricsInput): MetricFamily[] => {
     }),
     family('zfailover_replication_lag_seconds', 'Age of the newest snapshot the replica shares with the source (by GUID) when the run ended, seconds.', lag),
     family('zfailover_replication_common_snapshot_timestamp_seconds', 'Creation time of the newest snapshot the replica shares with the source, unix seconds (time() minus it is the live lag).', commonAt),
+    family('zfailover_replication_lag_threshold_seconds', 'RPO threshold the config sets for this job (checks.rpo); the alert rules use their defaults when absent.', thresholds),
     family('zfailover_replication_snapshots_behind', 'Source snapshots newer than the newest common one.', behind),
     family('zfailover_replication_conflict', 'A conflict blocks replication to this target (1 for the kind present, 0 for the others).', conflict),
     family('zfailover_replication_resume_pending', 'A partial receive waits on the target to be resumed (1) or not (0).', resume),

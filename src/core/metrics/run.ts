@@ -1,6 +1,6 @@
 // Metric families every zfailover command run reports about itself (sync, snapshot, prune, promote, demote):
 // when it last ran and succeeded, how it ended, how long it took, and the counters kept across processes.
-// Pure: times are passed in. Labels are bounded: {command, job} only.
+// Pure: times are passed in. Labels are bounded: {command, zfailover_job} only.
 import type { MetricFamily } from './exposition.js';
 
 export type RunState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -39,7 +39,8 @@ export interface RunFacts {
 const secs = (ms: number): number => ms / 1000;
 
 export const runFamilies = (r: RunFacts): MetricFamily[] => {
-  const labels = { command: r.command, job: r.job };
+  // `zfailover_job`, not `job`: Prometheus sets `job` to the scrape job and would rename ours to exported_job.
+  const labels = { command: r.command, zfailover_job: r.job };
   const one = (name: string, help: string, value: number, type: 'gauge' | 'counter' = 'gauge'): MetricFamily => ({ name, help, type, samples: [{ labels, value }] });
   return [
     one('zfailover_last_attempt_timestamp_seconds', 'Start time of the last run of this command for this job, unix seconds.', secs(r.startedAt)),

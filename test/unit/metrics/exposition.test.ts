@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeLabelValue, renderExposition, type MetricFamily } from '../../../src/core/metrics/exposition.js';
-import { syncFamilies } from '../../../src/sync/metrics.js';
+import { syncFamilies, upperBound } from '../../../src/sync/metrics.js';
 import { missingTools, PROMTOOL, promtool } from '../../helpers/prometheus.js';
 import { job, report, sourceListing, state, targetRoots } from './fixtures.js';
 
@@ -52,30 +52,44 @@ describe('renderExposition', () => {
 });
 
 describe('sync families', () => {
-  const families = syncFamilies({ job, state, report, counters: { runs: 7, failures: 3, bytes: { dr: 10_000 } }, source: sourceListing, targetRoots, now: 3_600_000 });
+  const families = syncFamilies({ job, state, report, counters: { runs: 7, failures: 3, bytes: { dr: 10_000 } }, source: sourceListing, targetRoots, now: 3_600_000, settings: { lagCritical: 120 } });
   const text = renderExposition(families);
-  const sample = (name: string, labels: string): string | undefined => text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`))?.split(' ').pop();
+  // The value of the sample of `name` whose labels are exactly `labels` (given in any order).
+  const sample = (name: string, labels: string): string | undefined => {
+    const want = labels.split(/,(?=[a-z_]+=")/).sort().join(',');
+    return text.split('\n').find((l) => l.startsWith(`${name}{${want}}`))?.split(' ').pop();
+  };
 
   it('reports lag, behind, conflict, resume, role and epoch per target and dataset', () => {
-    const dr = 'dataset="tank/my \\"data\\"",job="web-1",target="dr"';
+    const dr = 'dataset="tank/my \\"data\\"",zfailover_job="web-1",target="dr"';
     expect(sample('zfailover_replication_lag_seconds', dr)).toBe('600');
     expect(sample('zfailover_replication_snapshots_behind', dr)).toBe('0');
-    expect(sample('zfailover_replication_snapshots_behind', 'dataset="tank/my \\"data\\"/child",job="web-1",target="dr"')).toBe('1');
-    expect(sample('zfailover_replication_snapshots_behind', 'dataset="tank/my \\"data\\"",job="web-1",target="far.away"')).toBe('2');
-    expect(sample('zfailover_replication_lag_seconds', 'dataset="tank/my \\"data\\"",job="web-1",target="far.away"')).toBe('2600');
-    expect(sample('zfailover_replication_conflict', 'job="web-1",kind="diverged",target="far.away"')).toBe('1');
-    expect(sample('zfailover_replication_conflict', 'job="web-1",kind="diverged",target="dr"')).toBe('0');
-    expect(sample('zfailover_replication_resume_pending', 'job="web-1",target="dr"')).toBe('1');
-    expect(sample('zfailover_replication_resume_pending_since_timestamp_seconds', 'job="web-1",target="dr"')).toBe('3500');
-    expect(sample('zfailover_dataset_role', 'dataset="tank/my \\"data\\"",job="web-1",role="primary",side="source",target=""')).toBe('1');
-    expect(sample('zfailover_dataset_role', 'dataset="backup/data",job="web-1",role="replica",side="target",target="dr"')).toBe('1');
-    expect(sample('zfailover_dataset_epoch', 'dataset="backup/data",job="web-1",side="target",target="dr"')).toBe('2');
-    expect(sample('zfailover_last_run_state', 'command="sync",job="web-1"')).toBe('2');
-    expect(sample('zfailover_last_run_duration_seconds', 'command="sync",job="web-1"')).toBe('10');
-    expect(sample('zfailover_runs_total', 'command="sync",job="web-1"')).toBe('7');
-    expect(sample('zfailover_sync_sent_bytes_total', 'job="web-1",target="dr"')).toBe('10000');
-    expect(sample('zfailover_sync_sent_bytes_total', 'job="web-1",target="far.away"')).toBe('0');
-    expect(sample('zfailover_sync_last_run_sent_bytes', 'job="web-1",target="dr"')).toBe('4096');
+    expect(sample('zfailover_replication_snapshots_behind', 'dataset="tank/my \\"data\\"/child",zfailover_job="web-1",target="dr"')).toBe('1');
+    expect(sample('zfailover_replication_snapshots_behind', 'dataset="tank/my \\"data\\"",zfailover_job="web-1",target="far.away"')).toBe('2');
+    expect(sample('zfailover_replication_lag_seconds', 'dataset="tank/my \\"data\\"",zfailover_job="web-1",target="far.away"')).toBe('2600');
+    expect(sample('zfailover_replication_conflict', 'zfailover_job="web-1",kind="diverged",target="far.away"')).toBe('1');
+    expect(sample('zfailover_replication_conflict', 'zfailover_job="web-1",kind="diverged",target="dr"')).toBe('0');
+    expect(sample('zfailover_replication_resume_pending', 'zfailover_job="web-1",target="dr"')).toBe('1');
+    expect(sample('zfailover_replication_resume_pending_since_timestamp_seconds', 'zfailover_job="web-1",target="dr"')).toBe('3500');
+    expect(sample('zfailover_dataset_role', 'dataset="tank/my \\"data\\"",zfailover_job="web-1",role="primary",side="source",target=""')).toBe('1');
+    expect(sample('zfailover_dataset_role', 'dataset="backup/data",zfailover_job="web-1",role="replica",side="target",target="dr"')).toBe('1');
+    expect(sample('zfailover_dataset_epoch', 'dataset="backup/data",zfailover_job="web-1",side="target",target="dr"')).toBe('2');
+    expect(sample('zfailover_last_run_state', 'command="sync",zfailover_job="web-1"')).toBe('2');
+    expect(sample('zfailover_last_run_duration_seconds', 'command="sync",zfailover_job="web-1"')).toBe('10');
+    expect(sample('zfailover_runs_total', 'command="sync",zfailover_job="web-1"')).toBe('7');
+    expect(sample('zfailover_sync_sent_bytes_total', 'zfailover_job="web-1",target="dr"')).toBe('10000');
+    expect(sample('zfailover_sync_sent_bytes_total', 'zfailover_job="web-1",target="far.away"')).toBe('0');
+    expect(sample('zfailover_sync_last_run_sent_bytes', 'zfailover_job="web-1",target="dr"')).toBe('4096');
+  });
+
+  it('carries the configured RPO threshold, and only a plain upper bound becomes one', () => {
+    expect(sample('zfailover_replication_lag_threshold_seconds', 'severity="critical",zfailover_job="web-1"')).toBe('120');
+    expect(sample('zfailover_replication_lag_threshold_seconds', 'severity="warning",zfailover_job="web-1"')).toBeUndefined();
+    expect(upperBound({ start: 0, end: 30, invert: false })).toBe(30);
+    expect(upperBound({ start: -Infinity, end: 30, invert: false })).toBe(30);
+    expect(upperBound({ start: 0, end: 30, invert: true })).toBeUndefined();
+    expect(upperBound({ start: 10, end: Infinity, invert: false })).toBeUndefined();
+    expect(upperBound(undefined)).toBeUndefined();
   });
 
   it('never puts a snapshot name in a label', () => {

@@ -38,8 +38,8 @@ describe('publishRunMetrics', () => {
     expect(readdirSync(textDir).sort()).toEqual(['zfailover-sync-a.prom', 'zfailover-sync-b.prom']);
     expect(statSync(textfilePath(textDir, 'sync', 'a')).mode & 0o777).toBe(0o644);
     const a = readFileSync(textfilePath(textDir, 'sync', 'a'), 'utf8');
-    expect(a).toContain('zfailover_runs_total{command="snapshot",job="a"} 2');
-    expect(a).toContain('zfailover_run_failures_total{command="snapshot",job="a"} 1');
+    expect(a).toContain('zfailover_runs_total{command="snapshot",zfailover_job="a"} 2');
+    expect(a).toContain('zfailover_run_failures_total{command="snapshot",zfailover_job="a"} 1');
     expect(JSON.parse(readFileSync(countersPath(stateDir, 'sync', 'a'), 'utf8'))).toEqual({ version: 1, runs: 2, failures: 1, bytes: { t1: 150 } });
   });
 
@@ -84,7 +84,7 @@ describe('publishRunMetrics', () => {
     for (const bad of ['{', '{"version":1,"runs":-1,"failures":0,"bytes":{}}', '{"version":1,"runs":1,"failures":0,"bytes":{"../x":1}}', '[]']) {
       writeFileSync(countersPath(stateDir, 'sync', 'a'), bad);
       await publishRunMetrics({ textfileDir: textDir, stateDir, command: 'sync', job: 'a', state: 'OK', families: families('a'), log });
-      expect(readFileSync(textfilePath(textDir, 'sync', 'a'), 'utf8')).toContain('zfailover_runs_total{command="snapshot",job="a"} 1');
+      expect(readFileSync(textfilePath(textDir, 'sync', 'a'), 'utf8')).toContain('zfailover_runs_total{command="snapshot",zfailover_job="a"} 1');
     }
     expect(warnings).toHaveLength(4);
     expect(existsSync(countersPath(stateDir, 'sync', 'a'))).toBe(true);
