@@ -5,7 +5,7 @@ import { newestCommon } from '../core/common.js';
 import { planSyncCleanup, type TargetCursor } from '../core/cleanup.js';
 import { joinName, relativeName, type Listing } from '../core/dataset.js';
 import { batchDestroys, carriersIn } from '../core/destroy-batch.js';
-import { parseCursorBookmarkName } from '../core/names.js';
+import { parseCursorBookmarkName, PROP_EPOCH, PROP_ROLE } from '../core/names.js';
 import type { Version } from '../core/versions.js';
 import { oneLine, type ErrorKind } from '../errors.js';
 import { stateForError, worstState } from '../cli/exit.js';
@@ -48,6 +48,8 @@ export interface CycleEnv {
 /** What the cycle saw besides its report, for the metrics: the source listing and each target's root. */
 interface Seen {
   source?: Listing;
+  /** The source root's role and epoch after this cycle's role update. */
+  sourceRole?: DatasetInfo;
   targetRoots: Map<string, DatasetInfo | null>;
 }
 
@@ -79,7 +81,7 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
           state: report.state,
           bytes,
           log: env.log,
-          families: (counters) => syncFamilies({ job, state, report, counters, ...(seen.source ? { source: seen.source } : {}), targetRoots: seen.targetRoots, now: env.now(), settings }),
+          families: (counters) => syncFamilies({ job, state, report, counters, ...(seen.source ? { source: seen.source } : {}), ...(seen.sourceRole ? { sourceRoot: seen.sourceRole } : {}), targetRoots: seen.targetRoots, now: env.now(), settings }),
         });
       }
     }
@@ -109,7 +111,11 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
   seen.source = source.listing;
   if (!env.dryRun) await env.phase?.('source-ready');
   const sourceRoot = source.listing.datasets.get(job.source.dataset);
-  if (sourceRoot && !env.dryRun) await applyRoleUpdate(source.runner, source.caps, sourceRoot.name, sourceRoleUpdate(sourceRoot), env.log);
+  if (sourceRoot && !env.dryRun) {
+    const update = sourceRoleUpdate(sourceRoot);
+    // The metrics report the role as it is after this update (a first run marks the source primary).
+    if (await applyRoleUpdate(source.runner, source.caps, sourceRoot.name, update, env.log)) seen.sourceRole = rolesAfter(sourceRoot, update);
+  }
 
   const outcomes: TargetOutcome[] = [];
   const pools: PoolCapsCache = new Map();
@@ -249,6 +255,9 @@ const cleanupSyncSnapshots = async (job: JobSpec, env: CycleEnv, source: SourceV
   await destroyOn(source.runner, perSource, carriersOf(source.listing));
   return destroyed;
 };
+
+const rolesAfter = (info: DatasetInfo, update: Record<string, string> | null): DatasetInfo =>
+  update ? { ...info, role: update[PROP_ROLE] === 'primary' ? 'primary' : 'replica', epoch: Number(update[PROP_EPOCH] ?? info.epoch ?? 0) } : info;
 
 const errorOf = (e: unknown): { kind: ErrorKind | 'unknown'; message: string; hint?: string } => {
   const kind = (e as { kind?: ErrorKind }).kind ?? 'unknown';

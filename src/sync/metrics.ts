@@ -47,7 +47,9 @@ export interface SyncMetricsInput {
   readonly counters: RunCounters;
   /** The source listing of this run, when the source could be listed. */
   readonly source?: Listing;
-  /** Target id -> its root dataset info after this run, when the target could be listed. */
+  /** The source root as it is after this run's role update (else its listing's entry is used). */
+  readonly sourceRoot?: DatasetInfo;
+  /** Target id -> its root dataset info as listed at the start of this run, when the target could be listed. */
   readonly targetRoots?: ReadonlyMap<string, DatasetInfo | null>;
   /** Milliseconds since the epoch. */
   readonly now: number;
@@ -84,7 +86,7 @@ export const syncFamilies = (m: SyncMetricsInput): MetricFamily[] => {
     for (const x of ROLES) role.push({ labels: { ...labels, role: x }, value: x === r ? 1 : 0 });
     epoch.push({ labels, value: info.epoch ?? 0 });
   };
-  const sourceRoot = m.source?.datasets.get(job.source.dataset);
+  const sourceRoot = m.sourceRoot ?? m.source?.datasets.get(job.source.dataset);
   if (sourceRoot) roleOf({ zfailover_job: job.id, side: 'source', target: '', dataset: job.source.dataset }, sourceRoot);
   for (const spec of job.targets) {
     const t = state.targets[spec.id];
