@@ -16,10 +16,13 @@ import { describeErrno } from './errors.js';
 export const METRICS_COMMANDS = ['sync', 'snapshot', 'prune', 'promote', 'demote'] as const;
 export type MetricsCommand = (typeof METRICS_COMMANDS)[number];
 
+/**
+ * `zfailover-<command>-<name>`: a job id as is; any other name (prune's `snapshots:` entries are dataset names)
+ * percent-encoded, so no name can reach another directory or another command's file.
+ */
 const baseName = (command: MetricsCommand, job: string): string => {
-  // The job id ends up in a file name: a bad one here is a bug upstream, not operator input.
-  if (!isValidId(job)) throw new InternalError(`invalid job id for a metrics file: ${JSON.stringify(job)}`);
-  return `zfailover-${command}-${job}`;
+  if (job === '') throw new InternalError('empty name for a metrics file');
+  return `zfailover-${command}-${isValidId(job) ? job : encodeURIComponent(job).replace(/\./g, '%2E')}`;
 };
 
 export const textfilePath = (dir: string, command: MetricsCommand, job: string): string => join(dir, `${baseName(command, job)}.prom`);
@@ -39,18 +42,20 @@ export const readCounters = async (stateDir: string, command: MetricsCommand, jo
     return ZERO_COUNTERS;
   }
   try {
-    const v = JSON.parse(text) as { version?: unknown; runs?: unknown; failures?: unknown; bytes?: unknown };
+    const v = JSON.parse(text) as { version?: unknown; runs?: unknown; failures?: unknown; consecutiveFailures?: unknown; lastSuccessAt?: unknown; bytes?: unknown };
     const runs = count(v.runs);
     const failures = count(v.failures);
+    const consecutiveFailures = count(v.consecutiveFailures ?? 0);
+    const lastSuccessAt = v.lastSuccessAt === null || v.lastSuccessAt === undefined ? null : count(v.lastSuccessAt);
     const bytes: Record<string, number> = {};
     const rawBytes = v.bytes;
-    if (v.version !== COUNTERS_VERSION || runs === null || failures === null || typeof rawBytes !== 'object' || rawBytes === null || Array.isArray(rawBytes)) throw new Error('bad shape');
+    if (v.version !== COUNTERS_VERSION || runs === null || failures === null || consecutiveFailures === null || (v.lastSuccessAt != null && lastSuccessAt === null) || typeof rawBytes !== 'object' || rawBytes === null || Array.isArray(rawBytes)) throw new Error('bad shape');
     for (const [k, b] of Object.entries(rawBytes)) {
       const n = count(b);
       if (!isValidId(k) || n === null) throw new Error('bad bytes');
       bytes[k] = n;
     }
-    return { runs, failures, bytes };
+    return { runs, failures, consecutiveFailures, lastSuccessAt, bytes };
   } catch {
     log.warn({ path }, 'the metrics counters file is damaged; starting from zero');
     return ZERO_COUNTERS;
@@ -58,7 +63,7 @@ export const readCounters = async (stateDir: string, command: MetricsCommand, jo
 };
 
 export const writeCounters = (stateDir: string, command: MetricsCommand, job: string, c: RunCounters): Promise<void> =>
-  writeJsonAtomic(countersPath(stateDir, command, job), { version: COUNTERS_VERSION, runs: c.runs, failures: c.failures, bytes: c.bytes }, 0o600);
+  writeJsonAtomic(countersPath(stateDir, command, job), { version: COUNTERS_VERSION, runs: c.runs, failures: c.failures, consecutiveFailures: c.consecutiveFailures, lastSuccessAt: c.lastSuccessAt, bytes: c.bytes }, 0o600);
 
 /**
  * Write the textfile: a random temp name in the same directory (not ending in .prom, so node_exporter never
@@ -98,6 +103,8 @@ export interface PublishInput {
   readonly command: MetricsCommand;
   readonly job: string;
   readonly state: RunState;
+  /** End of this run, ms since the epoch. */
+  readonly finishedAt: number;
   /** Bytes sent per target id by this run (sync). */
   readonly bytes?: Readonly<Record<string, number>>;
   /** The families to publish, given the counters after this run. */
@@ -110,7 +117,7 @@ export const publishRunMetrics = async (p: PublishInput): Promise<void> => {
   if (p.textfileDir === undefined) return;
   let text: string;
   try {
-    const counters = countRun(await readCounters(p.stateDir, p.command, p.job, p.log), p.state, p.bytes);
+    const counters = countRun(await readCounters(p.stateDir, p.command, p.job, p.log), p.state, p.finishedAt, p.bytes);
     try {
       await writeCounters(p.stateDir, p.command, p.job, counters);
     } catch (e) {

@@ -79,6 +79,7 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
           command: 'sync',
           job: job.id,
           state: report.state,
+          finishedAt: report.finishedAt,
           bytes,
           log: env.log,
           families: (counters) => syncFamilies({ job, state, report, counters, ...(seen.source ? { source: seen.source } : {}), ...(seen.sourceRole ? { sourceRoot: seen.sourceRole } : {}), targetRoots: seen.targetRoots, now: env.now(), settings }),

@@ -2,10 +2,11 @@
 // prometheus-alertmanager): each started on 127.0.0.1 with a free port and a private data directory, never as a
 // system service, and polled until it answers. Waiting is always polling with a generous bound.
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const PROMTOOL = '/usr/bin/promtool';
 export const PROMETHEUS = '/usr/bin/prometheus';
@@ -107,3 +108,12 @@ export const startDaemon = async (bin: string, argsFor: (port: number) => string
 
 export const promtool = (args: readonly string[], opts: { input?: string; cwd?: string } = {}) =>
   execa(PROMTOOL, [...args], { reject: false, all: true, timeout: 120_000, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+
+export const DASHBOARD = fileURLToPath(new URL('../../grafana/zfailover-dashboard.json', import.meta.url));
+
+/** Every PromQL query of the shipped dashboard: panel targets, then template variables. */
+export const dashboardQueries = (): string[] => {
+  const d = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: { targets: { expr: string }[] }[]; templating: { list: { query?: unknown }[] } };
+  const vars = d.templating.list.flatMap((v) => (typeof v.query === 'object' && v.query !== null ? [(v.query as { query: string }).query] : []));
+  return [...d.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...vars];
+};

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, ROOT, runCli } from '../helpers/cli.js';
-import { ALERTMANAGER, httpText, missingTools, NODE_EXPORTER, pollUntil, PROMETHEUS, PROMTOOL, promtool, startDaemon, type Daemon } from '../helpers/prometheus.js';
+import { ALERTMANAGER, dashboardQueries, httpText, missingTools, NODE_EXPORTER, pollUntil, PROMETHEUS, PROMTOOL, promtool, startDaemon, type Daemon } from '../helpers/prometheus.js';
 import { mountpointOf, writeRandom } from '../helpers/replica.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { createPool, TEST_ROOT, uniqueName, zfsFuseUnavailableReason, zfs, type TestPool } from '../helpers/zfs-fuse.js';
@@ -73,6 +73,12 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
         'ssh:',
         `  key: ${sshd.keyFile}`,
         `  options: ${JSON.stringify(sshd.sshOptions)}`,
+        'templates:',
+        '  few:',
+        '    schedules:',
+        '      hourly: { keep: 2 }',
+        'snapshots:',
+        `  - { dataset: "${source}", use: few }`,
         'jobs:',
         '  web:',
         `    source: "${source}"`,
@@ -192,6 +198,24 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     expect(one(text, 'zfailover_dataset_role', { side: 'source', role: 'primary' })).toBe(1);
   }, 300_000);
 
+  it('prune writes its own file per job, also clean for promtool and served', async () => {
+    const r = await runCli(['--config', cfg, 'prune']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const files = readdirSync(textDir).filter((f) => f.startsWith('zfailover-prune-')).sort();
+    expect(files).toEqual(['zfailover-prune-web.prom']); // the entry on the job's source is accounted to the job
+    for (const f of files) {
+      const lint = await promtool(['check', 'metrics'], { input: readFileSync(`${textDir}/${f}`, 'utf8') });
+      expect(lint.all, f).toBe('');
+    }
+    const text = await pollUntil('node_exporter to serve the prune metrics', async () => {
+      const t = await scrape();
+      return one(t, 'zfailover_retention_pileup_ceiling_snapshots', { zfailover_job: 'web', side: 'source', dataset: source }) !== undefined ? t : undefined;
+    });
+    expect(one(text, 'zfailover_last_run_state', { command: 'prune', zfailover_job: 'web' })).toBe(0);
+    expect(one(text, 'zfailover_retention_pileup_snapshots', { zfailover_job: 'web', side: 'source', dataset: source })).toBe(0);
+    expect(one(text, 'node_textfile_scrape_error')).toBe(0);
+  }, 300_000);
+
   it('target unreachable: the lag rises with every cycle, Prometheus fires the lag alert and Alertmanager delivers it', async () => {
     await sshd.pause();
     const lags: number[] = [];
@@ -259,4 +283,17 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
       1000,
     );
   }, 600_000);
+
+  it('every query of the shipped Grafana dashboard runs in the real Prometheus, the lag panel with data', async () => {
+    for (const q of dashboardQueries()) {
+      const expr = (/^label_values\(([^,)]*)[,)]/.exec(q)?.[1] ?? q).replace(/\$\w+/g, '.*');
+      const r = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      expect(r.status, `${expr}: ${await r.clone().text()}`).toBe(200);
+    }
+    const lag = await pollUntil('the dashboard lag query to return the replica', async () => {
+      const res = await promQuery(dashboardQueries()[0]!.replace(/\$\w+/g, '.*'));
+      return res.length > 0 ? res : undefined;
+    });
+    expect(lag[0]!.metric).toMatchObject({ zfailover_job: 'web', target: 'dr', dataset: source });
+  }, 300_000);
 });

@@ -10,17 +10,28 @@ export const STATE_VALUE: Readonly<Record<RunState, number>> = { OK: 0, WARNING:
 export interface RunCounters {
   readonly runs: number;
   readonly failures: number;
+  /** Runs in a row that did not end OK. */
+  readonly consecutiveFailures: number;
+  /** End of the last run that ended OK, ms since the epoch, or null. */
+  readonly lastSuccessAt: number | null;
   /** Bytes sent per target id (sync only; empty for the others). */
   readonly bytes: Readonly<Record<string, number>>;
 }
 
-export const ZERO_COUNTERS: RunCounters = { runs: 0, failures: 0, bytes: {} };
+export const ZERO_COUNTERS: RunCounters = { runs: 0, failures: 0, consecutiveFailures: 0, lastSuccessAt: null, bytes: {} };
 
-/** The counters after one more run that ended in `state` and sent `bytes` per target. */
-export const countRun = (prev: RunCounters, state: RunState, bytes: Readonly<Record<string, number>> = {}): RunCounters => {
+/** The counters after one more run that ended at `finishedAt` in `state` and sent `bytes` per target. */
+export const countRun = (prev: RunCounters, state: RunState, finishedAt: number, bytes: Readonly<Record<string, number>> = {}): RunCounters => {
   const next: Record<string, number> = { ...prev.bytes };
   for (const [t, b] of Object.entries(bytes)) next[t] = (next[t] ?? 0) + Math.max(0, b);
-  return { runs: prev.runs + 1, failures: prev.failures + (state === 'OK' ? 0 : 1), bytes: next };
+  const ok = state === 'OK';
+  return {
+    runs: prev.runs + 1,
+    failures: prev.failures + (ok ? 0 : 1),
+    consecutiveFailures: ok ? 0 : prev.consecutiveFailures + 1,
+    lastSuccessAt: ok ? finishedAt : prev.lastSuccessAt,
+    bytes: next,
+  };
 };
 
 export interface RunFacts {

@@ -31,29 +31,29 @@ describe('publishRunMetrics', () => {
     const { stateDir, textDir } = await setup();
     const { log, warnings } = recordingLogger();
     const p = { textfileDir: textDir, stateDir, command: 'sync' as const, log };
-    await publishRunMetrics({ ...p, job: 'a', state: 'OK', bytes: { t1: 100 }, families: families('a') });
-    await publishRunMetrics({ ...p, job: 'a', state: 'CRITICAL', bytes: { t1: 50 }, families: families('a') });
-    await publishRunMetrics({ ...p, job: 'b', state: 'OK', families: families('b') });
+    await publishRunMetrics({ ...p, job: 'a', state: 'OK', finishedAt: 5000, bytes: { t1: 100 }, families: families('a') });
+    await publishRunMetrics({ ...p, job: 'a', state: 'CRITICAL', finishedAt: 6000, bytes: { t1: 50 }, families: families('a') });
+    await publishRunMetrics({ ...p, job: 'b', state: 'OK', finishedAt: 5000, families: families('b') });
     expect(warnings).toEqual([]);
     expect(readdirSync(textDir).sort()).toEqual(['zfailover-sync-a.prom', 'zfailover-sync-b.prom']);
     expect(statSync(textfilePath(textDir, 'sync', 'a')).mode & 0o777).toBe(0o644);
     const a = readFileSync(textfilePath(textDir, 'sync', 'a'), 'utf8');
     expect(a).toContain('zfailover_runs_total{command="snapshot",zfailover_job="a"} 2');
     expect(a).toContain('zfailover_run_failures_total{command="snapshot",zfailover_job="a"} 1');
-    expect(JSON.parse(readFileSync(countersPath(stateDir, 'sync', 'a'), 'utf8'))).toEqual({ version: 1, runs: 2, failures: 1, bytes: { t1: 150 } });
+    expect(JSON.parse(readFileSync(countersPath(stateDir, 'sync', 'a'), 'utf8'))).toEqual({ version: 1, runs: 2, failures: 1, consecutiveFailures: 1, lastSuccessAt: 5000, bytes: { t1: 150 } });
   });
 
   it('off by default: nothing read or written without textfile_dir', async () => {
     const { stateDir } = await setup();
     const { log } = recordingLogger();
-    await publishRunMetrics({ textfileDir: undefined, stateDir, command: 'sync', job: 'a', state: 'OK', families: families('a'), log });
+    await publishRunMetrics({ textfileDir: undefined, stateDir, command: 'sync', job: 'a', state: 'OK', finishedAt: 1, families: families('a'), log });
     expect(readdirSync(join(stateDir, 'metrics'))).toEqual([]);
   });
 
   it('a missing, non-directory or world-writable directory is one warning, the previous file stays', async () => {
     const { stateDir, textDir, root } = await setup();
     const { log, warnings } = recordingLogger();
-    const go = (dir: string) => publishRunMetrics({ textfileDir: dir, stateDir, command: 'prune', job: 'a', state: 'OK', families: families('a'), log });
+    const go = (dir: string) => publishRunMetrics({ textfileDir: dir, stateDir, command: 'prune', job: 'a', state: 'OK', finishedAt: 1, families: families('a'), log });
     await go(join(root, 'nope'));
     writeFileSync(join(root, 'file'), 'x');
     await go(join(root, 'file'));
@@ -78,12 +78,23 @@ describe('publishRunMetrics', () => {
     void stateDir;
   });
 
+  it('a name that is not a job id (a snapshots: entry) is percent-encoded into one file in the directory', async () => {
+    const { stateDir, textDir } = await setup();
+    const { log, warnings } = recordingLogger();
+    for (const job of ['tank/my data', '..', '../../etc/x']) {
+      await publishRunMetrics({ textfileDir: textDir, stateDir, command: 'prune', job, state: 'OK', finishedAt: 1, families: families(job), log });
+    }
+    expect(warnings).toEqual([]);
+    expect(readdirSync(textDir).sort()).toEqual(['zfailover-prune-%2E%2E%2F%2E%2E%2Fetc%2Fx.prom', 'zfailover-prune-%2E%2E.prom', 'zfailover-prune-tank%2Fmy%20data.prom']);
+    expect(readFileSync(textfilePath(textDir, 'prune', 'tank/my data'), 'utf8')).toContain('zfailover_job="tank/my data"');
+  });
+
   it('damaged counters restart from zero with a warning', async () => {
     const { stateDir, textDir } = await setup();
     const { log, warnings } = recordingLogger();
     for (const bad of ['{', '{"version":1,"runs":-1,"failures":0,"bytes":{}}', '{"version":1,"runs":1,"failures":0,"bytes":{"../x":1}}', '[]']) {
       writeFileSync(countersPath(stateDir, 'sync', 'a'), bad);
-      await publishRunMetrics({ textfileDir: textDir, stateDir, command: 'sync', job: 'a', state: 'OK', families: families('a'), log });
+      await publishRunMetrics({ textfileDir: textDir, stateDir, command: 'sync', job: 'a', state: 'OK', finishedAt: 1, families: families('a'), log });
       expect(readFileSync(textfilePath(textDir, 'sync', 'a'), 'utf8')).toContain('zfailover_runs_total{command="snapshot",zfailover_job="a"} 1');
     }
     expect(warnings).toHaveLength(4);
