@@ -198,11 +198,14 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     expect(one(text, 'zfailover_dataset_role', { side: 'source', role: 'primary' })).toBe(1);
   }, 300_000);
 
-  it('prune writes its own file per job, also clean for promtool and served', async () => {
+  it('snapshot and prune write their own files, also clean for promtool and served', async () => {
+    const snap = await runCli(['--config', cfg, 'snapshot']);
+    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     const r = await runCli(['--config', cfg, 'prune']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const files = readdirSync(textDir).filter((f) => f.startsWith('zfailover-prune-')).sort();
-    expect(files).toEqual(['zfailover-prune-web.prom']); // the entry on the job's source is accounted to the job
+    const files = readdirSync(textDir).filter((f) => /^zfailover-(prune|snapshot)-/.test(f)).sort();
+    // The entry on the job's source is accounted to the job by prune; snapshot names its unit (the dataset).
+    expect(files).toEqual(['zfailover-prune-web.prom', `zfailover-snapshot-${encodeURIComponent(source)}.prom`]);
     for (const f of files) {
       const lint = await promtool(['check', 'metrics'], { input: readFileSync(`${textDir}/${f}`, 'utf8') });
       expect(lint.all, f).toBe('');
@@ -212,6 +215,8 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
       return one(t, 'zfailover_retention_pileup_ceiling_snapshots', { zfailover_job: 'web', side: 'source', dataset: source }) !== undefined ? t : undefined;
     });
     expect(one(text, 'zfailover_last_run_state', { command: 'prune', zfailover_job: 'web' })).toBe(0);
+    expect(one(text, 'zfailover_last_run_state', { command: 'snapshot', zfailover_job: source })).toBe(0);
+    expect(one(text, 'zfailover_snapshot_last_run_taken_snapshots', { zfailover_job: source })).toBe(1); // the hourly one due
     expect(one(text, 'zfailover_retention_pileup_snapshots', { zfailover_job: 'web', side: 'source', dataset: source })).toBe(0);
     expect(one(text, 'node_textfile_scrape_error')).toBe(0);
   }, 300_000);
