@@ -289,6 +289,23 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     );
   }, 600_000);
 
+  it('an unusable textfile directory is one logged warning: the run is OK, its exit code unchanged', async () => {
+    const open = `${dir}/world-writable`;
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777);
+    for (const [name, textfileDir] of [['open', open], ['missing', `${dir}/no-such-dir`]] as const) {
+      const logFile = `${dir}/${name}.log`;
+      const bad = `${dir}/zfailover-${name}.yml`;
+      writeFileSync(bad, readFileSync(cfg, 'utf8').replace(`textfile_dir: ${textDir}`, `textfile_dir: ${textfileDir}\nlog:\n  file: ${logFile}`), { mode: 0o600 });
+      const r = await runCli(['--config', bad, 'sync', '--job', 'web']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.line).toMatch(/^OK: /);
+      const warnings = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('cannot write the metrics textfile'));
+      expect(warnings, name).toHaveLength(1);
+    }
+    expect(readdirSync(open)).toEqual([]);
+  }, 300_000);
+
   it('every query of the shipped Grafana dashboard runs in the real Prometheus, the lag panel with data', async () => {
     for (const q of dashboardQueries()) {
       const expr = (/^label_values\(([^,)]*)[,)]/.exec(q)?.[1] ?? q).replace(/\$\w+/g, '.*');
