@@ -4,7 +4,7 @@
 // OpenZFS guest), 300 MiB incremental throughput, processes per cycle, and the checks bench. Progress on stderr,
 // the summary on stdout, raw samples as JSON under /tmp. Needs root, zfs-fuse, syncoid, strace; run after a build.
 //   BENCH_QUICK=1        short run (fewer rounds)
-//   BENCH_ONLY=a,b       parts: cycles, tree, throughput, processes, openzfs, checks (default: all)
+//   BENCH_ONLY=a,b       parts: cycles, tree, throughput, processes, openzfs, checks, metrics (default: all)
 //   BENCH_MIB=300        size of the throughput increment;  BENCH_OUT=FILE  where the JSON goes
 // Exit: 0 every target met, 1 some target missed, 3 the bench could not run.
 import { randomBytes } from 'node:crypto';
@@ -22,14 +22,15 @@ import { setupFuse } from './scenarios/fuse-env.mjs';
 import { OPENZFS_SCENARIOS, runOpenzfs } from './scenarios/openzfs.mjs';
 import { countProcesses } from './scenarios/processes.mjs';
 import { MUX_TOOL, runThroughput, THROUGHPUT_SCENARIOS } from './scenarios/throughput.mjs';
+import { renderMetrics, runMetricsCycles } from './scenarios/metrics.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const PARTS = ['cycles', 'tree', 'throughput', 'processes', 'openzfs', 'checks'];
+const PARTS = ['cycles', 'tree', 'throughput', 'processes', 'openzfs', 'checks', 'metrics'];
 const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
 const MIB = Number(process.env.BENCH_MIB ?? 300);
 const ROUNDS = QUICK
-  ? { small: 4, tree: 2, throughput: 2, oz1: 2, oz50: 0, checks: 5 }
-  : { small: 15, tree: 4, throughput: 5, oz1: 3, oz50: 1, checks: 15 };
+  ? { small: 4, tree: 2, throughput: 2, oz1: 2, oz50: 0, checks: 5, metrics: 6 }
+  : { small: 15, tree: 4, throughput: 5, oz1: 3, oz50: 1, checks: 15, metrics: 15 };
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
 const OUT = process.env.BENCH_OUT ?? `/tmp/zfailover-bench-${stamp}.json`;
 
@@ -72,10 +73,11 @@ const main = async () => {
     loadAtStart: readFileSync('/proc/loadavg', 'utf8').trim(),
   };
   progress(`bench ${QUICK ? '(quick) ' : ''}parts: ${[...only].join(', ')}; work dir ${workDir}; samples -> ${OUT}`);
-  const result = { meta, processes: null, openzfs: null, checks: null, error: null };
+  const result = { meta, processes: null, openzfs: null, checks: null, metrics: null, error: null };
   try {
     const fuseKeys = new Set();
     if (only.has('cycles') || only.has('processes')) ['local1', 'ssh1'].forEach((k) => fuseKeys.add(k));
+    if (only.has('metrics')) fuseKeys.add('local1');
     if (only.has('tree') || (only.has('processes') && !QUICK)) ['local50', 'ssh50'].forEach((k) => fuseKeys.add(k));
     if (only.has('throughput')) ['tpLocal', 'tpSsh'].forEach((k) => fuseKeys.add(k));
     const env = fuseKeys.size > 0 ? await setupFuse({ workDir, poolMiB: 1024 + 6 * MIB, only: fuseKeys }) : null;
@@ -92,6 +94,7 @@ const main = async () => {
       if (result.openzfs.reason) progress(`OpenZFS part skipped: ${result.openzfs.reason}`);
     }
     if (only.has('checks') && !interruptedBy()) result.checks = await runChecksBench(ROUNDS.checks);
+    if (only.has('metrics') && !interruptedBy()) result.metrics = await runMetricsCycles(env, workDir, ROUNDS.metrics);
   } catch (e) {
     result.error = e.message;
     progress(`bench failed: ${e.message}`);
@@ -121,6 +124,7 @@ const main = async () => {
   }
   if (only.has('processes') || result.openzfs?.processes) parts.push(renderProcesses({ ...(result.processes ?? {}), ...(result.openzfs?.processes ?? {}) }));
   if (only.has('checks')) parts.push(renderChecks(result.checks, verdicts));
+  if (only.has('metrics')) parts.push(renderMetrics(result.metrics, verdicts));
   parts.push(renderVerdicts(verdicts));
   if (result.error) parts.push(`BENCH ERROR: ${result.error} (the numbers above are partial)`);
   parts.push(`raw samples: ${OUT}`);

@@ -14,7 +14,7 @@ fi
 pkgs=(openssh-server openssh-client mbuffer pv zstd lz4 procps psmisc util-linux
       monit monitoring-plugins-basic snmptrapd snmp libmonitoring-plugin-perl python3-nagiosplugin
       icinga2-bin smitools sanoid hyperfine qemu-system-x86 debootstrap e2fsprogs strace
-      dpkg-dev lintian mandoc man-db)
+      dpkg-dev lintian mandoc man-db prometheus prometheus-node-exporter prometheus-alertmanager stress-ng faketime)
 # Nagios Core, NRPE and sudo for the docs-verbatim checks test (test/zfs/check-nagios.test.ts: private
 # instances on 127.0.0.1, a free port; a system nrpe the package may start is not used).
 pkgs+=(nagios4-core nagios-nrpe-server nagios-nrpe-plugin sudo)

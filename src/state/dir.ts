@@ -3,13 +3,14 @@
 //   jobs/<job>.json     job state read by the checks      locks/<job>.lock   per-job lock
 //   cache/              capabilities per host             ssh/               ControlMaster sockets
 //   alerts/             alert de-duplication and queue    promote/           promotion records
+//   metrics/            counters behind the textfile      prune/             pile-up counts
 import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidId } from '../core/names.js';
 import { InternalError } from '../errors.js';
 import { describeErrno, StateDirError } from './errors.js';
 
-export const STATE_SUBDIRS = ['jobs', 'locks', 'cache', 'ssh', 'alerts', 'promote', 'prune'] as const;
+export const STATE_SUBDIRS = ['jobs', 'locks', 'cache', 'ssh', 'alerts', 'promote', 'prune', 'metrics'] as const;
 export type StateSubdir = (typeof STATE_SUBDIRS)[number];
 
 /**

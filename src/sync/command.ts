@@ -16,6 +16,8 @@ import { summarizeJobs, type JobReport } from './report.js';
 import { RunnerPool } from './runners.js';
 import { notifySync } from './alerts.js';
 import { faultHookFromEnv } from './phases.js';
+import { upperBound, type SyncMetricsSettings } from './metrics.js';
+import type { ConfigData } from '../config/schema/index.js';
 
 export interface SyncCommandInput {
   readonly source: string | undefined;
@@ -47,6 +49,7 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   const reports: JobReport[] = [];
   const progress = globals.json ? undefined : terminalProgress();
+  const metrics = metricsSettings(loaded.data);
   try {
     for (const job of jobs) {
       if (ctx.signal.aborted) break;
@@ -61,6 +64,7 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
           syncCommand: syncCommandFor(job, globals),
           ...(progress ? { progress: progress.show } : {}),
           ...(phase ? { phase } : {}),
+          ...(metrics ? { metrics } : {}),
         }),
       );
     }
@@ -71,6 +75,15 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
   if (!opts.dryRun) await notifySync(loaded, stateDir, reports, { now: ctx.now, log });
   const result = summarizeJobs(reports);
   return opts.dryRun && !globals.json ? { ...result, text: renderDryRun(reports, result) } : result;
+};
+
+/** Metrics on when `metrics.textfile_dir` is set; the RPO thresholds of `checks.rpo` go along for the alert rules. */
+const metricsSettings = (data: ConfigData): SyncMetricsSettings | undefined => {
+  const textfileDir = data.metrics?.textfile_dir;
+  if (textfileDir === undefined) return undefined;
+  const lagWarning = upperBound(data.checks?.rpo?.warning);
+  const lagCritical = upperBound(data.checks?.rpo?.critical);
+  return { textfileDir, ...(lagWarning !== undefined ? { lagWarning } : {}), ...(lagCritical !== undefined ? { lagCritical } : {}) };
 };
 
 /** The command an operator re-runs for this job (shown in conflict hints). */

@@ -5,7 +5,7 @@ import { newestCommon } from '../core/common.js';
 import { planSyncCleanup, type TargetCursor } from '../core/cleanup.js';
 import { joinName, relativeName, type Listing } from '../core/dataset.js';
 import { batchDestroys, carriersIn } from '../core/destroy-batch.js';
-import { parseCursorBookmarkName } from '../core/names.js';
+import { parseCursorBookmarkName, PROP_EPOCH, PROP_ROLE } from '../core/names.js';
 import type { Version } from '../core/versions.js';
 import { oneLine, type ErrorKind } from '../errors.js';
 import { stateForError, worstState } from '../cli/exit.js';
@@ -21,6 +21,9 @@ import type { RunnerPool } from './runners.js';
 import { prepareSource, type SourceView } from './source.js';
 import { syncTarget, type TargetOutcome } from './target.js';
 import { recordJobState, recordedCommons } from './job-state.js';
+import { publishRunMetrics } from '../state/metrics.js';
+import type { DatasetInfo } from '../core/dataset.js';
+import { syncFamilies, type SyncMetricsSettings } from './metrics.js';
 import { applyRoleUpdate, sourceRoleUpdate } from './roles.js';
 
 export interface CycleEnv {
@@ -38,6 +41,16 @@ export interface CycleEnv {
   readonly progress?: (line: string) => void;
   /** Fault-injection seam (sync/phases.ts): called at each named phase; absent in production. */
   readonly phase?: PhaseHook;
+  /** Where the node_exporter textfile goes (`metrics.textfile_dir`) and what else it says; undefined = metrics off. */
+  readonly metrics?: SyncMetricsSettings;
+}
+
+/** What the cycle saw besides its report, for the metrics: the source listing and each target's root. */
+interface Seen {
+  source?: Listing;
+  /** The source root's role and epoch after this cycle's role update. */
+  sourceRole?: DatasetInfo;
+  targetRoots: Map<string, DatasetInfo | null>;
 }
 
 export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> => {
@@ -52,10 +65,26 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
   const signal = job.deadline === null ? env.signal : AbortSignal.any([env.signal, AbortSignal.timeout(job.deadline * 1000)]);
   try {
     if (lock) await env.phase?.('locked');
-    const report = await cycleBody(job, env, signal, lock, startedAt);
+    const seen: Seen = { targetRoots: new Map() };
+    const report = await cycleBody(job, env, signal, lock, startedAt, seen);
     if (!env.dryRun) {
-      await recordJobState(env.stateDir, job, report, env.log);
+      const state = await recordJobState(env.stateDir, job, report, env.log);
       await env.phase?.('state-written');
+      if (state && env.metrics) {
+        const settings = env.metrics;
+        const bytes = Object.fromEntries(report.targets.map((t) => [t.id, t.datasets.reduce((s, d) => s + d.bytes, 0)]));
+        await publishRunMetrics({
+          textfileDir: settings.textfileDir,
+          stateDir: env.stateDir,
+          command: 'sync',
+          job: job.id,
+          state: report.state,
+          finishedAt: report.finishedAt,
+          bytes,
+          log: env.log,
+          families: (counters) => syncFamilies({ job, state, report, counters, ...(seen.source ? { source: seen.source } : {}), ...(seen.sourceRole ? { sourceRoot: seen.sourceRole } : {}), targetRoots: seen.targetRoots, now: env.now(), settings }),
+        });
+      }
     }
     return report;
   } finally {
@@ -63,7 +92,7 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
   }
 };
 
-const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number): Promise<JobReport> => {
+const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number, seen: Seen): Promise<JobReport> => {
   const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt };
   const onSpawn = (pids: number[]): void => {
     lock
@@ -80,9 +109,14 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
     return { ...base, state: stateForError(e), finishedAt: env.now(), snapshot: null, targets: [], destroyed: [], notes: [], error: errorOf(e) };
   }
   env.log.info({ snapshot: source.snapshot, datasets: source.listing.datasets.size }, 'source ready');
+  seen.source = source.listing;
   if (!env.dryRun) await env.phase?.('source-ready');
   const sourceRoot = source.listing.datasets.get(job.source.dataset);
-  if (sourceRoot && !env.dryRun) await applyRoleUpdate(source.runner, source.caps, sourceRoot.name, sourceRoleUpdate(sourceRoot), env.log);
+  if (sourceRoot && !env.dryRun) {
+    const update = sourceRoleUpdate(sourceRoot);
+    // The metrics report the role as it is after this update (a first run marks the source primary).
+    if (await applyRoleUpdate(source.runner, source.caps, sourceRoot.name, update, env.log)) seen.sourceRole = rolesAfter(sourceRoot, update);
+  }
 
   const outcomes: TargetOutcome[] = [];
   const pools: PoolCapsCache = new Map();
@@ -111,6 +145,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
       outcome = { report: unreachable(target.id, formatSide(target.side), e), versions: null, commons: new Map() };
     }
     env.log.info({ target: target.id, state: outcome.report.state }, 'target done');
+    if (outcome.listing) seen.targetRoots.set(target.id, outcome.listing.datasets.get(target.side.dataset) ?? null);
     if (!env.dryRun) await env.phase?.('target-done');
     outcomes.push(outcome);
   }
@@ -221,6 +256,9 @@ const cleanupSyncSnapshots = async (job: JobSpec, env: CycleEnv, source: SourceV
   await destroyOn(source.runner, perSource, carriersOf(source.listing));
   return destroyed;
 };
+
+const rolesAfter = (info: DatasetInfo, update: Record<string, string> | null): DatasetInfo =>
+  update ? { ...info, role: update[PROP_ROLE] === 'primary' ? 'primary' : 'replica', epoch: Number(update[PROP_EPOCH] ?? info.epoch ?? 0) } : info;
 
 const errorOf = (e: unknown): { kind: ErrorKind | 'unknown'; message: string; hint?: string } => {
   const kind = (e as { kind?: ErrorKind }).kind ?? 'unknown';

@@ -2,13 +2,14 @@
 // the source (per dataset for trees), whether a resumable receive waits, and the last run's outcome.
 import type { Logger } from 'pino';
 import { relativeName } from '../core/dataset.js';
-import { readJobState, recordRun, writeJobState, type CommonSnapshot, type TargetRun } from '../state/job-state.js';
+import { readJobState, recordRun, writeJobState, type CommonSnapshot, type JobState, type TargetRun } from '../state/job-state.js';
 import type { JobSpec } from './job.js';
 import { summarizeJob, targetTotals, type JobReport } from './report.js';
 
-export const recordJobState = async (stateDir: string, job: JobSpec, report: JobReport, log: Logger): Promise<void> => {
+/** Records the run; returns the state written (null when nothing was: a busy lock, or a write that failed). */
+export const recordJobState = async (stateDir: string, job: JobSpec, report: JobReport, log: Logger): Promise<JobState | null> => {
   // A run that found the lock busy changes nothing: the holder records its own run.
-  if (report.error?.kind === 'transient' && /already running/.test(report.error.message)) return;
+  if (report.error?.kind === 'transient' && /already running/.test(report.error.message)) return null;
   try {
     const prev = await readJobState(stateDir, job.id).catch(() => null);
     const summary = summarizeJob(report).summary;
@@ -51,8 +52,10 @@ export const recordJobState = async (stateDir: string, job: JobSpec, report: Job
       report.finishedAt,
     );
     await writeJobState(stateDir, next);
+    return next;
   } catch (e) {
     log.error({ err: e }, 'could not write the job state file');
+    return null;
   }
 };
 

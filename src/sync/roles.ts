@@ -22,11 +22,14 @@ export const targetRoleUpdate = (source: DatasetInfo, target: DatasetInfo | null
 export const sourceRoleUpdate = (source: DatasetInfo): Record<string, string> | null =>
   source.role === null ? { [PROP_ROLE]: 'primary', [PROP_EPOCH]: String(source.epoch ?? 0) } : null;
 
-export const applyRoleUpdate = async (runner: Runner, caps: Capabilities, dataset: string, update: Record<string, string> | null, log: Logger): Promise<void> => {
-  if (!update) return;
+/** Returns whether `update` is now in place (true when there was nothing to do). */
+export const applyRoleUpdate = async (runner: Runner, caps: Capabilities, dataset: string, update: Record<string, string> | null, log: Logger): Promise<boolean> => {
+  if (!update) return true;
   try {
     await setProperties(runner, dataset, update, caps);
+    return true;
   } catch (e) {
     log.warn({ err: e, dataset, update }, 'could not set role/epoch; retried next cycle');
+    return false;
   }
 };

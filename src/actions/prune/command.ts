@@ -13,6 +13,8 @@ import { resolveEntries } from '../snapshot/config.js';
 import { pruneStates, renderPrunePlan, summarizePrune } from './report.js';
 import { runPrune } from './run.js';
 import { writePruneState } from './state.js';
+import { pruneFamilies } from './metrics.js';
+import { publishRunMetrics } from '../../state/metrics.js';
 
 export interface PruneCliOptions {
   job?: string[];
@@ -33,6 +35,7 @@ export const runPruneCommand = async ({ opts, globals, ctx }: { opts: PruneCliOp
   const selected = opts.job && opts.job.length > 0 ? opts.job.map((name) => resolveJob(loaded, name, { stateDir })) : null;
   if (!selected && entries.length === 0 && jobs.length === 0) throw new UsageError(`nothing to prune: ${loaded.path ?? 'the config'} has no snapshots: entries and no jobs`);
   const now = opts.now ?? ctx.now();
+  const startedAt = ctx.now();
   const dryRun = opts.dryRun === true;
 
   const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
@@ -60,7 +63,14 @@ export const runPruneCommand = async ({ opts, globals, ctx }: { opts: PruneCliOp
     const result = summarizePrune(run, { dryRun });
     if (!dryRun) {
       const names = new Set<string>([...(selected ?? jobs).map((j) => j.id), ...run.datasets.flatMap((d) => d.stateNames)]);
-      for (const s of pruneStates(run, [...names], now)) await writePruneState(stateDir, s);
+      const states = pruneStates(run, [...names], now);
+      for (const s of states) await writePruneState(stateDir, s);
+      const textfileDir = loaded.data.metrics?.textfile_dir;
+      const finishedAt = ctx.now();
+      for (const s of states) {
+        const facts = { startedAt, finishedAt, state: result.state };
+        await publishRunMetrics({ textfileDir, stateDir, command: 'prune', job: s.name, state: result.state, finishedAt, log, families: (c) => pruneFamilies(s, facts, c) });
+      }
     }
     return dryRun && !globals.json ? { ...result, text: renderPrunePlan(run, result, now) } : result;
   } finally {

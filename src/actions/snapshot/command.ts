@@ -24,6 +24,8 @@ import { rememberedCommon, relativeInJob } from '../prune/peers.js';
 import { resolveEntries } from './config.js';
 import { runUnit, type SnapshotUnit, type UnitReport } from './execute.js';
 import { renderSnapshotPlan, summarizeSnapshots } from './report.js';
+import { snapshotFamilies } from './metrics.js';
+import { publishRunMetrics } from '../../state/metrics.js';
 
 export interface SnapshotCliOptions {
   label?: string;
@@ -62,7 +64,12 @@ export const runSnapshotCommand = async (input: { datasets: readonly string[]; o
     const units = configured ?? (await adhocUnits(input.datasets, opts, adhocPolicy as Policy, loaded, jobs, stateDir, runners));
     for (const unit of units) {
       if (ctx.signal.aborted) break;
+      const startedAt = ctx.now();
       const r = await runUnit(unit, { runners, now, signal: ctx.signal, dryRun: opts.dryRun === true });
+      if (!opts.dryRun) {
+        const finishedAt = ctx.now();
+        await publishRunMetrics({ textfileDir: loaded.data.metrics?.textfile_dir, stateDir, command: 'snapshot', job: r.unit, state: r.state, finishedAt, log, families: (c) => snapshotFamilies(r, { startedAt, finishedAt }, c) });
+      }
       if (r.taken.length > 0) log.info({ unit: r.unit, taken: r.taken }, 'snapshots taken');
       if (r.pruned.length > 0) log.info({ unit: r.unit, destroyed: r.pruned }, 'pruned');
       for (const p of r.problems) log.warn({ unit: r.unit }, p);

@@ -7,6 +7,7 @@ import { absolutePath, duration, ID_RULE, port } from './common.js';
 import { alertsSchema } from './alerts.js';
 import { checksSchema } from './checks.js';
 import { jobSchema } from './job.js';
+import { metricsSchema } from './metrics.js';
 import { snapshotsSchema, templatesSchema } from './retention.js';
 
 /** `section:` with nothing under it (everything commented out) is YAML null: treat it as empty. */
@@ -51,6 +52,7 @@ export const configSchema = z.strictObject({
   snapshots: snapshotsSchema,
   alerts: alertsSchema,
   checks: checksSchema,
+  metrics: metricsSchema,
 });
 
 export type ConfigData = z.output<typeof configSchema>;

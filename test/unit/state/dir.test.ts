@@ -16,7 +16,7 @@ describe('ensureStateDir', () => {
     await ensureStateDir(dir);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     for (const sub of STATE_SUBDIRS) expect(statSync(join(dir, sub)).mode & 0o777).toBe(0o700);
-    expect(STATE_SUBDIRS).toEqual(['jobs', 'locks', 'cache', 'ssh', 'alerts', 'promote', 'prune']);
+    expect(STATE_SUBDIRS).toEqual(['jobs', 'locks', 'cache', 'ssh', 'alerts', 'promote', 'prune', 'metrics']);
   });
 
   test('tightens an existing ssh/ back to 0700 but leaves a jobs/ the operator opened to a group', async () => {
