@@ -128,7 +128,7 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
     expect(last.code, last.stdout).toBe(0);
     await expectEqual('res', 'res');
     expect((await gx(`zfs get -H -o value receive_resume_token ${roots.dst}/res`)).trim()).toBe('-');
-  });
+  }, 600_000); // a 40 s deadline, two 3-4 MiB transfers and checksums through a TCG guest: minutes when loaded
 
   it('resumes after the receiving ssh connection is cut', async () => {
     await gx(`zfs create ${roots.src}/cut`);
