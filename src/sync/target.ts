@@ -4,10 +4,12 @@
 import type { Logger } from 'pino';
 import type { Listing } from '../core/dataset.js';
 import { fullName, type Version } from '../core/versions.js';
-import { oneLine } from '../errors.js';
+import { oneLine, PermanentError } from '../errors.js';
 import { stateForError, worstState } from '../cli/exit.js';
 import { listTree } from '../zfs/list.js';
 import { getVersions } from '../zfs/commands.js';
+import { datasetExists } from '../zfs/commands-dataset.js';
+import { quoteArg } from '../zfs/quote.js';
 import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';
 import type { Capabilities, Runner } from '../zfs/types.js';
@@ -61,6 +63,19 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     listing = await listTree(ctx.runner, ctx.caps, target.side.dataset, { recursive: job.recursive, columns: 'replication' });
   } catch (e) {
     return failedTarget(target, side, e);
+  }
+  // A missing target root is a new replica only when its parent exists. Otherwise (a pool exported or not yet
+  // imported, a shelf powered down) nothing can be received, and the target must not count as empty: that
+  // would plan a full send and let cleanup destroy the last snapshot the source shares with it.
+  if (!listing.exists) {
+    const d = target.side.dataset;
+    const parent = d.includes('/') ? d.slice(0, d.lastIndexOf('/')) : null;
+    const present = parent !== null && (await datasetExists(ctx.runner, parent, { signal: ctx.signal }).catch((e: unknown) => e));
+    if (present !== true) {
+      if (present instanceof Error) return failedTarget(target, side, present);
+      const missing = parent ?? target.side.dataset;
+      return failedTarget(target, side, new PermanentError(`${missing} does not exist (pool not imported?): nothing received, the source keeps its common snapshot`, { hint: `zpool import ${quoteArg(missing.split('/')[0]!)}` }));
+    }
   }
   const pairing = pairDatasets(ctx.source.listing, listing, { recursive: job.recursive, exclude: job.exclude });
   const reports: DatasetReport[] = [];

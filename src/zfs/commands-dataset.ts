@@ -121,3 +121,14 @@ export const renameDataset = async (runner: Runner, from: string, to: string, op
 export const cloneSnapshot = async (runner: Runner, fullSnapshot: string, target: string, opts?: CallOptions & { properties?: Readonly<Record<string, string>> }): Promise<void> => {
   await runner.exec(['zfs', 'clone', ...propArgs(opts?.properties ?? {}), fullSnapshot, target], execOpts(opts));
 };
+
+/** Whether a filesystem or volume exists (a missing one, or a pool not imported, is false; other failures throw). */
+export const datasetExists = async (runner: Runner, dataset: string, opts?: CallOptions): Promise<boolean> => {
+  try {
+    await runner.exec(['zfs', 'list', '-H', '-o', 'name', dataset], execOpts(opts));
+    return true;
+  } catch (e) {
+    if (e instanceof ZfsError && e.reason === 'dataset-not-found') return false;
+    throw e;
+  }
+};
