@@ -138,9 +138,8 @@ const UNREACHABLE: readonly { readonly re: RegExp; readonly cause: 'connection-l
  * ssh's own failures (OpenSSH 9.x messages). ssh exits 255 for them; a remote command that exits 255 itself
  * is not ssh's failure, so callers only ask when the status is 255 and then fall back to zfs classification.
  * A multiplexed session whose master connection dies (host powered off, sshd stopped, link cut) exits 255 with
- * nothing on stderr: with `exitCode` 255 and no zfs message either, that is a lost connection. zfs itself never
- * exits 255 (its codes are 0-2) and the remote command's last stage is zfs or a decompressor, so a silent 255
- * cannot be a remote failure.
+ * nothing on stderr: with `exitCode` 255 and no zfs message either, that is a lost connection. The remote
+ * command never exits 255 itself (`REMOTE_EXIT` in quote.ts turns its 255 into 254), so a 255 is ssh's.
  */
 export const classifySshFailure = (stderr: string, exitCode?: number | null): SshFailure | null => {
   const line = (re: RegExp): string => stderr.split('\n').find((l) => re.test(l))?.trim() ?? stderr.trim().split('\n')[0] ?? '';
