@@ -4,7 +4,7 @@
 import { execa } from 'execa';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliBuilt, runCli, STATUS_LINE, type CliResult } from '../helpers/cli.js';
+import { BIN, cliBuilt, runCli, STATUS_LINE, type CliResult } from '../helpers/cli.js';
 import { guidsOf, mountpointOf, snapshotChecksums, snapshotNames, writeRandom } from '../helpers/replica.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { createPool, TEST_ROOT, uniqueName, zfs, zfsFuseUnavailableReason, type TestPool } from '../helpers/zfs-fuse.js';
@@ -112,6 +112,22 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
 
   it('both hosts lost mid-transfer (remote to remote): WARNING naming the host', async () => {
     await cutMidStream('r2r', sshd.side(`${src.name}/r2r`), sshd.side(`${dst.name}/r2r`), /zfs (send|receive)/);
+  });
+
+  it('check job after a target failed its last run (within thresholds): OK, but "1 of 2 targets replicated", the failing one named', async () => {
+    await zfs('create', `${src.name}/twin`);
+    const sides = ['--id', 'twin', `${src.name}/twin`, `${dst.name}/twin-local`, sshd.side(`${dst.name}/twin-remote`)];
+    expect((await sync(...sides)).code).toBe(0);
+    await sshd.pause();
+    try {
+      writeFileSync(`${await mountpointOf(`${src.name}/twin`)}/f`, 'more\n');
+      expect((await sync(...sides)).code).toBe(1);
+    } finally {
+      await sshd.resume();
+    }
+    const r = await runCli([...sides, ...sshd.cliArgs, '--state-dir', stateDir, '-w', '1h', '-c', '2h'], { bin: BIN.replace(/zfailover$/, 'check_zfs_job') });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.line, r.stdout).toMatch(new RegExp(`^OK: job twin: 1 of 2 targets replicated, last success \\d+s ago; 1 failing its last run: ${host().replaceAll('.', '\\.')}:${dst.name}/twin-remote: ${host().replaceAll('.', '\\.')} unreachable: connection refused`));
   });
 
   it('a closed port: WARNING "connection refused" with the host', async () => {
