@@ -257,6 +257,9 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     expect(r.code, r.stdout).toBe(0);
     expect(await props(aData)).toMatchObject({ 'zfailover:role': 'primary', 'zfailover:epoch': '4', readonly: 'off', mounted: 'yes' });
     expect(await props(bData)).toMatchObject({ 'zfailover:role': 'replica', 'zfailover:epoch': '4', readonly: 'on', mounted: 'no' });
+    // B was promoted in epochs 1 and 3: as a replica again it carries no promotion point (status would show it).
+    expect((await props(bData))['zfailover:promoted']).toBe('-');
+    expect((await props(aData))['zfailover:promoted']).toMatch(/^4,/);
     const aMnt = await mountpointOf(aData);
     expect(readFileSync(`${aMnt}/last-on-b.txt`, 'utf8')).toBe('last write on B\n');
     for (let i = 0; i < 2; i++) {
@@ -269,5 +272,6 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     const st = await cli('status', '--job', 'data');
     expect(st.code, st.stdout).toBe(0);
     expect(st.line).toMatch(new RegExp(`primary .*${aData} \\(epoch 4\\); ${bData} in-sync`));
+    expect(st.stdout).not.toMatch(new RegExp(`${bData} .*promoted`));
   });
 });
