@@ -270,7 +270,7 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     const newest = (await snapshotNames(bData)).at(-1)!;
     expect(await snapshotChecksums(`${bData}@${newest}`)).toEqual(await snapshotChecksums(`${aData}@${newest}`));
     const st = await cli('status', '--job', 'data');
-    expect(st.code, st.stdout).toBe(0);
+    expect(st.code, `${st.stdout}\n${st.stderr}`).toBe(0);
     expect(st.line).toMatch(new RegExp(`primary .*${aData} \\(epoch 4\\); ${bData} in-sync`));
     expect(st.stdout).not.toMatch(new RegExp(`${bData} .*promoted`));
   });
