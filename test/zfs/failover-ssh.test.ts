@@ -134,7 +134,8 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     const file = `${await mountpointOf(aData)}/writer.log`;
     writer = execa('bash', ['-c', `i=0; while :; do echo "line $i $(date +%s%N)" >> '${file}'; i=$((i+1)); done`], { reject: false });
     writeFileSync(`${dir}/writer.pid`, String(writer.pid));
-    await new Promise((r) => setTimeout(r, 800));
+    // Poll until the writer has written (a fixed sleep wrote only ~30 lines on a loaded machine).
+    while (!existsSync(file) || readFileSync(file, 'utf8').split('\n').length <= 60) await new Promise((r) => setTimeout(r, 100));
     let r: Awaited<ReturnType<typeof cli>>;
     let second: Awaited<ReturnType<typeof cli>>;
     try {
