@@ -133,6 +133,17 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
     expect(r.line, r.stdout).toMatch(new RegExp(`^OK: job twin: 1 of 2 targets replicated, last success \\d+s ago; 1 failing its last run: ${host().replaceAll('.', '\\.')}:${dst.name}/twin-remote: ${host().replaceAll('.', '\\.')} unreachable: connection refused`));
   });
 
+  it('the run\'s --deadline stops a transfer: WARNING "deadline reached", the next run converges', { timeout: 240_000 }, async () => {
+    await zfs('create', `${src.name}/deadline`);
+    await writeRandom(`${await mountpointOf(`${src.name}/deadline`)}/f`, 6);
+    const r = await sync('--bwlimit', '128K', '--deadline', '8s', `${src.name}/deadline`, `${dst.name}/deadline`);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.line, r.stdout).toMatch(/^WARNING: .*deadline reached (after \d+s: transfer stopped|during zfs \w+)/);
+    const after = await sync(`${src.name}/deadline`, `${dst.name}/deadline`);
+    expect(after.code, after.stdout).toBe(0);
+    await expectReplicaEqual(`${src.name}/deadline`, `${dst.name}/deadline`);
+  });
+
   it('a closed port: WARNING "connection refused" with the host', async () => {
     await zfs('create', `${src.name}/refused`);
     const r = await sync(`${src.name}/refused`, `root@127.0.0.1:1:${dst.name}/refused`);
