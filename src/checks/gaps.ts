@@ -1,5 +1,5 @@
 // check gaps: the snapshots present on each side against the slots its retention policy should hold —
-// missing slots ("hourly 03:00-05:00 missing on backup/data"), snapshots still there long after the policy
+// missing slots ("hourly 03:00..05:00 (3 slots) missing on backup/data"), snapshots still there long after the policy
 // dropped them (prune not running), and names dated in the future (clock skew). Reads zfs-auto-snapshot,
 // sanoid and zfailover names. The probe is a dry prune run (same listings, policies and protections).
 import type { CliContext, GlobalOptions } from '../cli/context.js';
@@ -18,7 +18,8 @@ import { runCheck, type Evaluation } from '../plugin/check.js';
 import { evaluate, parseRange, plainAtom, type Range, type Thresholds } from '../plugin/range.js';
 import type { Finding } from '../plugin/summary.js';
 import { RunnerPool } from '../sync/runners.js';
-import { formatSide, parseSide } from '../zfs/side.js';
+import { formatSide, parseSide, type Side } from '../zfs/side.js';
+import { sameHost } from '../config/job-checks.js';
 import { entryCovers, resolveEntries } from '../actions/snapshot/config.js';
 import { runPrune, type DatasetPrune, type PruneRunResult } from '../actions/prune/run.js';
 import { resolveTimeout } from './settings.js';
@@ -64,12 +65,18 @@ export const runGapsCheck = async (input: { datasets: readonly string[]; opts: G
       what: 'retention gaps',
       probe: (signal) =>
         runPrune({ loaded, entries, jobs, selected: wanted.length > 0 ? null : selected, stateDir, now, signal, runners, dryRun: true, trustListing: true, entrySsh: resolveSsh(loaded, stateDir) }),
-      evaluate: (run) => evaluateRun(run, { now, graceMs, thresholds, maxLines: opts.maxLines }),
+      // DATASET... asks about those datasets (and their children): the replicas prune also decides on are not counted.
+      evaluate: (run) => evaluateRun(wanted.length > 0 ? onlyWanted(run, wanted) : run, { now, graceMs, thresholds, maxLines: opts.maxLines }),
     });
   } finally {
     await runners.closeAll();
   }
 };
+
+const onlyWanted = (run: PruneRunResult, wanted: readonly Side[]): PruneRunResult => ({
+  ...run,
+  datasets: run.datasets.filter((d) => wanted.some((w) => sameHost(w, d.where) && (d.where.dataset === w.dataset || d.where.dataset.startsWith(`${w.dataset}/`)))),
+});
 
 /** Newest instant a replica has received: the time its newest snapshot's name states (else its creation). */
 const receivedUntil = (snapshots: readonly Version[], policy: Policy): number => {
@@ -83,15 +90,20 @@ const receivedUntil = (snapshots: readonly Version[], policy: Policy): number =>
 
 const clock = (policy: Policy, t: number): string => new Date(wallOf(policy.timeZone, t)).toISOString().slice(0, 16).replace('T', ' ');
 
-/** `hourly 03:00-05:00` (today), `hourly 11-25 23:00-11-26 02:00`, `daily 2026-11-20..2026-11-22` (policy zone). */
+/**
+ * `hourly 04:00` (one slot, today), `hourly 03:00..05:00 (3 slots)` (the slots starting at 03:00, 04:00 and
+ * 05:00: first and last slot start, never a time span, which "03:00-05:00" read as), `hourly 11-25 23:00..11-26
+ * 02:00 (4 slots)`, `daily 2026-11-20..2026-11-22 (3 slots)` (policy zone).
+ */
 export const formatMissing = (m: MissingRange, policy: Policy, now: number): string => {
   const period = scheduleFor(policy, m.label)?.period;
   const coarse = period === undefined || periodMinutes(period) >= 1440;
   const [a, b, today] = [clock(policy, m.from), clock(policy, m.to), clock(policy, now).slice(0, 10)];
-  if (coarse) return `${m.label} ${a.slice(0, 10)}${m.count > 1 ? `..${b.slice(0, 10)}` : ''}`;
+  const slots = ` (${m.count} slots)`;
+  if (coarse) return `${m.label} ${a.slice(0, 10)}${m.count > 1 ? `..${b.slice(0, 10)}${slots}` : ''}`;
   const short = (s: string): string => (s.slice(0, 10) === today ? s.slice(11) : s.slice(5));
   if (m.count === 1) return `${m.label} ${short(a)}`;
-  return a.slice(0, 10) === b.slice(0, 10) ? `${m.label} ${short(a)}-${b.slice(11)}` : `${m.label} ${short(a)}-${short(b)}`;
+  return a.slice(0, 10) === b.slice(0, 10) ? `${m.label} ${short(a)}..${b.slice(11)}${slots}` : `${m.label} ${short(a)}..${short(b)}${slots}`;
 };
 
 interface EvalOptions {

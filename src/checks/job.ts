@@ -70,12 +70,28 @@ export const evaluateJobs = (data: readonly JobData[], o: JobCheckOptions): Eval
     noun: 'check',
     findings,
     perfdata,
-    okText: one
-      ? `job ${one.job.id}: ${findings.length - 1} target${findings.length === 2 ? '' : 's'} replicated, last success ${dur(Math.max(0, ...ages))} ago`
-      : `${data.length} jobs OK, oldest success ${dur(Math.max(0, ...ages))} ago`,
+    okText: one ? jobOkText(one, ages) : `${data.length} jobs OK, oldest success ${dur(Math.max(0, ...ages))} ago`,
     maxDetails: o.maxDetails,
     report: { findings },
   };
+};
+
+/**
+ * The OK line of one job: "replicated" counts only the targets whose last run succeeded; one that failed its last
+ * run (still within the age thresholds, so not yet a problem) is counted as failing and named.
+ */
+const jobOkText = (d: JobData, ages: readonly number[]): string => {
+  const last = `last success ${dur(Math.max(0, ...ages))} ago`;
+  const s = d.state instanceof Error || d.state === null ? null : d.state;
+  const targets = d.job.targets;
+  const failing = targets.filter((t) => s?.targets[t.id]?.lastState !== 'OK');
+  const n = targets.length;
+  if (failing.length === 0) return `job ${d.job.id}: ${n} target${n === 1 ? '' : 's'} replicated, ${last}`;
+  const first = failing[0]!;
+  const side = formatSide(first.side);
+  // The run's summary of a target starts with the target itself: said once.
+  const why = s?.targets[first.id]?.lastSummary.replace(`${side}: `, '');
+  return `job ${d.job.id}: ${n - failing.length} of ${n} targets replicated, ${last}; ${failing.length} failing its last run: ${side}${why ? `: ${why}` : ''}`;
 };
 
 const jobFinding = (d: JobData, o: JobCheckOptions): { finding: Finding; failures: number | null } => {
@@ -126,6 +142,8 @@ const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: Job
     const st = evaluate(age, o.thresholds);
     const r = st === 'CRITICAL' ? o.thresholds.critical : st === 'WARNING' ? o.thresholds.warning : undefined;
     parts.push({ state: st, text: `last success ${dur(age)} ago${r ? ` (${violation(r, age, dur)})` : ''}` });
+    // Within the thresholds a failed last run is no problem yet, but the line must not read as "all is well".
+    if (t.lastState !== 'OK') parts.push({ state: 'OK', text: `last run ${t.lastState}: ${t.lastSummary}` });
   }
   if (t?.conflict) parts.push({ state: 'CRITICAL', text: `conflict ${t.conflict}`, hint: `zfailover check divergence --job ${d.job.id} names the resolving command` });
   if (t?.resume) {

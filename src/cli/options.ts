@@ -1,5 +1,5 @@
 // Option value parsers shared by commands: they throw commander's InvalidArgumentError with a clear sentence.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { parseDuration, parseSize } from '../core/duration.js';
 
 export const durationOption = (value: string): number => {
@@ -21,3 +21,14 @@ export const portOption = (value: string): number => {
 };
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/**
+ * `--now <ISO time>` of snapshot, prune and check gaps: run as if the clock said so, to see what retention does
+ * at a given time (docs/parts/retention.md). Declared once here; shown in --help because operators use it.
+ */
+export const nowOption = (): Option =>
+  new Option('--now <time>', 'reason about retention as if the clock showed this ISO time, e.g. 2026-11-26T04:30:00Z').argParser((v: string): number => {
+    const t = Date.parse(v);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(t)) throw new InvalidArgumentError(`not an ISO time: '${v}' (use e.g. 2026-11-26T04:30:00Z)`);
+    return t;
+  });

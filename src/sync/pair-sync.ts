@@ -14,7 +14,7 @@ import { describeConflict, sshShellPrefix } from './conflict-text.js';
 import { capsForPool } from './pool-caps.js';
 import type { DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport } from './report.js';
-import { describeProcesses, runTransfer, stepLabel, stepProcesses } from './transfer.js';
+import { bytesBeforeFailure, describeProcesses, runTransfer, stepLabel, stepProcesses } from './transfer.js';
 import { afterFullReceive } from './receive-fixups.js';
 import type { TargetContext } from './target.js';
 
@@ -98,7 +98,10 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       done.push({ ...plannedStep(ctx, pair, step), ok: true, bytes: b, durationMs: Date.now() - started });
       state = applySteps(state, [step], { versions: pair.source.versions, epoch: pair.source.epoch });
     } catch (e) {
-      done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: null, durationMs: Date.now() - started, error: oneLine(e) });
+      // A transfer cut mid-stream still moved data (a resumable receive keeps it): report what reached the target.
+      const partial = bytesBeforeFailure(e);
+      bytes += partial ?? 0;
+      done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: partial, durationMs: Date.now() - started, error: oneLine(e) });
       const err = asConflict(e, pair);
       const common = newestCommon(pair.source.versions, state.versions);
       return {

@@ -6,7 +6,7 @@ import { fullName } from '../core/versions.js';
 import { InternalError } from '../errors.js';
 import type { JobSpec } from './job.js';
 import type { Capabilities, ProcessSpec, Runner } from '../zfs/types.js';
-import { recvArgv, sendArgv } from '../zfs/argv.js';
+import { METER_ARGV, recvArgv, sendArgv } from '../zfs/argv.js';
 import { runPipeline } from '../zfs/pipeline.js';
 import { progressProbe, watchProgress } from './progress.js';
 
@@ -47,7 +47,8 @@ export const stepProcesses = (job: JobSpec, step: Step & { kind: 'full' | 'incre
   const recvSide: string[][] = [];
   if (buffer && target.runner.remote) recvSide.push(buffer);
   if (compressor) recvSide.push(compressor.unpack);
-  recvSide.push(recv);
+  // Counts what reaches the receive: the report's bytes when a side is lost mid-transfer (receive -v is silent).
+  recvSide.push([...METER_ARGV], recv);
 
   // The rate limit runs on this host, between the two sides (whichever are remote).
   const middle: ProcessSpec[] = [];
@@ -86,9 +87,19 @@ export const runTransfer = async (
     if (opts.onProgress && pid !== undefined) stop = watchProgress(pid, probe.counter, opts.onProgress);
   };
   const r = await runPipeline(processes, { signal: opts.signal, onSpawn, ...(opts.env ? { env: opts.env } : {}) }).finally(() => stop());
-  if (!r.ok) throw r.error ?? new InternalError(`pipeline failed without an error: ${describeProcesses(processes)}`);
+  if (!r.ok) {
+    const e = r.error ?? new InternalError(`pipeline failed without an error: ${describeProcesses(processes)}`);
+    if (r.bytes !== null) partialBytes.set(e, r.bytes);
+    throw e;
+  }
   return { bytes: r.bytes, durationMs: Date.now() - started };
 };
+
+/** Bytes that reached the receiver before a transfer failed, keyed by the error runTransfer threw. */
+const partialBytes = new WeakMap<object, number>();
+
+/** What a failed transfer had delivered (the report's bytes), or null when unknown or not a transfer error. */
+export const bytesBeforeFailure = (e: unknown): number | null => (typeof e === 'object' && e !== null ? (partialBytes.get(e) ?? null) : null);
 
 export const stepLabel = (s: Step): { from: string | null; to: string | null } => ({
   from: s.kind === 'incremental' ? fullName(s.from) : null,

@@ -90,3 +90,17 @@ export const receivedBytes = (stdout: string): number | null => {
   }
   return total;
 };
+
+/**
+ * The stage right before `zfs receive` that counts the bytes handed to it: GNU dd prints the running total to
+ * stderr every second and the final total at end of stream or on a write error. When a host is lost mid-transfer
+ * its last line is what reached the receiver (a lower bound by at most a second), where `receive -v` says nothing.
+ */
+export const METER_ARGV: readonly string[] = ['dd', 'bs=128k', 'status=progress'];
+
+/** The last byte count dd printed ("123 bytes (123 B) copied, ..."; progress lines end in \r), or null. */
+export const meteredBytes = (stderr: string): number | null => {
+  let last: number | null = null;
+  for (const m of stderr.matchAll(/(?:^|[\r\n])(\d+) bytes(?: \([^)]*\))? copied/g)) last = Number(m[1]);
+  return last;
+};

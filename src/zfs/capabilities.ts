@@ -2,6 +2,7 @@
 // A version number alone is not enough: zfs-fuse and old OpenZFS have no `zfs version`, so flags are read
 // from the usage text each binary prints for `zfs -?`, which lists exactly the options it accepts.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { classifyZfsFailure } from './classify.js';
 import { ZfsError } from './errors.js';
 import type { Capabilities, Runner, ZfsImplementation } from './types.js';
 
@@ -112,6 +113,10 @@ export const detectCapabilities = async (runner: Runner, signal?: AbortSignal): 
     run(['zfs', 'holds', 'zfailover-capability-probe@none']),
   ]);
   if (!/where 'command' is one of the following/.test(usage.text)) {
+    // A host without zfs (not installed, not on the session's PATH) needs the operator: CRITICAL with the fix.
+    if (classifyZfsFailure(usage.text, ['zfs', '-?'], 127) === 'command-not-found') {
+      throw new ZfsError({ reason: 'command-not-found', argv: ['zfs', '-?'], host: runner.label, exitCode: 127, stderr: usage.text, message: `zfs not found on ${runner.label}` });
+    }
     throw new ZfsError({ reason: 'unsupported', argv: ['zfs', '-?'], host: runner.label, exitCode: null, stderr: usage.text, message: `no usable zfs command on ${runner.label}` });
   }
   let packageVersion: string | null = null;

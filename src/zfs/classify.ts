@@ -1,6 +1,7 @@
 // Pure classification of a failed zfs/zpool command from its stderr, exit status and argv. Each pattern names the
 // implementation whose message it matches; fixtures of real stderr from both are in test/fixtures/zfs/.
 import type { ZfsFailureReason } from './errors.js';
+import { STAGE_FAILED_MARKER } from './quote.js';
 
 interface Rule {
   readonly re: RegExp;
@@ -20,6 +21,11 @@ const missingWhat = (argv: readonly string[], m: RegExpExecArray): ZfsFailureRea
 
 // Order matters: specific receive/resume messages before the generic errno texts they end with.
 const RULES: readonly Rule[] = [
+  // dash ("sh: 1: zfs: not found") and bash ("bash: line 1: zfs: command not found"), exit 127: a remote host
+  // without zfs on its PATH (or without a tool of the stream: dd, mbuffer, zstd, lz4).
+  { re: /\b(zfs|zpool|dd|mbuffer|zstd|lz4|pv): (command )?not found/, reason: 'command-not-found' },
+  // OpenZFS 2.3 (EZFS_SUSPENDED / ZFS_ERR_IOC...): the pool lost its devices; `zpool clear` once they are back.
+  { re: /pool I\/O is currently suspended|is suspended/, reason: 'pool-suspended' },
   // zfs-fuse 0.7 and OpenZFS 2.3 (libzfs_sendrecv.c): incremental into a target changed since its newest snapshot.
   { re: /has been modified\s+since most recent snapshot/, reason: 'target-modified' },
   // zfs-fuse 0.7 and OpenZFS 2.3: the target's newest snapshot is not the stream's `from` (it has newer ones, or lost it).
@@ -108,27 +114,45 @@ export const isAlreadyDone = (verbName: 'destroy' | 'hold' | 'release' | 'abort'
   }
 };
 
+/** What an ssh failure was, finer than its kind: the first line and the failure table (docs/design.md §2) use it. */
+export type SshCause = 'connection-lost' | 'connection-refused' | 'timeout' | 'dns' | 'host-key' | 'auth' | 'ssh-config';
+
 export type SshFailure =
-  | { readonly kind: 'unreachable'; readonly detail: string }
-  | { readonly kind: 'host-key'; readonly detail: string }
-  | { readonly kind: 'auth'; readonly detail: string }
-  | { readonly kind: 'other'; readonly detail: string };
+  | { readonly kind: 'unreachable'; readonly cause: 'connection-lost' | 'connection-refused' | 'timeout' | 'dns'; readonly detail: string }
+  | { readonly kind: 'host-key'; readonly cause: 'host-key'; readonly detail: string }
+  | { readonly kind: 'auth'; readonly cause: 'auth'; readonly detail: string }
+  | { readonly kind: 'other'; readonly cause: 'ssh-config'; readonly detail: string };
+
+const UNREACHABLE: readonly { readonly re: RegExp; readonly cause: 'connection-lost' | 'connection-refused' | 'timeout' | 'dns'; readonly say: string }[] = [
+  { re: /Could not resolve hostname|Name or service not known|Temporary failure in name resolution/, cause: 'dns', say: 'cannot resolve host name' },
+  { re: /Connection refused/, cause: 'connection-refused', say: 'connection refused' },
+  { re: /timed out|Timeout, server|No route to host|Network is unreachable/, cause: 'timeout', say: 'no answer' },
+  {
+    re: /Connection closed|Connection reset|kex_exchange_identification|Broken pipe|Session open refused by peer|open failed: .*administratively prohibited|closed by remote host|Control socket connect|read from master failed/,
+    cause: 'connection-lost',
+    say: 'connection lost',
+  },
+];
 
 /**
  * ssh's own failures (OpenSSH 9.x messages). ssh exits 255 for them; a remote command that exits 255 itself
  * is not ssh's failure, so callers only ask when the status is 255 and then fall back to zfs classification.
+ * A multiplexed session whose master connection dies (host powered off, sshd stopped, link cut) exits 255 with
+ * nothing on stderr: with `exitCode` 255 and no zfs message either, that is a lost connection. The remote
+ * command never exits 255 itself (`REMOTE_EXIT` in quote.ts turns its 255 into 254), so a 255 is ssh's.
  */
-export const classifySshFailure = (stderr: string): SshFailure | null => {
+export const classifySshFailure = (stderr: string, exitCode?: number | null): SshFailure | null => {
   const line = (re: RegExp): string => stderr.split('\n').find((l) => re.test(l))?.trim() ?? stderr.trim().split('\n')[0] ?? '';
   const hostKey = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed|No .* host key is known/;
-  if (hostKey.test(stderr)) return { kind: 'host-key', detail: line(hostKey) };
+  if (hostKey.test(stderr)) return { kind: 'host-key', cause: 'host-key', detail: line(hostKey) };
   const auth = /Permission denied \((publickey|password|keyboard-interactive|gssapi)|Too many authentication failures/;
-  if (auth.test(stderr)) return { kind: 'auth', detail: line(auth) };
-  const unreachable =
-    /Connection refused|timed out|No route to host|Could not resolve hostname|Connection closed|Connection reset|Network is unreachable|kex_exchange_identification|Broken pipe|Timeout, server|Name or service not known|Temporary failure in name resolution|Session open refused by peer|open failed: .*administratively prohibited/;
-  if (unreachable.test(stderr)) return { kind: 'unreachable', detail: line(unreachable) };
+  if (auth.test(stderr)) return { kind: 'auth', cause: 'auth', detail: line(auth) };
+  for (const u of UNREACHABLE) if (u.re.test(stderr)) return { kind: 'unreachable', cause: u.cause, detail: u.say };
   // Configuration mistakes that retrying cannot fix: a bad -o, a missing key, a ControlPath over 108 bytes.
   const config = /^ssh: |Bad configuration option|^command-line line|^Pseudo-terminal|^Warning: Identity file|too long for Unix domain socket|ControlPath too long/m;
-  if (config.test(stderr)) return { kind: 'other', detail: line(config) };
+  if (config.test(stderr)) return { kind: 'other', cause: 'ssh-config', detail: line(config) };
+  if (exitCode === 255 && classifyZfsFailure(stderr, [], 255) === 'unknown' && !stderr.includes(STAGE_FAILED_MARKER)) {
+    return { kind: 'unreachable', cause: 'connection-lost', detail: 'connection lost' };
+  }
   return null;
 };

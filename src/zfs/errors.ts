@@ -22,6 +22,8 @@ export type ZfsFailureReason =
   | 'key-not-loaded'
   | 'stream-unsupported'
   | 'killed'
+  | 'command-not-found'
+  | 'pool-suspended'
   | 'bad-output'
   | 'unknown';
 
@@ -48,6 +50,8 @@ const HINTS: Partial<Record<ZfsFailureReason, string>> = {
   'no-space': 'free space in the pool (zfailover prune) or grow it',
   'key-not-loaded': 'load the key (zfs load-key) or send raw',
   'permission-denied': 'run as root or delegate the permissions with zfs allow',
+  'command-not-found': 'install zfs (or the missing tool) on that host, or put it on the PATH of its ssh sessions',
+  'pool-suspended': 'the pool lost its devices: bring them back, then clear the pool (zpool clear)',
   'stream-unsupported': 'the receiving zfs cannot read this stream (older implementation): upgrade it, or send without -c/-L/-e/-w',
 };
 
@@ -88,7 +92,8 @@ export class ZfsError extends ZfoError {
 
 /** The line of stderr that says why (zfs prints `cannot ...: reason`; usage dumps follow an `invalid option`). */
 export const reasonLine = (stderr: string): string => {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  // The meter stage's (dd) counts and records lines are bookkeeping, never the reason.
+  const lines = stderr.split(/[\r\n]/).map((l) => l.trim()).filter((l) => l && !/^\d+ bytes .*copied|^\d+\+\d+ records (in|out)$/.test(l));
   const best = lines.find((l) => /^(cannot|internal error|invalid|bad property|unrecognized|missing|too many|warning)/i.test(l)) ?? lines[0] ?? '';
   return best.length > 240 ? `${best.slice(0, 237)}...` : best;
 };

@@ -4,12 +4,11 @@
 // that failed by itself, not a sender killed by a broken pipe because its receiver failed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { DeadlineError, type ZfoError, isZfoError } from '../errors.js';
-import { receivedBytes } from './argv.js';
+import { meteredBytes, receivedBytes } from './argv.js';
 import { classifySshFailure, isConsequentialFailure } from './classify.js';
 import { ZfsError } from './errors.js';
-import { zfsErrorFor } from './exec-result.js';
 import { remoteStageFailures } from './quote.js';
-import { sshFailureError } from './runner-ssh.js';
+import { stageFailureError } from './failure.js';
 import { BoundedText, STDERR_LIMIT, toolEnv } from './spawn.js';
 import type { ProcessSpec } from './types.js';
 
@@ -41,7 +40,10 @@ export interface PipelineResult {
   readonly stages: readonly StageResult[];
   /** stdout of the last stage (bounded): `zfs receive -v`'s summary. */
   readonly stdout: string;
-  /** Bytes received, from `receive -v` (rounded by zfs), or null. */
+  /**
+   * Bytes that reached the receiving `zfs receive`: counted by the meter stage before it (exact, and known when
+   * the transfer failed), else from `receive -v` (rounded by zfs), else null.
+   */
   readonly bytes: number | null;
   readonly durationMs: number;
   /** The root cause, classified; null when ok. */
@@ -108,9 +110,11 @@ const stageFailed = (r: Running): boolean =>
  */
 const consequential = (r: Running): boolean => {
   const stderr = r.stderr.text();
-  const byOurSignal = r.killedByUs && (r.signal === 'SIGTERM' || r.signal === 'SIGKILL' || r.exitCode === 143 || r.exitCode === 137 || /Killed by signal/.test(stderr));
+  // An ssh client we signalled exits 255, often silently: that is our stop, not a lost connection.
+  const byOurSignal =
+    r.killedByUs && (r.signal === 'SIGTERM' || r.signal === 'SIGKILL' || r.exitCode === 143 || r.exitCode === 137 || /Killed by signal/.test(stderr) || (isSsh(r.spec) && r.exitCode === 255));
   // ssh's own failure (exit 255: connection lost, refused, host key) is a cause even if its text says "reset".
-  if (!byOurSignal && isSsh(r.spec) && r.exitCode === 255 && classifySshFailure(stderr) !== null) return false;
+  if (!byOurSignal && isSsh(r.spec) && r.exitCode === 255 && classifySshFailure(stderr, 255) !== null) return false;
   return byOurSignal || r.signal === 'SIGPIPE' || r.exitCode === 141 || (stageFailed(r) && isConsequentialFailure(stderr));
 };
 
@@ -121,13 +125,15 @@ const stageError = (r: Running): ZfoError => {
   }
   if (isSsh(r.spec)) {
     const { host, argv } = remoteParts(r.spec);
-    if (r.exitCode === 255) {
-      const e = sshFailureError(host, stderr);
-      if (e) return e;
-    }
-    return zfsErrorFor(argv, host, { exitCode: r.exitCode === 0 ? 1 : r.exitCode, stderr });
+    return stageFailureError({ argv, host, viaSsh: true, exitCode: r.exitCode, stderr });
   }
-  return zfsErrorFor([r.spec.file, ...r.spec.args], 'local', { exitCode: r.exitCode, stderr });
+  return stageFailureError({ argv: [r.spec.file, ...r.spec.args], host: 'local', viaSsh: false, exitCode: r.exitCode, stderr });
+};
+
+/** The meter's count: the largest over stages (a remote meter reports through its ssh stage's stderr). */
+const meterOf = (run: readonly Running[]): number | null => {
+  const counts = run.map((r) => meteredBytes(r.stderr.text())).filter((n): n is number => n !== null);
+  return counts.length > 0 ? Math.max(...counts) : null;
 };
 
 /** How long a writer upstream of a failed stage may take to notice the broken pipe before it is signalled. */
@@ -172,7 +178,9 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
         error = new DeadlineError(`deadline reached after ${Math.round((Date.now() - started) / 1000)}s: transfer stopped, the next run resumes`);
       } else if (stopReason === 'abort') {
         const reason: unknown = opts.signal?.reason;
-        error = isZfoError(reason) ? reason : new ZfsError({ reason: 'killed', argv: [stages[0]?.file ?? ''], host: 'local', exitCode: null, stderr: '', message: `transfer interrupted${reason instanceof Error ? `: ${reason.message}` : ''}` });
+        // sync's --deadline is an AbortSignal.timeout: its reason is a DOMException named TimeoutError.
+        if (reason instanceof Error && reason.name === 'TimeoutError') error = new DeadlineError(`deadline reached after ${Math.round((Date.now() - started) / 1000)}s: transfer stopped, the next run resumes`);
+        else error = isZfoError(reason) ? reason : new ZfsError({ reason: 'killed', argv: [stages[0]?.file ?? ''], host: 'local', exitCode: null, stderr: '', message: `transfer interrupted${reason instanceof Error ? `: ${reason.message}` : ''}` });
       } else if (failing.length > 0) {
         const root = failing.find((r) => !consequential(r)) ?? (failing[0] as Running);
         failedStage = run.indexOf(root);
@@ -184,7 +192,7 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
         ok: error === null,
         stages: run.map((r) => ({ label: r.spec.label, pid: r.pid, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr.text(), killedByUs: r.killedByUs, failed: stageFailed(r) })),
         stdout: out,
-        bytes: receivedBytes(`${out}\n${last.stderr.text()}`),
+        bytes: meterOf(run) ?? receivedBytes(`${out}\n${last.stderr.text()}`),
         durationMs: Date.now() - started,
         error,
         failedStage,

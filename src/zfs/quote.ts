@@ -36,8 +36,15 @@ export const remoteCommand = (pipeline: readonly (readonly string[])[]): string 
   const stages = pipeline.map((argv, i) =>
     i === last ? quoteStage(argv) : `{ ${quoteStage(argv)} || echo "${STAGE_FAILED_MARKER} ${i} $?" >&2; }`,
   );
-  return REMOTE_PREAMBLE + stages.join(' | ');
+  return REMOTE_PREAMBLE + stages.join(' | ') + REMOTE_EXIT;
 };
+
+/**
+ * Constant ending: ssh exits 255 for its own failures (and silently when a multiplexed session loses its
+ * connection), so the remote command never does: a 255 of its own (zfs-fuse's "internal error") becomes 254.
+ * Any 255 the runner sees is then ssh's, which is how a cut mid-stream is told from a failing zfs.
+ */
+export const REMOTE_EXIT = '; s=$?; [ "$s" -ne 255 ] || s=254; exit "$s"';
 
 /** Parse the failure markers out of a remote pipeline's stderr: stage index -> exit status. */
 export const remoteStageFailures = (stderr: string): Map<number, number> => {

@@ -4,11 +4,11 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { HostKeyError, HostUnreachableError, type ZfoError } from '../errors.js';
+import { HostUnreachableError } from '../errors.js';
 import { hostLabel } from './side.js';
-import { classifySshFailure } from './classify.js';
-import { SshAuthError, SshError, ZfsError } from './errors.js';
-import { stoppedError, toExecResult, zfsErrorFor } from './exec-result.js';
+import { ZfsError } from './errors.js';
+import { sshFailureError, stageFailureError } from './failure.js';
+import { stoppedError, toExecResult } from './exec-result.js';
 import { remoteCommand } from './quote.js';
 import { spawnCapture, toolEnv } from './spawn.js';
 import type { ExecOptions, ExecResult, HostSpec, ProcessSpec, Runner, SshSettings } from './types.js';
@@ -27,21 +27,7 @@ export interface SshRunnerOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** An ssh failure (exit 255 with one of ssh's own messages) as our error, or null when it is not ssh's. */
-export const sshFailureError = (host: string, stderr: string): ZfoError | null => {
-  const f = classifySshFailure(stderr);
-  if (!f) return null;
-  switch (f.kind) {
-    case 'unreachable':
-      return new HostUnreachableError(host, f.detail);
-    case 'host-key':
-      return new HostKeyError(host);
-    case 'auth':
-      return new SshAuthError(host, f.detail);
-    case 'other':
-      return new SshError(host, f.detail);
-  }
-};
+export { sshFailureError } from './failure.js';
 
 /**
  * The master socket of a host, per identity: a digest of destination, port, key and options. ssh's own %C hashes
@@ -178,12 +164,13 @@ export class SshRunner implements Runner {
     const r = await this.session(() => spawnCapture(file as string, args, { env: this.env, input: opts.input, timeoutMs: opts.timeoutMs, signal: opts.signal }));
     if (r.spawnError) throw new ZfsError({ reason: 'unsupported', argv, host: this.label, exitCode: null, stderr: '', message: `cannot run ssh: ${r.spawnError.message}` });
     if (r.aborted || r.timedOut) throw stoppedError(argv, this.label, r, opts.signal, opts.timeoutMs);
+    // ssh's own failure is thrown even under allowFailure: "the host is gone" is never a command's answer.
     if (r.exitCode === 255) {
-      const sshErr = sshFailureError(this.label, r.stderr);
+      const sshErr = sshFailureError(this.label, r.stderr, r.exitCode, argv.slice(0, 2).join(' '));
       if (sshErr) throw sshErr;
     }
     const result = toExecResult(argv, r);
-    if (result.exitCode !== 0 && !opts.allowFailure) throw zfsErrorFor(argv, this.label, r);
+    if (result.exitCode !== 0 && !opts.allowFailure) throw stageFailureError({ argv, host: this.label, viaSsh: true, exitCode: r.exitCode, stderr: r.stderr });
     return result;
   }
 

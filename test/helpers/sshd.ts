@@ -46,8 +46,9 @@ const freePort = (): Promise<number> =>
 
 /**
  * @param sessionPath PATH for ssh sessions (e.g. a zfs logging shim first); `SHLVL=1` skips root's slow ~/.bashrc.
+ * @param launcher command that execs its arguments (sshd and its options), e.g. in another mount namespace.
  */
-export const startSshd = async (opts: { sessionPath?: string; env?: Record<string, string> } = {}): Promise<TestSshd> => {
+export const startSshd = async (opts: { sessionPath?: string; env?: Record<string, string>; launcher?: readonly string[] } = {}): Promise<TestSshd> => {
   const dir = `${TEST_ROOT}/${uniqueName('sshd-')}`;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -84,7 +85,8 @@ export const startSshd = async (opts: { sessionPath?: string; env?: Record<strin
           '',
         ].join('\n'),
       );
-      child = spawn('/usr/sbin/sshd', ['-D', '-f', `${dir}/sshd_config`, '-E', `${dir}/sshd.log`], { stdio: 'ignore' });
+      const argv = [...(opts.launcher ?? []), '/usr/sbin/sshd', '-D', '-f', `${dir}/sshd_config`, '-E', `${dir}/sshd.log`];
+      child = spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' });
       for (let i = 0; i < 50; i++) {
         await new Promise((r) => setTimeout(r, 100));
         if (child.exitCode !== null) break;

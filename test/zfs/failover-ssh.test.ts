@@ -106,6 +106,9 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     expect(st.code, st.stdout).toBe(0);
     expect(st.line).toMatch(STATUS_LINE);
     expect(st.line).toMatch(new RegExp(`primary ${A.replace(/[.]/g, '\\.')} \\(epoch 0\\); ${bData} in-sync`));
+    // Every job (data and its way back data-back list the same pair): one primary, counted once.
+    const all = await cli('status');
+    expect(all.line, all.stdout).toMatch(/ \| jobs=2 primaries=1$/);
     expect(await props(bData)).toMatchObject({ 'zfailover:role': 'replica', 'zfailover:epoch': '0', readonly: 'on' });
   });
 
@@ -202,7 +205,11 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
       expect(planned.line).toMatch(/primary unreachable .*: a planned switchover needs it/);
       r = await cli('promote', '--job', 'data', '--takeover', '--force');
       expect(r.code, r.stdout).toBe(0);
-      expect(r.line).toMatch(new RegExp(`^OK: promoted ${bData} to primary \\(epoch 3, takeover at @`));
+      expect(r.line).toMatch(new RegExp(`^OK: promoted ${bData} to primary \\(epoch 3, takeover at @[^)]*\\); old primary root@127\\.0\\.0\\.1:\\d+ unreachable: connection refused `));
+      // During the outage status names the side it cannot see first (Monit/Nagios keep only this line).
+      const st = await cli('status', '--job', 'data');
+      expect(st.code, st.stdout).toBe(3);
+      expect(st.line).toMatch(new RegExp(`^UNKNOWN: job data: root@127\\.0\\.0\\.1:\\d+:\\S+ unreachable \\(connection refused\\); primary ${bData} \\(epoch 3\\)`));
       expect(r.stdout).toMatch(/note: writes on the old primary after @.* are not here; zfailover demote keeps them/);
       const bMnt = await mountpointOf(bData);
       expect(readFileSync(`${bMnt}/before-outage.txt`, 'utf8')).toBe('replicated before the outage\n');
@@ -222,6 +229,7 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     expect(st.code, st.stdout).toBe(2);
     expect(st.line).toMatch(/^CRITICAL: job data: 2 primaries/);
     expect(st.stdout).toMatch(/two primaries: .* \(epoch 2\) and .* \(epoch 3\)/);
+    expect((await cli('status')).line).toMatch(/ \| jobs=2 primaries=2$/);
     // Nor can the reverse job write into A while A says primary.
     r = await cli('sync', '--job', 'data-back');
     expect(r.code, r.stdout).toBe(2);
@@ -257,6 +265,9 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     expect(r.code, r.stdout).toBe(0);
     expect(await props(aData)).toMatchObject({ 'zfailover:role': 'primary', 'zfailover:epoch': '4', readonly: 'off', mounted: 'yes' });
     expect(await props(bData)).toMatchObject({ 'zfailover:role': 'replica', 'zfailover:epoch': '4', readonly: 'on', mounted: 'no' });
+    // B was promoted in epochs 1 and 3: as a replica again it carries no promotion point (status would show it).
+    expect((await props(bData))['zfailover:promoted']).toBe('-');
+    expect((await props(aData))['zfailover:promoted']).toMatch(/^4,/);
     const aMnt = await mountpointOf(aData);
     expect(readFileSync(`${aMnt}/last-on-b.txt`, 'utf8')).toBe('last write on B\n');
     for (let i = 0; i < 2; i++) {
@@ -267,7 +278,8 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     const newest = (await snapshotNames(bData)).at(-1)!;
     expect(await snapshotChecksums(`${bData}@${newest}`)).toEqual(await snapshotChecksums(`${aData}@${newest}`));
     const st = await cli('status', '--job', 'data');
-    expect(st.code, st.stdout).toBe(0);
+    expect(st.code, `${st.stdout}\n${st.stderr}`).toBe(0);
     expect(st.line).toMatch(new RegExp(`primary .*${aData} \\(epoch 4\\); ${bData} in-sync`));
+    expect(st.stdout).not.toMatch(new RegExp(`${bData} .*promoted`));
   });
 });

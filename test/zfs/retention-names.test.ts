@@ -88,7 +88,7 @@ describe.skipIf(reason)(`zfs-fuse: zfs-auto-snapshot, sanoid and zfailover names
     expect(late.code).toBe(1);
     // The hold on zfs-auto-snap_hourly-..-0100 was released: prune has not run since, so it is over-retention now.
     expect(late.line).toMatch(
-      /^WARNING: frequent 08:20-08:25, hourly 08:00 missing; 1 kept past the policy \(zfs-auto-snap_hourly-2026-11-26-0100\) on h5ns[0-9a-f]+\/data \| missing=3;0;;0 over=1;;;0/,
+      /^WARNING: frequent 08:20\.\.08:25 \(2 slots\), hourly 08:00 missing; 1 kept past the policy \(zfs-auto-snap_hourly-2026-11-26-0100\) on h5ns[0-9a-f]+\/data \| missing=3;0;;0 over=1;;;0/,
     );
   });
 });

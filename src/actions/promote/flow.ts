@@ -204,7 +204,9 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
   await env.record({ phase: 'done', epoch: p.epoch, points: pointNames });
   const at = points?.get('') ? ` at @${points.get('')!.name}` : '';
   const what = p.kind === 'already' ? `${replica.root} is primary (epoch ${p.epoch})` : `promoted ${replica.root} to primary (epoch ${p.epoch}, ${p.mode}${at})`;
-  const tail = state === 'OK' ? '' : `; ${notes[notes.length - 1]}`;
+  // A takeover is done while the old primary is out of sight: the first line says so (and why), as status does.
+  const gone = p.mode === 'takeover' && env.primaryError() ? `; old primary ${env.primaryError()}` : '';
+  const tail = `${gone}${state === 'OK' ? '' : `; ${notes[notes.length - 1]}`}`;
   return out(state, `${what}${tail}`, { points: pointNames, ...(state === 'OK' ? {} : { hint: `re-run: ${o.command}` }) });
 };
 

@@ -31,7 +31,8 @@ export const renderStatus = (jobs: readonly JobStatus[], state: ServiceState, no
     details.push(...j.sides.map((s) => sideLine(s, width)));
     details.push(...j.problems.map((p) => `  ${p}`));
   }
-  const primaries = jobs.reduce((n, j) => n + j.sides.filter((s) => s.role === 'primary').length, 0);
+  // Distinct datasets: a job and its way-back job (data, data-back) list the same pair, each side once per job.
+  const primaries = new Set(jobs.flatMap((j) => j.sides.filter((s) => s.role === 'primary').map((s) => s.label))).size;
   const summary = jobs.length === 1 ? worst!.summary : `${jobs.length} jobs; ${worst!.summary}`;
   return { state, summary, perfdata: `jobs=${jobs.length} primaries=${primaries}`, details, report: { jobs } };
 };

@@ -4,10 +4,9 @@ import type { CommandResult } from '../result.js';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CommandDeps } from '../program.js';
 import { configure, VERSION } from '../program.js';
-import { collect, durationOption, portOption } from '../options.js';
+import { collect, durationOption, nowOption, portOption } from '../options.js';
 import { addPluginOptions, type MetricKind } from '../../plugin/options.js';
 import { countValue } from '../../plugin/values.js';
-import { nowOption } from './prune.js';
 import { checkAlertKind, runSelectionCheck } from './check-run.js';
 
 const countOption =

@@ -1,16 +1,8 @@
 // `zfailover prune`: destroy, on each side, the snapshots its retention policy no longer keeps (never a
 // common snapshot a replica needs, a held one, or a name prune does not own).
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { CommandDeps } from '../program.js';
-import { collect } from '../options.js';
-
-/** Hidden `--now <ISO time>`: runs as if the clock said so (tests and schedule simulations only). */
-export const nowOption = (): Option =>
-  new Option('--now <time>', 'pretend the clock shows this ISO time (tests and simulations)').hideHelp().argParser((v: string): number => {
-    const t = Date.parse(v);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(t)) throw new InvalidArgumentError(`not an ISO time: '${v}' (use e.g. 2026-11-26T04:30:00Z)`);
-    return t;
-  });
+import { collect, nowOption } from '../options.js';
 
 export const registerPrune = (program: Command, { ctx, setResult, globals }: CommandDeps): void => {
   program

@@ -2,8 +2,7 @@
 // zfs-auto-snapshot drop-in `--label L --keep N [-r] DATASET...|//`.
 import type { Command } from 'commander';
 import type { CommandDeps } from '../program.js';
-import { collect, durationOption } from '../options.js';
-import { nowOption } from './prune.js';
+import { collect, durationOption, nowOption } from '../options.js';
 import { InvalidArgumentError, Option } from 'commander';
 
 const keepOption = (v: string): number => {

@@ -4,9 +4,10 @@
 // re-created at the common snapshot as a clone of its aside copy and promoted (so it owns the shared history),
 // and the new primary's increments are then received on top, as by any sync.
 import { newestCommon, snapshotsAfter } from '../common.js';
-import { formatDivergedSnapshotName, formatPromotionPoint, PROP_DIVERGED, PROP_EPOCH, PROP_ROLE } from '../names.js';
+import { formatDivergedSnapshotName, formatPromotionPoint, PROP_DIVERGED, PROP_EPOCH, PROP_PROMOTED, PROP_ROLE } from '../names.js';
 import type { Version } from '../versions.js';
 import type { OpGroup, ZfsOp } from './ops.js';
+import { dropPromotionPoints } from './switch.js';
 import { epochOf, joinRel, refuse, relsTopDown, rootOf, sourceRole, type Refusal, type TreeView } from './tree.js';
 
 export interface DemoteInput {
@@ -126,6 +127,7 @@ const rebuild = (root: string, aside: string, commons: ReadonlyMap<string, Versi
     // The aside tree is nobody's primary or replica: its role would otherwise still say primary.
     { op: 'inherit', dataset: aside, prop: PROP_ROLE },
     { op: 'inherit', dataset: aside, prop: PROP_EPOCH },
+    { op: 'inherit', dataset: aside, prop: PROP_PROMOTED },
     { op: 'set', dataset: root, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } },
   ];
   return [
@@ -182,6 +184,7 @@ const replicaMarks = (tree: TreeView, root: string, epoch: number): ZfsOp[] => {
     if (rel !== '' && d.roleSource === 'local' && d.role !== null) ops.push({ op: 'inherit', dataset: d.name, prop: PROP_ROLE });
     if (d.type === 'filesystem' && d.canmount === 'on') ops.push({ op: 'set', dataset: d.name, props: { canmount: 'noauto' } });
   }
+  ops.push(...dropPromotionPoints(tree));
   return ops;
 };
 

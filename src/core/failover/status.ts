@@ -79,9 +79,26 @@ export const evaluateStatus = (s: StatusInput): JobStatus => {
     }
   }
   for (const r of s.records) if (r.phase !== 'done') raise('WARNING', `a ${r.action} (epoch ${r.epoch}) did not finish (${r.phase}): re-run it`);
-  const main = primaries.length === 1 ? `primary ${primaries[0]!.label} (epoch ${primaries[0]!.epoch ?? 0})` : `${primaries.length} primaries`;
+  // The first line is all Monit/Nagios keep: a side that could not be listed comes first, named with the cause,
+  // and "0 primaries" is never said when the primary may just be out of sight.
+  const down = sides.filter((x) => !x.reachable).map(unreachablePhrase);
+  const main =
+    primaries.length === 1
+      ? `primary ${primaries[0]!.label} (epoch ${primaries[0]!.epoch ?? 0})`
+      : primaries.length === 0 && down.length > 0
+        ? 'no reachable primary'
+        : `${primaries.length} primaries`;
   const replicas = sides.filter((x) => x.relation !== null).map((x) => `${x.label} ${x.relation}${x.lag !== null ? `, lag ${x.lag}s` : ''}${x.reversed ? ' (roles reversed)' : ''}`);
-  return { job: s.job, state, summary: `job ${s.job}: ${main}${replicas.length ? `; ${replicas.join('; ')}` : ''}`, sides, problems, lastSync: s.lastSync, records: s.records };
+  const summary = `job ${s.job}: ${down.length ? `${down.join(', ')}; ` : ''}${main}${replicas.length ? `; ${replicas.join('; ')}` : ''}`;
+  return { job: s.job, state, summary, sides, problems, lastSync: s.lastSync, records: s.records };
+};
+
+/** `b:vol2/data unreachable (connection refused)`, or `... cannot be listed (<why>)` when the host answered. */
+const unreachablePhrase = (x: SideStatus): string => {
+  const why = x.error ?? '';
+  const m = /unreachable: (.*)$/.exec(why);
+  if (m || why === '') return `${x.label} unreachable${m ? ` (${m[1]})` : ''}`;
+  return `${x.label} cannot be listed (${why.length > 60 ? `${why.slice(0, 57)}...` : why})`;
 };
 
 /** `of`: the dataset this side replicates (the job's source, or the target that took over), if any. */

@@ -90,9 +90,21 @@ export const demotePrimaryOps = (tree: TreeView, epoch: number): ZfsOp[] => {
     if (rel !== '' && d.roleSource === 'local') ops.push({ op: 'set', dataset: d.name, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } });
     if (d.type === 'filesystem' && d.canmount === 'on') ops.push({ op: 'set', dataset: d.name, props: { canmount: 'noauto' } });
   }
+  ops.push(...dropPromotionPoints(tree));
   for (const rel of [...rels].reverse()) {
     const d = tree.datasets.get(rel)!;
     if (d.type === 'filesystem' && d.mounted !== false) ops.push({ op: 'unmount', dataset: d.name });
   }
   return ops;
 };
+
+/**
+ * A side that stops being primary drops the promotion point it got when it was promoted: a replica showing
+ * `zfailover:promoted` of an old epoch after a round trip (promote there and back) reads as "promoted here".
+ * Parents first; a child's value inherited from its parent is gone once the parent's is, and an inherit of a
+ * property that is already inherited is a no-op.
+ */
+export const dropPromotionPoints = (tree: TreeView, name: (rel: string) => string = (rel) => tree.datasets.get(rel)!.name): ZfsOp[] =>
+  relsTopDown(tree)
+    .filter((rel) => tree.datasets.get(rel)!.extra[PROP_PROMOTED] !== undefined)
+    .map((rel) => ({ op: 'inherit', dataset: name(rel), prop: PROP_PROMOTED }));

@@ -92,3 +92,12 @@ describe('evaluateJobs', () => {
     expect(r.perfdata).toBe('last_success=10s;120;600;0 failures=0;;;0 pileup=612;500;;0');
   });
 });
+
+describe('evaluateJobs: counts that match the situation (issue 19)', () => {
+  it('a target that failed its last run (within the thresholds) is not counted as replicated, and is named', () => {
+    const r = run(history([60_000, 'OK', 'OK'], [20_000, 'OK', 'WARNING']));
+    expect(r.state).toBe('OK');
+    expect(r.summary).toBe('job j1: 1 of 2 targets replicated, last success 60s ago; 1 failing its last run: far:bk/d: WARNING');
+    expect(r.details?.join('\n')).toMatch(/far:bk\/d: last success 60s ago, last run WARNING: WARNING/);
+  });
+});

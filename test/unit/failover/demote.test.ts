@@ -28,6 +28,7 @@ describe('decideDemote', () => {
       `zfs set zfailover:diverged=1,s1,101,${NOW / 1000} ${ASIDE}`,
       `zfs inherit zfailover:role ${ASIDE}`,
       `zfs inherit zfailover:epoch ${ASIDE}`,
+      `zfs inherit zfailover:promoted ${ASIDE}`,
       'zfs set zfailover:role=replica zfailover:epoch=1 a/data',
       `zfs mount ${ASIDE}`,
     ]);
@@ -95,6 +96,7 @@ describe('decideDemote', () => {
       `zfs set zfailover:diverged=1,s1,101,${NOW / 1000} ${ASIDE}`,
       `zfs inherit zfailover:role ${ASIDE}`,
       `zfs inherit zfailover:epoch ${ASIDE}`,
+      `zfs inherit zfailover:promoted ${ASIDE}`,
       'zfs set zfailover:role=replica zfailover:epoch=1 a/data',
       `zfs mount ${ASIDE}`,
       `zfs mount ${ASIDE}/c`,
@@ -102,5 +104,17 @@ describe('decideDemote', () => {
     // A stale record whose target went on to be a primary again is not resumed.
     const primaryAgain = tree('a/data', { '': primaryDs('a/data', ['@s1:10=101'], { epoch: 1 }) });
     expect(decideDemote(input({ source: src, target: primaryAgain, aside }))).toMatchObject({ kind: 'refuse' });
+  });
+});
+
+describe('promotion point dropped when a side stops being primary (issue 19)', async () => {
+  const { demotePrimaryOps } = await import('../../../src/core/failover/switch.js');
+  const { describeOp } = await import('../../../src/core/failover/ops.js');
+  const { primaryDs: p, tree: t } = await import('./fixtures.js');
+  it('a planned switchover demotes the old primary and inherits its zfailover:promoted (a round trip left it stale)', () => {
+    const old = t('b/data', { '': p('b/data', ['@s1:10=101'], { epoch: 1, extra: { 'zfailover:promoted': '1,s1,101,10' } }) });
+    expect(demotePrimaryOps(old, 2).map(describeOp)).toContain('zfs inherit zfailover:promoted b/data');
+    const never = t('a/data', { '': p('a/data', ['@s1:10=101']) });
+    expect(demotePrimaryOps(never, 2).map(describeOp).join('\n')).not.toMatch(/promoted/);
   });
 });

@@ -62,3 +62,28 @@ describe('evaluateStatus: blocked replication', () => {
     expect(s.problems).toEqual(['WARNING: vol2/data: diverged: replication into it is blocked (zfailover check divergence explains it)']);
   });
 });
+
+describe('evaluateStatus: the first line during an outage (issue 19)', () => {
+  it('names the unreachable side and its cause first, and never says "0 primaries" for a primary out of sight', () => {
+    const s = evaluateStatus(base({ source: { label: 'root@a:22:vol1/data', tree: null, error: 'root@a:22 unreachable: connection refused' } }));
+    expect(s.state).toBe('UNKNOWN');
+    expect(s.summary).toBe('job data: root@a:22:vol1/data unreachable (connection refused); no reachable primary');
+  });
+  it('a host that answers but cannot list is "cannot be listed", with its reason', () => {
+    const s = evaluateStatus(base({ targets: [{ id: 't1', label: 'b:vol2/data', tree: null, error: 'zfs get on b: permission denied' }] }));
+    expect(s.summary).toBe('job data: b:vol2/data cannot be listed (zfs get on b: permission denied); primary server1:vol1/data (epoch 0)');
+  });
+});
+
+describe('renderStatus: primaries counted once per dataset', async () => {
+  const { renderStatus } = await import('../../../src/actions/status/render.js');
+  it('a job and its way-back job over one pair: primaries=1; both sides primary: primaries=2', () => {
+    const data = evaluateStatus(base({}));
+    const back = evaluateStatus(base({ job: 'data-back', source: base({}).targets[0]!, targets: [{ id: 't1', ...base({}).source }] }));
+    expect(renderStatus([data, back], 'OK', NOW).perfdata).toBe('jobs=2 primaries=1');
+    const two = { tree: tree('vol2/data', { '': primaryDs('vol2/data', ['@s1:40=101'], { epoch: 1 }) }) };
+    const d2 = evaluateStatus(base({ targets: [{ id: 't1', label: 'vol2/data', ...two }] }));
+    const b2 = evaluateStatus(base({ job: 'data-back', source: { label: 'vol2/data', ...two }, targets: [{ id: 't1', ...base({}).source }] }));
+    expect(renderStatus([d2, b2], 'CRITICAL', NOW).perfdata).toBe('jobs=2 primaries=2');
+  });
+});

@@ -2,7 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { REMOTE_PREAMBLE, quoteArg, remoteCommand, remoteStageFailures } from '../../../src/zfs/quote.js';
+import { REMOTE_EXIT, REMOTE_PREAMBLE, quoteArg, remoteCommand, remoteStageFailures } from '../../../src/zfs/quote.js';
 
 /** Arguments sh can carry: anything but NUL, and valid UTF-16 (lone surrogates do not survive UTF-8). */
 const shArg = fc
@@ -39,7 +39,7 @@ describe('quoteArg / remoteCommand', () => {
     const cmd = remoteCommand([['zfs', 'send', 'tank/a b@s'], ['zstd', '-c']]);
     expect(cmd.startsWith(REMOTE_PREAMBLE)).toBe(true);
     expect(cmd).toContain("zfs send 'tank/a b@s'");
-    expect(cmd).toMatch(/\} \| zstd '-c'$/);
+    expect(cmd.endsWith(`} | zstd '-c'${REMOTE_EXIT}`)).toBe(true);
   });
 
   test('a failing non-final stage is reported on stderr with its status', () => {
@@ -59,5 +59,13 @@ describe('quoteArg / remoteCommand', () => {
   test('empty pipelines and stages are refused', () => {
     expect(() => remoteCommand([])).toThrow(RangeError);
     expect(() => remoteCommand([[]])).toThrow(RangeError);
+  });
+});
+
+describe('remote exit status', () => {
+  test('a remote 255 (zfs-fuse "internal error") arrives as 254: 255 is left to ssh, which means the connection', () => {
+    expect(spawnSync('sh', ['-c', remoteCommand([['sh', '-c', 'exit 255']])]).status).toBe(254);
+    expect(spawnSync('sh', ['-c', remoteCommand([['sh', '-c', 'exit 2']])]).status).toBe(2);
+    expect(spawnSync('sh', ['-c', remoteCommand([['true']])]).status).toBe(0);
   });
 });
