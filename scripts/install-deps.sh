@@ -13,7 +13,8 @@ fi
 # zfs-fuse only when no kernel ZFS is present (zfsutils-linux conflicts with it).
 pkgs=(openssh-server openssh-client mbuffer pv zstd lz4 procps psmisc util-linux
       monit monitoring-plugins-basic snmptrapd snmp libmonitoring-plugin-perl python3-nagiosplugin
-      icinga2-bin smitools sanoid hyperfine qemu-system-x86 debootstrap e2fsprogs strace)
+      icinga2-bin smitools sanoid hyperfine qemu-system-x86 debootstrap e2fsprogs strace
+      sudo)
 if ! command -v zfs >/dev/null 2>&1 || dpkg -s zfs-fuse >/dev/null 2>&1; then pkgs+=(zfs-fuse); fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
