@@ -8,7 +8,7 @@ import { DEFAULT_SEND, DEFAULT_TRANSPORT, type JobSpec } from '../sync/job.js';
 import type { SshSettings } from '../zfs/types.js';
 import { ConfigFileError } from './problems.js';
 import type { LoadedConfig } from './load.js';
-import { sshOptionProblem } from './ssh-options.js';
+import { sshOptionProblem, sshOptionsProblem } from './ssh-options.js';
 
 /** Built-in defaults of a job, for what neither the config nor the CLI sets. */
 export const JOB_DEFAULTS = {
@@ -98,6 +98,11 @@ export const resolveSsh = (loaded: LoadedConfig | null | undefined, stateDir: st
   for (const opt of o.sshOption ?? []) {
     const problem = sshOptionProblem(opt);
     if (problem) throw new UsageError(`--ssh-option: ${problem}`);
+  }
+  const combined = sshOptionsProblem([...(o.sshOption ?? []), ...(c.options ?? [])]);
+  if (combined) {
+    if (o.sshOption?.length || !loaded) throw new UsageError(`--ssh-option: ${combined}`);
+    throw loaded.error(['ssh', 'options'], combined);
   }
   const key = o.sshKey ?? c.key;
   const port = o.sshPort ?? c.port;
