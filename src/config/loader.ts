@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../cli/context.js';
 import { cacheFileFor, fileKey, locateIn, readCachedConfig, stateDirInText, storeCachedConfig, type CacheKey } from './config-cache.js';
 import { ConfigFileError, formatKeyPath, problemAt, type KeyPath } from './problems.js';
 import type { ConfigData } from './schema/index.js';
+import { configFileProblem, secureFix, stateDirProblem, UntrustedPathError } from '../state/trust.js';
 
 export interface LoadedConfig {
   /** The file read, or null when the (optional) default file does not exist: built-in defaults only. */
@@ -56,6 +57,9 @@ export const loadConfig = async (path: string | undefined, opts: LoadOptions = {
     if (st.size > MAX_SIZE) throw fail(`cannot read: larger than ${MAX_SIZE} bytes, not a config file`);
     const text = await handle.readFile({ encoding: 'utf8' });
     const meta = { mode: Number(st.mode & 0o7777n), uid: Number(st.uid) };
+    // StrictModes: a config another user could have written (its ssh options, hosts and paths run as root).
+    const untrusted = configFileProblem(meta);
+    if (untrusted) throw new UntrustedPathError(file, `config file not trusted: ${untrusted}`, secureFix(file));
     const loaded = opts.cache ? await loadCached(file, text, { path: resolvePath(file), key: fileKey(st), text }, meta, opts.cache.stateDir) : await parse(file, text, meta);
     if (loaded.data.alerts) {
       // Secrets (SMTP password, SNMPv3 keys) in a file other users can read: refused for every command, on
@@ -80,6 +84,8 @@ const loadCached = async (file: string, text: string, want: CacheKey, meta: Meta
   // Same precedence as resolveStateDir; the file's own state_dir is found by a scan, confirmed after a parse.
   const cli = cliStateDir !== undefined && cliStateDir !== '' ? resolvePath(cliStateDir) : null;
   const lookIn = cli ?? stateDirInText(text) ?? DEFAULT_STATE_DIR;
+  // The cache of a state dir others could write is not read (nor written): resolveStateDir refuses it later.
+  if (stateDirProblem(lookIn)) return parse(file, text, meta);
   const hit = await readCachedConfig(cacheFileFor(lookIn, want.path), want);
   if (hit) {
     const locate = (p: KeyPath) => locateIn(hit.lines, p);

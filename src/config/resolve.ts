@@ -9,6 +9,7 @@ import type { SshSettings } from '../zfs/types.js';
 import { ConfigFileError } from './problems.js';
 import type { LoadedConfig } from './load.js';
 import { sshOptionProblem, sshOptionsProblem } from './ssh-options.js';
+import { verifyStateDir } from '../state/trust.js';
 
 /** Built-in defaults of a job, for what neither the config nor the CLI sets. */
 export const JOB_DEFAULTS = {
@@ -36,8 +37,10 @@ export interface ResolveOptions {
 
 /** `--state-dir` > config `state_dir` > /var/lib/zfailover. A relative `--state-dir` is taken from `cwd`. */
 export const resolveStateDir = (cli: string | undefined, loaded: LoadedConfig | null | undefined, cwd = process.cwd()): string => {
-  if (cli !== undefined && cli !== '') return isAbsolute(cli) ? cli : resolvePath(cwd, cli);
-  return loaded?.data.state_dir ?? DEFAULT_STATE_DIR;
+  const dir = cli !== undefined && cli !== '' ? (isAbsolute(cli) ? cli : resolvePath(cwd, cli)) : (loaded?.data.state_dir ?? DEFAULT_STATE_DIR);
+  // Every command finds its state dir here: one another user can write is refused before anything is read.
+  verifyStateDir(dir);
+  return dir;
 };
 
 /** Names of the jobs in the config, in file order. */

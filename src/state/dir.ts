@@ -41,6 +41,8 @@ export const ensureStateDir = async (dir: string): Promise<void> => {
       }
     }
   }
+  const { verifyStateDir } = await import('./trust.js');
+  verifyStateDir(dir);
 };
 
 const checkId = (job: string): string => {
