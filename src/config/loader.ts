@@ -1,6 +1,7 @@
 // Reading the config file (with its owner and mode) and, on request, answering from the validated-config
 // cache; the YAML parser and the zod schemas (load.ts) are imported only when the file must be parsed.
 // Every problem becomes `config error: FILE:LINE: key.path: message` (ConfigFileError, exit 3 UNKNOWN).
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { isZfoError } from '../errors.js';
@@ -45,7 +46,8 @@ export const loadConfig = async (path: string | undefined, opts: LoadOptions = {
   const fail = (message: string): ConfigFileError => new ConfigFileError(file, [{ line: null, path: null, message }]);
   let handle;
   try {
-    handle = await open(file, 'r');
+    // O_NONBLOCK: a FIFO given as the config must not block the open (and the run) until someone writes it.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && path === undefined && opts.optional) return emptyConfig();
@@ -54,6 +56,7 @@ export const loadConfig = async (path: string | undefined, opts: LoadOptions = {
   try {
     const st = await handle.stat({ bigint: true });
     if (st.isDirectory()) throw fail('cannot read: is a directory');
+    if (!st.isFile()) throw fail('cannot read: not a regular file');
     if (st.size > MAX_SIZE) throw fail(`cannot read: larger than ${MAX_SIZE} bytes, not a config file`);
     const text = await handle.readFile({ encoding: 'utf8' });
     const meta = { mode: Number(st.mode & 0o7777n), uid: Number(st.uid) };

@@ -37,7 +37,9 @@ export interface ResolveOptions {
 
 /** `--state-dir` > config `state_dir` > /var/lib/zfailover. A relative `--state-dir` is taken from `cwd`. */
 export const resolveStateDir = (cli: string | undefined, loaded: LoadedConfig | null | undefined, cwd = process.cwd()): string => {
-  const dir = cli !== undefined && cli !== '' ? (isAbsolute(cli) ? cli : resolvePath(cwd, cli)) : (loaded?.data.state_dir ?? DEFAULT_STATE_DIR);
+  // An empty --state-dir (an unset shell variable) is a mistake, not a request for the default.
+  if (cli === '') throw new UsageError('--state-dir: empty path (leave the option out for the default)');
+  const dir = cli !== undefined ? (isAbsolute(cli) ? cli : resolvePath(cwd, cli)) : (loaded?.data.state_dir ?? DEFAULT_STATE_DIR);
   // Every command finds its state dir here: one another user can write is refused before anything is read.
   verifyStateDir(dir);
   return dir;

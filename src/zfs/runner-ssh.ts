@@ -1,6 +1,7 @@
 // Runner for a remote host over ssh: every command is one multiplexed ssh session on a ControlMaster that
 // outlives the process (ControlPersist), so a 15-second cycle does not pay a key exchange (~0.3 s) each time.
 // Host keys stay checked: we never add StrictHostKeyChecking=no (operators may pass their own -o options).
+import { timerMs } from '../core/duration.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
@@ -146,7 +147,7 @@ export class SshRunner implements Runner {
           ['-M', '-N', '-f', '-o', 'ControlMaster=yes', '-o', `ControlPersist=${this.settings.controlPersist}`, '-E', this.logFile, ...this.commonArgs(), this.destination],
           { env: this.env, stdio: 'ignore', detached: true },
         );
-        const timer = setTimeout(() => child.kill('SIGTERM'), (this.settings.connectTimeout + 10) * 1000);
+        const timer = setTimeout(() => child.kill('SIGTERM'), timerMs((this.settings.connectTimeout + 10) * 1000));
         child.on('error', () => resolve(255));
         child.on('close', (c) => {
           clearTimeout(timer);

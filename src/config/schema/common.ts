@@ -60,12 +60,13 @@ export const positiveDurationOrNull = () =>
     return s;
   });
 
-/** Bytes from `512K`, `16M`, `1G` or a bare number of bytes; must be positive. */
-export const size = () =>
+/** Bytes from `512K`, `16M`, `1G` or a bare number of bytes; must be positive (and at most `max`). */
+export const size = (opts: { max?: number; maxText?: string } = {}) =>
   value((v, ctx): number => {
     const b = typeof v === 'string' || typeof v === 'number' ? parseSize(v) : null;
     if (b === null) return fail(ctx, v, `not a size: ${show(v)} (use e.g. 512K, 16M, 1G)`);
     if (b <= 0) return fail(ctx, v, `must be above 0, got ${show(v)}`);
+    if (opts.max !== undefined && b > opts.max) return fail(ctx, v, `must be at most ${opts.maxText ?? opts.max}, got ${show(v)}`);
     return b;
   });
 
