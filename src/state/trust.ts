@@ -15,7 +15,7 @@ export class UntrustedPathError extends ConfigError {
   constructor(
     readonly path: string,
     detail: string,
-    hint: string,
+    hint: string | undefined,
   ) {
     super(`refusing ${path}: ${detail}`, { hint });
   }
@@ -76,6 +76,8 @@ export const stateDirProblem = (dir: string, euid = euidNow()): { path: string; 
   } catch {
     return null; // a dangling symlink: mkdir fails later with its own message
   }
+  // Kernel pseudo file systems hold no state, and some make mkdir answer ENOENT forever.
+  if (/^\/(proc|sys|dev)(\/|$)/.test(real)) return { path: existing, problem: 'on a kernel pseudo file system, not a place for state' };
   const above = ancestorsProblem(real, euid);
   if (above) return above;
   if (existing !== resolve(dir)) {
@@ -104,7 +106,10 @@ export const stateDirProblem = (dir: string, euid = euidNow()): { path: string; 
 /** Throws UntrustedPathError when the state directory cannot be trusted. */
 export const verifyStateDir = (dir: string, euid = euidNow()): void => {
   const p = stateDirProblem(dir, euid);
-  if (p) throw new UntrustedPathError(p.path, `state directory not trusted: ${p.problem}`, p.problem.startsWith('a symbolic link') ? `rm ${quoteArg(p.path)}` : secureFix(p.path));
+  if (!p) return;
+  // The fix is a command to run; none exists for a pseudo file system (choose another state_dir).
+  const fix = p.problem.startsWith('a symbolic link') ? `rm ${quoteArg(p.path)}` : p.problem.startsWith('on a kernel') ? undefined : secureFix(p.path);
+  throw new UntrustedPathError(p.path, `state directory not trusted: ${p.problem}`, fix);
 };
 
 /** A socket, lock or cache entry inside a trusted directory: owned by euid (root's own run), not a symlink. */
