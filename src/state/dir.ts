@@ -3,7 +3,7 @@
 //   jobs/<job>.json     job state read by the checks      locks/<job>.lock   per-job lock
 //   cache/              capabilities per host             ssh/               ControlMaster sockets
 //   alerts/             alert de-duplication and queue    promote/           promotion records
-import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { isValidId } from '../core/names.js';
 import { InternalError } from '../errors.js';
@@ -67,6 +67,8 @@ const mkdirEach = async (dir: string): Promise<void> => {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
+  // As mkdir -p: a file (or a link to one) where the directory should be is EEXIST.
+  if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error(`${dir} exists`), { code: 'EEXIST' });
 };
 
 const checkId = (job: string): string => {
