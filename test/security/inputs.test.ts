@@ -50,7 +50,7 @@ describe.skipIf(skip !== null)(`degenerate inputs ${skip ? `(skipped: ${skip})` 
     expect(b.line).toMatch(/^UNKNOWN: config error: .*big\.yml:7: jobs\.j\.transport\.mbuffer_size: must be at most 64G, got '1E'/);
   });
 
-  it('--state-dir on /proc is refused at once (Node's recursive mkdir would spin there forever)', async () => {
+  it('--state-dir on /proc is refused at once (a recursive mkdir would spin there forever)', async () => {
     const r = await runCli(['--state-dir', '/proc/1/x', 'sync', 'zfo-inputs-nopool/a', 'zfo-inputs-nopool/b'], { timeoutMs: 20_000 });
     expect(r.code).toBe(3);
     expect(r.line).toBe('UNKNOWN: refusing /proc/1: state directory not trusted: on a kernel pseudo file system, not a place for state');
