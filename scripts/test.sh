@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# `sudo scripts/test.sh` is root's own run: without this, every check_zfs_* the suite starts would be in the
+# restricted mode of plugins run by sudo for another user (docs/nagios-icinga.md); test/security sets it itself.
+unset SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND PKEXEC_UID
 exec npx vitest run "$@"

@@ -3,6 +3,8 @@
 // pino is imported only when something will be written: its start-up cost recurs every 15 s cycle.
 // Secret-looking keys are redacted at any depth before a line is written.
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { constants, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ConfigError, UsageError } from './errors.js';
 
 /** pino's logger type (a type-only import: no start-up cost). */
@@ -83,10 +85,13 @@ export const createLogger = async (opts: LoggerOptions): Promise<Logger> => {
     try {
       // sync: the line is on disk before the run can be SIGKILLed by Monit's timeout. Each run opens the
       // file anew, so logrotate can simply rename it (no copytruncate, no signal needed).
-      streams.push({ level, stream: pino.destination({ dest: opts.file, sync: true, mkdir: true, mode: 0o640 }) });
+      // O_NOFOLLOW: a symlink planted at the log's path must not make root append to another file.
+      mkdirSync(dirname(opts.file), { recursive: true, mode: 0o750 });
+      const fd = openSync(opts.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
+      streams.push({ level, stream: pino.destination({ fd, sync: true }) });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : (err.message ?? String(e)).replace(/\s+/g, ' ');
+      const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ELOOP' ? 'is a symbolic link' : (err.message ?? String(e)).replace(/\s+/g, ' ');
       throw new ConfigError(`cannot open log file ${opts.file}: ${why}`, { cause: e });
     }
   }

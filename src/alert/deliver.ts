@@ -1,6 +1,7 @@
 // Delivery of notifications to every configured channel within one deadline. Channels run in parallel; each
 // sends in the order raised and stops at its first failure (the server is down: the rest waits for the next
 // run). Email sends pending notifications as one message (a digest when there are several).
+import { timerMs } from '../core/duration.js';
 import { oneLine, TransientError } from '../errors.js';
 import { createMailSender, describeEmail, describeMailError } from './email.js';
 import { formatEmail } from './format-email.js';
@@ -77,7 +78,7 @@ const bounded = <T>(work: Promise<T>, deadlineAt: number): Promise<T> => {
   if (ms <= 0) return Promise.reject(new TransientError('alert deadline reached before sending'));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransientError(`gave up after ${(ms / 1000).toFixed(1)}s (alert deadline)`)), ms);
+    timer = setTimeout(() => reject(new TransientError(`gave up after ${(ms / 1000).toFixed(1)}s (alert deadline)`)), timerMs(ms));
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 };

@@ -2,6 +2,7 @@
 // Kept here (not in src/state) because the alert module must work, and never throw, before anything else runs.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
 
 /** mkdir -p with mode 0700: queued alerts name hosts, datasets and conflicts. */
 export const ensurePrivateDir = (dir: string): void => {
@@ -10,8 +11,9 @@ export const ensurePrivateDir = (dir: string): void => {
 
 /** Write `text` to `file` via a temporary file, fsync and rename: readers see the old or the new content. */
 export const writeAtomic = (file: string, text: string): void => {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
+  // A random name created exclusively (O_EXCL never follows a link planted at a guessable name).
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const fd = openSync(tmp, 'wx', 0o600);
   try {
     writeSync(fd, text);
     fsyncSync(fd);

@@ -5,6 +5,7 @@ import type { CliContext } from './context.js';
 import { exitCodeFor, stateForError } from './exit.js';
 import { fastCheck } from './fast-check.js';
 import { fastSync } from './fast-sync.js';
+import { restrictedRefusal } from './restricted.js';
 import { renderResult, stdoutOutput, type Output } from './output.js';
 import type { CommandResult } from './result.js';
 
@@ -30,6 +31,12 @@ export const main = async (argv: readonly string[], opts: MainOptions = {}): Pro
   };
   // Monit's `sync --job NAME` every 15 s and the usual plugin lines (`check_zfs_rpo --job NAME -w 2m`) skip
   // building the commander tree; every other command line uses it.
+  // A plugin run by sudo for another user takes no paths, hosts or ssh options: one plain line, nothing read.
+  const refusal = restrictedRefusal(ctx.programName, argv, ctx.env);
+  if (refusal !== null) {
+    out.write(renderResult({ state: 'UNKNOWN', summary: refusal }, { json: false }));
+    return exitCodeFor('UNKNOWN');
+  }
   const fast = ctx.programName === 'zfailover' ? fastSync(argv) : null;
   const check = fast ? null : fastCheck(argv);
   try {

@@ -11,6 +11,8 @@ export const durationOption = (value: string): number => {
 export const sizeOption = (value: string): number => {
   const b = parseSize(value);
   if (b === null) throw new InvalidArgumentError(`not a size: '${value}' (use e.g. 512K, 10M, 1G)`);
+  // As the config's sizes: 0 would be "no limit" to some tools and "nothing" to others.
+  if (b <= 0) throw new InvalidArgumentError(`must be above 0, got '${value}'`);
   return b;
 };
 

@@ -1,7 +1,7 @@
 // zod issues -> config problems with a line, a key path and an operator's sentence instead of zod's wording.
 // Unknown keys are reported one by one at their own line, with the closest allowed key as a suggestion.
 import type * as z from 'zod';
-import { MISSING, show } from './schema/common.js';
+import { MISSING, show as showValue, showSecret } from './schema/common.js';
 import { problemAt, type ConfigProblem, type KeyPath } from './problems.js';
 import type { Located } from './yaml-doc.js';
 
@@ -15,9 +15,16 @@ export const issuesToProblems = (issues: readonly Issue[], root: z.ZodType, loca
 // problems.ts, so the config cache's hit path can build located errors without loading zod.
 export { problemAt };
 
+// Keys whose values are secrets (SMTP password, SNMP community, USM keys): a message gives their type only,
+// so an unquoted all-digit password is not printed by the error that says to quote it.
+const SECRET_KEY = /^(password|community|key|auth_key|priv_key|secret|token)$/i;
+
 const toProblems = (iss: Issue, root: z.ZodType, locate: Locate): ConfigProblem[] => {
   const path = iss.path.filter((s): s is string | number => typeof s !== 'symbol');
   const at = (p: KeyPath, message: string): ConfigProblem => problemAt(locate, p, message);
+  const last = path[path.length - 1];
+  // The whole document (a file that is no config, e.g. a private key given as --config) is never quoted.
+  const show = path.length === 0 || (typeof last === 'string' && SECRET_KEY.test(last)) ? showSecret : showValue;
   switch (iss.code) {
     case 'unrecognized_keys':
       return iss.keys.map((k) => at([...path, k], unknownKeyMessage(k, allowedKeys(root, path))));
@@ -25,9 +32,9 @@ const toProblems = (iss: Issue, root: z.ZodType, locate: Locate): ConfigProblem[
       return [at(path, iss.issues[0]?.message ?? `invalid key ${show(iss.input)}`)];
     case 'invalid_type':
       if (iss.input === undefined) return [at(path, MISSING)];
-      return [at(path, isDefault(iss.message) ? typeMessage(iss.expected, iss.input) : iss.message)];
+      return [at(path, isDefault(iss.message) ? typeMessage(iss.expected, iss.input, show) : iss.message)];
     case 'invalid_value':
-      return [at(path, `expected ${iss.values.length === 1 ? '' : 'one of '}${iss.values.map(show).join(', ')}; got ${show(iss.input)}`)];
+      return [at(path, `expected ${iss.values.length === 1 ? '' : 'one of '}${iss.values.map(showValue).join(', ')}; got ${show(iss.input)}`)];
     case 'too_small':
       return [at(path, isDefault(iss.message) ? `too small (minimum ${String(iss.minimum)})` : iss.message)];
     case 'custom':
@@ -50,7 +57,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   int: 'an integer',
 };
 
-const typeMessage = (expected: string, input: unknown): string => {
+const typeMessage = (expected: string, input: unknown, show: (v: unknown) => string): string => {
   const hint =
     expected === 'boolean' && typeof input === 'string' && /^(yes|no|on|off|y|n|true|false)$/i.test(input)
       ? ' (YAML 1.2: write true or false, unquoted)'

@@ -1,6 +1,7 @@
 // Reading the config file (with its owner and mode) and, on request, answering from the validated-config
 // cache; the YAML parser and the zod schemas (load.ts) are imported only when the file must be parsed.
 // Every problem becomes `config error: FILE:LINE: key.path: message` (ConfigFileError, exit 3 UNKNOWN).
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { isZfoError } from '../errors.js';
@@ -8,6 +9,7 @@ import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../cli/context.js';
 import { cacheFileFor, fileKey, locateIn, readCachedConfig, stateDirInText, storeCachedConfig, type CacheKey } from './config-cache.js';
 import { ConfigFileError, formatKeyPath, problemAt, type KeyPath } from './problems.js';
 import type { ConfigData } from './schema/index.js';
+import { configFileProblem, secureFix, stateDirProblem, UntrustedPathError } from '../state/trust.js';
 
 export interface LoadedConfig {
   /** The file read, or null when the (optional) default file does not exist: built-in defaults only. */
@@ -44,7 +46,8 @@ export const loadConfig = async (path: string | undefined, opts: LoadOptions = {
   const fail = (message: string): ConfigFileError => new ConfigFileError(file, [{ line: null, path: null, message }]);
   let handle;
   try {
-    handle = await open(file, 'r');
+    // O_NONBLOCK: a FIFO given as the config must not block the open (and the run) until someone writes it.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && path === undefined && opts.optional) return emptyConfig();
@@ -53,9 +56,13 @@ export const loadConfig = async (path: string | undefined, opts: LoadOptions = {
   try {
     const st = await handle.stat({ bigint: true });
     if (st.isDirectory()) throw fail('cannot read: is a directory');
+    if (!st.isFile()) throw fail('cannot read: not a regular file');
     if (st.size > MAX_SIZE) throw fail(`cannot read: larger than ${MAX_SIZE} bytes, not a config file`);
     const text = await handle.readFile({ encoding: 'utf8' });
     const meta = { mode: Number(st.mode & 0o7777n), uid: Number(st.uid) };
+    // StrictModes: a config another user could have written (its ssh options, hosts and paths run as root).
+    const untrusted = configFileProblem(meta);
+    if (untrusted) throw new UntrustedPathError(file, `config file not trusted: ${untrusted}`, secureFix(file));
     const loaded = opts.cache ? await loadCached(file, text, { path: resolvePath(file), key: fileKey(st), text }, meta, opts.cache.stateDir) : await parse(file, text, meta);
     if (loaded.data.alerts) {
       // Secrets (SMTP password, SNMPv3 keys) in a file other users can read: refused for every command, on
@@ -80,6 +87,8 @@ const loadCached = async (file: string, text: string, want: CacheKey, meta: Meta
   // Same precedence as resolveStateDir; the file's own state_dir is found by a scan, confirmed after a parse.
   const cli = cliStateDir !== undefined && cliStateDir !== '' ? resolvePath(cliStateDir) : null;
   const lookIn = cli ?? stateDirInText(text) ?? DEFAULT_STATE_DIR;
+  // The cache of a state dir others could write is not read (nor written): resolveStateDir refuses it later.
+  if (stateDirProblem(lookIn)) return parse(file, text, meta);
   const hit = await readCachedConfig(cacheFileFor(lookIn, want.path), want);
   if (hit) {
     const locate = (p: KeyPath) => locateIn(hit.lines, p);

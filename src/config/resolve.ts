@@ -8,7 +8,8 @@ import { DEFAULT_SEND, DEFAULT_TRANSPORT, type JobSpec } from '../sync/job.js';
 import type { SshSettings } from '../zfs/types.js';
 import { ConfigFileError } from './problems.js';
 import type { LoadedConfig } from './load.js';
-import { sshOptionProblem } from './ssh-options.js';
+import { sshOptionProblem, sshOptionsProblem } from './ssh-options.js';
+import { verifyStateDir } from '../state/trust.js';
 
 /** Built-in defaults of a job, for what neither the config nor the CLI sets. */
 export const JOB_DEFAULTS = {
@@ -36,8 +37,12 @@ export interface ResolveOptions {
 
 /** `--state-dir` > config `state_dir` > /var/lib/zfailover. A relative `--state-dir` is taken from `cwd`. */
 export const resolveStateDir = (cli: string | undefined, loaded: LoadedConfig | null | undefined, cwd = process.cwd()): string => {
-  if (cli !== undefined && cli !== '') return isAbsolute(cli) ? cli : resolvePath(cwd, cli);
-  return loaded?.data.state_dir ?? DEFAULT_STATE_DIR;
+  // An empty --state-dir (an unset shell variable) is a mistake, not a request for the default.
+  if (cli === '') throw new UsageError('--state-dir: empty path (leave the option out for the default)');
+  const dir = cli !== undefined ? (isAbsolute(cli) ? cli : resolvePath(cwd, cli)) : (loaded?.data.state_dir ?? DEFAULT_STATE_DIR);
+  // Every command finds its state dir here: one another user can write is refused before anything is read.
+  verifyStateDir(dir);
+  return dir;
 };
 
 /** Names of the jobs in the config, in file order. */
@@ -98,6 +103,11 @@ export const resolveSsh = (loaded: LoadedConfig | null | undefined, stateDir: st
   for (const opt of o.sshOption ?? []) {
     const problem = sshOptionProblem(opt);
     if (problem) throw new UsageError(`--ssh-option: ${problem}`);
+  }
+  const combined = sshOptionsProblem([...(o.sshOption ?? []), ...(c.options ?? [])]);
+  if (combined) {
+    if (o.sshOption?.length || !loaded) throw new UsageError(`--ssh-option: ${combined}`);
+    throw loaded.error(['ssh', 'options'], combined);
   }
   const key = o.sshKey ?? c.key;
   const port = o.sshPort ?? c.port;

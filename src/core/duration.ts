@@ -48,3 +48,10 @@ export const formatSize = (bytes: number): string => {
   }
   return i === 0 ? `${Math.round(v)}B` : `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
 };
+
+/**
+ * Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay fires after 1 ms with a warning on stderr.
+ * Every timer set from an operator's duration goes through this: longer means "not within this run".
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+export const timerMs = (ms: number): number => Math.min(Math.max(0, ms), MAX_TIMER_MS);

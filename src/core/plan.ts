@@ -60,6 +60,8 @@ export interface ResumeState {
   readonly token: string;
   /** GUID of the snapshot the interrupted stream was sending; null when the token could not be decoded. */
   readonly toGuid: string | null;
+  /** Why the token is not the job's own (core/resume-token.ts): the partial receive is aborted, never sent. */
+  readonly refused?: string | null;
 }
 
 export interface SourceState {
@@ -105,11 +107,12 @@ export const planReplication = (source: SourceState, target: TargetState | null,
   }
 
   if (target.resume) {
-    const to = target.resume.toGuid === null ? undefined : snapshotsOf(source.versions).find((v) => v.guid === target.resume?.toGuid);
+    const to = target.resume.toGuid === null || target.resume.refused ? undefined : snapshotsOf(source.versions).find((v) => v.guid === target.resume?.toGuid);
     if (!to) {
       // The snapshot the partial stream leads to is gone (or the token is unreadable): abort, then plan afresh.
       const rest = planReplication(source, { ...target, resume: null }, options);
-      const reason = target.resume.toGuid === null ? 'resume token could not be decoded' : 'snapshot of the resume token no longer exists on the source';
+      const reason =
+        target.resume.refused ?? (target.resume.toGuid === null ? 'resume token could not be decoded' : 'snapshot of the resume token no longer exists on the source');
       const abort: Step = { kind: 'abort-resume', reason };
       if (rest.kind === 'plan') return { ...rest, steps: [abort, ...rest.steps] };
       if (rest.kind === 'nothing-to-do') return { kind: 'plan', steps: [abort], common: rest.common, newest: srcNewest };

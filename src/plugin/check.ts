@@ -2,6 +2,7 @@
 // deadline. A probe that fails or outlives --timeout gives UNKNOWN with the reason, never a stale OK; the
 // deadline aborts the probe's signal so pending zfs/ssh children are killed, not orphaned.
 import { setMaxListeners } from 'node:events';
+import { timerMs } from '../core/duration.js';
 import { DeadlineError, oneLine } from '../errors.js';
 import type { CommandResult } from '../cli/result.js';
 import { formatPerfdata, type Perfdatum } from './perfdata.js';
@@ -44,7 +45,7 @@ export const runCheck = async <P>(spec: CheckSpec<P>): Promise<CommandResult> =>
     const fail = (): void => reject(abortReason(controller.signal.reason, spec.timeoutSec));
     controller.signal.addEventListener('abort', fail, { once: true });
     if (spec.timeoutSec > 0) {
-      timer = setTimeout(() => controller.abort(new DeadlineError(`timed out after ${spec.timeoutSec}s`)), spec.timeoutSec * 1000);
+      timer = setTimeout(() => controller.abort(new DeadlineError(`timed out after ${spec.timeoutSec}s`)), timerMs(spec.timeoutSec * 1000));
     }
   });
   deadline.catch(() => undefined); // settled below or ignored once the probe wins

@@ -4,8 +4,8 @@
 //   cache/              capabilities per host             ssh/               ControlMaster sockets
 //   alerts/             alert de-duplication and queue    promote/           promotion records
 //   metrics/            counters behind the textfile      prune/             pile-up counts
-import { chmod, lstat, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lstat, mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { isValidId } from '../core/names.js';
 import { InternalError } from '../errors.js';
 import { describeErrno, StateDirError } from './errors.js';
@@ -20,7 +20,7 @@ export type StateSubdir = (typeof STATE_SUBDIRS)[number];
  */
 export const ensureStateDir = async (dir: string): Promise<void> => {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdirEach(dir);
   } catch (e) {
     const what = (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists and is not a directory' : `cannot create: ${describeErrno(e)}`;
     throw new StateDirError(dir, what, { cause: e });
@@ -42,6 +42,34 @@ export const ensureStateDir = async (dir: string): Promise<void> => {
       }
     }
   }
+  const { verifyStateDir } = await import('./trust.js');
+  verifyStateDir(dir);
+};
+
+/**
+ * mkdir -p, each missing component 0700, one mkdir(2) at a time: Node's recursive mkdir loops forever where the
+ * kernel answers ENOENT for a parent that exists (`/proc/1/x`), instead of failing.
+ */
+const mkdirEach = async (dir: string): Promise<void> => {
+  const missing: string[] = [];
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    try {
+      await lstat(p);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(p) === p) throw e;
+      missing.unshift(p);
+    }
+  }
+  for (const p of missing) {
+    try {
+      await mkdir(p, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  // As mkdir -p: a file (or a link to one) where the directory should be is EEXIST.
+  if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error(`${dir} exists`), { code: 'EEXIST' });
 };
 
 const checkId = (job: string): string => {

@@ -1,5 +1,6 @@
 // One replication cycle of one job: lock -> source (snapshot, list) -> each target (list, plan, transfer,
 // confirm, cursor) -> cleanup of superseded sync snapshots -> state file -> unlock. docs/design.md §4.3.
+import { timerMs } from '../core/duration.js';
 import type { Logger } from 'pino';
 import { newestCommon } from '../core/common.js';
 import { planSyncCleanup, type TargetCursor } from '../core/cleanup.js';
@@ -62,7 +63,7 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
   } catch (e) {
     return { ...base, state: stateForError(e), finishedAt: env.now(), error: errorOf(e) };
   }
-  const signal = job.deadline === null ? env.signal : AbortSignal.any([env.signal, AbortSignal.timeout(job.deadline * 1000)]);
+  const signal = job.deadline === null ? env.signal : AbortSignal.any([env.signal, AbortSignal.timeout(timerMs(job.deadline * 1000))]);
   try {
     if (lock) await env.phase?.('locked');
     const seen: Seen = { targetRoots: new Map() };

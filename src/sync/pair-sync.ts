@@ -9,6 +9,7 @@ import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../cli/exit.js';
 import { abortResume, resumeTokenInfo, rollback } from '../zfs/commands-dataset.js';
+import { resumeTokenProblem, type ResumeExpectation } from '../core/resume-token.js';
 import { ZfsError } from '../zfs/errors.js';
 import { describeConflict, sshShellPrefix } from './conflict-text.js';
 import { capsForPool } from './pool-caps.js';
@@ -26,25 +27,45 @@ export interface PairResult {
   readonly newest: Version | null;
 }
 
-const targetStateOf = (ds: DatasetInfo, toGuid: string | null): TargetState => ({
+const targetStateOf = (ds: DatasetInfo, toGuid: string | null, refused: string | null = null): TargetState => ({
   versions: ds.versions,
   written: ds.written,
-  resume: ds.resumeToken ? { token: ds.resumeToken, toGuid } : null,
+  resume: ds.resumeToken ? { token: ds.resumeToken, toGuid, refused } : null,
   role: ds.role,
   epoch: ds.epoch,
 });
 
+/** What a fresh send of this pair would be: the base a resume token may name and the stream flags. */
+const resumeExpectation = (ctx: TargetContext, source: DatasetInfo, target: DatasetInfo): ResumeExpectation => {
+  const send = ctx.job.send;
+  const encrypted = source.encryption !== null && source.encryption !== 'off';
+  return {
+    sourceDataset: source.name,
+    sourceGuids: new Set(source.versions.map((v) => v.guid)),
+    targetGuids: new Set(target.versions.map((v) => v.guid)),
+    raw: send.raw === 'always' || (send.raw === 'auto' && encrypted),
+    compressed: send.compressed,
+    embedded: send.embedded,
+    largeBlocks: send.largeBlocks,
+  };
+};
+
 const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> => {
   let toGuid: string | null = null;
+  let refused: string | null = null;
   if (pair.target?.resumeToken) {
     try {
-      toGuid = (await resumeTokenInfo(ctx.source.runner, pair.target.resumeToken)).toGuid;
+      const info = await resumeTokenInfo(ctx.source.runner, pair.target.resumeToken);
+      toGuid = info.toGuid;
+      // The token is the replica's word: sent only when it asks for exactly what this job would send.
+      refused = resumeTokenProblem(info, resumeExpectation(ctx, pair.source, pair.target));
+      if (refused) ctx.log.warn({ dataset: pair.targetName, reason: refused }, 'resume token refused; the partial receive will be aborted');
     } catch (e) {
       ctx.log.warn({ err: e, dataset: pair.targetName }, 'resume token unreadable; the partial receive will be aborted');
     }
   }
   const options = { initial: ctx.job.initial, intermediates: true };
-  const target = pair.target ? targetStateOf(pair.target, toGuid) : null;
+  const target = pair.target ? targetStateOf(pair.target, toGuid, refused) : null;
   const decision = planReplication({ versions: pair.source.versions, epoch: pair.source.epoch }, target, options);
   const policy = { rollbackTarget: ctx.job.rollbackTarget };
   return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);

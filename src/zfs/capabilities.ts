@@ -1,6 +1,7 @@
 // What a host's zfs can do, probed once (usage text, property list, version) and cached per host for an hour.
 // A version number alone is not enough: zfs-fuse and old OpenZFS have no `zfs version`, so flags are read
 // from the usage text each binary prints for `zfs -?`, which lists exactly the options it accepts.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { classifyZfsFailure } from './classify.js';
 import { ZfsError } from './errors.js';
@@ -171,9 +172,10 @@ export const loadCapabilities = async (runner: Runner, stateDir: string, nowMs: 
   }
   if (cached && nowMs - cached.detectedAt >= 0 && nowMs - cached.detectedAt < CAPS_TTL_MS) return cached.caps;
   const caps = await detectCapabilities(runner, signal);
-  mkdirSync(`${stateDir}/cache`, { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ detectedAt: nowMs, host: runner.label, caps }, null, 2)}\n`);
+  mkdirSync(`${stateDir}/cache`, { recursive: true, mode: 0o700 });
+  // A random name created exclusively (O_EXCL never follows a link planted at a guessable name).
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ detectedAt: nowMs, host: runner.label, caps }, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
   renameSync(tmp, path);
   return caps;
 };

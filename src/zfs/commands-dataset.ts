@@ -1,5 +1,6 @@
 // One function per zfs verb on datasets: properties, rollback, resumable-receive state, estimates, mounts,
 // create/rename/clone. Runner first; idempotent where the name says so (mount, umount, abortResume).
+import type { ResumeTokenFields } from '../core/resume-token.js';
 import { isAlreadyDone } from './classify.js';
 import type { SendStep } from './argv.js';
 import { ZfsError } from './errors.js';
@@ -45,16 +46,13 @@ export const abortResume = async (runner: Runner, caps: Capabilities, dataset: s
   }
 };
 
-export interface ResumeTokenInfo {
-  /** GUID (decimal) of the snapshot the interrupted stream was sending. */
-  readonly toGuid: string;
-  /** GUID of its incremental source, or null for a full stream. */
-  readonly fromGuid: string | null;
-  /** `pool/ds@snap` on the sending side, as recorded in the token. */
-  readonly toName: string;
+export interface ResumeTokenInfo extends ResumeTokenFields {
   /** Bytes already received. */
   readonly bytes: number;
 }
+
+// Boolean nvpairs of the token (`rawok = 1`, or a bare name where printed without a value).
+const TOKEN_FLAGS = ['rawok', 'compressok', 'embedok', 'largeblockok', 'savedok'];
 
 /** Decode the nvlist printed by `zfs send -nvt TOKEN` (OpenZFS 2.x); null when it is not there. */
 export const parseResumeTokenInfo = (text: string): ResumeTokenInfo | null => {
@@ -64,7 +62,8 @@ export const parseResumeTokenInfo = (text: string): ResumeTokenInfo | null => {
   const toName = field('toname');
   const bytes = hex(field('bytes'));
   if (toGuid === null || toName === undefined) return null;
-  return { toGuid, fromGuid: hex(field('fromguid')), toName, bytes: bytes === null ? 0 : Number(bytes) };
+  const flags = new Set(TOKEN_FLAGS.filter((f) => new RegExp(`^\\s*${f}(?: = (?:1|B_TRUE|true))?\\s*$`, 'm').test(text)));
+  return { toGuid, fromGuid: hex(field('fromguid')), toName, bytes: bytes === null ? 0 : Number(bytes), flags };
 };
 
 export const resumeTokenInfo = async (runner: Runner, token: string, opts?: CallOptions): Promise<ResumeTokenInfo> => {

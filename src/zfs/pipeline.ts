@@ -2,6 +2,7 @@
 // duplicated into the child and the stream's bytes never pass through this process (a 300 GB send costs no heap).
 // Any failure, abort or deadline stops every stage (SIGTERM, then SIGKILL); the reported error is the stage
 // that failed by itself, not a sender killed by a broken pipe because its receiver failed.
+import { timerMs } from '../core/duration.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { DeadlineError, type ZfoError, isZfoError } from '../errors.js';
 import { meteredBytes, receivedBytes } from './argv.js';
@@ -241,7 +242,7 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
     }
     if (opts.signal?.aborted) stopAll('abort');
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
-    if (opts.deadlineMs !== undefined) timer = setTimeout(() => stopAll('deadline'), Math.max(0, opts.deadlineMs - Date.now()));
+    if (opts.deadlineMs !== undefined) timer = setTimeout(() => stopAll('deadline'), timerMs(opts.deadlineMs - Date.now()));
     const pids = run.map((r) => r.pid).filter((p): p is number => p !== null);
     if (pids.length === run.length) opts.onSpawn?.(pids);
   });

@@ -1,15 +1,17 @@
 // Runner for a remote host over ssh: every command is one multiplexed ssh session on a ControlMaster that
 // outlives the process (ControlPersist), so a 15-second cycle does not pay a key exchange (~0.3 s) each time.
 // Host keys stay checked: we never add StrictHostKeyChecking=no (operators may pass their own -o options).
+import { timerMs } from '../core/duration.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { ownedEntryProblem, UntrustedPathError } from '../state/trust.js';
 import { HostUnreachableError } from '../errors.js';
 import { hostLabel } from './side.js';
 import { ZfsError } from './errors.js';
 import { sshFailureError, stageFailureError } from './failure.js';
 import { stoppedError, toExecResult } from './exec-result.js';
-import { remoteCommand } from './quote.js';
+import { quoteArg, remoteCommand } from './quote.js';
 import { spawnCapture, toolEnv } from './spawn.js';
 import type { ExecOptions, ExecResult, HostSpec, ProcessSpec, Runner, SshSettings } from './types.js';
 
@@ -98,6 +100,11 @@ export class SshRunner implements Runner {
   }
 
   private async masterRunning(): Promise<boolean> {
+    // A socket at our ControlPath that we did not create would carry root's zfs commands and streams to
+    // whoever listens on it (OpenSSH's mux master accepts a root client): refuse it before ssh connects.
+    const socket = controlPath(this.settings, this.destination, this.port);
+    const planted = ownedEntryProblem(socket);
+    if (planted) throw new UntrustedPathError(socket, `ssh control socket not trusted: ${planted}`, `rm ${quoteArg(socket)}`);
     const r = await spawnCapture('ssh', ['-O', 'check', ...this.commonArgs(), this.destination], { env: this.env, timeoutMs: 5000 });
     return r.exitCode === 0;
   }
@@ -117,7 +124,8 @@ export class SshRunner implements Runner {
       return; // no master: commands fall back to their own connections, which still work
     }
     try {
-      writeFileSync(this.logFile, '');
+      // ssh -E appends to (and follows) whatever is there: start from a fresh file of our own, never a link.
+      freshPrivateFile(this.logFile);
       const code = await new Promise<number | null>((resolve) => {
         // stdio fully detached: the persisting master must never hold Monit's pipes (Monit would wait on them).
         const child = spawn(
@@ -125,7 +133,7 @@ export class SshRunner implements Runner {
           ['-M', '-N', '-f', '-o', 'ControlMaster=yes', '-o', `ControlPersist=${this.settings.controlPersist}`, '-E', this.logFile, ...this.commonArgs(), this.destination],
           { env: this.env, stdio: 'ignore', detached: true },
         );
-        const timer = setTimeout(() => child.kill('SIGTERM'), (this.settings.connectTimeout + 10) * 1000);
+        const timer = setTimeout(() => child.kill('SIGTERM'), timerMs((this.settings.connectTimeout + 10) * 1000));
         child.on('error', () => resolve(255));
         child.on('close', (c) => {
           clearTimeout(timer);
@@ -224,3 +232,13 @@ const safeRead = (path: string): string => {
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Replace `path` by a new empty file of ours (mode 0600), never following a symlink planted there. */
+const freshPrivateFile = (path: string): void => {
+  try {
+    unlinkSync(path);
+  } catch {
+    // not there
+  }
+  closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+};

@@ -1,5 +1,6 @@
 // Run one command and capture its output, on node:child_process directly. Not execa: importing execa costs
 // ~100 ms of CPU, and this is the hot path of a 15-second Monit cycle that may run a dozen zfs commands.
+import { timerMs } from '../core/duration.js';
 import { spawn } from 'node:child_process';
 
 /** Keep this much of stderr (head and tail): zfs prints a one-line reason, usage dumps are noise. */
@@ -72,7 +73,7 @@ export const terminate = (child: { pid?: number | undefined; exitCode: number | 
   child.kill('SIGTERM');
   const t = setTimeout(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }, graceMs);
+  }, timerMs(graceMs));
   t.unref();
 };
 
@@ -103,7 +104,7 @@ export const spawnCapture = (file: string, args: readonly string[], opts: SpawnO
         ? setTimeout(() => {
             timedOut = true;
             terminate(child, grace);
-          }, opts.timeoutMs)
+          }, timerMs(opts.timeoutMs))
         : undefined;
     child.stdout?.on('data', (b: Buffer) => stdout.push(b));
     child.stderr?.on('data', (b: Buffer) => stderr.push(b));

@@ -23,9 +23,26 @@ const value = <T>(kind: string, parse: (v: unknown, ctx: Ctx) => T) =>
 /** The message for a required key that is absent; the loader recognises it to point at the parent's line. */
 export const MISSING = 'missing required key';
 
-/** How a value looks in a message: strings quoted, everything else as YAML would print it. */
+/** Longest part of a value a message quotes: enough to find the line, too little to leak a file read by mistake. */
+export const SHOWN_MAX = 40;
+
+/**
+ * How a value looks in a message: strings quoted (at most SHOWN_MAX characters, control characters and
+ * invalid UTF-8 escaped), everything else as YAML would print it.
+ */
 export const show = (v: unknown): string =>
-  typeof v === 'string' ? `'${v}'` : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v);
+  typeof v === 'string' ? quoteShort(v) : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v).slice(0, SHOWN_MAX);
+
+const quoteShort = (s: string): string => {
+  const cut = [...s].slice(0, SHOWN_MAX).join('');
+  // JSON escaping shows a newline, an escape sequence or a lone surrogate as text instead of acting on the terminal.
+  const safe = JSON.stringify(cut).slice(1, -1).replace(/\\"/g, '"').replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `'${safe}'${cut.length < s.length ? '...' : ''}`;
+};
+
+/** What a message says about a secret's value: its type, never its text or digits. */
+export const showSecret = (v: unknown): string =>
+  typeof v === 'string' ? 'a string' : typeof v === 'number' ? 'a number (quote the secret in the YAML)' : show(v);
 
 /** Seconds from `90s`, `15m`, `1h30m` or a bare number of seconds. */
 export const duration = (opts: { min?: number; what?: string } = {}) =>
@@ -46,12 +63,13 @@ export const positiveDurationOrNull = () =>
     return s;
   });
 
-/** Bytes from `512K`, `16M`, `1G` or a bare number of bytes; must be positive. */
-export const size = () =>
+/** Bytes from `512K`, `16M`, `1G` or a bare number of bytes; must be positive (and at most `max`). */
+export const size = (opts: { max?: number; maxText?: string } = {}) =>
   value('size (512K, 16M, 1G or bytes), above 0', (v, ctx): number => {
     const b = typeof v === 'string' || typeof v === 'number' ? parseSize(v) : null;
     if (b === null) return fail(ctx, v, `not a size: ${show(v)} (use e.g. 512K, 16M, 1G)`);
     if (b <= 0) return fail(ctx, v, `must be above 0, got ${show(v)}`);
+    if (opts.max !== undefined && b > opts.max) return fail(ctx, v, `must be at most ${opts.maxText ?? opts.max}, got ${show(v)}`);
     return b;
   });
 

@@ -17,7 +17,8 @@ export const sendSchema = z.strictObject({
 export const transportSchema = z.strictObject({
   compress: z.enum(['none', 'zstd', 'lz4']).optional(),
   mbuffer: z.boolean().optional(),
-  mbuffer_size: size().optional(),
+  // mbuffer allocates it: a typo like 1E must not reach the sending host as a memory request.
+  mbuffer_size: size({ max: 64 * 1024 ** 3, maxText: '64G' }).optional(),
   bwlimit: sizeOrNull().optional(),
 });
 

@@ -96,7 +96,7 @@ describe('jobFromCli', () => {
     { name: '--exclude without -r', source: 'tank/a', targets: ['tank/b'], opts: { exclude: ['tank/a/c'] }, message: '--exclude: exclude needs recursive replication (recursive: true, or -r)' },
     { name: 'bad --exclude name', source: 'tank/a', targets: ['tank/b'], opts: { recursive: true, exclude: ['tank/a@snap'] }, message: "invalid --exclude 'tank/a@snap': a dataset, not a snapshot or bookmark, is expected" },
     { name: 'bad --compress', source: 'tank/a', targets: ['tank/b'], opts: { compress: 'gzip' }, message: "--compress: expected one of none, zstd, lz4, got 'gzip'" },
-    { name: 'insecure --ssh-option', source: 'tank/a', targets: ['h:tank/b'], opts: { sshOption: ['StrictHostKeyChecking=off'] }, message: "--ssh-option: ssh option 'StrictHostKeyChecking=off' is not allowed: host keys must stay checked (use accept-new, or pin keys with UserKnownHostsFile=FILE)" },
+    { name: 'insecure --ssh-option', source: 'tank/a', targets: ['h:tank/b'], opts: { sshOption: ['StrictHostKeyChecking=off'] }, message: "--ssh-option: ssh option 'StrictHostKeyChecking' is not allowed with this value: host keys must stay checked (use accept-new, or pin keys with UserKnownHostsFile=FILE)" },
   ];
   test.each(usage)('usage error: $name', ({ source, targets, opts, message }) => {
     const run = () => jobFromCli({ source, targets, opts: { ...NO_FLAGS, ...opts }, stateDir: '/s' });

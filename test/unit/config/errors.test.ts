@@ -103,7 +103,7 @@ const cases: { name: string; lines: string[]; expected: string }[] = [
   {
     name: 'host-key checking switched off',
     lines: ['ssh:', '  options:', '    - UserKnownHostsFile=/etc/zfailover/known_hosts', '    - StrictHostKeyChecking=no'],
-    expected: `config error: ${FILE}:4: ssh.options[1]: ssh option 'StrictHostKeyChecking=no' is not allowed: host keys must stay checked (use accept-new, or pin keys with UserKnownHostsFile=FILE)`,
+    expected: `config error: ${FILE}:4: ssh.options[1]: ssh option 'StrictHostKeyChecking' is not allowed with this value: host keys must stay checked (use accept-new, or pin keys with UserKnownHostsFile=FILE)`,
   },
   {
     name: 'ssh option managed by zfailover',

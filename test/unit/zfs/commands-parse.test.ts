@@ -14,11 +14,12 @@ describe('parseResumeTokenInfo', () => {
       fromGuid: null,
       toName: 'POOL/a@s2',
       bytes: 0x60da8,
+      flags: new Set(),
     });
   });
   test('an incremental token carries fromguid; garbage gives null', () => {
     const text = 'resume token contents:\nnvlist version: 0\n\tfromguid = 0x10\n\tobject = 0x1\n\toffset = 0x0\n\tbytes = 0x0\n\ttoguid = 0xffffffffffffffff\n\ttoname = p/a@b\n';
-    expect(parseResumeTokenInfo(text)).toEqual({ toGuid: '18446744073709551615', fromGuid: '16', toName: 'p/a@b', bytes: 0 });
+    expect(parseResumeTokenInfo(text)).toEqual({ toGuid: '18446744073709551615', fromGuid: '16', toName: 'p/a@b', bytes: 0, flags: new Set() });
     expect(parseResumeTokenInfo('cannot resume send: resume token is corrupt')).toBeNull();
   });
 });
