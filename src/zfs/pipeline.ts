@@ -179,7 +179,7 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
         error = new DeadlineError(`deadline reached after ${Math.round((Date.now() - started) / 1000)}s: transfer stopped, the next run resumes`);
       } else if (stopReason === 'abort') {
         const reason: unknown = opts.signal?.reason;
-        // sync's --deadline is an AbortSignal.timeout: its reason is a DOMException named TimeoutError.
+        // sync's --deadline (sync/cycle.ts deadlineSignal) aborts with a DOMException named TimeoutError.
         if (reason instanceof Error && reason.name === 'TimeoutError') error = new DeadlineError(`deadline reached after ${Math.round((Date.now() - started) / 1000)}s: transfer stopped, the next run resumes`);
         else error = isZfoError(reason) ? reason : new ZfsError({ reason: 'killed', argv: [stages[0]?.file ?? ''], host: 'local', exitCode: null, stderr: '', message: `transfer interrupted${reason instanceof Error ? `: ${reason.message}` : ''}` });
       } else if (failing.length > 0) {
