@@ -1,6 +1,8 @@
 // check job: the sync job as its state file, lock and replicas tell it. Per job: failures in a row, a run holding
 // the lock too long; per target: age of the last success (thresholds), a named conflict, a partial receive
 // pending too long, and whether the newest common snapshot is protected. Pure evaluation; see job-probe.ts.
+import { fixLine, zfailoverLine } from '../core/operator-command.js';
+import { jobCommands, type JobCommands } from '../sync/invocation.js';
 import type { ServiceState } from '../cli/exit.js';
 import { worstState } from '../cli/exit.js';
 import { formatDuration } from '../core/duration.js';
@@ -37,6 +39,8 @@ export interface JobCheckOptions {
   readonly maxRuntime: number;
   /** Milliseconds since the epoch. */
   readonly now: number;
+  /** How printed commands name a job (default: as given, no --config/--state-dir). */
+  readonly commands?: ((job: JobSpec) => JobCommands) | undefined;
   readonly maxDetails?: number | undefined;
 }
 
@@ -88,7 +92,7 @@ const jobFinding = (d: JobData, o: JobCheckOptions): { finding: Finding; failure
   if (d.state === null) {
     // No run ever recorded: maybe the first run is still going, maybe sync never ran. Not OK either way.
     const text = running !== null ? `first run in progress for ${dur(running)}` : `no run recorded yet (${d.statePath})`;
-    return { finding: { state: 'UNKNOWN', subject, text, hint: `run it once: ${syncOf(d.job)}` }, failures: null };
+    return { finding: { state: 'UNKNOWN', subject, text, hint: fixLine(syncOf(d.job, o), 'runs it once') }, failures: null };
   }
   const s = d.state;
   const n = s.consecutiveFailures;
@@ -111,7 +115,7 @@ const jobFinding = (d: JobData, o: JobCheckOptions): { finding: Finding; failure
   ];
   const state = worstState(parts.map((p) => p.state));
   const text = parts.filter((p) => p.state === state).map((p) => p.text).join('; ') || 'last run OK';
-  return { finding: { state, subject, text, notes, ...(state !== 'OK' ? { hint: `see the next run's plan: ${syncOf(d.job)} --dry-run` } : {}) }, failures: n };
+  return { finding: { state, subject, text, notes, ...(state !== 'OK' ? { hint: fixLine(syncOf(d.job, o, '--dry-run'), "shows the next run's plan") } : {}) }, failures: n };
 };
 
 const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: JobCheckOptions): { finding: Finding; age: number | null } => {
@@ -120,14 +124,14 @@ const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: Job
   const parts: { state: ServiceState; text: string; hint?: string }[] = [];
   let age: number | null = null;
   if (!t || t.lastSuccessAt === null) {
-    parts.push({ state: 'CRITICAL', text: 'never replicated successfully', hint: `${syncOf(d.job)} --dry-run` });
+    parts.push({ state: 'CRITICAL', text: 'never replicated successfully', hint: fixLine(syncOf(d.job, o, '--dry-run'), "shows the next run's plan") });
   } else {
     age = Math.max(0, (o.now - t.lastSuccessAt) / 1000);
     const st = evaluate(age, o.thresholds);
     const r = st === 'CRITICAL' ? o.thresholds.critical : st === 'WARNING' ? o.thresholds.warning : undefined;
     parts.push({ state: st, text: `last success ${dur(age)} ago${r ? ` (${violation(r, age, dur)})` : ''}` });
   }
-  if (t?.conflict) parts.push({ state: 'CRITICAL', text: `conflict ${t.conflict}`, hint: `zfailover check divergence --job ${d.job.id} names the resolving command` });
+  if (t?.conflict) parts.push({ state: 'CRITICAL', text: `conflict ${t.conflict}`, hint: fixLine(zfailoverLine(cmdsOf(d.job, o).invocation, ['check', 'divergence']), 'names the command that resolves it') });
   if (t?.resume) {
     const waiting = (o.now - t.resume.since) / 1000;
     parts.push({ state: waiting > o.maxRuntime ? 'WARNING' : 'OK', text: `partial receive pending for ${dur(waiting)}` });
@@ -147,5 +151,6 @@ const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: Job
   return { finding: { state, subject, text: shown.map((x) => x.text).join(', '), notes, ...(hint ? { hint } : {}) }, age };
 };
 
-export const syncOf = (job: JobSpec): string =>
-  job.adhoc ? `zfailover sync${job.recursive ? ' -r' : ''} ${[job.source, ...job.targets.map((t) => t.side)].map(formatSide).join(' ')}` : `zfailover sync --job ${job.id}`;
+const cmdsOf = (job: JobSpec, o: JobCheckOptions): JobCommands => (o.commands ?? ((j) => jobCommands(j, {})))(job);
+
+export const syncOf = (job: JobSpec, o: JobCheckOptions, ...extra: string[]): string => zfailoverLine(cmdsOf(job, o).invocation, ['sync'], { extra });

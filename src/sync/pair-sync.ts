@@ -10,7 +10,8 @@ import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../cli/exit.js';
 import { abortResume, resumeTokenInfo, rollback } from '../zfs/commands-dataset.js';
 import { ZfsError } from '../zfs/errors.js';
-import { describeConflict, sshShellPrefix } from './conflict-text.js';
+import { describeConflict } from './conflict-text.js';
+import { onJobHost } from './invocation.js';
 import { capsForPool } from './pool-caps.js';
 import type { DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport } from './report.js';
@@ -65,10 +66,12 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
   const commonNow = pair.target ? newestCommon(pair.source.versions, before) : null;
   if (decision.kind === 'conflict') {
     const text = describeConflict(decision, {
-      syncCommand: ctx.syncCommand,
+      invocation: ctx.commands.invocation,
       target: pair.targetName,
-      targetShell: sshShellPrefix(ctx.target.side.host),
       source: pair.source.name,
+      onTarget: (stages) => onJobHost(ctx.job, ctx.target.side.host, stages),
+      onSource: (stages) => onJobHost(ctx.job, ctx.job.source.host, stages),
+      demoteSource: ctx.commands.demoteSource(ctx.target.id),
       now: ctx.now,
     });
     return {
