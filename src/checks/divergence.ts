@@ -127,6 +127,7 @@ const describe = (c: Classification, p: JobProbe, t: TargetProbe, pair: ProbedPa
     onTarget: (stages) => onJobHost(p.job, targetHost ?? null, stages),
     onSource: (stages) => onJobHost(p.job, p.job.source.host, stages),
     demoteSource: cmds.demoteSource(t.target.id),
+    demoteTarget: cmds.demoteTarget(t.target.id),
     now: o.now * 1000,
   });
   // The subject already names the target; sync's message starts with it too.

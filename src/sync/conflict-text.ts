@@ -4,6 +4,7 @@
 import type { Conflict } from '../core/plan.js';
 import { fullName, type Version } from '../core/versions.js';
 import { formatDuration } from '../core/duration.js';
+import { DIVERGED_DATASET_MARK } from '../core/names.js';
 import { andThen, fixLine, zfailoverLine, type JobInvocation } from '../core/operator-command.js';
 import type { HostSpec } from '../zfs/types.js';
 
@@ -20,6 +21,8 @@ export interface ConflictContext {
   readonly onSource: (stages: Stages) => string;
   /** The command that makes the source a replica of the target (`zfailover demote ...`), for fencing conflicts. */
   readonly demoteSource: string;
+  /** The command that sets the target's own history aside (renamed, nothing copied) and makes it a replica again. */
+  readonly demoteTarget: string;
   readonly now: number;
 }
 
@@ -32,20 +35,21 @@ export const sshShellPrefix = (host: HostSpec | null): string => {
 const list = (names: readonly { name: string }[], max = 3): string =>
   names.slice(0, max).map((v) => v.name).join(', ') + (names.length > max ? `, +${names.length - max} more` : '');
 
-/** Suffix of the dataset that keeps a diverged replica's data (a sibling of the target, never inside its tree). */
-export const DIVERGED_SUFFIX = '.diverged';
 /** Suffix of a dataset set aside because it shares no snapshot with the source. */
 export const ORPHANED_SUFFIX = '.orphaned';
 /** New name of a target snapshot whose name the source reuses: keeps its data, frees the name. */
 export const staleName = (v: Version): string => `${v.name}.stale-${v.guid}`;
 
+/**
+ * Why demote is the fix for a replica with its own history: it renames the target aside (its snapshots and any
+ * later writes stay readable there, nothing is copied), re-creates the target at the common snapshot as a
+ * promoted clone and syncs on top. A rollback would destroy that history; a full copy would cost its size.
+ */
+const keepsAside = (ctx: ConflictContext, common: Version): string =>
+  `keeps the target's own history in a renamed copy (${ctx.target}${DIVERGED_DATASET_MARK}EPOCH-TIME), re-creates it at @${common.name} and syncs; to discard that history instead: ${zfailoverLine(ctx.invocation, ['sync'], { extra: ['--rollback-target'] })}`;
+
 export const describeConflict = (c: Conflict, ctx: ConflictContext): { message: string; hint: string } => {
   const sync = (...extra: string[]): string => zfailoverLine(ctx.invocation, ['sync'], { extra });
-  const keepAside = (snap: Version): string =>
-    ctx.onTarget([
-      ['zfs', 'send', fullName(snap)],
-      ['zfs', 'recv', '-u', `${ctx.target}${DIVERGED_SUFFIX}`],
-    ]);
   switch (c.conflict) {
     case 'no-source-snapshots':
       return {
@@ -72,16 +76,11 @@ export const describeConflict = (c: Conflict, ctx: ConflictContext): { message: 
         ),
       };
     }
-    case 'diverged': {
-      const last = c.targetOnly[c.targetOnly.length - 1] as Version;
+    case 'diverged':
       return {
         message: `${ctx.target} diverged after @${c.common.target.name}: ${c.targetOnly.length} target-only (${list(c.targetOnly)}), ${c.sourceOnly.length} source-only snapshot(s)`,
-        hint: fixLine(
-          andThen(keepAside(last), sync('--rollback-target')),
-          `copies @${last.name} to ${ctx.target}${DIVERGED_SUFFIX}, then rolls the target back to @${c.common.target.name} and syncs`,
-        ),
+        hint: fixLine(ctx.demoteTarget, keepsAside(ctx, c.common.target)),
       };
-    }
     case 'snapshot-name-reused': {
       const renames = c.clashes.map(({ target }) => ctx.onTarget([['zfs', 'rename', fullName(target), `${target.dataset}@${staleName(target)}`]]));
       return {
@@ -89,16 +88,11 @@ export const describeConflict = (c: Conflict, ctx: ConflictContext): { message: 
         hint: fixLine(andThen(...renames, sync()), `renames the target's old snapshot(s) to @NAME.stale-GUID (data kept), then syncs`),
       };
     }
-    case 'target-newer': {
-      const last = c.targetOnly[c.targetOnly.length - 1] as Version;
+    case 'target-newer':
       return {
         message: `${ctx.target} has ${c.targetOnly.length} snapshot(s) newer than the common @${c.common.target.name} that the source lacks (${list(c.targetOnly)})`,
-        hint: fixLine(
-          andThen(keepAside(last), sync('--rollback-target')),
-          `copies @${last.name} to ${ctx.target}${DIVERGED_SUFFIX}, then rolls the target back to @${c.common.target.name}`,
-        ),
+        hint: fixLine(ctx.demoteTarget, keepsAside(ctx, c.common.target)),
       };
-    }
     case 'target-modified':
       return {
         message: `${ctx.target} was modified since @${c.common.target.name} (${c.written} bytes written, ${formatDuration(ctx.now / 1000 - c.common.target.creation)} ago)`,

@@ -1,5 +1,6 @@
 // One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
+import { setProperties } from '../zfs/commands-dataset.js';
 import { newestCommon } from '../core/common.js';
 import type { DatasetInfo } from '../core/dataset.js';
 import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
@@ -72,6 +73,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       onTarget: (stages) => onJobHost(ctx.job, ctx.target.side.host, stages),
       onSource: (stages) => onJobHost(ctx.job, ctx.job.source.host, stages),
       demoteSource: ctx.commands.demoteSource(ctx.target.id),
+      demoteTarget: ctx.commands.demoteTarget(ctx.target.id),
       now: ctx.now,
     });
     return {
@@ -82,6 +84,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
     };
   }
   if (decision.kind === 'nothing-to-do') {
+    if (!ctx.dryRun) await keepReadonly(ctx, pair);
     return { report: datasetReport(pair, 'OK', 'nothing-to-do', [], { common: decision.common.target }), targetVersions: before, commonGuid: decision.common.source.guid, newest: null };
   }
   ctx = await forTransfer(ctx, pair.source.name, pair.targetName);
@@ -119,6 +122,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       };
     }
   }
+  await keepReadonly(ctx, pair);
   const after = newestCommon(pair.source.versions, state.versions);
   const snaps = state.versions.filter((v) => v.kind === 'snapshot').length - before.filter((v) => v.kind === 'snapshot').length;
   return {
@@ -127,6 +131,15 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
     commonGuid: after?.source.guid ?? null,
     newest: decision.newest,
   };
+};
+
+/**
+ * A replica is read-only (README): a sync that succeeds sets readonly=on again where an operator turned it off
+ * (e.g. to repair it before --rollback-target), so the next cycle is not broken by writes.
+ */
+const keepReadonly = async (ctx: TargetContext, pair: DatasetPair): Promise<void> => {
+  if (!pair.target || pair.target.readonly !== false) return;
+  await setProperties(ctx.runner, pair.targetName, { readonly: 'on' }, ctx.caps);
 };
 
 /** Runs one step; returns the bytes the receive reported (null when unknown). */

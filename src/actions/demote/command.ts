@@ -12,7 +12,7 @@ import { createLogger } from '../../log.js';
 import { ensureStateDir } from '../../state/dir.js';
 import type { Lock } from '../../state/lock.js';
 import { runCycle } from '../../sync/cycle.js';
-import { configJobs, jobCommands, type JobCommands } from '../../sync/invocation.js';
+import { configJobs, jobCommands, onJobHost, type JobCommands } from '../../sync/invocation.js';
 import { zfailoverLine } from '../../core/operator-command.js';
 import { RunnerPool } from '../../sync/runners.js';
 import { formatSide } from '../../zfs/side.js';
@@ -50,7 +50,12 @@ export const runDemoteCommand = async (input: { sides: readonly string[]; opts: 
     if (!dryRun) lock = await acquireFailoverLock(stateDir, pair.job.id, { now: ctx.now, signal: ctx.signal });
     const record = await readRecord(stateDir, 'demote', pair.job.id);
     const env = realDemoteEnv({ pair, runners, stateDir, ctx, log, lock, commands, settings, record });
-    outcome = await runDemoteFlow(env, { dryRun, syncCommand, command });
+    const demoteCommands = {
+      swapped: commands.demoteSource(pair.target.id),
+      status: zfailoverLine(commands.invocation, ['status']),
+      onTarget: (stages: readonly (readonly string[])[]) => onJobHost(pair.job, pair.target.side.host, stages),
+    };
+    outcome = await runDemoteFlow(env, { dryRun, syncCommand, command, commands: demoteCommands });
   } finally {
     await runners.closeAll(log);
     await lock?.release();
