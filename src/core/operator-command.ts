@@ -12,8 +12,11 @@ export const quoteArg = (s: string): string => {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 };
 
-/** One simple command as a sh line. */
-export const commandLine = (argv: readonly string[]): string => argv.map(quoteArg).join(' ');
+/** Like quoteArg, but options (`--rollback-target`) stay bare: for sh a quoted and a bare safe word are the same. */
+const quoteWord = (s: string): string => (s !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) && !s.startsWith('=') ? s : quoteArg(s));
+
+/** One simple command as a sh line, for a person to read and paste. */
+export const commandLine = (argv: readonly string[]): string => argv.map(quoteWord).join(' ');
 
 /** `a | b` as a sh line. */
 export const pipelineLine = (stages: readonly (readonly string[])[]): string => stages.map(commandLine).join(' | ');
