@@ -1,5 +1,6 @@
 // One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
+import { fixLine, zfailoverLine } from '../core/operator-command.js';
 import { setProperties } from '../zfs/commands-dataset.js';
 import { newestCommon } from '../core/common.js';
 import type { DatasetInfo } from '../core/dataset.js';
@@ -105,7 +106,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       state = applySteps(state, [step], { versions: pair.source.versions, epoch: pair.source.epoch });
     } catch (e) {
       done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: null, durationMs: Date.now() - started, error: oneLine(e) });
-      const err = asConflict(e, pair);
+      const err = asConflict(e, pair, ctx);
       const common = newestCommon(pair.source.versions, state.versions);
       return {
         report: datasetReport(pair, stateForError(err), 'failed', done, {
@@ -169,7 +170,7 @@ const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promi
 };
 
 /** Receive failures that mean "the target is not what the plan saw" are conflicts, named like the planner's. */
-const asConflict = (e: unknown, pair: DatasetPair): unknown => {
+const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext): unknown => {
   if (!(e instanceof ZfsError)) return e;
   const byReason: Partial<Record<ZfsError['reason'], ConflictName>> = {
     'target-modified': 'target-modified',
@@ -180,8 +181,15 @@ const asConflict = (e: unknown, pair: DatasetPair): unknown => {
   if (!name) return e;
   return new ConflictError(name, `${pair.targetName}: ${e.message}`, {
     cause: e,
-    hint: name === 'target-modified' ? `keep the target readonly; discard the change with --rollback-target` : `inspect the target's snapshots; --rollback-target destroys the newer ones`,
+    hint: receiveConflictHint(name, ctx),
   });
+};
+
+/** The fix for a conflict zfs recv found (the planner could not: zfs-fuse has no `written`), from the same builder. */
+const receiveConflictHint = (name: ConflictName, ctx: TargetContext): string => {
+  const rollback = zfailoverLine(ctx.commands.invocation, ['sync'], { extra: ['--rollback-target'] });
+  if (name === 'target-modified') return fixLine(rollback, 'discards the writes made on the replica since its newest snapshot; the sync sets readonly=on again');
+  return fixLine(ctx.commands.demoteTarget(ctx.target.id), `keeps the target's own snapshots in a renamed copy and makes it a replica again; to destroy them instead: ${rollback}`);
 };
 
 const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {
