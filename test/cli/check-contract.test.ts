@@ -78,7 +78,7 @@ describe.skipIf(reason)(`check_zfs_* plugin contract${reason ? ` (skipped: ${rea
     const r = await judged('rpo', '-r', 'tank/src', 'bk/dst', '-w', '1m', '-c', '1h', '--no-estimate');
     expect([r.state, r.code]).toEqual(['CRITICAL', 2]);
     expect(Buffer.byteLength(r.summary)).toBeLessThanOrEqual(200);
-    expect(r.summary).toBe('3 of 1000 datasets CRITICAL: bk/dst/d340: rpo 2h00m (> 1h00m), 1 snapshot behind, bk/dst/d673: rpo 2h00m (> 1h00m), 1 snapshot behind, bk/dst/d7: rpo 2h00m (> 1h00m), 1 snapshot behind');
+    expect(r.summary).toBe('3 of 1000 datasets CRITICAL: bk/dst/d340: rpo 2h00m (above 1h00m), 1 snapshot behind, bk/dst/d673: rpo 2h00m (above 1h00m), 1 snapshot behind, bk/dst/d7: rpo 2h00m (above 1h00m), 1 snapshot behind');
     expect(r.perf.rpo?.value).toBeGreaterThanOrEqual(7200);
     expect(r.perf.rpo?.value).toBeLessThan(7210);
     expect(r.perf.behind?.value).toBe(1);

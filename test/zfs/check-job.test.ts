@@ -49,7 +49,7 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
     await new Promise((res) => setTimeout(res, 1500));
     const r = await job('--id', 'good', `${P}/good`, `${P}/bk/good`, '-w', '1s', '-c', '1h');
     expect([r.state, r.code]).toEqual(['WARNING', 1]);
-    expect(r.summary).toMatch(/^1 of 2 checks WARNING: job good -> .*bk\/good: last success \d+s ago \(> 1s\)$/);
+    expect(r.summary).toMatch(/^1 of 2 checks WARNING: job good to .*bk\/good: last success \d+s ago \(above 1s\)$/);
   });
 
   test('fan-out with a dead target: the failures in a row and the never-replicated target are named', async () => {
@@ -57,7 +57,7 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
     for (let i = 0; i < 3; i++) expect((await sync(...args)).exitCode).toBe(1);
     const r = await job(...args);
     expect([r.state, r.code]).toEqual(['CRITICAL', 2]);
-    expect(r.summary).toBe(`1 of 3 checks CRITICAL: job fan -> ${DEAD}:${P}/bk/far: never replicated successfully; 1 WARNING`);
+    expect(r.summary).toBe(`1 of 3 checks CRITICAL: job fan to ${DEAD}:${P}/bk/far: never replicated successfully; 1 WARNING`);
     expect(r.lines).toContainEqual(expect.stringMatching(/^WARNING: job fan: 3 failed runs in a row: /));
     expect(r.lines).toContainEqual(expect.stringMatching(new RegExp(`^OK: job fan -> ${P}/bk/fan: last success`)));
     expect(r.perf.failures?.value).toBe(3);
@@ -99,7 +99,7 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
     try {
       const r = await job('--id', 'good', `${P}/good`, `${P}/bk/good`, '--max-runtime', '10m', '-w', '1h', '-c', '2h');
       expect([r.state, r.code]).toEqual(['WARNING', 1]);
-      expect(r.summary).toBe(`1 of 2 checks WARNING: job good: run of pid ${process.pid} holds the lock for 1h00m (> 10m00s)`);
+      expect(r.summary).toBe(`1 of 2 checks WARNING: job good: run of pid ${process.pid} holds the lock for 1h00m (above 10m00s)`);
     } finally {
       await lock.release();
     }

@@ -14,7 +14,8 @@ const reason = zfsFuseUnavailableReason() ?? cliBuilt();
 /** Nagios's default illegal_macro_output_chars: never in a first line. */
 const NAGIOS_ILLEGAL = /[`~$&|'"<>]/;
 
-describe.skipIf(reason)(`zfs-fuse: every printed fix runs when pasted${reason ? ` (skipped: ${reason})` : ''}`, () => {
+// Each case runs several syncs and a demote on a machine shared with other work: a generous per-test timeout.
+describe.skipIf(reason)(`zfs-fuse: every printed fix runs when pasted${reason ? ` (skipped: ${reason})` : ''}`, { timeout: 300_000 }, () => {
   let src: TestPool;
   let dst: TestPool;
   let stateDir: string;
