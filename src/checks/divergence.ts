@@ -59,12 +59,15 @@ export const evaluateDivergence = (probes: readonly JobProbe[], o: DivergenceOpt
   return {
     noun: 'replica',
     findings,
-    perfdata: [
-      { label: 'in_sync', value: count('in-sync'), min: 0 },
-      { label: 'behind', value: count('behind'), min: 0 },
-      { label: 'conflicts', value: items.filter((i) => i.relation && STATE[i.relation] === 'CRITICAL').length, min: 0 },
-    ],
-    okText: `${count('in-sync')} in sync, ${count('behind')} behind (the next sync sends them)`,
+    // A replica that could not be read leaves every count undeterminable: no perfdata rather than a wrong 0.
+    perfdata: items.some((i) => i.relation === undefined)
+      ? []
+      : [
+          { label: 'in_sync', value: count('in-sync'), min: 0 },
+          { label: 'behind', value: count('behind'), min: 0 },
+          { label: 'conflicts', value: items.filter((i) => i.relation && STATE[i.relation] === 'CRITICAL').length, min: 0 },
+        ],
+    okText: `${count('in-sync')} in sync${count('behind') > 0 ? `, ${count('behind')} behind (the next sync sends them)` : ''}`,
     prefix: probes.length === 1 && !probes[0]!.job.adhoc ? `job ${probes[0]!.job.id}` : undefined,
     maxDetails: o.maxDetails,
     report: { replicas: items.map((i) => ({ ...i.finding, relation: i.relation ?? null })) },

@@ -98,7 +98,9 @@ const jobFinding = (d: JobData, o: JobCheckOptions): { finding: Finding; failure
   const n = s.consecutiveFailures;
   const failState: ServiceState =
     o.failuresCritical !== null && n >= o.failuresCritical ? 'CRITICAL' : o.failuresWarning !== null && n >= o.failuresWarning ? 'WARNING' : 'OK';
-  if (n > 0) parts.push({ state: failState, text: `${n} failed run${n === 1 ? '' : 's'} in a row${s.lastError ? `: ${s.lastError.message}` : ''}` });
+  // Below the thresholds the count is still news, but must not read as "OK" next to a failing target.
+  const below = failState === 'OK' && o.failuresWarning !== null ? ` (WARNING from ${o.failuresWarning})` : '';
+  if (n > 0) parts.push({ state: failState, text: `${n} failed run${n === 1 ? '' : 's'} in a row${below}${s.lastError ? `: ${s.lastError.message}` : ''}` });
   if (d.prune && !(d.prune instanceof Error)) {
     for (const ds of d.prune.datasets) {
       if (ds.count > ds.ceiling) {
@@ -108,7 +110,7 @@ const jobFinding = (d: JobData, o: JobCheckOptions): { finding: Finding; failure
   }
   if (running !== null && running > o.maxRuntime) parts.push({ state: 'WARNING', text: `run of pid ${d.lock?.holder?.pid} holds the lock for ${dur(running)} (> ${dur(o.maxRuntime)})` });
   const notes = [
-    ...(s.lastRun ? [`last run ${dur((o.now - s.lastRun.finishedAt) / 1000)} ago: ${s.lastRun.state}: ${s.lastRun.summary}`] : []),
+    ...(s.lastRun ? [`last run ${dur((o.now - s.lastRun.finishedAt) / 1000)} ago: ${s.lastRun.summary && s.lastRun.summary !== s.lastRun.state ? `${s.lastRun.state}: ${s.lastRun.summary}` : s.lastRun.state}`] : []),
     ...(running !== null ? [`running now (pid ${d.lock?.holder?.pid}, for ${dur(running)})`] : []),
     ...(d.lock && !d.lock.alive ? ['stale lock of a dead run: the next run recovers it'] : []),
     ...(d.prune instanceof Error ? [`prune state unreadable: ${oneLine(d.prune)}`] : []),
@@ -145,7 +147,7 @@ const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: Job
   const hint = parts.find((x) => x.state === state && x.hint)?.hint;
   const notes = [
     ...(state === 'OK' ? [] : parts.filter((x) => x.state !== state).map((x) => x.text)),
-    ...(t ? [`last run: ${t.lastState}: ${t.lastSummary}`] : []),
+    ...(t ? [`last run: ${t.lastSummary && t.lastSummary !== t.lastState ? `${t.lastState}: ${t.lastSummary}` : t.lastState}`] : []),
     ...(t?.common ? [`newest common @${t.common.name} (guid ${t.common.guid}), created ${dur(o.now / 1000 - t.common.creation)} ago`] : []),
   ];
   return { finding: { state, subject, text: shown.map((x) => x.text).join(', '), notes, ...(hint ? { hint } : {}) }, age };

@@ -112,7 +112,9 @@ export const detectCapabilities = async (runner: Runner, signal?: AbortSignal): 
     run(['zfs', 'holds', 'zfailover-capability-probe@none']),
   ]);
   if (!/where 'command' is one of the following/.test(usage.text)) {
-    throw new ZfsError({ reason: 'unsupported', argv: ['zfs', '-?'], host: runner.label, exitCode: null, stderr: usage.text, message: `no usable zfs command on ${runner.label}` });
+    // Say why (`Permission denied`, `failed to initialize ZFS library`, not found): the first line zfs printed.
+    const cause = usage.text.split('\n').map((l) => l.trim()).find((l) => l !== '');
+    throw new ZfsError({ reason: 'unsupported', argv: ['zfs', '-?'], host: runner.label, exitCode: null, stderr: usage.text, message: `no usable zfs command on ${runner.label}${cause ? `: ${cause.slice(0, 160)}` : ''}` });
   }
   let packageVersion: string | null = null;
   if (!version.ok) {
