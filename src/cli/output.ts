@@ -41,14 +41,14 @@ export const renderResult = (r: CommandResult, opts: { json: boolean }): string 
 export const NAGIOS_ILLEGAL_CHARS = /[`~$&|'"<>]/g;
 export const nagiosSafe = (s: string): string =>
   s
-    .replace(/ -> /g, ' to ')
-    .replace(/->/g, ' to ')
+    .replace(/ ?-> ?/g, ' to ')
+    .replace(/<([A-Za-z][\w.-]*)>/g, (_m, w: string) => w.toUpperCase()) // a usage placeholder: <name> -> NAME
     .replace(/>= ?/g, 'at least ')
     .replace(/<= ?/g, 'at most ')
-    .replace(/> ?/g, 'above ')
-    .replace(/< ?/g, 'below ')
+    .replace(/> ?(?=[\d.])/g, 'above ')
+    .replace(/< ?(?=[\d.])/g, 'below ')
     .replace(/ & /g, ' and ')
-    .replace(/~ ?/g, 'about ')
+    .replace(/~ ?(?=[\d.])/g, 'about ')
     .replace(NAGIOS_ILLEGAL_CHARS, '');
 
 const singleLine = (s: string): string => s.replace(/[\r\n]+/g, ' ').replace(/\|/g, '/');
