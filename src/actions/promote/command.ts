@@ -1,7 +1,7 @@
 // Wiring of `zfailover promote`: arguments and config -> the job and its two sides -> the job's lock -> the
 // promote flow over the real environment -> one result, the record and the alert (a promotion event).
 import { zfailoverLine } from '../../core/operator-command.js';
-import { configJobs, jobCommands, type JobCommands } from '../../sync/invocation.js';
+import { configJobs, jobCommands, onJobHost, type JobCommands } from '../../sync/invocation.js';
 import type { JobSpec } from '../../sync/job.js';
 import { hostname } from 'node:os';
 import type { CliContext, GlobalOptions } from '../../cli/context.js';
@@ -60,6 +60,7 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
       interrupted: isInterrupted(record),
       command: cmds.promote,
       demoteCommand: cmds.demote,
+      commands: { sync: cmds.sync, status: zfailoverLine(cmds.commands.invocation, ['status']), onReplica: (stages) => onJobHost(pair.job, pair.target.side.host, stages) },
     });
   } finally {
     await runners.closeAll(log);
