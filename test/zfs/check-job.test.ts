@@ -74,7 +74,13 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
     const r = await job(...args);
     expect([r.state, r.code]).toEqual(['CRITICAL', 2]);
     expect(r.summary).toMatch(/conflict diverged/);
-    expect(r.lines).toContain('  fix: zfailover check divergence --job conflict names the resolving command');
+    // The printed command runs as pasted and names the conflict with its own fix.
+    const fix = r.lines.find((l) => l.startsWith('  fix: '))!.slice('  fix: '.length);
+    expect(fix).toMatch(/^zfailover --state-dir \S+ check divergence --id conflict /);
+    const pasted = await execa('sh', ['-c', fix], { reject: false, env: { PATH: `${ROOT}bin:/usr/sbin:/usr/bin:/bin` } });
+    expect(pasted.exitCode, pasted.stdout).toBe(2);
+    expect(pasted.stdout).toMatch(/diverged/);
+    expect(pasted.stdout).toMatch(/\n {2}fix: zfailover .*demote/);
   });
 
   test('a foreign common snapshot (zfs-auto-snapshot name, --no-sync-snap) without hold or bookmark on the source: WARNING', async () => {
