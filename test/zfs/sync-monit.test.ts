@@ -151,7 +151,8 @@ describe.skipIf(reason)(`monit/zfailover-sync.monitrc in real Monit${reason ? ` 
     expect(fix.code, fix.stdout).toBe(0);
     const s = await monit!.waitFor(NAME, (x) => x.lastExitValue === 0, 30_000);
     expect(s.status).toBe('OK');
-    expect(monit!.log()).toMatch(new RegExp(`'${NAME}' status succeeded \\(0\\)`));
+    // Monit shows the new status before it writes the log line: wait for the line (seen late on a busy machine).
+    await waitUntil(() => new RegExp(`'${NAME}' status succeeded \\(0\\)`).test(monit!.log()), 15_000);
     await waitUntil(() => mailsFor().some((m) => /Status succeeded/.test(m)), 15_000);
     const files = await paused(async () => snapshotChecksums(`${T}@${await expectReplicaEqual()}`));
     expect(Object.keys(files)).not.toContain('./local-change');
