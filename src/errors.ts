@@ -82,6 +82,7 @@ export type ConflictName =
   | 'no-source-snapshots'
   | 'no-common-snapshot'
   | 'diverged'
+  | 'snapshot-name-reused'
   | 'target-newer'
   | 'target-modified'
   | 'target-is-primary'

@@ -153,6 +153,7 @@ const observe = (prev: KeyMemory | undefined, item: AlertItem, ctx: DecideContex
       time: now,
       item,
       previousState: m.notified,
+      ...(m.notifiedAt === null ? { first: true } : {}),
       since: m.since,
       ...(note !== undefined ? { note } : {}),
     },

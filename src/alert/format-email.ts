@@ -59,7 +59,7 @@ export const notificationBlock = (n: Notification, sentAt: number): string[] => 
   if (i.target) lines.push(field('Target', i.target));
   lines.push(field('Watching', `${i.kind} (reported by ${n.source})`));
   if (n.type === 'event') lines.push(field('State', i.state));
-  else lines.push(field('State', `${i.state} since ${formatTime(n.since)} (previously notified: ${n.previousState})`));
+  else lines.push(field('State', `${i.state} since ${formatTime(n.since)}${n.first ? ' (first notification)' : ` (previously notified: ${n.previousState})`}`));
   if (i.lagSeconds !== undefined) lines.push(field('Lag', formatDuration(i.lagSeconds)));
   if (i.epoch !== undefined) lines.push(field('Epoch', String(i.epoch)));
   if (i.conflict) lines.push(field('Conflict', i.conflict));

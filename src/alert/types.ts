@@ -48,6 +48,8 @@ export interface Notification {
   readonly item: AlertItem;
   /** Level last notified for this key before this notification (OK when none). */
   readonly previousState: ServiceState;
+  /** True when nothing was ever notified for this key (previousState is then only the default). */
+  readonly first?: boolean;
   /** When the current state began, ms. */
   readonly since: number;
   /** Extra sentence, e.g. why a flapping notice was sent or that the state is stable again. */

@@ -8,10 +8,13 @@ import type { ServiceState } from '../cli/exit.js';
 import type { Evaluation } from '../plugin/check.js';
 import { evaluate, violation, type Thresholds } from '../plugin/range.js';
 import type { Finding } from '../plugin/summary.js';
-import { describeConflict, sshShellPrefix } from '../sync/conflict-text.js';
+import { describeConflict } from '../sync/conflict-text.js';
+import { onJobHost, type JobCommands } from '../sync/invocation.js';
+import type { JobSpec } from '../sync/job.js';
+import { fixLine } from '../core/operator-command.js';
 import { formatSide } from '../zfs/side.js';
 import type { JobProbe, ProbedPair, TargetProbe } from './replication-probe.js';
-import { syncCommand } from './rpo.js';
+import { commandsOf, syncCommand } from './rpo.js';
 
 export interface DivergenceOptions {
   /** Ranges on the number of snapshots the replica is behind (optional). */
@@ -19,6 +22,8 @@ export interface DivergenceOptions {
   /** Unix seconds. */
   readonly now: number;
   readonly maxDetails?: number | undefined;
+  /** How printed commands name a job (default: as given, no --config/--state-dir). */
+  readonly commands?: ((job: JobSpec) => JobCommands) | undefined;
 }
 
 const STATE: Readonly<Record<Relation, ServiceState>> = {
@@ -29,6 +34,7 @@ const STATE: Readonly<Record<Relation, ServiceState>> = {
   'no-source-snapshots': 'CRITICAL',
   'no-common-snapshot': 'CRITICAL',
   diverged: 'CRITICAL',
+  'snapshot-name-reused': 'CRITICAL',
   'target-newer': 'CRITICAL',
   'target-modified': 'CRITICAL',
   'target-is-primary': 'CRITICAL',
@@ -53,12 +59,15 @@ export const evaluateDivergence = (probes: readonly JobProbe[], o: DivergenceOpt
   return {
     noun: 'replica',
     findings,
-    perfdata: [
-      { label: 'in_sync', value: count('in-sync'), min: 0 },
-      { label: 'behind', value: count('behind'), min: 0 },
-      { label: 'conflicts', value: items.filter((i) => i.relation && STATE[i.relation] === 'CRITICAL').length, min: 0 },
-    ],
-    okText: `${count('in-sync')} in sync, ${count('behind')} behind (the next sync sends them)`,
+    // A replica that could not be read leaves every count undeterminable: no perfdata rather than a wrong 0.
+    perfdata: items.some((i) => i.relation === undefined)
+      ? []
+      : [
+          { label: 'in_sync', value: count('in-sync'), min: 0 },
+          { label: 'behind', value: count('behind'), min: 0 },
+          { label: 'conflicts', value: items.filter((i) => i.relation && STATE[i.relation] === 'CRITICAL').length, min: 0 },
+        ],
+    okText: `${count('in-sync')} in sync${count('behind') > 0 ? `, ${count('behind')} behind (the next sync sends them)` : ''}`,
     prefix: probes.length === 1 && !probes[0]!.job.adhoc ? `job ${probes[0]!.job.id}` : undefined,
     maxDetails: o.maxDetails,
     report: { replicas: items.map((i) => ({ ...i.finding, relation: i.relation ?? null })) },
@@ -87,7 +96,7 @@ const pairFinding = (p: JobProbe, t: TargetProbe, pair: ProbedPair, o: Divergenc
       state = s;
       const r = s === 'CRITICAL' ? o.thresholds.critical : o.thresholds.warning;
       text += r ? ` (${violation(r, n)})` : '';
-      hint = `see why the sync does not catch up: ${syncCommand(p)} --dry-run`;
+      hint = fixLine(syncCommand(p, o, '--dry-run'), 'shows why the sync does not catch up');
     }
   }
   return { finding: { state, subject, text, hint, notes }, relation: c.relation };
@@ -102,15 +111,28 @@ const describe = (c: Classification, p: JobProbe, t: TargetProbe, pair: ProbedPa
     case 'behind':
       return { text: `behind by ${c.sourceOnly.length} snapshot${c.sourceOnly.length === 1 ? '' : 's'} (common @${c.common?.target.name ?? '-'})` };
     case 'absent':
-      return { text: 'target dataset does not exist yet', hint: `the next sync creates it: ${syncCommand(p)}` };
+      return { text: 'target dataset does not exist yet', hint: fixLine(syncCommand(p, o), 'creates it') };
     case 'two-primaries':
       return {
         text: `two primaries: ${formatSide(p.job.source)} and ${target} both carry zfailover:role=primary`,
-        hint: 'decide which side serves, then zfailover demote the other (its diverged writes are kept in a snapshot)',
+        hint: fixLine(
+          commandsOf(p, o).demoteTarget(t.target.id),
+          `if ${formatSide(p.job.source)} serves; if ${formatSide({ host: targetHost, dataset: target })} serves instead: ${commandsOf(p, o).demoteSource(t.target.id)}. Either keeps the demoted side's writes aside`,
+        ),
       };
   }
   if (c.decision.kind !== 'conflict') return { text: c.relation };
-  const d = describeConflict(c.decision, { syncCommand: syncCommand(p), target, targetShell: sshShellPrefix(targetHost ?? null), source: pair.source.name, now: o.now * 1000 });
+  const cmds = commandsOf(p, o);
+  const d = describeConflict(c.decision, {
+    invocation: cmds.invocation,
+    target,
+    source: pair.source.name,
+    onTarget: (stages) => onJobHost(p.job, targetHost ?? null, stages),
+    onSource: (stages) => onJobHost(p.job, p.job.source.host, stages),
+    demoteSource: cmds.demoteSource(t.target.id),
+    demoteTarget: cmds.demoteTarget(t.target.id),
+    now: o.now * 1000,
+  });
   // The subject already names the target; sync's message starts with it too.
   const message = d.message.startsWith(`${target} `) ? d.message.slice(target.length + 1) : d.message;
   return { text: `${c.relation}: ${message}`, hint: d.hint };

@@ -117,6 +117,7 @@ export const runJobCheck = async (input: CheckInput & { opts: CheckInput['opts']
           maxRuntime: opts.maxRuntime ?? jc?.max_runtime ?? DEFAULT_MAX_RUNTIME,
           now: ctx.now(),
           maxDetails: opts.maxLines,
+          commands: sel.commands,
         }),
     });
   } finally {

@@ -1,6 +1,8 @@
 // check job: the sync job as its state file, lock and replicas tell it. Per job: failures in a row, a run holding
 // the lock too long; per target: age of the last success (thresholds), a named conflict, a partial receive
 // pending too long, and whether the newest common snapshot is protected. Pure evaluation; see job-probe.ts.
+import { fixLine, zfailoverLine } from '../core/operator-command.js';
+import { jobCommands, type JobCommands } from '../sync/invocation.js';
 import type { ServiceState } from '../cli/exit.js';
 import { worstState } from '../cli/exit.js';
 import { formatDuration } from '../core/duration.js';
@@ -37,6 +39,8 @@ export interface JobCheckOptions {
   readonly maxRuntime: number;
   /** Milliseconds since the epoch. */
   readonly now: number;
+  /** How printed commands name a job (default: as given, no --config/--state-dir). */
+  readonly commands?: ((job: JobSpec) => JobCommands) | undefined;
   readonly maxDetails?: number | undefined;
 }
 
@@ -104,13 +108,15 @@ const jobFinding = (d: JobData, o: JobCheckOptions): { finding: Finding; failure
   if (d.state === null) {
     // No run ever recorded: maybe the first run is still going, maybe sync never ran. Not OK either way.
     const text = running !== null ? `first run in progress for ${dur(running)}` : `no run recorded yet (${d.statePath})`;
-    return { finding: { state: 'UNKNOWN', subject, text, hint: `run it once: ${syncOf(d.job)}` }, failures: null };
+    return { finding: { state: 'UNKNOWN', subject, text, hint: fixLine(syncOf(d.job, o), 'runs it once') }, failures: null };
   }
   const s = d.state;
   const n = s.consecutiveFailures;
   const failState: ServiceState =
     o.failuresCritical !== null && n >= o.failuresCritical ? 'CRITICAL' : o.failuresWarning !== null && n >= o.failuresWarning ? 'WARNING' : 'OK';
-  if (n > 0) parts.push({ state: failState, text: `${n} failed run${n === 1 ? '' : 's'} in a row${s.lastError ? `: ${s.lastError.message}` : ''}` });
+  // Below the thresholds the count is still news, but must not read as "OK" next to a failing target.
+  const below = failState === 'OK' && o.failuresWarning !== null ? ` (WARNING from ${o.failuresWarning})` : '';
+  if (n > 0) parts.push({ state: failState, text: `${n} failed run${n === 1 ? '' : 's'} in a row${below}${s.lastError ? `: ${s.lastError.message}` : ''}` });
   if (d.prune && !(d.prune instanceof Error)) {
     for (const ds of d.prune.datasets) {
       if (ds.count > ds.ceiling) {
@@ -120,14 +126,14 @@ const jobFinding = (d: JobData, o: JobCheckOptions): { finding: Finding; failure
   }
   if (running !== null && running > o.maxRuntime) parts.push({ state: 'WARNING', text: `run of pid ${d.lock?.holder?.pid} holds the lock for ${dur(running)} (> ${dur(o.maxRuntime)})` });
   const notes = [
-    ...(s.lastRun ? [`last run ${dur((o.now - s.lastRun.finishedAt) / 1000)} ago: ${s.lastRun.state}: ${s.lastRun.summary}`] : []),
+    ...(s.lastRun ? [`last run ${dur((o.now - s.lastRun.finishedAt) / 1000)} ago: ${s.lastRun.summary && s.lastRun.summary !== s.lastRun.state ? `${s.lastRun.state}: ${s.lastRun.summary}` : s.lastRun.state}`] : []),
     ...(running !== null ? [`running now (pid ${d.lock?.holder?.pid}, for ${dur(running)})`] : []),
     ...(d.lock && !d.lock.alive ? ['stale lock of a dead run: the next run recovers it'] : []),
     ...(d.prune instanceof Error ? [`prune state unreadable: ${oneLine(d.prune)}`] : []),
   ];
   const state = worstState(parts.map((p) => p.state));
   const text = parts.filter((p) => p.state === state).map((p) => p.text).join('; ') || 'last run OK';
-  return { finding: { state, subject, text, notes, ...(state !== 'OK' ? { hint: `see the next run's plan: ${syncOf(d.job)} --dry-run` } : {}) }, failures: n };
+  return { finding: { state, subject, text, notes, ...(state !== 'OK' ? { hint: fixLine(syncOf(d.job, o, '--dry-run'), "shows the next run's plan") } : {}) }, failures: n };
 };
 
 const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: JobCheckOptions): { finding: Finding; age: number | null } => {
@@ -136,7 +142,7 @@ const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: Job
   const parts: { state: ServiceState; text: string; hint?: string }[] = [];
   let age: number | null = null;
   if (!t || t.lastSuccessAt === null) {
-    parts.push({ state: 'CRITICAL', text: 'never replicated successfully', hint: `${syncOf(d.job)} --dry-run` });
+    parts.push({ state: 'CRITICAL', text: 'never replicated successfully', hint: fixLine(syncOf(d.job, o, '--dry-run'), "shows the next run's plan") });
   } else {
     age = Math.max(0, (o.now - t.lastSuccessAt) / 1000);
     const st = evaluate(age, o.thresholds);
@@ -145,7 +151,7 @@ const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: Job
     // Within the thresholds a failed last run is no problem yet, but the line must not read as "all is well".
     if (t.lastState !== 'OK') parts.push({ state: 'OK', text: `last run ${t.lastState}: ${t.lastSummary}` });
   }
-  if (t?.conflict) parts.push({ state: 'CRITICAL', text: `conflict ${t.conflict}`, hint: `zfailover check divergence --job ${d.job.id} names the resolving command` });
+  if (t?.conflict) parts.push({ state: 'CRITICAL', text: `conflict ${t.conflict}`, hint: fixLine(zfailoverLine(cmdsOf(d.job, o).invocation, ['check', 'divergence']), 'names the command that resolves it') });
   if (t?.resume) {
     const waiting = (o.now - t.resume.since) / 1000;
     parts.push({ state: waiting > o.maxRuntime ? 'WARNING' : 'OK', text: `partial receive pending for ${dur(waiting)}` });
@@ -159,11 +165,12 @@ const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: Job
   const hint = parts.find((x) => x.state === state && x.hint)?.hint;
   const notes = [
     ...(state === 'OK' ? [] : parts.filter((x) => x.state !== state).map((x) => x.text)),
-    ...(t ? [`last run: ${t.lastState}: ${t.lastSummary}`] : []),
+    ...(t ? [`last run: ${t.lastSummary && t.lastSummary !== t.lastState ? `${t.lastState}: ${t.lastSummary}` : t.lastState}`] : []),
     ...(t?.common ? [`newest common @${t.common.name} (guid ${t.common.guid}), created ${dur(o.now / 1000 - t.common.creation)} ago`] : []),
   ];
   return { finding: { state, subject, text: shown.map((x) => x.text).join(', '), notes, ...(hint ? { hint } : {}) }, age };
 };
 
-export const syncOf = (job: JobSpec): string =>
-  job.adhoc ? `zfailover sync${job.recursive ? ' -r' : ''} ${[job.source, ...job.targets.map((t) => t.side)].map(formatSide).join(' ')}` : `zfailover sync --job ${job.id}`;
+const cmdsOf = (job: JobSpec, o: JobCheckOptions): JobCommands => (o.commands ?? ((j) => jobCommands(j, {})))(job);
+
+export const syncOf = (job: JobSpec, o: JobCheckOptions, ...extra: string[]): string => zfailoverLine(cmdsOf(job, o).invocation, ['sync'], { extra });

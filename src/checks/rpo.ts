@@ -1,5 +1,8 @@
 // check rpo: how old is the replica, by GUID. Evaluation is pure: probed listings + thresholds + now -> findings
 // and perfdata. Every (dataset, target) pair of every selected job is one finding; the worst state wins.
+import { fixLine, zfailoverLine } from '../core/operator-command.js';
+import { jobCommands, type JobCommands } from '../sync/invocation.js';
+import type { JobSpec } from '../sync/job.js';
 import { formatDuration, formatSize } from '../core/duration.js';
 import { computeLag, replicaLowerBound } from '../core/lag.js';
 import { oneLine } from '../errors.js';
@@ -15,6 +18,8 @@ export interface RpoOptions {
   /** Unix seconds. */
   readonly now: number;
   readonly maxDetails?: number | undefined;
+  /** How printed commands name a job (default: as given, no --config/--state-dir). */
+  readonly commands?: ((job: JobSpec) => JobCommands) | undefined;
 }
 
 interface PairLag {
@@ -63,7 +68,7 @@ export const evaluateRpo = (probes: readonly JobProbe[], o: RpoOptions): Evaluat
 const pairFinding = (p: JobProbe, t: TargetProbe, pair: ProbedPair, o: RpoOptions): { finding: Finding; lag?: PairLag } => {
   const subject = formatSide({ host: t.target.side.host, dataset: pair.targetName });
   if (!pair.target) {
-    return { finding: { state: 'CRITICAL', subject, text: 'not replicated (target dataset missing)', hint: syncHint(p) } };
+    return { finding: { state: 'CRITICAL', subject, text: 'not replicated (target dataset missing)', hint: syncHint(p, o) } };
   }
   const lag = computeLag({ versions: pair.source.versions, written: pair.source.written }, { versions: pair.target.versions }, o.now);
   const resumeTo = pair.resumeToGuid ? pair.source.versions.find((v) => v.guid === pair.resumeToGuid) : undefined;
@@ -74,7 +79,7 @@ const pairFinding = (p: JobProbe, t: TargetProbe, pair: ProbedPair, o: RpoOption
   ];
   if (lag.rpo === null) {
     return {
-      finding: { state: 'CRITICAL', subject, text: 'no common snapshot with the source (by GUID)', hint: 'zfailover check divergence shows how to resolve it', notes },
+      finding: { state: 'CRITICAL', subject, text: 'no common snapshot with the source (by GUID)', hint: fixLine(zfailoverLine(commandsOf(p, o).invocation, ['check', 'divergence']), 'names the conflict and the command that resolves it'), notes },
       lag: { rpo: null, behind: lag.behind.length, pending: null, resumeAge },
     };
   }
@@ -86,7 +91,7 @@ const pairFinding = (p: JobProbe, t: TargetProbe, pair: ProbedPair, o: RpoOption
     ...(pair.pending ? [`${formatSize(pair.pending)} pending`] : []),
   ];
   return {
-    finding: { state, subject, text: parts.join(', '), notes, ...(state !== 'OK' ? { hint: syncHint(p) } : {}) },
+    finding: { state, subject, text: parts.join(', '), notes, ...(state !== 'OK' ? { hint: syncHint(p, o) } : {}) },
     lag: { rpo: lag.rpo, behind: lag.behind.length, pending: pair.pending ?? (lag.behind.length === 0 ? 0 : null), resumeAge },
   };
 };
@@ -115,12 +120,11 @@ const unreadable = (subject: string, what: string, e: unknown): Finding => ({
   hint: (e as { hint?: string })?.hint,
 });
 
-export const syncCommand = (p: JobProbe): string =>
-  p.job.adhoc
-    ? `zfailover sync ${p.job.recursive ? '-r ' : ''}${[p.job.source, ...p.job.targets.map((t) => t.side)].map((s) => quoteArg(formatSide(s))).join(' ')}`
-    : `zfailover sync --job ${p.job.id}`;
+/** The commands of a probed job, through the check's invocation (sync/invocation.ts builds them). */
+export const commandsOf = (p: JobProbe, o: { commands?: ((job: JobSpec) => JobCommands) | undefined }): JobCommands => (o.commands ?? ((j) => jobCommands(j, {})))(p.job);
 
-const syncHint = (p: JobProbe): string => `see why the sync does not catch up: ${syncCommand(p)} --dry-run`;
+/** `zfailover sync ...` for this job, quoted, with `extra` arguments. */
+export const syncCommand = (p: JobProbe, o: { commands?: ((job: JobSpec) => JobCommands) | undefined }, ...extra: string[]): string =>
+  zfailoverLine(commandsOf(p, o).invocation, ['sync'], { extra });
 
-/** Shell-quote an argument for a command we print (dataset names may contain spaces). */
-const quoteArg = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const syncHint = (p: JobProbe, o: RpoOptions): string => fixLine(syncCommand(p, o, '--dry-run'), 'shows why the sync does not catch up');

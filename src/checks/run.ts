@@ -1,5 +1,7 @@
 // Wiring of the replication checks (rpo, divergence): selection -> probe -> evaluate, under runCheck's deadline.
 // Everything slow (listings, ssh) happens inside the probe so --timeout covers it and kills it.
+import type { JobCommands } from '../sync/invocation.js';
+import type { JobSpec } from '../sync/job.js';
 import type { CliContext } from '../cli/context.js';
 import type { CommandResult } from '../cli/result.js';
 import { runCheck } from '../plugin/check.js';
@@ -30,9 +32,10 @@ export interface CheckInput {
 
 type ReplicationCheck = 'rpo' | 'divergence';
 
-const EVALUATE: Record<ReplicationCheck, (probes: JobProbe[], t: Thresholds, now: number, maxLines: number | undefined) => ReturnType<typeof evaluateRpo>> = {
-  rpo: (probes, thresholds, now, maxDetails) => evaluateRpo(probes, { thresholds, now, maxDetails }),
-  divergence: (probes, thresholds, now, maxDetails) => evaluateDivergence(probes, { thresholds, now, maxDetails }),
+type Commands = (job: JobSpec) => JobCommands;
+const EVALUATE: Record<ReplicationCheck, (probes: JobProbe[], t: Thresholds, now: number, maxLines: number | undefined, commands: Commands) => ReturnType<typeof evaluateRpo>> = {
+  rpo: (probes, thresholds, now, maxDetails, commands) => evaluateRpo(probes, { thresholds, now, maxDetails, commands }),
+  divergence: (probes, thresholds, now, maxDetails, commands) => evaluateDivergence(probes, { thresholds, now, maxDetails, commands }),
 };
 
 export const runReplicationCheck = async (name: ReplicationCheck, input: CheckInput): Promise<CommandResult> => {
@@ -48,7 +51,7 @@ export const runReplicationCheck = async (name: ReplicationCheck, input: CheckIn
       timeoutSec: resolveTimeout(opts.timeout, checks),
       signal: ctx.signal,
       probe: (signal) => probeJobs(sel.jobs, { pool, signal, now, estimate: name === 'rpo' && opts.estimate !== false, maxEstimates: 8 }),
-      evaluate: (probes) => EVALUATE[name](probes, thresholds, now, opts.maxLines),
+      evaluate: (probes) => EVALUATE[name](probes, thresholds, now, opts.maxLines, sel.commands),
     });
   } finally {
     await pool.closeAll();

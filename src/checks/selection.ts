@@ -6,6 +6,7 @@ import { loadConfig, type LoadedConfig } from '../config/loader.js';
 import { jobNames, resolveJob, resolveStateDir } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
 import type { JobSpec } from '../sync/job.js';
+import { configJobs, jobCommands, type JobCommands } from '../sync/invocation.js';
 
 export interface SelectionOptions {
   job?: string[];
@@ -23,6 +24,8 @@ export interface SelectionOptions {
 
 export interface Selection {
   readonly jobs: readonly JobSpec[];
+  /** How printed commands name a selected job (same --config/--state-dir and flags as this check). */
+  readonly commands: (job: JobSpec) => JobCommands;
   readonly config: LoadedConfig;
   readonly stateDir: string;
 }
@@ -50,6 +53,8 @@ export const selectJobs = async (input: SelectionInput): Promise<Selection> => {
   // yaml, no config schemas); any other file is parsed and fails exactly as without the cache.
   const config = await loadConfig(configPath, { optional: adhoc, defaultPath: input.defaultConfig ?? DEFAULT_CONFIG_PATH, cache: { stateDir: cliStateDir } });
   const stateDir = resolveStateDir(cliStateDir, config);
+  const others = configJobs(config, stateDir);
+  const commands = (job: JobSpec): JobCommands => jobCommands(job, { config: configPath, stateDir: cliStateDir }, others);
   if (adhoc) {
     const syncOpts: SyncCliOptions = {
       syncSnap: true,
@@ -66,7 +71,7 @@ export const selectJobs = async (input: SelectionInput): Promise<Selection> => {
     // Ad-hoc sides only: cli-job.ts stays out of the --job path.
     const { jobFromCli } = await import('../config/cli-job.js');
     const job = jobFromCli({ source: input.source, targets: input.targets, opts: syncOpts, config, stateDir });
-    return { jobs: [job], config, stateDir };
+    return { jobs: [job], config, stateDir, commands };
   }
   if (input.targets.length > 0) throw new UsageError('TARGET arguments need a SOURCE first');
   const names = opts.all ? jobNames(config) : named;
@@ -79,5 +84,5 @@ export const selectJobs = async (input: SelectionInput): Promise<Selection> => {
     ...(opts.exclude ? { exclude: opts.exclude } : {}),
     ...(opts.id !== undefined ? { id: opts.id } : {}),
   };
-  return { jobs: names.map((n) => resolveJob(config, n, { stateDir, overrides })), config, stateDir };
+  return { jobs: names.map((n) => resolveJob(config, n, { stateDir, overrides })), config, stateDir, commands };
 };

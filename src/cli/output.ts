@@ -29,9 +29,27 @@ export const renderResult = (r: CommandResult, opts: { json: boolean }): string 
     return `${JSON.stringify({ state: r.state, summary: r.summary, perfdata: r.perfdata ?? '', details: r.details ?? [], report: r.report ?? null }, jsonReplacer, 2)}\n`;
   }
   if (r.text !== undefined) return r.text.endsWith('\n') ? r.text : `${r.text}\n`;
-  const first = `${r.state}: ${singleLine(r.summary)}${r.perfdata ? ` | ${r.perfdata}` : ''}`;
+  const first = `${r.state}: ${nagiosSafe(singleLine(r.summary))}${r.perfdata ? ` | ${r.perfdata}` : ''}`;
   return [first, ...(r.details ?? []).map(singleLine)].join('\n') + '\n';
 };
+
+/**
+ * Nagios strips its default illegal_macro_output_chars (`~$&|'"<> and backtick) from $SERVICEOUTPUT$ in
+ * notifications, so `src/a -> dst/a` would arrive as `src/a - dst/a`: the first line says it in words instead.
+ * ZFS names cannot contain any of these characters, so no name changes.
+ */
+export const NAGIOS_ILLEGAL_CHARS = /[`~$&|'"<>]/g;
+export const nagiosSafe = (s: string): string =>
+  s
+    .replace(/ ?-> ?/g, ' to ')
+    .replace(/<([A-Za-z][\w.-]*)>/g, (_m, w: string) => w.toUpperCase()) // a usage placeholder: <name> -> NAME
+    .replace(/>= ?/g, 'at least ')
+    .replace(/<= ?/g, 'at most ')
+    .replace(/> ?(?=[\d.])/g, 'above ')
+    .replace(/< ?(?=[\d.])/g, 'below ')
+    .replace(/ & /g, ' and ')
+    .replace(/~ ?(?=[\d.])/g, 'about ')
+    .replace(NAGIOS_ILLEGAL_CHARS, '');
 
 const singleLine = (s: string): string => s.replace(/[\r\n]+/g, ' ').replace(/\|/g, '/');
 

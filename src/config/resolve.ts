@@ -3,6 +3,7 @@
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { SyncCliOptions } from '../cli/commands/sync.js';
 import { DEFAULT_STATE_DIR } from '../cli/context.js';
+import type { JobFlags } from '../core/operator-command.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_SEND, DEFAULT_TRANSPORT, type JobSpec } from '../sync/job.js';
 import type { SshSettings } from '../zfs/types.js';
@@ -138,6 +139,7 @@ export const applyOverrides = (job: JobSpec, o: JobOverrides): JobSpec => {
   if (o.deadline !== undefined && !(o.deadline > 0)) throw new UsageError('--deadline: must be above 0');
   return {
     ...job,
+    flags: givenFlags(o),
     syncSnapshot: o.syncSnap === false ? false : job.syncSnapshot,
     deadline: o.deadline ?? job.deadline,
     initial: (o.initial as JobSpec['initial'] | undefined) ?? job.initial,
@@ -154,3 +156,23 @@ export const applyOverrides = (job: JobSpec, o: JobOverrides): JobSpec => {
     },
   };
 };
+
+/** What the operator typed (commander's defaults of `--no-x` flags left out), for printed commands to repeat. */
+const givenFlags = (o: JobOverrides): JobFlags => ({
+  ...(o.recursive ? { recursive: true } : {}),
+  ...(o.exclude?.length ? { exclude: [...o.exclude] } : {}),
+  ...(o.id !== undefined ? { id: o.id } : {}),
+  ...(o.sshKey !== undefined ? { sshKey: o.sshKey } : {}),
+  ...(o.sshPort !== undefined ? { sshPort: o.sshPort } : {}),
+  ...(o.sshOption?.length ? { sshOption: [...o.sshOption] } : {}),
+  ...(o.syncSnap === false ? { syncSnap: false } : {}),
+  ...(o.resume === false ? { resume: false } : {}),
+  ...(o.bookmarks === false ? { bookmarks: false } : {}),
+  ...(o.holds === false ? { holds: false } : {}),
+  ...(o.raw !== undefined ? { raw: o.raw } : {}),
+  ...(o.compress !== undefined ? { compress: o.compress } : {}),
+  ...(o.mbuffer ? { mbuffer: true } : {}),
+  ...(o.bwlimit !== undefined ? { bwlimit: o.bwlimit } : {}),
+  ...(o.initial !== undefined ? { initial: o.initial } : {}),
+  ...(o.deadline !== undefined ? { deadline: o.deadline } : {}),
+});

@@ -50,6 +50,13 @@ export type Conflict =
       readonly sourceOnly: readonly Version[];
       readonly targetOnly: readonly Version[];
     }
+  | {
+      readonly kind: 'conflict';
+      readonly conflict: 'snapshot-name-reused';
+      readonly common: CommonPoint;
+      /** Pairs of (source snapshot the stream would carry, older target snapshot of the same name, other GUID). */
+      readonly clashes: readonly { readonly source: Version; readonly target: Version }[];
+    }
   | { readonly kind: 'conflict'; readonly conflict: 'target-newer'; readonly common: CommonPoint; readonly targetOnly: readonly Version[] }
   | { readonly kind: 'conflict'; readonly conflict: 'target-modified'; readonly common: CommonPoint; readonly written: number };
 
@@ -133,11 +140,28 @@ export const planReplication = (source: SourceState, target: TargetState | null,
   }
   const targetOnly = snapshotsAfter(target.versions, common.target);
   const sourceOnly = snapshotsAfter(source.versions, common.source);
+  // A name the stream would carry that the target already has, with another GUID, at or before the common
+  // snapshot (a source snapshot destroyed and taken again): zfs recv refuses the whole stream with "destination
+  // already exists". Found here so it is named, not a raw zfs error every cycle; rollback cannot reach it.
+  const clashes = nameClashes(options.intermediates ? sourceOnly : sourceOnly.slice(-1), target.versions, common.target);
+  if (clashes.length > 0) return conflict({ conflict: 'snapshot-name-reused', common, clashes });
   if (targetOnly.length > 0 && sourceOnly.length > 0) return conflict({ conflict: 'diverged', common, sourceOnly, targetOnly });
   if (targetOnly.length > 0) return conflict({ conflict: 'target-newer', common, targetOnly });
   if (target.written !== null && target.written > 0) return conflict({ conflict: 'target-modified', common, written: target.written });
   if (sourceOnly.length === 0) return { kind: 'nothing-to-do', common };
   return { kind: 'plan', steps: incrementalSteps(common.source, sourceOnly, options), common, newest: srcNewest };
+};
+
+const nameClashes = (sent: readonly Version[], target: readonly Version[], upTo: Version): { source: Version; target: Version }[] => {
+  if (sent.length === 0) return [];
+  const byName = new Map<string, Version>();
+  for (const t of target) if (t.kind === 'snapshot' && t.createtxg <= upTo.createtxg) byName.set(t.name, t);
+  const out: { source: Version; target: Version }[] = [];
+  for (const s of sent) {
+    const t = byName.get(s.name);
+    if (t && t.guid !== s.guid) out.push({ source: s, target: t });
+  }
+  return out;
 };
 
 const initialPlan = (versions: readonly Version[], newest: Version, options: PlanOptions): Plan => {

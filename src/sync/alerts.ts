@@ -23,7 +23,7 @@ export const syncAlertItems = (reports: readonly JobReport[], now: number): Aler
         continue;
       }
       for (const d of t.datasets) {
-        const summary = d.state === 'OK' ? `${d.source} -> ${t.side}: ${d.outcome === 'nothing-to-do' ? 'up to date' : 'replicated'}` : `${d.target}: ${d.conflict ? `${d.conflict}: ` : ''}${d.message ?? d.outcome}`;
+        const summary = d.state === 'OK' ? `${d.source} -> ${t.side}: ${d.outcome === 'nothing-to-do' ? 'up to date' : 'replicated'}` : problemSummary(d);
         items.push({
           job: r.job,
           dataset: d.source,
@@ -58,4 +58,11 @@ export const notifySync = async (loaded: LoadedConfig, stateDir: string, reports
     deadlineMs: ALERT_DEADLINE_MS,
   });
   if (report.errors.length > 0) opts.log.warn({ errors: report.errors }, 'some alerts were not delivered (queued for the next run)');
+};
+
+/** The conflict named once: a message that already says it ("T diverged after @a") is not prefixed again. */
+const problemSummary = (d: { target: string; conflict?: string | undefined; message?: string | undefined; outcome: string }): string => {
+  const message = d.message ?? d.outcome;
+  const named = d.conflict && !message.includes(d.conflict) ? `${d.conflict}: ${message}` : message;
+  return named.startsWith(d.target) ? named : `${d.target}: ${named}`;
 };

@@ -7,7 +7,6 @@ import { loadConfig } from '../config/loader.js';
 import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.js';
 import { createLogger } from '../log.js';
 import { ensureStateDir } from '../state/dir.js';
-import { formatSide } from '../zfs/side.js';
 import { terminalProgress } from '../cli/output.js';
 import { runCycle } from './cycle.js';
 import { renderDryRun } from './dry-run.js';
@@ -18,6 +17,7 @@ import { notifySync } from './alerts.js';
 import { faultHookFromEnv } from './phases.js';
 import { upperBound, type SyncMetricsSettings } from './metrics.js';
 import type { ConfigData } from '../config/schema/index.js';
+import { configJobs, jobCommands } from './invocation.js';
 
 export interface SyncCommandInput {
   readonly source: string | undefined;
@@ -61,7 +61,7 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
           log: log.child({ job: job.id }),
           runners,
           dryRun: opts.dryRun === true,
-          syncCommand: syncCommandFor(job, globals),
+          commands: jobCommands(job, globals, configJobs(loaded, stateDir)),
           ...(progress ? { progress: progress.show } : {}),
           ...(phase ? { phase } : {}),
           ...(metrics ? { metrics } : {}),
@@ -86,9 +86,3 @@ const metricsSettings = (data: ConfigData): SyncMetricsSettings | undefined => {
   return { textfileDir, ...(lagWarning !== undefined ? { lagWarning } : {}), ...(lagCritical !== undefined ? { lagCritical } : {}) };
 };
 
-/** The command an operator re-runs for this job (shown in conflict hints). */
-const syncCommandFor = (job: JobSpec, g: GlobalOptions): string => {
-  const cfg = g.config ? ` --config ${g.config}` : '';
-  if (!job.adhoc) return `zfailover${cfg} sync --job ${job.id}`;
-  return `zfailover sync${job.recursive ? ' -r' : ''} ${formatSide(job.source)} ${job.targets.map((t) => formatSide(t.side)).join(' ')}`;
-};

@@ -1,6 +1,7 @@
 // One replication cycle of one job: lock -> source (snapshot, list) -> each target (list, plan, transfer,
 // confirm, cursor) -> cleanup of superseded sync snapshots -> state file -> unlock. docs/design.md §4.3.
 import { timerMs } from '../core/duration.js';
+import type { JobCommands } from './invocation.js';
 import type { Logger } from 'pino';
 import { newestCommon } from '../core/common.js';
 import { planSyncCleanup, type TargetCursor } from '../core/cleanup.js';
@@ -34,8 +35,8 @@ export interface CycleEnv {
   readonly log: Logger;
   readonly runners: RunnerPool;
   readonly dryRun: boolean;
-  /** How this job is invoked, for the commands suggested in conflict messages. */
-  readonly syncCommand: string;
+  /** How this job is invoked, for the commands suggested in conflict messages (sync/invocation.ts). */
+  readonly commands: JobCommands;
   /** The job's lock, already held by the caller (promote's final sync): used, not acquired or released. */
   readonly heldLock?: Lock;
   /** Shows transfer progress to a person at a terminal (undefined otherwise). */
@@ -161,7 +162,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
         signal,
         log: env.log,
         onSpawn,
-        syncCommand: env.syncCommand,
+        commands: env.commands,
         ...(env.progress ? { progress: env.progress } : {}),
         ...(env.phase ? { phase: env.phase } : {}),
         pools,

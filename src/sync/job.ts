@@ -1,4 +1,5 @@
 // A replication job as the engine runs it: fully resolved (defaults applied), from the config or the CLI.
+import type { JobFlags } from '../core/operator-command.js';
 import type { Side } from '../zfs/side.js';
 import type { SshSettings } from '../zfs/types.js';
 
@@ -47,6 +48,8 @@ export interface JobSpec {
   readonly send: SendOptions;
   readonly transport: TransportOptions;
   readonly ssh: SshSettings;
+  /** The flags given on the command line that shaped this job: printed commands repeat them. */
+  readonly flags?: JobFlags;
 }
 
 export const DEFAULT_SEND: SendOptions = { raw: 'auto', compressed: true, largeBlocks: true, embedded: true };

@@ -1,5 +1,7 @@
 // One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
+import { fixLine, zfailoverLine } from '../core/operator-command.js';
+import { setProperties } from '../zfs/commands-dataset.js';
 import { newestCommon } from '../core/common.js';
 import type { DatasetInfo } from '../core/dataset.js';
 import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
@@ -11,7 +13,8 @@ import { stateForError, type ServiceState } from '../cli/exit.js';
 import { abortResume, resumeTokenInfo, rollback } from '../zfs/commands-dataset.js';
 import { resumeTokenProblem, type ResumeExpectation } from '../core/resume-token.js';
 import { ZfsError } from '../zfs/errors.js';
-import { describeConflict, sshShellPrefix } from './conflict-text.js';
+import { describeConflict } from './conflict-text.js';
+import { onJobHost } from './invocation.js';
 import { capsForPool } from './pool-caps.js';
 import type { DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport } from './report.js';
@@ -86,10 +89,13 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
   const commonNow = pair.target ? newestCommon(pair.source.versions, before) : null;
   if (decision.kind === 'conflict') {
     const text = describeConflict(decision, {
-      syncCommand: ctx.syncCommand,
+      invocation: ctx.commands.invocation,
       target: pair.targetName,
-      targetShell: sshShellPrefix(ctx.target.side.host),
       source: pair.source.name,
+      onTarget: (stages) => onJobHost(ctx.job, ctx.target.side.host, stages),
+      onSource: (stages) => onJobHost(ctx.job, ctx.job.source.host, stages),
+      demoteSource: ctx.commands.demoteSource(ctx.target.id),
+      demoteTarget: ctx.commands.demoteTarget(ctx.target.id),
       now: ctx.now,
     });
     return {
@@ -100,6 +106,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
     };
   }
   if (decision.kind === 'nothing-to-do') {
+    if (!ctx.dryRun) await keepReadonly(ctx, pair);
     return { report: datasetReport(pair, 'OK', 'nothing-to-do', [], { common: decision.common.target }), targetVersions: before, commonGuid: decision.common.source.guid, newest: null };
   }
   ctx = await forTransfer(ctx, pair.source.name, pair.targetName);
@@ -123,7 +130,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       const partial = bytesBeforeFailure(e);
       bytes += partial ?? 0;
       done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: partial, durationMs: Date.now() - started, error: oneLine(e) });
-      const err = asConflict(e, pair);
+      const err = asConflict(e, pair, ctx);
       const common = newestCommon(pair.source.versions, state.versions);
       return {
         report: datasetReport(pair, stateForError(err), 'failed', done, {
@@ -140,6 +147,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       };
     }
   }
+  await keepReadonly(ctx, pair);
   const after = newestCommon(pair.source.versions, state.versions);
   const snaps = state.versions.filter((v) => v.kind === 'snapshot').length - before.filter((v) => v.kind === 'snapshot').length;
   return {
@@ -148,6 +156,15 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
     commonGuid: after?.source.guid ?? null,
     newest: decision.newest,
   };
+};
+
+/**
+ * A replica is read-only (README): a sync that succeeds sets readonly=on again where an operator turned it off
+ * (e.g. to repair it before --rollback-target), so the next cycle is not broken by writes.
+ */
+const keepReadonly = async (ctx: TargetContext, pair: DatasetPair): Promise<void> => {
+  if (!pair.target || pair.target.readonly !== false) return;
+  await setProperties(ctx.runner, pair.targetName, { readonly: 'on' }, ctx.caps);
 };
 
 /** Runs one step; returns the bytes the receive reported (null when unknown). */
@@ -177,7 +194,7 @@ const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promi
 };
 
 /** Receive failures that mean "the target is not what the plan saw" are conflicts, named like the planner's. */
-const asConflict = (e: unknown, pair: DatasetPair): unknown => {
+const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext): unknown => {
   if (!(e instanceof ZfsError)) return e;
   const byReason: Partial<Record<ZfsError['reason'], ConflictName>> = {
     'target-modified': 'target-modified',
@@ -188,8 +205,15 @@ const asConflict = (e: unknown, pair: DatasetPair): unknown => {
   if (!name) return e;
   return new ConflictError(name, `${pair.targetName}: ${e.message}`, {
     cause: e,
-    hint: name === 'target-modified' ? `keep the target readonly; discard the change with --rollback-target` : `inspect the target's snapshots; --rollback-target destroys the newer ones`,
+    hint: receiveConflictHint(name, ctx),
   });
+};
+
+/** The fix for a conflict zfs recv found (the planner could not: zfs-fuse has no `written`), from the same builder. */
+const receiveConflictHint = (name: ConflictName, ctx: TargetContext): string => {
+  const rollback = zfailoverLine(ctx.commands.invocation, ['sync'], { extra: ['--rollback-target'] });
+  if (name === 'target-modified') return fixLine(rollback, 'discards the writes made on the replica since its newest snapshot; the sync sets readonly=on again');
+  return fixLine(ctx.commands.demoteTarget(ctx.target.id), `keeps the target's own snapshots in a renamed copy and makes it a replica again; to destroy them instead: ${rollback}`);
 };
 
 const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {

@@ -1,6 +1,7 @@
 // Target phase of a cycle, for one target: list it once, sync every dataset pair (parents first, pair-sync.ts),
 // confirm what arrived by GUID, then move the cursor and hold. Errors stay inside this target's report, so a
 // dead target never stops the others.
+import type { JobCommands } from './invocation.js';
 import type { Logger } from 'pino';
 import type { Listing } from '../core/dataset.js';
 import { fullName, type Version } from '../core/versions.js';
@@ -34,7 +35,7 @@ export interface TargetContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly onSpawn: (pids: number[]) => void;
-  readonly syncCommand: string;
+  readonly commands: JobCommands;
   readonly progress?: (line: string) => void;
   /** Fault-injection seam (sync/phases.ts); absent in production. */
   readonly phase?: PhaseHook;

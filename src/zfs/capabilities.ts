@@ -118,7 +118,9 @@ export const detectCapabilities = async (runner: Runner, signal?: AbortSignal): 
     if (classifyZfsFailure(usage.text, ['zfs', '-?'], 127) === 'command-not-found') {
       throw new ZfsError({ reason: 'command-not-found', argv: ['zfs', '-?'], host: runner.label, exitCode: 127, stderr: usage.text, message: `zfs not found on ${runner.label}` });
     }
-    throw new ZfsError({ reason: 'unsupported', argv: ['zfs', '-?'], host: runner.label, exitCode: null, stderr: usage.text, message: `no usable zfs command on ${runner.label}` });
+    // Otherwise say why (`Permission denied`, `failed to initialize ZFS library`): the first line zfs printed.
+    const cause = usage.text.split('\n').map((l) => l.trim()).find((l) => l !== '');
+    throw new ZfsError({ reason: 'unsupported', argv: ['zfs', '-?'], host: runner.label, exitCode: null, stderr: usage.text, message: `no usable zfs command on ${runner.label}${cause ? `: ${cause.slice(0, 160)}` : ''}` });
   }
   let packageVersion: string | null = null;
   if (!version.ok) {

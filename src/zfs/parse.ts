@@ -21,7 +21,7 @@ export const DATASET_PROPERTIES = [
  * parsed 100,000 times for a big tree. Properties left out read as null.
  */
 export const REPLICATION_PROPERTIES = [
-  'guid', 'createtxg', 'creation', 'written', 'receive_resume_token', 'encryption', 'userrefs', PROP_ROLE, PROP_EPOCH,
+  'guid', 'createtxg', 'creation', 'written', 'receive_resume_token', 'encryption', 'userrefs', 'readonly', PROP_ROLE, PROP_EPOCH,
 ] as const;
 
 /** What zfs-fuse (pool v23) knows of DATASET_PROPERTIES: asking for another one fails the whole `zfs get`. */

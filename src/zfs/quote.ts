@@ -11,14 +11,10 @@ export const REMOTE_PREAMBLE = 'PATH="$PATH:/usr/sbin:/sbin"; LC_ALL=C; export P
 /** Marker a non-final remote stage prints to stderr when it fails: sh reports only the last stage's status. */
 export const STAGE_FAILED_MARKER = 'zfailover-remote-stage-failed';
 
-/**
- * Single-quote for POSIX sh: inside '...' nothing is special except the quote itself, which becomes '\''.
- * Plain words made only of safe characters stay bare (readable logs), everything else is quoted.
- */
-export const quoteArg = (s: string): string => {
-  if (s !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) && !s.startsWith('-') && !s.startsWith('=')) return s;
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-};
+// The quoting itself lives with the builder of printed commands (core/operator-command.ts): one function.
+import { quoteArg } from '../core/operator-command.js';
+
+export { quoteArg };
 
 const quoteStage = (argv: readonly string[]): string => {
   if (argv.length === 0) throw new RangeError('empty pipeline stage');

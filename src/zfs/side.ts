@@ -48,8 +48,9 @@ export const verifyDatasetName = (name: string, what = 'dataset'): string => {
  * `[::1]:2222:tank/data`. A pool name begins with a letter, so a numeric field is always a port.
  */
 export const parseSide = (spec: string, what = 'side'): Side => {
-  const s = spec.trim();
-  if (s === '') throw new UsageError(`empty ${what}`);
+  // Used exactly as given: blanks are valid in ZFS names, so trimming would name a different dataset.
+  const s = spec;
+  if (s.trim() === '') throw new UsageError(`empty ${what}`);
   let rest = s;
   let host: HostSpec | null = null;
   const v6 = /^(?:([^@\s]+)@)?\[([0-9A-Fa-f:.]+)\](?::(\d+))?:(.+)$/.exec(s);

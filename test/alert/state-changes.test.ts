@@ -78,7 +78,7 @@ describe.skipIf(reason)(`alerts on state changes: smtp-server + snmptrapd ${reas
     expect(body).toContain('Host:       host-a.test\n');
     expect(body).toContain('Dataset:    tank/data\n');
     expect(body).toContain('Target:     backup\n');
-    expect(body).toContain('State:      CRITICAL since 2026-11-26 10:00:15 UTC (previously notified: OK)\n');
+    expect(body).toContain('State:      CRITICAL since 2026-11-26 10:00:15 UTC (first notification)\n');
     expect(body).toContain('Lag:        40m00s\n');
     expect(body).toContain('Conflict:   diverged\n');
     expect(body).toContain('To resolve, run:\n  zfailover sync --job nightly --rollback-target\n');

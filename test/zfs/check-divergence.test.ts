@@ -80,13 +80,14 @@ describe.skipIf(reason)(`check_zfs_divergence on zfs-fuse${reason ? ` (skipped: 
   test('the fix names the command that resolves it, with the real snapshot names', async () => {
     const d = await divergence(`${P}/diverged`, `${P}/bk/diverged`);
     expect(d.summary).toBe(`${P}/bk/diverged: diverged: diverged after @a: 1 target-only (x), 1 source-only snapshot(s)`);
-    expect(d.lines).toContain(`  fix: keep the target's history: zfs clone ${P}/bk/diverged@x ${P}/bk/diverged.diverged; then roll back: zfailover sync ${P}/diverged ${P}/bk/diverged --rollback-target`);
+    // The fix keeps the replica's history (demote renames it aside); test/zfs/printed-fixes.test.ts runs it.
+    expect(d.lines.find((l) => l.startsWith('  fix: '))).toMatch(new RegExp(`^ {2}fix: zfailover (--state-dir \\S+ )?demote ${P}/diverged ${P}/bk/diverged  # keeps the target's own history in a renamed copy .*re-creates it at @a`));
     const p = await divergence(`${P}/pruned`, `${P}/bk/pruned`);
     expect(p.lines.find((l) => l.startsWith('  fix: '))).toContain(`zfs rename ${P}/bk/pruned ${P}/bk/pruned.orphaned`);
   });
 
   test('-w on snapshots behind turns a lagging replica into WARNING', async () => {
     const r = await divergence(`${P}/behind`, `${P}/bk/behind`, '-w', '0');
-    expect([r.state, r.code, r.summary]).toEqual(['WARNING', 1, `${P}/bk/behind: behind by 1 snapshot (common @a) (> 0)`]);
+    expect([r.state, r.code, r.summary]).toEqual(['WARNING', 1, `${P}/bk/behind: behind by 1 snapshot (common @a) (above 0)`]);
   });
 });

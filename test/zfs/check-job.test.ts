@@ -49,7 +49,7 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
     await new Promise((res) => setTimeout(res, 1500));
     const r = await job('--id', 'good', `${P}/good`, `${P}/bk/good`, '-w', '1s', '-c', '1h');
     expect([r.state, r.code]).toEqual(['WARNING', 1]);
-    expect(r.summary).toMatch(/^1 of 2 checks WARNING: job good -> .*bk\/good: last success \d+s ago \(> 1s\)$/);
+    expect(r.summary).toMatch(/^1 of 2 checks WARNING: job good to .*bk\/good: last success \d+s ago \(above 1s\)$/);
   });
 
   test('fan-out with a dead target: the failures in a row and the never-replicated target are named', async () => {
@@ -57,12 +57,12 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
     for (let i = 0; i < 3; i++) expect((await sync(...args)).exitCode).toBe(1);
     const r = await job(...args);
     expect([r.state, r.code]).toEqual(['CRITICAL', 2]);
-    expect(r.summary).toBe(`1 of 3 checks CRITICAL: job fan -> ${DEAD}:${P}/bk/far: never replicated successfully; 1 WARNING`);
+    expect(r.summary).toBe(`1 of 3 checks CRITICAL: job fan to ${DEAD}:${P}/bk/far: never replicated successfully; 1 WARNING`);
     expect(r.lines).toContainEqual(expect.stringMatching(/^WARNING: job fan: 3 failed runs in a row: /));
     expect(r.lines).toContainEqual(expect.stringMatching(new RegExp(`^OK: job fan -> ${P}/bk/fan: last success`)));
     expect(r.perf.failures?.value).toBe(3);
     const fewer = await job(...args, '--failures-warning', '4');
-    expect(fewer.lines).toContain('OK: job fan: 3 failed runs in a row: ' + r.lines.find((l) => l.startsWith('WARNING: job fan: '))?.split(': ').slice(3).join(': '));
+    expect(fewer.lines).toContain('OK: job fan: 3 failed runs in a row (WARNING from 4): ' + r.lines.find((l) => l.startsWith('WARNING: job fan: '))?.split(': ').slice(3).join(': '));
   });
 
   test('a conflict recorded by sync is CRITICAL, pointing at check divergence', async () => {
@@ -74,7 +74,13 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
     const r = await job(...args);
     expect([r.state, r.code]).toEqual(['CRITICAL', 2]);
     expect(r.summary).toMatch(/conflict diverged/);
-    expect(r.lines).toContain('  fix: zfailover check divergence --job conflict names the resolving command');
+    // The printed command runs as pasted and names the conflict with its own fix.
+    const fix = r.lines.find((l) => l.startsWith('  fix: '))!.slice('  fix: '.length);
+    expect(fix).toMatch(/^zfailover --state-dir \S+ check divergence --id conflict /);
+    const pasted = await execa('sh', ['-c', fix], { reject: false, env: { PATH: `${ROOT}bin:/usr/sbin:/usr/bin:/bin` } });
+    expect(pasted.exitCode, pasted.stdout).toBe(2);
+    expect(pasted.stdout).toMatch(/diverged/);
+    expect(pasted.stdout).toMatch(/\n {2}fix: zfailover .*demote/);
   });
 
   test('a foreign common snapshot (zfs-auto-snapshot name, --no-sync-snap) without hold or bookmark on the source: WARNING', async () => {
@@ -99,7 +105,7 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
     try {
       const r = await job('--id', 'good', `${P}/good`, `${P}/bk/good`, '--max-runtime', '10m', '-w', '1h', '-c', '2h');
       expect([r.state, r.code]).toEqual(['WARNING', 1]);
-      expect(r.summary).toBe(`1 of 2 checks WARNING: job good: run of pid ${process.pid} holds the lock for 1h00m (> 10m00s)`);
+      expect(r.summary).toBe(`1 of 2 checks WARNING: job good: run of pid ${process.pid} holds the lock for 1h00m (above 10m00s)`);
     } finally {
       await lock.release();
     }

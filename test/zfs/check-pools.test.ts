@@ -80,7 +80,7 @@ describe.skipIf(reason)(`check_zfs_health / check_zfs_capacity on zfs-fuse${reas
     expect([ok.state, ok.perf[small]]).toEqual(['OK', { value: pct, uom: '%', warn: '95', crit: '99' }]);
     const w = await plugin('capacity', small, '-w', '40', '-c', '99');
     expect([w.state, w.code]).toEqual(['WARNING', 1]);
-    expect(w.summary).toMatch(new RegExp(`^${small}: ${pct}% used \\(> 40%\\), ~[\\d.]+MiB free of ~[\\d.]+MiB$`));
+    expect(w.summary).toMatch(new RegExp(`^${small}: ${pct}% used \\(above 40%\\), about [\\d.]+MiB free of about [\\d.]+MiB$`));
     const c = await plugin('capacity', small, '-w', '30', '-c', '40%');
     expect([c.state, c.code]).toEqual(['CRITICAL', 2]);
   });

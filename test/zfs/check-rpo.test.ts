@@ -55,7 +55,7 @@ describe.skipIf(reason)(`check_zfs_rpo on zfs-fuse${reason ? ` (skipped: ${reaso
     const w = await rpo(`${P}/src`, `${P}/bk/dst`, '-w', '1s', '-c', '1h');
     expect([w.state, w.code, w.perf.behind?.value]).toEqual(['WARNING', 1, 2]);
     expect(w.perf.rpo?.value).toBeGreaterThanOrEqual(2);
-    expect(w.summary).toMatch(/rpo \d+s \(> 1s\), 2 snapshots behind$/);
+    expect(w.summary).toMatch(/rpo \d+s \(above 1s\), 2 snapshots behind$/);
     const c = await rpo(`${P}/src`, `${P}/bk/dst`, '-w', '1s', '-c', '~:1');
     expect([c.state, c.code]).toEqual(['CRITICAL', 2]);
   });

@@ -46,7 +46,7 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
     const first = await sync(`${src.name}/data`, `${dst.name}/data`);
     expect(first.code, first.stdout).toBe(0);
     expect(first.line).toMatch(STATUS_LINE);
-    expect(first.line).toMatch(new RegExp(`^OK: ${src.name}/data -> ${dst.name}/data \\d+ snapshots? `));
+    expect(first.line).toMatch(new RegExp(`^OK: ${src.name}/data to ${dst.name}/data \\d+ snapshots? `));
     expect(first.stdout.split('\n')[0]!.length).toBeLessThan(200);
     await expectReplicaEqual(`${src.name}/data`, `${dst.name}/data`);
 

@@ -112,7 +112,7 @@ describe.skipIf(reason)(`monit/zfailover-sync.monitrc in real Monit${reason ? ` 
   test('Monit runs the sync and the replica equals the source; a later change arrives on a later cycle', async () => {
     const first = await monit!.waitFor(NAME, (s) => s.lastExitValue === 0, 40_000);
     expect(first.status).toBe('OK');
-    expect(first.lastOutput).toMatch(new RegExp(`^OK: ${S} -> ${T} \\d+ snapshots? .* \\| sent=`));
+    expect(first.lastOutput).toMatch(new RegExp(`^OK: ${S} to ${T} \\d+ snapshots? .* \\| sent=`));
     // The change is written while paused, so whichever run comes next snapshots it.
     let wanted: Record<string, string> = {};
     const before = await paused(async () => {
@@ -139,11 +139,11 @@ describe.skipIf(reason)(`monit/zfailover-sync.monitrc in real Monit${reason ? ` 
     });
     // `for 4 cycles`: "Status failed" (and its one mail) from the fourth failed run.
     const s = await monit!.waitFor(NAME, (x) => x.lastExitValue === 2 && x.status === 'Status failed', 60_000);
-    expect(s.lastOutput).toMatch(new RegExp(`^CRITICAL: ${S} -> ${T} target-modified: `));
+    expect(s.lastOutput).toMatch(new RegExp(`^CRITICAL: ${S} to ${T} target-modified: `));
     expect(s.lastOutput).toMatch(/fix: .*--rollback-target/);
-    expect(monit!.log()).toMatch(new RegExp(`'${NAME}' status failed \\(2\\) -- CRITICAL: ${S} -> ${T} target-modified`));
+    expect(monit!.log()).toMatch(new RegExp(`'${NAME}' status failed \\(2\\) -- CRITICAL: ${S} to ${T} target-modified`));
     await waitUntil(() => mailsFor().some((m) => /Status failed/.test(m)), 30_000);
-    expect(mailsFor().find((m) => /Status failed/.test(m))).toMatch(new RegExp(`status failed \\(2\\) -- CRITICAL: ${S} -> ${T} target-modified`));
+    expect(mailsFor().find((m) => /Status failed/.test(m))).toMatch(new RegExp(`status failed \\(2\\) -- CRITICAL: ${S} to ${T} target-modified`));
   }, 60_000);
 
   test('the operator discards the change with --rollback-target: Monit recovers to OK, the replica equals the source', async () => {
@@ -151,7 +151,8 @@ describe.skipIf(reason)(`monit/zfailover-sync.monitrc in real Monit${reason ? ` 
     expect(fix.code, fix.stdout).toBe(0);
     const s = await monit!.waitFor(NAME, (x) => x.lastExitValue === 0, 30_000);
     expect(s.status).toBe('OK');
-    expect(monit!.log()).toMatch(new RegExp(`'${NAME}' status succeeded \\(0\\)`));
+    // Monit shows the new status before it writes the log line: wait for the line (seen late on a busy machine).
+    await waitUntil(() => new RegExp(`'${NAME}' status succeeded \\(0\\)`).test(monit!.log()), 15_000);
     await waitUntil(() => mailsFor().some((m) => /Status succeeded/.test(m)), 15_000);
     const files = await paused(async () => snapshotChecksums(`${T}@${await expectReplicaEqual()}`));
     expect(Object.keys(files)).not.toContain('./local-change');

@@ -12,6 +12,8 @@ import { createLogger } from '../../log.js';
 import { ensureStateDir } from '../../state/dir.js';
 import type { Lock } from '../../state/lock.js';
 import { runCycle } from '../../sync/cycle.js';
+import { configJobs, jobCommands, onJobHost, type JobCommands } from '../../sync/invocation.js';
+import { zfailoverLine } from '../../core/operator-command.js';
 import { RunnerPool } from '../../sync/runners.js';
 import { formatSide } from '../../zfs/side.js';
 import { runnerFor } from '../../zfs/runner.js';
@@ -38,18 +40,22 @@ export const runDemoteCommand = async (input: { sides: readonly string[]; opts: 
   const dryRun = opts.dryRun === true;
   if (!dryRun) await ensureStateDir(stateDir);
   const log = (await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose })).child({ job: pair.job.id, action: 'demote' });
-  const cfg = globals.config ? ` --config ${globals.config}` : '';
-  const rec = pair.job.recursive ? ' -r' : '';
-  const syncCommand = pair.job.adhoc ? `zfailover sync${rec} ${formatSide(pair.job.source)} ${formatSide(pair.target.side)}` : `zfailover${cfg} sync --job ${pair.job.id}`;
-  const command = pair.job.adhoc ? `zfailover demote${rec} ${formatSide(pair.job.source)} ${formatSide(pair.target.side)}` : `zfailover${cfg} demote --job ${pair.job.id}`;
+  const commands = jobCommands(pair.job, globals, configJobs(loaded, stateDir));
+  const syncCommand = zfailoverLine(commands.invocation, ['sync']);
+  const command = zfailoverLine(commands.invocation, ['demote'], { target: pair.job.targets.length > 1 ? pair.target.id : undefined });
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   let lock: Lock | null = null;
   let outcome: DemoteOutcome;
   try {
     if (!dryRun) lock = await acquireFailoverLock(stateDir, pair.job.id, { now: ctx.now, signal: ctx.signal });
     const record = await readRecord(stateDir, 'demote', pair.job.id);
-    const env = realDemoteEnv({ pair, runners, stateDir, ctx, log, lock, syncCommand, settings, record });
-    outcome = await runDemoteFlow(env, { dryRun, syncCommand, command });
+    const env = realDemoteEnv({ pair, runners, stateDir, ctx, log, lock, commands, settings, record });
+    const demoteCommands = {
+      swapped: commands.demoteSource(pair.target.id),
+      status: zfailoverLine(commands.invocation, ['status']),
+      onTarget: (stages: readonly (readonly string[])[]) => onJobHost(pair.job, pair.target.side.host, stages),
+    };
+    outcome = await runDemoteFlow(env, { dryRun, syncCommand, command, commands: demoteCommands });
   } finally {
     await runners.closeAll(log);
     await lock?.release();
@@ -66,7 +72,7 @@ interface DemoteEnvInput {
   readonly ctx: CliContext;
   readonly log: Logger;
   readonly lock: Lock | null;
-  readonly syncCommand: string;
+  readonly commands: JobCommands;
   readonly settings: ReturnType<typeof failoverSettings>;
   readonly record: FailoverRecord | null;
 }
@@ -104,7 +110,7 @@ const realDemoteEnv = (c: DemoteEnvInput): DemoteEnv => {
       await runZfsOp(runner, await c.runners.capabilities(runner), op, c.ctx.signal);
     },
     async sync() {
-      const report = await runCycle(job, { stateDir: c.stateDir, now: c.ctx.now, signal: c.ctx.signal, log: c.log.child({ phase: 'first-sync' }), runners: c.runners, dryRun: false, syncCommand: c.syncCommand, ...(c.lock ? { heldLock: c.lock } : {}) });
+      const report = await runCycle(job, { stateDir: c.stateDir, now: c.ctx.now, signal: c.ctx.signal, log: c.log.child({ phase: 'first-sync' }), runners: c.runners, dryRun: false, commands: c.commands, ...(c.lock ? { heldLock: c.lock } : {}) });
       const t = report.targets.find((x) => x.id === target.id);
       const bad = t?.datasets.find((d) => d.state !== 'OK');
       if (report.error || !t || t.error || bad) return { ok: false, summary: report.error?.message ?? t?.error?.message ?? (bad ? `${bad.target}: ${bad.conflict ?? ''} ${bad.message ?? bad.outcome}`.trim() : 'target not synced') };

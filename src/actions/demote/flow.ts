@@ -1,6 +1,8 @@
 // The order of a demotion over an injected environment (real runners, or the property test's model): decide,
 // hooks, keep the diverged writes aside, mark the side a replica, first sync from the new primary, record. No
 // I/O of its own. The aside name is recorded before the rename, so a re-run after a crash finishes the clones.
+import { fixLine } from '../../core/operator-command.js';
+import type { DemoteCommands } from '../../core/failover/demote.js';
 import type { ServiceState } from '../../cli/exit.js';
 import { decideDemote, type DemotePlan } from '../../core/failover/demote.js';
 import { describeOp, type ZfsOp } from '../../core/failover/ops.js';
@@ -28,6 +30,7 @@ export interface DemoteOptions {
   readonly dryRun: boolean;
   readonly syncCommand: string;
   readonly command: string;
+  readonly commands?: DemoteCommands | undefined;
 }
 
 export interface DemoteOutcome {
@@ -48,7 +51,7 @@ export const runDemoteFlow = async (env: DemoteEnv, o: DemoteOptions): Promise<D
   const asideName = env.interruptedAside();
   const aside = asideName ? await env.listAside(asideName) : null;
   const epoch = source.datasets.get('')?.epoch ?? 0;
-  const decision = decideDemote({ now: env.now(), source, target, aside, asideName: asideName && !aside ? asideName : env.asideName(epoch), syncCommand: o.syncCommand });
+  const decision = decideDemote({ now: env.now(), source, target, aside, asideName: asideName && !aside ? asideName : env.asideName(epoch), syncCommand: o.syncCommand, commands: o.commands });
   const steps: FlowStep[] = [];
   const hooks: HookOutcome[] = [];
   const notes: string[] = [];
@@ -100,6 +103,6 @@ export const runDemoteFlow = async (env: DemoteEnv, o: DemoteOptions): Promise<D
   steps.push({ what: 'first sync from the primary', ok: sync.ok, detail: sync.summary });
   await env.record({ phase: 'done', epoch: p.epoch, aside: p.aside });
   const what = `${target.root} is a replica of ${source.root} (epoch ${p.epoch})${keep}`;
-  if (!sync.ok) return out('WARNING', `${what}; first sync failed: ${sync.summary}`, { hint: `the next sync retries: ${o.syncCommand}` });
+  if (!sync.ok) return out('WARNING', `${what}; first sync failed: ${sync.summary}`, { hint: fixLine(o.syncCommand, 'retries the first sync') });
   return out('OK', what);
 };

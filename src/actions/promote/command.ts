@@ -1,5 +1,8 @@
 // Wiring of `zfailover promote`: arguments and config -> the job and its two sides -> the job's lock -> the
 // promote flow over the real environment -> one result, the record and the alert (a promotion event).
+import { zfailoverLine } from '../../core/operator-command.js';
+import { configJobs, jobCommands, onJobHost, type JobCommands } from '../../sync/invocation.js';
+import type { JobSpec } from '../../sync/job.js';
 import { hostname } from 'node:os';
 import type { CliContext, GlobalOptions } from '../../cli/context.js';
 import type { CommandResult } from '../../cli/result.js';
@@ -41,14 +44,14 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
   const dryRun = opts.dryRun === true;
   if (!dryRun) await ensureStateDir(stateDir);
   const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
-  const cmds = commandsFor(pair, globals);
+  const cmds = commandsFor(pair, globals, configJobs(loaded, stateDir));
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   let lock: Lock | null = null;
   let outcome: PromoteOutcome;
   try {
     if (!dryRun) lock = await acquireFailoverLock(stateDir, pair.job.id, { now: ctx.now, signal: ctx.signal });
     const record = await readRecord(stateDir, 'promote', pair.job.id);
-    const env = realPromoteEnv({ pair, mode, runners, stateDir, now: ctx.now, signal: ctx.signal, log: log.child({ job: pair.job.id, action: 'promote' }), lock, settings, syncCommand: cmds.sync, env: ctx.env });
+    const env = realPromoteEnv({ pair, mode, runners, stateDir, now: ctx.now, signal: ctx.signal, log: log.child({ job: pair.job.id, action: 'promote' }), lock, settings, commands: cmds.commands, env: ctx.env });
     outcome = await runPromoteFlow(env, {
       mode,
       maxLag: settings.maxLag,
@@ -57,6 +60,7 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
       interrupted: isInterrupted(record),
       command: cmds.promote,
       demoteCommand: cmds.demote,
+      commands: { sync: cmds.sync, status: zfailoverLine(cmds.commands.invocation, ['status']), onReplica: (stages) => onJobHost(pair.job, pair.target.side.host, stages) },
     });
   } finally {
     await runners.closeAll(log);
@@ -76,16 +80,14 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
 };
 
 /** The commands shown in hints: this promote again, the demote of the old primary, the job's sync. */
-export const commandsFor = (pair: Pair, g: GlobalOptions): { promote: string; demote: string; sync: string } => {
-  const cfg = g.config ? ` --config ${g.config}` : '';
-  const p = formatSide(pair.job.source);
-  const r = formatSide(pair.target.side);
-  const rec = pair.job.recursive ? ' -r' : '';
+export const commandsFor = (pair: Pair, g: GlobalOptions, others: () => readonly JobSpec[] = () => []): { promote: string; demote: string; sync: string; commands: JobCommands } => {
+  const commands = jobCommands(pair.job, g, others);
   return {
-    promote: pair.job.adhoc ? `zfailover promote${rec} ${p} ${r}` : `zfailover${cfg} promote --job ${pair.job.id}${pair.job.targets.length > 1 ? ` --target ${pair.target.id}` : ''}`,
-    // Demote's sides are the reverse replication's: the new primary first, then the side to demote.
-    demote: `zfailover demote${rec} ${r} ${p}`,
-    sync: pair.job.adhoc ? `zfailover sync${rec} ${p} ${r}` : `zfailover${cfg} sync --job ${pair.job.id}`,
+    promote: zfailoverLine(commands.invocation, ['promote'], { target: pair.job.targets.length > 1 ? pair.target.id : undefined }),
+    // The old primary becomes a replica of this one: the config's reverse job when there is one.
+    demote: commands.demoteSource(pair.target.id),
+    sync: zfailoverLine(commands.invocation, ['sync']),
+    commands,
   };
 };
 

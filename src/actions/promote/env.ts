@@ -1,6 +1,7 @@
 // The real environment of the promote flow: both sides listed through their runners (a primary that cannot be
 // listed counts as unreachable, with the reason), zfs operations through the adapter, the final sync as one
 // ordinary sync cycle of the job under the lock promote already holds, hooks, and the promotion record.
+import type { JobCommands } from '../../sync/invocation.js';
 import type { Logger } from 'pino';
 import type { TreeEvidence } from '../../core/failover/tree.js';
 import { oneLine } from '../../errors.js';
@@ -28,7 +29,7 @@ export interface PromoteEnvInput {
   readonly log: Logger;
   readonly lock: Lock | null;
   readonly settings: FailoverSettings;
-  readonly syncCommand: string;
+  readonly commands: JobCommands;
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -89,7 +90,7 @@ export const realPromoteEnv = (c: PromoteEnvInput): PromoteEnv => {
     async finalSync() {
       const report = await runCycle(
         { ...job, syncSnapshot: true },
-        { stateDir: c.stateDir, now: c.now, signal: c.signal, log: c.log.child({ job: job.id, phase: 'final-sync' }), runners: c.runners, dryRun: false, syncCommand: c.syncCommand, ...(c.lock ? { heldLock: c.lock } : {}) },
+        { stateDir: c.stateDir, now: c.now, signal: c.signal, log: c.log.child({ job: job.id, phase: 'final-sync' }), runners: c.runners, dryRun: false, commands: c.commands, ...(c.lock ? { heldLock: c.lock } : {}) },
       );
       if (report.error) return { ok: false, summary: report.error.message };
       const t = report.targets.find((x) => x.id === target.id);

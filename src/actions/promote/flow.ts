@@ -2,6 +2,7 @@
 // test runs a model of two sites): decide, hooks, fence, final sync, verify, switch, hooks, record. No I/O of
 // its own. Every refusal comes before the first change; after a change, a failure says exactly where it stopped
 // and re-running the same command continues from what ZFS shows (each step is idempotent).
+import type { PromoteCommands } from '../../core/failover/promote.js';
 import type { ServiceState } from '../../cli/exit.js';
 import { decidePromote, decideSwitch, demotePrimaryOps, promoteOps, type PromoteMode, type PromotePlan } from '../../core/failover/promote.js';
 import { describeOp, type OpGroup, type ZfsOp } from '../../core/failover/ops.js';
@@ -48,6 +49,7 @@ export interface PromoteOptions {
   readonly interrupted: boolean;
   readonly command: string;
   readonly demoteCommand: string;
+  readonly commands?: PromoteCommands | undefined;
 }
 
 export interface PromoteOutcome {
@@ -84,6 +86,7 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
     interrupted: o.interrupted,
     command: o.command,
     demoteCommand: o.demoteCommand,
+    commands: o.commands,
   });
   const steps: FlowStep[] = [];
   const hooks: HookOutcome[] = [];

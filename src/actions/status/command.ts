@@ -1,6 +1,8 @@
 // Wiring of `zfailover status`: jobs from the config (or SOURCE TARGET... ad hoc) -> every side listed in
 // parallel (a dead host is reported, not fatal) -> job state and promotion records -> evaluateStatus -> one
 // status line (the worst job) and a table, one line per side.
+import { zfailoverLine } from '../../core/operator-command.js';
+import { configJobs, jobCommands, type JobCommands } from '../../sync/invocation.js';
 import type { CliContext, GlobalOptions } from '../../cli/context.js';
 import { worstState } from '../../cli/exit.js';
 import type { CommandResult } from '../../cli/result.js';
@@ -47,7 +49,8 @@ export const runStatusCommand = async (input: { sides: readonly string[]; opts: 
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   let statuses: JobStatus[];
   try {
-    statuses = await Promise.all(jobs.map((job) => jobStatus(job, runners, stateDir, ctx)));
+    const others = configJobs(loaded, stateDir);
+    statuses = await Promise.all(jobs.map((job) => jobStatus(job, runners, stateDir, ctx, (j) => jobCommands(j, globals, others))));
   } finally {
     await runners.closeAll();
   }
@@ -55,7 +58,7 @@ export const runStatusCommand = async (input: { sides: readonly string[]; opts: 
   return renderStatus(statuses, state, Math.floor(ctx.now() / 1000));
 };
 
-const jobStatus = async (job: JobSpec, runners: RunnerPool, stateDir: string, ctx: CliContext): Promise<JobStatus> => {
+const jobStatus = async (job: JobSpec, runners: RunnerPool, stateDir: string, ctx: CliContext, commands: (job: JobSpec) => JobCommands): Promise<JobStatus> => {
   const list = async (side: Side): Promise<SideInput> => {
     const label = formatSide(side);
     try {
@@ -65,6 +68,7 @@ const jobStatus = async (job: JobSpec, runners: RunnerPool, stateDir: string, ct
       return { label, tree: null, error: oneLine(e) };
     }
   };
+  const cmds = commands(job);
   const [source, ...targets] = await Promise.all([list(job.source), ...job.targets.map((t) => list(t.side))]);
   const state = await readJobState(stateDir, job.id).catch(() => null);
   const records = (await Promise.all((['promote', 'demote'] as const).map((a) => readRecord(stateDir, a, job.id).catch(() => null)))).filter((r) => r !== null);
@@ -74,6 +78,7 @@ const jobStatus = async (job: JobSpec, runners: RunnerPool, stateDir: string, ct
     targets: targets.map((t, i) => ({ ...t, id: job.targets[i]!.id })),
     now: Math.floor(ctx.now() / 1000),
     lastSync: state?.lastRun ? { state: state.lastRun.state, at: state.lastRun.finishedAt, successAt: state.lastSuccess?.at ?? null } : null,
+    commands: { demoteSource: cmds.demoteSource, demoteTarget: cmds.demoteTarget, checkDivergence: zfailoverLine(cmds.invocation, ['check', 'divergence']) },
     records: records.map((r) => ({ action: r.action, mode: r.mode, phase: r.phase, epoch: r.epoch, updatedAt: r.updatedAt, aside: r.aside ?? null })),
   });
 };

@@ -5,6 +5,7 @@
 // and the new primary's increments are then received on top, as by any sync.
 import { newestCommon, snapshotsAfter } from '../common.js';
 import { formatDivergedSnapshotName, formatPromotionPoint, PROP_DIVERGED, PROP_EPOCH, PROP_PROMOTED, PROP_ROLE } from '../names.js';
+import { andThen, fixLine } from '../operator-command.js';
 import type { Version } from '../versions.js';
 import type { OpGroup, ZfsOp } from './ops.js';
 import { dropPromotionPoints } from './switch.js';
@@ -22,6 +23,17 @@ export interface DemoteInput {
   /** Where a new aside goes (formatDivergedDatasetName). */
   readonly asideName: string;
   readonly syncCommand: string;
+  /** Runnable commands for refusal hints (built by core/operator-command.ts); prose without them. */
+  readonly commands?: DemoteCommands | undefined;
+}
+
+export interface DemoteCommands {
+  /** The demote the other way round: the side given as primary is demoted, the other one stays primary. */
+  readonly swapped: string;
+  /** `zfailover status ...` for this job. */
+  readonly status: string;
+  /** A sh line running `stages` on the side to demote. */
+  readonly onTarget: (stages: readonly (readonly string[])[]) => string;
 }
 
 export interface DemotePlan {
@@ -49,10 +61,12 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
   const t = rootOf(target);
   const tEpoch = epochOf(t);
   if (t && t.role === 'primary' && tEpoch >= epoch) {
-    return refuse('unsafe', `${t.name} is primary with epoch ${tEpoch}, not older than ${s.name}'s ${epoch}: it is the one to keep`, 'see which side serves: zfailover status; demote the other side');
+    const hint = input.commands ? fixLine(input.commands.swapped, `demotes ${s.name} instead; check first which side serves: ${input.commands.status}`) : 'see which side serves: zfailover status; demote the other side';
+    return refuse('unsafe', `${t.name} is primary with epoch ${tEpoch}, not older than ${s.name}'s ${epoch}: it is the one to keep`, hint);
   }
   if (t && t.role !== 'primary' && tEpoch > epoch) {
-    return refuse('target-epoch-higher', `${t.name} is a replica of epoch ${tEpoch}, above ${s.name}'s ${epoch}`, 'see which side serves: zfailover status');
+    const hint = input.commands ? fixLine(input.commands.status, 'shows which side serves and each epoch') : 'see which side serves: zfailover status';
+    return refuse('target-epoch-higher', `${t.name} is a replica of epoch ${tEpoch}, above ${s.name}'s ${epoch}`, hint);
   }
   if (input.aside && rebuilding(input)) return resumeRebuild(input, epoch);
   if (!t) {
@@ -74,7 +88,10 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
     }
     const c = newestCommon(src.versions, d.versions);
     if (!c) {
-      return refuse('no-common-snapshot', `${d.name} shares no snapshot with ${src.name}: it cannot become its replica incrementally`, `keep it aside by hand (zfs rename ${d.name} ${d.name}.old) and let ${input.syncCommand} send it in full`);
+      const hint = input.commands
+        ? fixLine(andThen(input.commands.onTarget([['zfs', 'rename', d.name, `${d.name}.old`]]), input.syncCommand), `keeps it as ${d.name}.old, then sends the primary in full`)
+        : `keep it aside by hand (zfs rename ${d.name} ${d.name}.old) and let ${input.syncCommand} send it in full`;
+      return refuse('no-common-snapshot', `${d.name} shares no snapshot with ${src.name}: it cannot become its replica incrementally`, hint);
     }
     commons.set(rel, c.target);
     if (snapshotsAfter(d.versions, c.target).length > 0) diverged = true;
@@ -170,7 +187,12 @@ const resumeRebuild = (input: DemoteInput, epoch: number): DemoteDecision => {
     if (c) commons.set(rel, c.target);
     else asideOnly.push(d.name);
   }
-  if (!commons.has('')) return refuse('no-common-snapshot', `${aside.root} shares no snapshot with ${input.source.root}`, `inspect ${aside.root}; let ${input.syncCommand} send the primary in full`);
+  if (!commons.has('')) {
+    const hint = input.commands
+      ? fixLine(andThen(input.commands.onTarget([['zfs', 'list', '-t', 'all', '-r', aside.root]]), input.syncCommand), `shows what ${aside.root} keeps, then sends the primary in full`)
+      : `inspect ${aside.root}; let ${input.syncCommand} send the primary in full`;
+    return refuse('no-common-snapshot', `${aside.root} shares no snapshot with ${input.source.root}`, hint);
+  }
   const mounts = mountable(relsTopDown(aside).map((rel) => ({ rel, d: aside.datasets.get(rel)! })).filter((x) => x.d.mounted !== true), aside.root);
   return { kind: 'demote', epoch, aside: aside.root, hooks: false, groups: rebuild(input.target.root, aside.root, commons, epoch, input.now, mounts, input.target), asideOnly, notes: ['finishing an interrupted demote'] };
 };

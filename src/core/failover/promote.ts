@@ -2,6 +2,7 @@
 // trees (the primary's is null when it cannot be reached). Planned switchover: fence the primary (readonly),
 // final sync, then decideSwitch() on fresh listings. Takeover: drop partial receives, roll each dataset to its
 // newest snapshot, promote at that point. A replica already primary is finished (re-runs are safe).
+import { andThen, fixLine } from '../operator-command.js';
 import { planReplication } from '../plan.js';
 import { newestSnapshot } from '../versions.js';
 import type { OpGroup, ZfsOp } from './ops.js';
@@ -31,6 +32,15 @@ export interface PromoteInput {
   /** Commands shown in hints, e.g. `zfailover promote --job data`. */
   readonly command: string;
   readonly demoteCommand: string;
+  /** Runnable commands for refusal hints (core/operator-command.ts); prose without them. */
+  readonly commands?: PromoteCommands | undefined;
+}
+
+export interface PromoteCommands {
+  readonly sync: string;
+  readonly status: string;
+  /** A sh line running `stages` on the replica's host. */
+  readonly onReplica: (stages: readonly (readonly string[])[]) => string;
 }
 
 export interface PromotePlan {
@@ -71,11 +81,11 @@ export const decidePromote = (input: PromoteInput): PromoteDecision => {
 
   if (input.mode === 'planned') {
     if (!primary) {
-      return refuse('unsafe', `primary unreachable${input.primaryError ? ` (${input.primaryError})` : ''}: a planned switchover needs it`, `if it is down for good: ${input.command} --takeover --force`);
+      return refuse('unsafe', `primary unreachable${input.primaryError ? ` (${input.primaryError})` : ''}: a planned switchover needs it`, fixLine(`${input.command} --takeover --force`, 'only if it is down for good'));
     }
-    if (!p) return refuse('unsafe', `primary ${primary.root} does not exist`, `if it is lost: ${input.command} --takeover --force`);
-    if (sourceRole(p) !== 'primary') return refuse('source-not-primary', `${p.name} is not primary (role=${p.role}, epoch ${pEpoch})`, 'see which side serves: zfailover status');
-    if (rEpoch > pEpoch) return refuse('target-epoch-higher', `${r.name} has epoch ${rEpoch}, above the primary's ${pEpoch}`, 'see which side serves: zfailover status');
+    if (!p) return refuse('unsafe', `primary ${primary.root} does not exist`, fixLine(`${input.command} --takeover --force`, 'only if it is lost'));
+    if (sourceRole(p) !== 'primary') return refuse('source-not-primary', `${p.name} is not primary (role=${p.role}, epoch ${pEpoch})`, statusHint(input));
+    if (rEpoch > pEpoch) return refuse('target-epoch-higher', `${r.name} has epoch ${rEpoch}, above the primary's ${pEpoch}`, statusHint(input));
     return plannedPlan(input, primary, rEpoch, pEpoch);
   }
 
@@ -84,7 +94,7 @@ export const decidePromote = (input: PromoteInput): PromoteDecision => {
     return refuse('unsafe', `primary ${p.name} answers and is primary (epoch ${pEpoch}): switch over without losing data instead`, input.command);
   }
   if (p && pEpoch > rEpoch) {
-    return refuse('target-epoch-higher', `${p.name} is a replica of epoch ${pEpoch}, above this replica's ${rEpoch}: another side was promoted later`, 'see which side serves: zfailover status');
+    return refuse('target-epoch-higher', `${p.name} is a replica of epoch ${pEpoch}, above this replica's ${rEpoch}: another side was promoted later`, statusHint(input));
   }
   return takeoverPlan(input, Math.max(rEpoch, pEpoch) + 1, nowSec);
 };
@@ -100,7 +110,7 @@ const plannedPlan = (input: PromoteInput, primary: TreeView, rEpoch: number, pEp
       dst && { versions: dst.versions, written: dst.written, resume: dst.resumeToken ? { token: dst.resumeToken, toGuid: null } : null, role: dst.role, epoch: dst.epoch },
     );
     if (d.kind === 'conflict') {
-      return refuse(d.conflict, `${dst?.name ?? joinRel(input.replica.root, rel)}: ${d.conflict} against ${src.name}: the final sync would fail`, `resolve it first (zfailover sync --dry-run explains it), then ${input.command}`);
+      return refuse(d.conflict, `${dst?.name ?? joinRel(input.replica.root, rel)}: ${d.conflict} against ${src.name}: the final sync would fail`, input.commands ? fixLine(`${input.commands.sync} --dry-run`, `shows the conflict and its fix; then ${input.command}`) : `resolve it first (zfailover sync --dry-run explains it), then ${input.command}`);
     }
     if (d.kind === 'plan') {
       if (d.common) lag = Math.max(lag, Math.floor(input.now / 1000) - d.common.target.creation);
@@ -108,7 +118,7 @@ const plannedPlan = (input: PromoteInput, primary: TreeView, rEpoch: number, pEp
     }
   }
   if (input.maxLag !== null && lag > input.maxLag) {
-    return refuse('unsafe', `the replica is ${lag}s behind (max_lag ${input.maxLag}s): the final sync would keep the service down too long`, `let zfailover sync catch up, or raise --max-lag`);
+    return refuse('unsafe', `the replica is ${lag}s behind (max_lag ${input.maxLag}s): the final sync would keep the service down too long`, input.commands ? fixLine(andThen(input.commands.sync, input.command), 'lets the replica catch up, then promotes') : 'let zfailover sync catch up, or raise --max-lag');
   }
   const fence = relsTopDown(primary)
     .map((rel) => primary.datasets.get(rel)!)
@@ -132,10 +142,10 @@ const takeoverPlan = (input: PromoteInput, epoch: number, nowSec: number): Promo
   const { replica } = input;
   for (const d of replica.datasets.values()) {
     if (d.written !== null && d.written > 0) {
-      return refuse('target-modified', `${d.name} was written on this replica since its newest snapshot (${d.written} bytes): those writes are not the primary's`, `keep them: zfs snapshot ${d.name}@keep (then re-run), or drop them: zfs rollback ${d.name}@<newest>`);
+      return refuse('target-modified', `${d.name} was written on this replica since its newest snapshot (${d.written} bytes): those writes are not the primary's`, input.commands ? fixLine(andThen(input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]), input.command), 'keeps those writes in @keep, then promotes') : `keep them: zfs snapshot ${d.name}@keep (then re-run), or drop them: zfs rollback ${d.name}@<newest>`);
     }
     if (d.written === null && d.readonly === false) {
-      return refuse('unsafe', `${d.name} is writable and this host cannot tell whether it was written since its newest snapshot`, `keep any writes: zfs snapshot ${d.name}@keep, or drop them: zfs rollback ${d.name}@<newest>; then zfs set readonly=on ${d.name} and re-run`);
+      return refuse('unsafe', `${d.name} is writable and this host cannot tell whether it was written since its newest snapshot`, input.commands ? fixLine(andThen(input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]), input.commands.onReplica([['zfs', 'set', 'readonly=on', d.name]]), input.command), 'keeps any writes in @keep, then promotes') : `keep any writes: zfs snapshot ${d.name}@keep, or drop them: zfs rollback ${d.name}@<newest>; then zfs set readonly=on ${d.name} and re-run`);
     }
   }
   const tp = treePoint(replica, input.evidence, input.acceptTree);
@@ -173,7 +183,7 @@ const alreadyPrimary = (input: PromoteInput, epoch: number, nowSec: number): Pro
   if (primary && p && sourceRole(p) === 'primary') {
     const pEpoch = epochOf(p);
     if (pEpoch >= epoch) {
-      return refuse('two-primaries', `${rootOf(replica)!.name} and ${p.name} are both primary (epochs ${epoch} and ${pEpoch})`, `decide which side serves, then ${input.demoteCommand} for the other (its writes are kept)`);
+      return refuse('two-primaries', `${rootOf(replica)!.name} and ${p.name} are both primary (epochs ${epoch} and ${pEpoch})`, fixLine(input.demoteCommand, `if this side serves (keeps the other's writes aside); otherwise demote this one`));
     }
     // A planned switchover stopped between promoting this side and demoting the old one: finish it when the
     // old primary is fenced and holds nothing the new one lacks.
@@ -223,3 +233,5 @@ const divergedFrom = (a: TreeView, b: TreeView): string[] => {
   }
   return out;
 };
+
+const statusHint = (input: PromoteInput): string => (input.commands ? fixLine(input.commands.status, 'shows which side serves and each epoch') : 'see which side serves: zfailover status');

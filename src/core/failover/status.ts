@@ -23,6 +23,14 @@ export interface StatusInput {
   /** Unix seconds. */
   readonly now: number;
   readonly lastSync: { readonly state: string; readonly at: number | null; readonly successAt: number | null } | null;
+  /** Runnable commands for the hints (core/operator-command.ts); prose without them. */
+  readonly commands?: {
+    /** Demote the job's source, its target (by id) staying primary. */
+    readonly demoteSource: (targetId: string) => string;
+    /** Demote the target (by id), the source staying primary. */
+    readonly demoteTarget: (targetId: string) => string;
+    readonly checkDivergence: string;
+  };
   readonly records: readonly { readonly action: string; readonly mode: string; readonly phase: string; readonly epoch: number; readonly updatedAt: number; readonly aside?: string | null }[];
 }
 
@@ -70,12 +78,15 @@ export const evaluateStatus = (s: StatusInput): JobStatus => {
     if (rank[to] > rank[state]) state = to;
   };
   const primaries = sides.filter((x) => x.role === 'primary');
-  if (primaries.length > 1) raise('CRITICAL', `two primaries: ${primaries.map((p) => `${p.label} (epoch ${p.epoch ?? 0})`).join(' and ')}; demote the older one (its writes are kept)`);
+  if (primaries.length > 1) {
+    const list = primaries.map((p) => `${p.label} (epoch ${p.epoch ?? 0})`).join(' and ');
+    raise('CRITICAL', `two primaries: ${list}; ${twoPrimariesFix(s, sides)}`);
+  }
   for (const x of sides) if (!x.reachable) raise('UNKNOWN', `${x.label} cannot be listed: ${x.error ?? 'unreachable'}`);
   if (primaries.length === 0 && sides.every((x) => x.reachable) && sides.some((x) => x.exists)) raise('WARNING', 'no side is primary: promote the one that should serve');
   for (const x of sides) {
     if (x.relation && needsOperator(x.relation) && x.relation !== 'two-primaries' && x.relation !== 'target-is-primary') {
-      raise('WARNING', `${x.label}: ${x.relation}: replication into it is blocked (zfailover check divergence explains it)`);
+      raise('WARNING', `${x.label}: ${x.relation}: replication into it is blocked; ${s.commands ? `run ${s.commands.checkDivergence} for the fix` : 'zfailover check divergence explains it'}`);
     }
   }
   for (const r of s.records) if (r.phase !== 'done') raise('WARNING', `a ${r.action} (epoch ${r.epoch}) did not finish (${r.phase}): re-run it`);
@@ -132,4 +143,13 @@ const side = (input: SideInput, id: string | null, now: number, of: DatasetInfo 
     reversed,
     error: input.error ?? null,
   };
+};
+
+/** Demote the older primary (lower epoch; the source on a tie): the command when known, else the advice. */
+const twoPrimariesFix = (s: StatusInput, sides: readonly SideStatus[]): string => {
+  const t = sides.find((x) => x.id !== null && x.role === 'primary');
+  const src = sides[0];
+  if (!s.commands || !t || !src || t.id === null) return 'demote the older one (its writes are kept)';
+  const cmd = (src.epoch ?? 0) <= (t.epoch ?? 0) ? s.commands.demoteSource(t.id) : s.commands.demoteTarget(t.id);
+  return `demote the older one (its writes are kept): ${cmd}`;
 };

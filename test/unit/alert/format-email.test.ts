@@ -109,3 +109,11 @@ describe('properties', () => {
     },
   );
 });
+
+describe('first notification', () => {
+  test('says so instead of a previous state that never was', () => {
+    const text = formatEmail([n({ first: true })], OPTS).text;
+    expect(text).toContain('State:      CRITICAL since 2026-11-26 10:14:45 UTC (first notification)');
+    expect(text).not.toContain('previously notified');
+  });
+});

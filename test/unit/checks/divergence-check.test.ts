@@ -26,7 +26,9 @@ describe('evaluateDivergence', () => {
     const r = run([probe(adhoc, S(), [[ds('bk/d', vl('bk/d', '@a:1', '@b:2', '@c:3'), { written: 65536 })]])]);
     expect(r.state).toBe('CRITICAL');
     expect(r.summary).toMatch(/^bk\/d: target-modified: was modified since @c \(65536 bytes written/);
-    expect(r.details?.find((l) => l.startsWith('  fix:'))).toBe('  fix: discard the changes: zfailover sync tank/d bk/d --rollback-target, or zfs rollback bk/d@c; keep bk/d readonly=on');
+    expect(r.details?.find((l) => l.startsWith('  fix:'))).toBe(
+      '  fix: zfailover sync tank/d bk/d --rollback-target  # discards the writes made on the replica since @c; the sync sets readonly=on again',
+    );
   });
   it('CRITICAL diverged / target-newer / no-common-snapshot, each named', () => {
     const cases: [string, string[]][] = [
@@ -44,10 +46,10 @@ describe('evaluateDivergence', () => {
     const r = run([probe(adhoc, S(), [[ds('bk/d', vl('bk/d', '@a:1', '@b:2', '@c:3'), { role: 'primary', epoch: 2 })]])]);
     expect(r).toMatchObject({ state: 'CRITICAL', summary: 'bk/d: two primaries: tank/d and bk/d both carry zfailover:role=primary' });
   });
-  it('remote targets are named host:dataset and the fix runs zfs over ssh', () => {
-    const j = job('tank/d', ['root@backup:2222:bk/d'], { adhoc: false, id: 'web' });
-    const r = run([probe(j, S(), [[ds('bk/d', vl('bk/d', '@a:1', '@b:2', '@c:3'), { written: 1 })]])]);
-    expect(r.summary).toMatch(/^job web: root@backup:2222:bk\/d: target-modified/);
-    expect(r.details?.join('\n')).toContain('zfailover sync --job web --rollback-target, or ssh -p 2222 root@backup zfs rollback bk/d@c');
+  it('remote targets are named host:dataset and the fix runs zfs over ssh, quoted for both shells', () => {
+    const j = job('tank/d', ['root@backup:2222:bk/d e'], { adhoc: false, id: 'web' });
+    const r = run([probe(j, S(), [[ds('bk/d e', vl('bk/d e', '@q:1'))]])]);
+    expect(r.summary).toMatch(/^job web: root@backup:2222:bk\/d e: no-common-snapshot/);
+    expect(r.details?.join('\n')).toContain(`fix: ssh -p 2222 root@backup 'zfs rename '\\''bk/d e'\\'' '\\''bk/d e.orphaned'\\''' && zfailover sync --job web  #`);
   });
 });

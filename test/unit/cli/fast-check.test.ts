@@ -115,7 +115,7 @@ describe('left to commander', () => {
   test('usage errors still come from commander, as one UNKNOWN line', async () => {
     const out: string[] = [];
     expect(await main(['check', 'rpo', '--job', 'a', '-w', 'soon'], { programName: 'check_zfs_rpo', out: { write: (s) => void out.push(s) } })).toBe(3);
-    expect(out.join('')).toMatch(/^UNKNOWN: usage: option '-w, --warning <range>' argument 'soon' is invalid\. invalid range 'soon'/);
+    expect(out.join('')).toMatch(/^UNKNOWN: usage: option -w, --warning RANGE argument soon is invalid\. invalid range soon/);
   });
 });
 

@@ -37,6 +37,7 @@ describe('resolveJob', () => {
       send: DEFAULT_SEND,
       transport: DEFAULT_TRANSPORT,
       ssh: { options: [], controlDir: '/var/lib/zfailover/ssh', controlPersist: 60, connectTimeout: 10 },
+      flags: {},
     });
   });
 

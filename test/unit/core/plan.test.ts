@@ -15,6 +15,20 @@ const tgt = (specs: string[], extra: Partial<TargetState> = {}): TargetState => 
 });
 
 describe('planReplication: state machine rows', () => {
+  it('a name the stream would carry, held by an older target snapshot with another GUID, is snapshot-name-reused', () => {
+    // Source: @dup destroyed and taken again (guid 9) after the common @b; the target still has the old @dup (guid 1).
+    const d = planReplication(src('@b:2', '@dup:3=9', '@c:4'), tgt(['@dup:1=1', '@b:2']));
+    expect(d).toMatchObject({ kind: 'conflict', conflict: 'snapshot-name-reused', common: { target: { name: 'b' } } });
+    if (d.kind !== 'conflict' || d.conflict !== 'snapshot-name-reused') return;
+    expect(d.clashes.map((c) => [c.source.guid, c.target.guid])).toEqual([['9', '1']]);
+    // Not resolved by --rollback-target (a rollback cannot reach a snapshot older than the common one).
+    expect(resolveConflict(d, { rollbackTarget: true })).toBe(d);
+    // Only the newest is sent without intermediates: a clash on an intermediate name does not matter then.
+    expect(planReplication(src('@b:2', '@dup:3=9', '@c:4'), tgt(['@dup:1=1', '@b:2']), { initial: 'all', intermediates: false }).kind).toBe('plan');
+    // The same name with the same GUID is the same snapshot: no clash.
+    expect(planReplication(src('@dup:1=1', '@b:2', '@c:4'), tgt(['@dup:1=1', '@b:2'])).kind).toBe('plan');
+  });
+
   it('source without snapshots is a conflict', () => {
     expect(planReplication(src(), null)).toMatchObject({ kind: 'conflict', conflict: 'no-source-snapshots' });
   });

@@ -40,7 +40,7 @@ describe('planned switchover preflight', () => {
   });
 
   it('refuses without the primary, or when it is not primary, or when the replica has a higher epoch', () => {
-    expect(decidePromote(input({ primary: null, primaryError: 'connection refused' }))).toMatchObject({ kind: 'refuse', conflict: 'unsafe', reason: expect.stringMatching(/unreachable \(connection refused\)/), hint: 'if it is down for good: zfailover promote --job data --takeover --force' });
+    expect(decidePromote(input({ primary: null, primaryError: 'connection refused' }))).toMatchObject({ kind: 'refuse', conflict: 'unsafe', reason: expect.stringMatching(/unreachable \(connection refused\)/), hint: 'zfailover promote --job data --takeover --force  # only if it is down for good' });
     expect(decidePromote(input({ primary: P({ '': primaryDs('a/data', ['@s1:10=101'], { role: 'replica' }) }) }))).toMatchObject({ conflict: 'source-not-primary' });
     expect(decidePromote(input({ replica: R({ '': replicaDs('b/data', ['@s1:40=101'], { epoch: 3 }) }) }))).toMatchObject({ conflict: 'target-epoch-higher' });
   });

@@ -59,7 +59,7 @@ describe('evaluateStatus: blocked replication', () => {
   it('a replica that sync refuses (diverged, newer, modified) is a WARNING in status', () => {
     const s = evaluateStatus(base({ targets: [{ id: 't1', label: 'vol2/data', tree: tree('vol2/data', { '': replicaDs('vol2/data', ['@s1:40=101', '@x:45=999']) }) }] }));
     expect(s.state).toBe('WARNING');
-    expect(s.problems).toEqual(['WARNING: vol2/data: diverged: replication into it is blocked (zfailover check divergence explains it)']);
+    expect(s.problems).toEqual(['WARNING: vol2/data: diverged: replication into it is blocked; zfailover check divergence explains it']);
   });
 });
 
