@@ -66,7 +66,7 @@ export const restrictedRefusal = (programName: string, argv: readonly string[], 
   if (caller === null) return null;
   const allowed = ALLOWED[check];
   const refuse = (what: string): string =>
-    `${programName} run by sudo for ${caller}: ${what} is refused (only --job, --all and thresholds; root's ${DEFAULT_CONFIG_PATH} names the rest)`;
+    `${programName} run by sudo for ${caller}: ${what} is refused (only --job, --all and thresholds; the default config ${DEFAULT_CONFIG_PATH} names the rest)`;
   if (!allowed || argv[0] !== 'check' || argv[1] !== check) return refuse('this command line');
   const valued = new Set([...COMMON_VALUED, ...allowed.valued]);
   const flags = new Set([...COMMON_FLAGS, ...allowed.flags]);

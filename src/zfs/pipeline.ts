@@ -111,11 +111,13 @@ const stageFailed = (r: Running): boolean =>
  */
 const consequential = (r: Running): boolean => {
   const stderr = r.stderr.text();
+  // ssh's own failure (exit 255 with its own words: connection lost, refused, host key) is a cause even if its
+  // text says "reset", and even when our stop raced it: a stage that failed first may be seen ending first, and
+  // the stop then marks an ssh that had already exited as killed by us (flaked 1 in 3 on a loaded machine).
+  if (isSsh(r.spec) && r.exitCode === 255 && r.signal === null && !/Killed by signal/.test(stderr) && classifySshFailure(stderr, 255) !== null) return false;
   // An ssh client we signalled exits 255, often silently: that is our stop, not a lost connection.
   const byOurSignal =
     r.killedByUs && (r.signal === 'SIGTERM' || r.signal === 'SIGKILL' || r.exitCode === 143 || r.exitCode === 137 || /Killed by signal/.test(stderr) || (isSsh(r.spec) && r.exitCode === 255));
-  // ssh's own failure (exit 255: connection lost, refused, host key) is a cause even if its text says "reset".
-  if (!byOurSignal && isSsh(r.spec) && r.exitCode === 255 && classifySshFailure(stderr, 255) !== null) return false;
   return byOurSignal || r.signal === 'SIGPIPE' || r.exitCode === 141 || (stageFailed(r) && isConsequentialFailure(stderr));
 };
 

@@ -24,7 +24,7 @@ describe.skipIf(reason)(`start-up of sync --job (built bin)${reason ? ` (skipped
     mkdirSync(stateDir);
     writeFileSync(cfg, `state_dir: ${stateDir}\njobs:\n  data:\n    source: vol1/data\n    targets: [vol2/data]\n`);
     chmodSync(cfg, 0o600);
-    const noJob = `UNKNOWN: config error: ${cfg}: no job 'nope': known jobs: data`;
+    const noJob = `UNKNOWN: config error: ${cfg}: no job nope: known jobs: data`; // quotes kept out of the first line (Nagios)
 
     const first = await run('--config', cfg, 'sync', '--job', 'nope');
     expect([first.code, first.out]).toEqual([3, noJob]);

@@ -71,7 +71,7 @@ describe.skipIf(skip !== null)(`ssh options end to end ${skip ? `(skipped: ${ski
     ]) {
       const r = await runCli(args);
       expect(r.code, r.stdout).toBe(3);
-      expect(r.line).toMatch(/^UNKNOWN: .*--ssh-option: ssh option '\w+' is not allowed/);
+      expect(r.line).toMatch(/^UNKNOWN: .*--ssh-option: ssh option \w+ is not allowed/);
       expect(r.stdout).not.toContain('id >');
       expect(existsSync(pwned)).toBe(false);
     }
@@ -82,7 +82,7 @@ describe.skipIf(skip !== null)(`ssh options end to end ${skip ? `(skipped: ${ski
     writeFileSync(cfg, ['version: 1', `state_dir: ${dir}/s2`, 'ssh:', '  options:', `    - "Match exec \\"id > ${pwned}\\""`, 'jobs:', '  j:', '    source: root@127.0.0.1:pool/ds', '    targets: [pool/copy]', ''].join('\n'), { mode: 0o600 });
     const r = await runCli(['--config', cfg, 'check', 'rpo', '--job', 'j']);
     expect(r.code, r.stdout).toBe(3);
-    expect(r.line).toMatch(/^UNKNOWN: config error: .*c\.yml:5: ssh\.options\[0\]: ssh option 'Match' is not allowed/);
+    expect(r.line).toMatch(/^UNKNOWN: config error: .*c\.yml:5: ssh\.options\[0\]: ssh option Match is not allowed/);
     expect(existsSync(pwned)).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ const skip = skipReason();
 
 /** The fenced block of the docs that starts with the sudoers.d comment, byte for byte. */
 const docSudoers = (): string => {
-  const m = /```\n(# \/etc\/sudoers\.d\/zfailover-checks\n[\s\S]*?)```/.exec(readFileSync(DOC, 'utf8'));
+  const m = /```(?:sudoers)?\n(# \/etc\/sudoers\.d\/zfailover-checks[^\n]*\n[\s\S]*?)```/.exec(readFileSync(DOC, 'utf8'));
   if (!m) throw new Error('docs/nagios-icinga.md has no sudoers block');
   return m[1] as string;
 };

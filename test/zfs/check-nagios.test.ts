@@ -30,7 +30,6 @@ const noNagiosUser = ((): boolean => {
 })();
 const reason = zfsFuseUnavailableReason() ?? (missing.length ? `not installed: ${missing.join(', ')} (apt-get install nagios4-core nagios-nrpe-server nagios-nrpe-plugin sudo)` : null) ?? (noNagiosUser ? 'no nagios user (the packages create it)' : null) ?? cliBuilt();
 const DIR = `${TEST_ROOT}/${uniqueName('cknagios-')}`;
-const SUDOERS = `/etc/sudoers.d/${uniqueName('zfo-test-nagios-')}`;
 
 const DOC = (): string => readFileSync(`${ROOT}docs/nagios-icinga.md`, 'utf8');
 const blocks = (lang: string): string[] => [...DOC().matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] as string);
@@ -80,8 +79,11 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
       { mode: 0o600 },
     );
   };
-  const paths = (text: string): string =>
-    text.replaceAll('/usr/local/bin/', `${ROOT}bin/`).replaceAll('/etc/zfailover/zfailover.yml', config).replace(/([ !])tank\b/g, `$1${P}`);
+  // Under sudo (NRPE) a plugin accepts only the default config path: those lines keep it verbatim, and NRPE runs
+  // in a private mount namespace where /etc/zfailover is the test's directory (see beforeAll). Nagios' direct
+  // checks run as root without sudo and name the test's config.
+  const sudoPaths = (text: string): string => text.replaceAll('/usr/local/bin/', `${ROOT}bin/`).replace(/([ !])tank\b/g, `$1${P}`);
+  const paths = (text: string): string => sudoPaths(text).replaceAll('/etc/zfailover/zfailover.yml', config);
 
   const status = (): Map<string, ServiceStatus> => (existsSync(`${DIR}/var/status.dat`) ? parseStatus(readFileSync(`${DIR}/var/status.dat`, 'utf8')) : new Map());
   /** Forces a check of each service now and waits until status.dat has a result newer than the force. */
@@ -107,7 +109,10 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
     pool = await createPool('cknag');
     P = pool.name;
     for (const d of ['var', 'spool/checkresults', 'rw', 'nrpe.d']) mkdirSync(`${DIR}/${d}`, { recursive: true });
-    config = `${DIR}/zfailover.yml`;
+    mkdirSync(`${DIR}/etcz`, { mode: 0o700 });
+    mkdirSync(`${DIR}/ns/etc`, { recursive: true });
+    mkdirSync(`${DIR}/ns/etc-work`, { recursive: true });
+    config = `${DIR}/etcz/zfailover.yml`;
     writeConfig(`{warning: '100', critical: '100'}`);
     await zfs('create', `${P}/src`);
     await zfs('create', `${P}/bk`);
@@ -120,7 +125,7 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
     const port = await freePort();
     const nrpeLines = blocks('nrpe');
     expect(nrpeLines).toHaveLength(1);
-    writeFileSync(`${DIR}/nrpe.d/zfailover.cfg`, paths(nrpeLines[0] as string));
+    writeFileSync(`${DIR}/nrpe.d/zfailover.cfg`, sudoPaths(nrpeLines[0] as string));
     writeFileSync(
       `${DIR}/nrpe.cfg`,
       [
@@ -140,12 +145,21 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
         '',
       ].join('\n'),
     );
-    // NRPE's commands run as nagios through sudo: the documented sudoers line, paths substituted, as a drop-in
-    // removed after the test (sudo reads no private sudoers; a name without dots, which sudo would skip).
-    writeFileSync(SUDOERS, paths(blocks('sudoers')[0] as string), { mode: 0o440 });
-    const visudo = await execa('/usr/sbin/visudo', ['-c', '-f', SUDOERS], { reject: false });
+    // NRPE's commands run as nagios through sudo: the documented sudoers block (install paths substituted) as a
+    // drop-in, and /etc/zfailover bound to the test's directory, both only inside NRPE's own mount namespace (an
+    // overlay on /etc): nothing on the host changes, and the plugins read the documented default config path.
+    writeFileSync(`${DIR}/sudoers`, sudoPaths(blocks('sudoers')[0] as string), { mode: 0o440 });
+    const visudo = await execa('/usr/sbin/visudo', ['-c', '-f', `${DIR}/sudoers`], { reject: false });
     expect(visudo.exitCode, visudo.stdout + visudo.stderr).toBe(0);
-    nrpe = spawn(NRPE, ['-c', `${DIR}/nrpe.cfg`, '-f'], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+    const inNamespace = [
+      'set -e',
+      'mount -t overlay zfo-etc -o "lowerdir=/etc,upperdir=$1/ns/etc,workdir=$1/ns/etc-work" /etc',
+      'mkdir -p /etc/zfailover',
+      'mount --bind "$1/etcz" /etc/zfailover',
+      'cp "$1/sudoers" /etc/sudoers.d/zfo-test-nagios && chmod 0440 /etc/sudoers.d/zfo-test-nagios',
+      'exec "$2" -c "$1/nrpe.cfg" -f',
+    ].join('\n');
+    nrpe = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', inNamespace, 'sh', DIR, NRPE], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
 
     // Nagios: both documented object blocks, plus what a Nagios install already has (a service template,
     // a time period, a contact, the two hosts), in a private main config.
@@ -210,7 +224,6 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
         if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
       }
     }
-    rmSync(SUDOERS, { force: true });
     await pool?.destroy();
     rmSync(DIR, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
@@ -218,8 +231,8 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
   test('visudo accepts the documented sudoers line, and it names every check_zfs_* plugin', async () => {
     const lines = blocks('sudoers');
     expect(lines).toHaveLength(1);
-    writeFileSync(`${DIR}/sudoers`, lines[0] as string, { mode: 0o440 });
-    const r = await execa('/usr/sbin/visudo', ['-c', '-f', `${DIR}/sudoers`], { reject: false });
+    writeFileSync(`${DIR}/sudoers-verbatim`, lines[0] as string, { mode: 0o440 });
+    const r = await execa('/usr/sbin/visudo', ['-c', '-f', `${DIR}/sudoers-verbatim`], { reject: false });
     expect(r.exitCode, `${r.stdout}${r.stderr}`).toBe(0);
     const plugins = readdirSync(`${ROOT}bin`).filter((f) => f.startsWith('check_zfs_'));
     const named = [...(lines[0] as string).matchAll(/\/usr\/local\/bin\/(check_zfs_\w+)/g)].map((m) => m[1]);
