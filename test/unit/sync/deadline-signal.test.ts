@@ -2,7 +2,7 @@
 // AbortSignal.any did not, nodejs/node#57736), follows the outer signal, and clear() disarms it.
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { deadlineSignal } from '../../../src/sync/cycle.js';
+import { deadlineSignal } from '../../../src/sync/deadline.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
