@@ -10,7 +10,7 @@ import { stateForError, worstState } from '../cli/exit.js';
 import { listTree } from '../zfs/list.js';
 import { getVersions } from '../zfs/commands.js';
 import { datasetExists } from '../zfs/commands-dataset.js';
-import { quoteArg } from '../zfs/quote.js';
+import { onJobHost } from './invocation.js';
 import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';
 import type { Capabilities, Runner } from '../zfs/types.js';
@@ -75,7 +75,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     if (present !== true) {
       if (present instanceof Error) return failedTarget(target, side, present);
       const missing = parent ?? target.side.dataset;
-      return failedTarget(target, side, new PermanentError(`${missing} does not exist (pool not imported?): nothing received, the source keeps its common snapshot`, { hint: `zpool import ${quoteArg(missing.split('/')[0]!)}` }));
+      return failedTarget(target, side, new PermanentError(`${missing} does not exist (pool not imported?): nothing received, the source keeps its common snapshot`, { hint: onJobHost(job, target.side.host, [['zpool', 'import', missing.split('/')[0]!]]) }));
     }
   }
   const pairing = pairDatasets(ctx.source.listing, listing, { recursive: job.recursive, exclude: job.exclude });

@@ -46,6 +46,8 @@ describe.skipIf(reason)(`zfs-fuse: a target pool that is offline${reason ? ` (sk
       const report = JSON.parse(r.stdout) as { report: { targets: { datasets: { steps: { kind: string }[] }[] }[] } };
       expect(report.report.targets.flatMap((t) => t.datasets.flatMap((d) => d.steps.map((s) => s.kind)))).not.toContain('full');
       expect(await snapshotNames(`${src.name}/data set`), `the common snapshot survives cycle ${i + 1}`).toContain(common);
+      // The hint is the command that brings the pool back (local target: no ssh around it).
+      expect(r.stdout).toContain(`"hint": "zpool import ${dst.name}"`);
     }
 
     await execa('/usr/sbin/zpool', ['import', '-d', TEST_ROOT, dst.name]);
