@@ -7,29 +7,11 @@ import type { Version } from '../../../src/core/versions.js';
 import { describeConflict } from '../../../src/sync/conflict-text.js';
 import { jobCommands, onJobHost } from '../../../src/sync/invocation.js';
 import type { JobSpec } from '../../../src/sync/job.js';
-import { DEFAULT_SEND, DEFAULT_TRANSPORT } from '../../../src/sync/job.js';
+import { job as shared } from '../checks/builders.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 const v = (dataset: string, name: string, guid: string, createtxg: number): Version => ({ kind: 'snapshot', dataset, name, guid, createtxg, creation: 1_700_000_000 });
-const side = (dataset: string) => ({ host: null, dataset });
-const job = (id: string, from: string, to: string): JobSpec => ({
-  id,
-  adhoc: false,
-  source: side(from),
-  targets: [{ id: 't1', side: side(to) }],
-  recursive: false,
-  exclude: [],
-  syncSnapshot: true,
-  deadline: null,
-  initial: 'all',
-  resume: true,
-  bookmarks: true,
-  holds: true,
-  rollbackTarget: false,
-  send: DEFAULT_SEND,
-  transport: DEFAULT_TRANSPORT,
-  ssh: { options: [], controlDir: '/x', controlPersist: 60, connectTimeout: 10 },
-});
+const job = (id: string, from: string, to: string): JobSpec => shared(from, [to], { id });
 
 const data = job('data', 'tank/data', 'backup/data');
 const back = job('data-back', 'backup/data', 'tank/data');
