@@ -1,7 +1,8 @@
 // Real ZFS for tests: zfs-fuse in user space (pool v23). Starts the daemon when needed, makes file-backed pools
 // with unique names so test files can run side by side, and says why when ZFS cannot run here.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 
@@ -17,70 +18,35 @@ export const zfsFuseUnavailableReason = (): string | null => {
   return null;
 };
 
-const daemonRunning = (): boolean => {
-  try {
-    execFileSync(ZPOOL, ['list', '-H'], { stdio: 'pipe', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
+const DAEMON_SCRIPT = fileURLToPath(new URL('./zfs-fuse-daemon.sh', import.meta.url));
+
+/**
+ * Starting and restarting the daemon go through one script under a lock shared by every vitest worker: two
+ * workers that each started zfs-fuse at the same moment (a fresh machine, the first two files) left a daemon
+ * that never served its mounts, and every test of both files hung in `zfs create`.
+ */
+const daemonScript = async (...args: string[]): Promise<void> => {
+  mkdirSync(TEST_ROOT, { recursive: true });
+  await execa('flock', ['-o', '-w', '300', `${TEST_ROOT}/.zfs-fuse.lock`, DAEMON_SCRIPT, ...args], { stdio: 'inherit' });
 };
 
-const startDaemon = async (): Promise<void> => {
-  // A larger ARC than Debian's zfsrc (100 MB): with several pools and streams in flight the small one stalls.
-  const child = spawn('/usr/sbin/zfs-fuse', ['--max-arc-size', '1024'], { stdio: 'ignore', detached: true });
-  child.unref();
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    if (daemonRunning()) return;
-  }
-  throw new Error('zfs-fuse did not start within 20 s');
-};
-
-const daemonProcess = (): boolean => {
+const daemonPid = (): string | null => {
   try {
-    execFileSync('pgrep', ['-x', 'zfs-fuse'], { stdio: 'pipe' });
-    return true;
+    return execFileSync('pgrep', ['-o', '-x', 'zfs-fuse'], { stdio: 'pipe', encoding: 'utf8' }).trim() || null;
   } catch {
-    return false;
+    return null;
   }
 };
 
 /**
  * zfs-fuse sometimes stops serving FUSE altogether (every `zfs create`/mount then hangs in the kernel waiting
- * for the daemon; seen under parallel load). Tests cannot recover a daemon like that: restart it. The FUSE
- * connections are aborted first so that processes stuck on them get an error instead of hanging forever.
+ * for the daemon; seen under parallel load). Tests cannot recover a daemon like that: restart it, unless
+ * another worker already has.
  */
-const restartWedgedDaemon = async (): Promise<void> => {
-  execFileSync('pkill', ['-9', '-x', 'zfs-fuse'], { stdio: 'ignore' });
-  const conns = '/sys/fs/fuse/connections';
-  if (!existsSync(`${conns}/`) || readdirSync(conns).length === 0) execFileSync('mount', ['-t', 'fusectl', 'none', conns], { stdio: 'ignore' });
-  for (const c of readdirSync(conns)) {
-    try {
-      writeFileSync(`${conns}/${c}/abort`, '1');
-    } catch {
-      // already gone
-    }
-  }
-  for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-    const [, mnt, type] = line.split(' ');
-    if (type !== 'fuse.zfs' || !mnt) continue;
-    try {
-      execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
-    } catch {
-      // unmounted meanwhile
-    }
-  }
-  await new Promise((r) => setTimeout(r, 1000));
-  await startDaemon();
-};
+const restartWedgedDaemon = (pid: string | null): Promise<void> => daemonScript('restart', pid ?? '0');
 
 /** Start zfs-fuse once (it daemonizes itself) and wait until `zpool list` answers; restart it when wedged. */
-export const ensureZfsFuse = async (): Promise<void> => {
-  if (daemonRunning()) return;
-  if (daemonProcess()) return restartWedgedDaemon();
-  return startDaemon();
-};
+export const ensureZfsFuse = (): Promise<void> => daemonScript('ensure');
 
 /**
  * Does a new pool's mount answer? A wedged daemon accepts the pool but never serves its mount. Only a stat that
@@ -112,8 +78,9 @@ export const createPool = async (prefix: string, sizeMiB = 256): Promise<TestPoo
   const image = `${TEST_ROOT}/${name}.img`;
   execFileSync('truncate', ['-s', `${sizeMiB}M`, image]);
   await execa(ZPOOL, ['create', '-m', `${TEST_ROOT}/mnt/${name}`, name, image]);
+  const pid = daemonPid();
   if (!mountAnswers(`${TEST_ROOT}/mnt/${name}`)) {
-    await restartWedgedDaemon();
+    await restartWedgedDaemon(pid);
     await execa(ZPOOL, ['destroy', '-f', name], { reject: false });
     execFileSync('truncate', ['-s', '0', image]);
     execFileSync('truncate', ['-s', `${sizeMiB}M`, image]);
