@@ -116,7 +116,9 @@ describe.skipIf(reason)(`check_zfs_rpo on zfs-fuse${reason ? ` (skipped: ${reaso
         p.stdout?.once('data', () => (firstLineAt = Date.now() - t0));
         const r = await p;
         expect([r.exitCode, r.stdout.split('\n')[0]]).toEqual([3, 'UNKNOWN: timed out after 2s']);
-        expect(firstLineAt).toBeLessThan(3500);
+        // The remote zfs hangs 41.75 s: a line well before that proves -t cut it. Not a speed bound (3.5 s
+        // failed at load 17 on 2 cores, where node's own start-up took seconds).
+        expect(firstLineAt).toBeLessThan(20_000);
         const clients = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('ControlMaster=no') && l.includes(`-p ${hung.port} `));
         expect(clients).toEqual([]);
       } finally {
