@@ -1,7 +1,6 @@
 // One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
 import { fixLine, zfailoverLine } from '../core/operator-command.js';
-import { setProperties } from '../zfs/commands-dataset.js';
 import { newestCommon } from '../core/common.js';
 import type { DatasetInfo } from '../core/dataset.js';
 import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
@@ -10,7 +9,6 @@ import { type Version } from '../core/versions.js';
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../cli/exit.js';
-import { abortResume, resumeTokenInfo, rollback } from '../zfs/commands-dataset.js';
 import { resumeTokenProblem, type ResumeExpectation } from '../core/resume-token.js';
 import { ZfsError } from '../zfs/errors.js';
 import { describeConflict } from './conflict-text.js';
@@ -18,7 +16,8 @@ import { onJobHost } from './invocation.js';
 import { capsForPool } from './pool-caps.js';
 import type { DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport } from './report.js';
-import { bytesBeforeFailure, describeProcesses, runTransfer, stepLabel, stepProcesses } from './transfer.js';
+import { bytesBeforeFailure, stepLabel } from './transfer.js';
+import type { TransferEnds } from './endpoint.js';
 import { afterFullReceive } from './receive-fixups.js';
 import type { TargetContext } from './target.js';
 
@@ -58,7 +57,7 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
   let refused: string | null = null;
   if (pair.target?.resumeToken) {
     try {
-      const info = await resumeTokenInfo(ctx.source.runner, pair.target.resumeToken);
+      const info = await ctx.source.endpoint.resumeTokenInfo(pair.target.resumeToken);
       toGuid = info.toGuid;
       // The token is the replica's word: sent only when it asks for exactly what this job would send.
       refused = resumeTokenProblem(info, resumeExpectation(ctx, pair.source, pair.target));
@@ -77,8 +76,8 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
 /** The context a transfer of `pair` runs in: both ends' capabilities narrowed by their pools' features. */
 export const forTransfer = async (ctx: TargetContext, sourceDataset: string, targetName: string): Promise<TargetContext> => {
   const [sourceCaps, targetCaps] = await Promise.all([
-    capsForPool(ctx.pools, ctx.source.runner, ctx.source.caps, sourceDataset, ctx.log, ctx.signal),
-    capsForPool(ctx.pools, ctx.runner, ctx.caps, targetName, ctx.log, ctx.signal),
+    capsForPool(ctx.pools, ctx.source.endpoint, ctx.source.caps, sourceDataset, ctx.log, ctx.signal),
+    capsForPool(ctx.pools, ctx.endpoint, ctx.caps, targetName, ctx.log, ctx.signal),
   ]);
   return { ...ctx, caps: targetCaps, source: { ...ctx.source, caps: sourceCaps } };
 };
@@ -164,30 +163,26 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
  */
 const keepReadonly = async (ctx: TargetContext, pair: DatasetPair): Promise<void> => {
   if (!pair.target || pair.target.readonly !== false) return;
-  await setProperties(ctx.runner, pair.targetName, { readonly: 'on' }, ctx.caps);
+  await ctx.endpoint.setProperties(ctx.caps, pair.targetName, { readonly: 'on' });
 };
 
 /** Runs one step; returns the bytes the receive reported (null when unknown). */
 const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promise<number | null> => {
   switch (step.kind) {
     case 'abort-resume':
-      await abortResume(ctx.runner, ctx.caps, pair.targetName);
+      await ctx.endpoint.abortResume(ctx.caps, pair.targetName);
       return 0;
     case 'rollback':
-      await rollback(ctx.runner, `${pair.targetName}@${step.to.name}`, { destroyNewer: true });
+      await ctx.endpoint.rollback(`${pair.targetName}@${step.to.name}`);
       return 0;
     default: {
-      const processes = stepProcesses(ctx.job, step, {
-        source: { runner: ctx.source.runner, caps: ctx.source.caps, dataset: pair.source },
-        target: { runner: ctx.runner, caps: ctx.caps, name: pair.targetName },
-      });
       const show = ctx.progress;
-      const r = await runTransfer(processes, {
+      const r = await ctx.endpoints.transfer(ctx.job, step, transferEnds(ctx, pair), {
         signal: ctx.signal,
         onSpawn: ctx.onSpawn,
         ...(show ? { onProgress: (bytes: number, ms: number) => show(`${pair.targetName} <- ${step.to.name}: ${formatSize(bytes)}, ${formatSize((bytes * 1000) / Math.max(ms, 1))}/s`) } : {}),
       });
-      if (step.kind === 'full') await afterFullReceive(ctx.runner, ctx.caps, pair.targetName, ctx.log);
+      if (step.kind === 'full') await afterFullReceive(ctx.endpoint, ctx.caps, pair.targetName, ctx.log);
       return r.bytes;
     }
   }
@@ -219,18 +214,16 @@ const receiveConflictHint = (name: ConflictName, ctx: TargetContext): string => 
 const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {
   const { from, to } = stepLabel(s);
   let command: string;
-  if (s.kind === 'abort-resume') command = `${ctx.runner.label}: zfs recv -A ${pair.targetName}`;
-  else if (s.kind === 'rollback') command = `${ctx.runner.label}: zfs rollback -r ${pair.targetName}@${s.to.name}`;
-  else {
-    command = describeProcesses(
-      stepProcesses(ctx.job, s, {
-        source: { runner: ctx.source.runner, caps: ctx.source.caps, dataset: pair.source },
-        target: { runner: ctx.runner, caps: ctx.caps, name: pair.targetName },
-      }),
-    );
-  }
+  if (s.kind === 'abort-resume') command = `${ctx.endpoint.label}: zfs recv -A ${pair.targetName}`;
+  else if (s.kind === 'rollback') command = `${ctx.endpoint.label}: zfs rollback -r ${pair.targetName}@${s.to.name}`;
+  else command = ctx.endpoints.describe(ctx.job, s, transferEnds(ctx, pair));
   return { kind: s.kind, from, to, command, ok: null, bytes: null, durationMs: null };
 };
+
+const transferEnds = (ctx: TargetContext, pair: DatasetPair): TransferEnds => ({
+  source: { endpoint: ctx.source.endpoint, caps: ctx.source.caps, dataset: pair.source },
+  target: { endpoint: ctx.endpoint, caps: ctx.caps, name: pair.targetName },
+});
 
 export const datasetReport = (
   pair: DatasetPair,
