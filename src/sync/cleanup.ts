@@ -42,6 +42,8 @@ const withHolds = (ds: DatasetInfo, delta: ReadonlyMap<string, number>): Dataset
  * listed, its cursor bookmark (OpenZFS) or the job state file; null when nobody knows (then the source keeps all).
  */
 export const targetCursor = (jobId: string, targetId: string, source: readonly Version[], outcome: TargetOutcome, rel: string, recorded: ReadonlyMap<string, ReadonlyMap<string, string>>): TargetCursor => {
+  // A transfer failed and nobody knows what reached the target: no common point, so the source keeps all.
+  if (outcome.unsure?.has(rel)) return { id: targetId, versions: null, commonGuid: null };
   const versions = outcome.versions?.get(rel) ?? (outcome.versions ? [] : null);
   const fromThisCycle = outcome.commons.get(rel);
   if (fromThisCycle !== undefined) return { id: targetId, versions, commonGuid: fromThisCycle };
@@ -58,6 +60,8 @@ export const targetCursor = (jobId: string, targetId: string, source: readonly V
 export const planCleanupWork = (job: JobSpec, listing: Listing, outcomes: readonly TargetOutcome[], recorded: ReadonlyMap<string, ReadonlyMap<string, string>>): CleanupWork => {
   const delta = holdDeltas(outcomes);
   const work: CleanupWork = { source: new Map(), targets: new Map() };
+  // A dataset in conflict is left exactly as it is for the operator's decision (rollback or demote).
+  const conflicted = new Set(outcomes.flatMap((o) => o.report.datasets.filter((d) => d.outcome === 'conflict' || d.conflict !== undefined).map((d) => d.target)));
   for (const listed of listing.datasets.values()) {
     const rel = relativeName(listing.root, listed.name);
     if (rel === null) continue;
@@ -67,8 +71,10 @@ export const planCleanupWork = (job: JobSpec, listing: Listing, outcomes: readon
     if (plan.source.length > 0) work.source.set(ds.name, plan.source.map((v) => v.name));
     for (const [id, vs] of plan.targets) {
       const t = job.targets.find((x) => x.id === id)!;
+      const name = joinName(t.side.dataset, rel);
+      if (conflicted.has(name)) continue;
       const perDataset = work.targets.get(id) ?? work.targets.set(id, new Map()).get(id)!;
-      perDataset.set(joinName(t.side.dataset, rel), vs.map((v) => v.name));
+      perDataset.set(name, vs.map((v) => v.name));
     }
   }
   return work;

@@ -9,6 +9,25 @@ import type { SyncEndpoint } from './endpoint.js';
 import type { DatasetPair } from './pairs.js';
 import type { TargetContext } from './target.js';
 
+/**
+ * The source versions a target's plan starts from: where several bookmarks carry one GUID (each target of a job
+ * keeps its own cursor), only the one this target owns, else a bookmark that is no cursor, else any. Another
+ * target's cursor moves during the cycle: an increment based on it failed with "incremental source does not exist".
+ */
+export const planningVersions = (versions: readonly Version[], job: string, target: string): Version[] => {
+  const rank = (v: Version): number => {
+    if (v.kind === 'snapshot') return 0;
+    const c = parseCursorBookmarkName(v.name);
+    return c === null ? 2 : c.job === job && c.target === target ? 1 : 3;
+  };
+  const best = new Map<string, Version>();
+  for (const v of versions) {
+    const seen = best.get(v.guid);
+    if (!seen || rank(v) < rank(seen)) best.set(v.guid, v);
+  }
+  return versions.filter((v) => v.kind === 'snapshot' || best.get(v.guid) === v);
+};
+
 export interface CursorMoves {
   /** Cursor bookmarks destroyed (full names). */
   readonly destroyed: string[];

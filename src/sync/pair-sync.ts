@@ -1,11 +1,11 @@
 // One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
 import { fixLine, zfailoverLine } from '../core/operator-command.js';
-import { newestCommon } from '../core/common.js';
+import { newestCommon, snapshotsAfter } from '../core/common.js';
 import type { DatasetInfo } from '../core/dataset.js';
 import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
 import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
-import { type Version } from '../core/versions.js';
+import { compareVersions, sortVersions, type Version } from '../core/versions.js';
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../cli/exit.js';
@@ -19,6 +19,7 @@ import type { DatasetReport, StepReport } from './report.js';
 import { bytesBeforeFailure, stepLabel } from './transfer.js';
 import type { TransferEnds } from './endpoint.js';
 import { afterFullReceive } from './receive-fixups.js';
+import { planningVersions } from './cursor.js';
 import type { TargetContext } from './target.js';
 
 export interface PairResult {
@@ -27,7 +28,32 @@ export interface PairResult {
   readonly commonGuid: string | null;
   /** Source snapshot now on the target (to confirm), when steps ran. */
   readonly newest: Version | null;
+  /** A transfer failed and what reached the target could not be read: its versions and common point are unknown. */
+  readonly unsure?: boolean;
 }
+
+/** The snapshots a send step carries, oldest first (an -I stream carries every source snapshot after its base). */
+const carriedBy = (source: readonly Version[], step: Step): Version[] => {
+  if (step.kind === 'incremental' && step.intermediates && step.from.kind === 'snapshot') return snapshotsAfter(source, step.from).filter((v) => compareVersions(v, step.to) <= 0);
+  return step.kind === 'full' || step.kind === 'incremental' || step.kind === 'resume' ? [step.to] : [];
+};
+
+/** Which snapshots of a failed step are on the target anyway (one `zfs get`), as the target lists them; null when unreadable. */
+const arrivedBeforeFailure = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promise<Version[] | null> => {
+  const carried = carriedBy(pair.source.versions, step);
+  if (carried.length === 0) return [];
+  try {
+    const got = await ctx.endpoint.getVersions(ctx.caps, carried.map((v) => `${pair.targetName}@${v.name}`));
+    return carried.flatMap((v) => {
+      const t = got.get(`${pair.targetName}@${v.name}`);
+      return t && t.guid === v.guid ? [t] : [];
+    });
+  } catch {
+    return null;
+  }
+};
+
+const mergeVersions = (vs: readonly Version[], extra: readonly Version[]): Version[] => sortVersions([...vs.filter((v) => !extra.some((x) => x.guid === v.guid && x.kind === v.kind)), ...extra]);
 
 const targetStateOf = (ds: DatasetInfo, toGuid: string | null, refused: string | null = null): TargetState => ({
   versions: ds.versions,
@@ -68,7 +94,7 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
   }
   const options = { initial: ctx.job.initial, intermediates: true };
   const target = pair.target ? targetStateOf(pair.target, toGuid, refused) : null;
-  const decision = planReplication({ versions: pair.source.versions, epoch: pair.source.epoch }, target, options);
+  const decision = planReplication({ versions: planningVersions(pair.source.versions, ctx.job.id, ctx.target.id), epoch: pair.source.epoch }, target, options);
   const policy = { rollbackTarget: ctx.job.rollbackTarget };
   return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);
 };
@@ -130,6 +156,11 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       bytes += partial ?? 0;
       done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: partial, durationMs: Date.now() - started, error: oneLine(e) });
       const err = asConflict(e, pair, ctx);
+      // An -I stream is received snapshot by snapshot: what arrived before the failure is on the target, and
+      // may be the newest common snapshot now (cleanup must not take it from the source).
+      const arrived = await arrivedBeforeFailure(ctx, pair, step);
+      if (arrived === null) ctx.log.warn({ dataset: pair.targetName }, 'could not read what reached the target before the transfer failed; the source keeps its snapshots');
+      else state = { ...state, versions: mergeVersions(state.versions, arrived) };
       const common = newestCommon(pair.source.versions, state.versions);
       return {
         report: datasetReport(pair, stateForError(err), 'failed', done, {
@@ -143,6 +174,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
         targetVersions: state.versions,
         commonGuid: common?.source.guid ?? null,
         newest: null,
+        ...(arrived === null ? { unsure: true } : {}),
       };
     }
   }

@@ -54,6 +54,8 @@ export interface TargetOutcome {
   readonly sourceHolds?: { readonly held: readonly string[]; readonly released: readonly string[] };
   /** The target's listing at the start of this cycle (every dataset under its root), when it could be listed. */
   readonly listing?: Listing;
+  /** rel of pairs whose transfer failed with an unreadable result: cleanup treats them like an unlisted target. */
+  readonly unsure?: ReadonlySet<string>;
 }
 
 export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => {
@@ -83,6 +85,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
   const versions = new Map<string, readonly Version[]>();
   const commons = new Map<string, string>();
   const failedRels = new Set<string>();
+  const unsure = new Set<string>();
   const received: { pair: DatasetPair; newest: Version }[] = [];
 
   for (const pair of pairing.pairs) {
@@ -96,7 +99,8 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     reports.push(r.report);
     if (r.report.state !== 'OK') failedRels.add(pair.rel);
     versions.set(pair.rel, r.targetVersions);
-    if (r.commonGuid) commons.set(pair.rel, r.commonGuid);
+    if (r.unsure) unsure.add(pair.rel);
+    else if (r.commonGuid) commons.set(pair.rel, r.commonGuid);
     if (r.newest) received.push({ pair, newest: r.newest });
   }
 
@@ -131,6 +135,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     commons,
     listing,
     ...(sourceHolds ? { sourceHolds } : {}),
+    ...(unsure.size > 0 ? { unsure } : {}),
   };
 };
 
