@@ -61,7 +61,8 @@ export const moveCursors = async (
         return c !== null && c.job === job.id && c.target === target.id;
       });
       const name = formatCursorBookmarkName(job.id, target.id, guid);
-      const common = pair.source.versions.find((v) => v.guid === guid);
+      // The snapshot, not another target's cursor of the same GUID (bookmarks sort first on a txg tie).
+      const common = pair.source.versions.find((v) => v.guid === guid && v.kind === 'snapshot') ?? pair.source.versions.find((v) => v.guid === guid);
       if (!mine.some((v) => v.name === name) && common?.kind === 'snapshot') {
         await src.endpoint.createBookmark(src.caps, `${pair.source.name}@${common.name}`, `${pair.source.name}#${name}`);
       }
