@@ -11,7 +11,7 @@ afterAll(removeStateDirs);
 describe('runCycle against the ZFS model', () => {
   test('iron rule after every step: random histories, writes on both sides, prunes, kills at every phase, full and lost targets, concurrent runs', async () => {
     const replay = process.env.MODEL_SEED ? { seed: Number(process.env.MODEL_SEED), path: process.env.MODEL_PATH, endOnFailure: true } : {};
-    await fc.assert(fc.asyncProperty(scenario, play), { numRuns: 200, ...replay });
+    await fc.assert(fc.asyncProperty(scenario, async (s) => void (await play(s))), { numRuns: 200, ...replay });
     console.log(JSON.stringify([...seen].sort()));
   }, 300_000);
 });

@@ -306,7 +306,7 @@ export class ModelRun implements EndpointPool {
     const seq = this.world.nextSeq();
     this.firstOp ??= seq;
     this.lastOp = seq;
-    await new Promise<void>((r) => setImmediate(r));
+    await Promise.resolve();
     if (this.dead) throw new ZfsError({ reason: 'killed', argv, host: host.label, exitCode: null, stderr: '', message: 'the run was killed' });
     if (host.down) throw new HostUnreachableError(host.label, 'connection timed out');
   }
