@@ -95,12 +95,23 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
 
 const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number, seen: Seen): Promise<JobReport> => {
   const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt };
+  // Pid records are written in order, and a phase after a transfer waits for them: a fault injected there must
+  // not cut the lock's atomic write (it left a temp file in locks/ when the kill came first on a busy machine).
+  let recording: Promise<void> = Promise.resolve();
   const onSpawn = (pids: number[]): void => {
-    lock
-      ?.recordPids(pids)
+    if (!lock) return;
+    recording = recording
+      .then(() => lock.recordPids(pids))
       .then(() => env.phase?.('stream-running'))
       .catch((e: unknown) => env.log.warn({ err: e }, 'could not record child pids in the lock'));
   };
+  const hook = env.phase;
+  const phase: PhaseHook | undefined = hook
+    ? async (p) => {
+        await recording;
+        await hook(p);
+      }
+    : undefined;
   let source: SourceView;
   try {
     const endpoint = env.runners.endpoint(job.source.host, job.ssh);
@@ -111,7 +122,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
   }
   env.log.info({ snapshot: source.snapshot, datasets: source.listing.datasets.size }, 'source ready');
   seen.source = source.listing;
-  if (!env.dryRun) await env.phase?.('source-ready');
+  if (!env.dryRun) await phase?.('source-ready');
   const sourceRoot = source.listing.datasets.get(job.source.dataset);
   if (sourceRoot && !env.dryRun) {
     const update = sourceRoleUpdate(sourceRoot);
@@ -140,7 +151,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
         onSpawn,
         commands: env.commands,
         ...(env.progress ? { progress: env.progress } : {}),
-        ...(env.phase ? { phase: env.phase } : {}),
+        ...(phase ? { phase } : {}),
         pools,
       });
     } catch (e) {
@@ -148,12 +159,12 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
     }
     env.log.info({ target: target.id, state: outcome.report.state }, 'target done');
     if (outcome.listing) seen.targetRoots.set(target.id, outcome.listing.datasets.get(target.side.dataset) ?? null);
-    if (!env.dryRun) await env.phase?.('target-done');
+    if (!env.dryRun) await phase?.('target-done');
     outcomes.push(outcome);
   }
 
   const destroyed = env.dryRun ? [] : await cleanupSyncSnapshots(job, env.runners, env.log, source, outcomes, await recordedCommons(env.stateDir, job.id));
-  if (!env.dryRun) await env.phase?.('cleaned');
+  if (!env.dryRun) await phase?.('cleaned');
   const targets = outcomes.map((o) => o.report);
   const notes = signal.aborted && !env.signal.aborted ? [`deadline of ${job.deadline}s reached; the next run resumes`] : [];
   return {
