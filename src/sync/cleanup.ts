@@ -41,7 +41,14 @@ const withHolds = (ds: DatasetInfo, delta: ReadonlyMap<string, number>): Dataset
  * One target's common point for one source dataset. This cycle's answer first; for a target that could not be
  * listed, its cursor bookmark (OpenZFS) or the job state file; null when nobody knows (then the source keeps all).
  */
-export const targetCursor = (jobId: string, targetId: string, source: readonly Version[], outcome: TargetOutcome, rel: string, recorded: ReadonlyMap<string, ReadonlyMap<string, string>>): TargetCursor => {
+export const targetCursor = (
+  jobId: string,
+  targetId: string,
+  source: readonly Version[],
+  outcome: TargetOutcome,
+  rel: string,
+  recorded: ReadonlyMap<string, ReadonlyMap<string, string>>,
+): TargetCursor => {
   // A transfer failed and nobody knows what reached the target: no common point, so the source keeps all.
   if (outcome.unsure?.has(rel)) return { id: targetId, versions: null, commonGuid: null };
   const versions = outcome.versions?.get(rel) ?? (outcome.versions ? [] : null);

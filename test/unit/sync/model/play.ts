@@ -32,8 +32,16 @@ const TRACE = process.env.MODEL_TRACE === '1';
 const trace = (world: World, what: string, report: JobReport | null): void => {
   if (!TRACE) return;
   console.log(`--- ${what}: ${report ? `${report.state} ${report.error?.message ?? ''}` : 'killed'}`);
-  for (const t of report?.targets ?? []) console.log(`  ${t.id} ${t.state} ${t.error?.message ?? ''}`, t.datasets.map((d) => `${d.target} ${d.outcome} ${d.conflict ?? ''} ${d.message ?? ''} [${d.steps.map((x) => `${x.kind}${x.ok === false ? '!' : ''} ${x.from ?? ''}->${x.to ?? ''}`).join('; ')}]`));
-  for (const [h, host] of world.hosts) for (const d of host.datasets.values()) console.log(`  ${h} ${d.name}: ${d.snaps.map((x) => `${x.name}=${x.guid.slice(-3)}`).join(' ')} ${d.bookmarks.map((b) => `#${b.name.slice(-22)}`).join(' ')}${d.token ? ' (partial)' : ''}`);
+  const steps = (d: JobReport['targets'][number]['datasets'][number]): string => d.steps.map((x) => `${x.kind}${x.ok === false ? '!' : ''} ${x.from ?? ''}->${x.to ?? ''}`).join('; ');
+  for (const t of report?.targets ?? []) {
+    console.log(`  ${t.id} ${t.state} ${t.error?.message ?? ''}`, t.datasets.map((d) => `${d.target} ${d.outcome} ${d.conflict ?? ''} ${d.message ?? ''} [${steps(d)}]`));
+  }
+  for (const [h, host] of world.hosts) {
+    for (const d of host.datasets.values()) {
+      const versions = [...d.snaps.map((x) => `${x.name}=${x.guid.slice(-3)}`), ...d.bookmarks.map((b) => `#${b.name.slice(-22)}`)].join(' ');
+      console.log(`  ${h} ${d.name}: ${versions}${d.token ? ' (partial)' : ''}`);
+    }
+  }
 };
 
 const SOURCE = 'tank/data';
@@ -200,7 +208,9 @@ const snapshotTargets = (world: World): Map<string, string> => {
 /** What a report says went wrong that is neither OK nor a typed conflict. */
 const problems = (r: JobReport): string[] => [
   ...(r.error ? [`job: ${r.error.message}`] : []),
-  ...r.targets.flatMap((t) => (t.error ? [`${t.id}: ${t.error.message}`] : t.datasets.filter((d) => d.state !== 'OK' && !d.conflict && d.outcome !== 'skipped').map((d) => `${d.target}: ${d.outcome} ${d.message ?? ''}`))),
+  ...r.targets.flatMap((t) =>
+    t.error ? [`${t.id}: ${t.error.message}`] : t.datasets.filter((d) => d.state !== 'OK' && !d.conflict && d.outcome !== 'skipped').map((d) => `${d.target}: ${d.outcome} ${d.message ?? ''}`),
+  ),
 ];
 
 /** Plays a history; returns the report of the last (fault-free) cycle. */

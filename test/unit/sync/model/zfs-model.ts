@@ -114,7 +114,18 @@ export class Host {
 
 /** What happened, for the invariants: every transfer with the state it started from, every destroy. */
 export type ModelEvent =
-  | { readonly kind: 'transfer'; readonly step: SendStep['kind']; readonly target: string; readonly fromGuid: string | null; readonly fromBookmark: boolean; readonly toGuid: string; readonly newestSourceGuid: string | null; readonly newestCommonGuid: string | null; readonly ok: boolean }
+  | {
+      readonly kind: 'transfer';
+      readonly step: SendStep['kind'];
+      readonly target: string;
+      readonly fromGuid: string | null;
+      readonly fromBookmark: boolean;
+      readonly toGuid: string;
+      /** The source's newest snapshot and the newest version both sides share, when the transfer started. */
+      readonly newestSourceGuid: string | null;
+      readonly newestCommonGuid: string | null;
+      readonly ok: boolean;
+    }
   | { readonly kind: 'destroy'; readonly host: string; readonly dataset: string; readonly guid: string; readonly name: string };
 
 export class KilledError extends Error {}
@@ -253,7 +264,8 @@ export class World {
 
 export const sameSet = (a: ReadonlySet<number>, b: ReadonlySet<number>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
 
-const err = (host: Host, reason: ZfsFailureReason, argv: string[], message: string): ZfsError => new ZfsError({ reason, argv, host: host.label, exitCode: 1, stderr: message, message: `${argv.slice(0, 2).join(' ')} on ${host.label}: ${message}` });
+const err = (host: Host, reason: ZfsFailureReason, argv: string[], message: string): ZfsError =>
+  new ZfsError({ reason, argv, host: host.label, exitCode: 1, stderr: message, message: `${argv.slice(0, 2).join(' ')} on ${host.label}: ${message}` });
 
 const split = (full: string, sep: '@' | '#'): [string, string] => {
   const i = full.indexOf(sep);
@@ -324,7 +336,15 @@ export class ModelRun implements EndpointPool {
     const w = this.world;
     const sds = src.datasets.get(ends.source.dataset.name);
     const tds = dst.datasets.get(ends.target.name);
-    const event = { kind: 'transfer' as const, step: step.kind, fromBookmark: step.kind === 'incremental' && step.from.kind === 'bookmark', target: `${dst.label}:${ends.target.name}`, toGuid: step.to.guid, newestSourceGuid: World.newest(sds)?.guid ?? null, newestCommonGuid: World.newestCommon(sds, tds) };
+    const event = {
+      kind: 'transfer' as const,
+      step: step.kind,
+      fromBookmark: step.kind === 'incremental' && step.from.kind === 'bookmark',
+      target: `${dst.label}:${ends.target.name}`,
+      toGuid: step.to.guid,
+      newestSourceGuid: World.newest(sds)?.guid ?? null,
+      newestCommonGuid: World.newestCommon(sds, tds),
+    };
     const fail = (e: Error, fromGuid: string | null): never => {
       w.events.push({ ...event, fromGuid, ok: false });
       throw e;
@@ -480,7 +500,8 @@ export class ModelEndpoint implements SyncEndpoint {
       const [name, short] = split(n, bookmark ? '#' : '@');
       const d = this.host.datasets.get(name);
       const v = bookmark ? d?.bookmarks.find((b) => b.name === short) : d?.snaps.find((s) => s.name === short);
-      if (d && v) out.set(n, { kind: bookmark ? 'bookmark' : 'snapshot', dataset: name, name: short, guid: v.guid, createtxg: v.txg, creation: v.creation, ...('holds' in v ? { userrefs: v.holds.size } : {}) });
+      if (!d || !v) continue;
+      out.set(n, { kind: bookmark ? 'bookmark' : 'snapshot', dataset: name, name: short, guid: v.guid, createtxg: v.txg, creation: v.creation, ...('holds' in v ? { userrefs: v.holds.size } : {}) });
     }
     return out;
   }
