@@ -4,10 +4,29 @@
 import { formatCursorBookmarkName, formatHoldTag, parseCursorBookmarkName } from '../core/names.js';
 import type { Version } from '../core/versions.js';
 import { newestCommon } from '../core/common.js';
-import type { Capabilities, Runner } from '../zfs/types.js';
-import { createBookmark, destroyBookmark, hold, holds, release } from '../zfs/commands.js';
+import type { Capabilities } from '../zfs/types.js';
+import type { SyncEndpoint } from './endpoint.js';
 import type { DatasetPair } from './pairs.js';
 import type { TargetContext } from './target.js';
+
+/**
+ * The source versions a target's plan starts from: where several bookmarks carry one GUID (each target of a job
+ * keeps its own cursor), only the one this target owns, else a bookmark that is no cursor, else any. Another
+ * target's cursor moves during the cycle: an increment based on it failed with "incremental source does not exist".
+ */
+export const planningVersions = (versions: readonly Version[], job: string, target: string): Version[] => {
+  const rank = (v: Version): number => {
+    if (v.kind === 'snapshot') return 0;
+    const c = parseCursorBookmarkName(v.name);
+    return c === null ? 2 : c.job === job && c.target === target ? 1 : 3;
+  };
+  const best = new Map<string, Version>();
+  for (const v of versions) {
+    const seen = best.get(v.guid);
+    if (!seen || rank(v) < rank(seen)) best.set(v.guid, v);
+  }
+  return versions.filter((v) => v.kind === 'snapshot' || best.get(v.guid) === v);
+};
 
 export interface CursorMoves {
   /** Cursor bookmarks destroyed (full names). */
@@ -42,13 +61,14 @@ export const moveCursors = async (
         return c !== null && c.job === job.id && c.target === target.id;
       });
       const name = formatCursorBookmarkName(job.id, target.id, guid);
-      const common = pair.source.versions.find((v) => v.guid === guid);
+      // The snapshot, not another target's cursor of the same GUID (bookmarks sort first on a txg tie).
+      const common = pair.source.versions.find((v) => v.guid === guid && v.kind === 'snapshot') ?? pair.source.versions.find((v) => v.guid === guid);
       if (!mine.some((v) => v.name === name) && common?.kind === 'snapshot') {
-        await createBookmark(src.runner, src.caps, `${pair.source.name}@${common.name}`, `${pair.source.name}#${name}`);
+        await src.endpoint.createBookmark(src.caps, `${pair.source.name}@${common.name}`, `${pair.source.name}#${name}`);
       }
       if (!mine.some((v) => v.name === name) && common?.kind !== 'snapshot') continue; // never drop the only cursor
       for (const old of mine.filter((v) => v.name !== name)) {
-        await destroyBookmark(src.runner, src.caps, `${pair.source.name}#${old.name}`);
+        await src.endpoint.destroyBookmark(src.caps, `${pair.source.name}#${old.name}`);
         destroyed.push(`${pair.source.name}#${old.name}`);
       }
     }
@@ -69,12 +89,12 @@ export const moveCursors = async (
       if (pair.source.role === 'replica') sourceSide.push({ dataset: pair.source.name, guid, after: pair.source.versions, before: pair.source.versions, moved: prevGuid !== guid });
     }
     if (ctx.caps.holds) {
-      const t = await moveHolds(ctx.runner, ctx.caps, tag, targetSide);
+      const t = await moveHolds(ctx.endpoint, ctx.caps, tag, targetSide);
       held.push(...t.held);
       released.push(...t.released);
     }
     if (src.caps.holds && sourceSide.length > 0) {
-      const s = await moveHolds(src.runner, src.caps, tag, sourceSide);
+      const s = await moveHolds(src.endpoint, src.caps, tag, sourceSide);
       sourceHeld.push(...s.held);
       sourceReleased.push(...s.released);
     }
@@ -94,7 +114,7 @@ interface HoldEntry {
 }
 
 /** Hold each entry's common snapshot under `tag` (batched), then release `tag` from the others that carry it. */
-const moveHolds = async (runner: Runner, caps: Capabilities, tag: string, entries: readonly HoldEntry[]): Promise<{ held: string[]; released: string[] }> => {
+const moveHolds = async (endpoint: SyncEndpoint, caps: Capabilities, tag: string, entries: readonly HoldEntry[]): Promise<{ held: string[]; released: string[] }> => {
   const toHold: string[] = [];
   const candidates: string[] = [];
   for (const e of entries) {
@@ -107,12 +127,12 @@ const moveHolds = async (runner: Runner, caps: Capabilities, tag: string, entrie
       if (v.kind === 'snapshot' && v.guid !== e.guid && (v.userrefs ?? 0) > 0) candidates.push(`${e.dataset}@${v.name}`);
     }
   }
-  if (toHold.length > 0) await hold(runner, caps, tag, toHold);
+  if (toHold.length > 0) await endpoint.hold(caps, tag, toHold);
   let ours: string[] = [];
   if (candidates.length > 0) {
     // Only our own tag, from snapshots that carry it (zfs-fuse cannot list tags: releasing a missing tag is a no-op).
-    ours = caps.holdsList ? [...(await holds(runner, caps, candidates))].filter(([, tags]) => tags.includes(tag)).map(([snap]) => snap) : candidates;
-    if (ours.length > 0) await release(runner, caps, tag, ours);
+    ours = caps.holdsList ? [...(await endpoint.holds(caps, candidates))].filter(([, tags]) => tags.includes(tag)).map(([snap]) => snap) : candidates;
+    if (ours.length > 0) await endpoint.release(caps, tag, ours);
   }
   return { held: toHold, released: ours };
 

@@ -1,16 +1,14 @@
 // One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
 import { fixLine, zfailoverLine } from '../core/operator-command.js';
-import { setProperties } from '../zfs/commands-dataset.js';
-import { newestCommon } from '../core/common.js';
+import { newestCommon, snapshotsAfter } from '../core/common.js';
 import type { DatasetInfo } from '../core/dataset.js';
 import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
 import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
-import { type Version } from '../core/versions.js';
+import { compareVersions, sortVersions, type Version } from '../core/versions.js';
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../cli/exit.js';
-import { abortResume, resumeTokenInfo, rollback } from '../zfs/commands-dataset.js';
 import { resumeTokenProblem, type ResumeExpectation } from '../core/resume-token.js';
 import { ZfsError } from '../zfs/errors.js';
 import { describeConflict } from './conflict-text.js';
@@ -18,8 +16,10 @@ import { onJobHost } from './invocation.js';
 import { capsForPool } from './pool-caps.js';
 import type { DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport } from './report.js';
-import { bytesBeforeFailure, describeProcesses, runTransfer, stepLabel, stepProcesses } from './transfer.js';
+import { bytesBeforeFailure, stepLabel } from './transfer.js';
+import type { TransferEnds } from './endpoint.js';
 import { afterFullReceive } from './receive-fixups.js';
+import { planningVersions } from './cursor.js';
 import type { TargetContext } from './target.js';
 
 export interface PairResult {
@@ -28,7 +28,32 @@ export interface PairResult {
   readonly commonGuid: string | null;
   /** Source snapshot now on the target (to confirm), when steps ran. */
   readonly newest: Version | null;
+  /** A transfer failed and what reached the target could not be read: its versions and common point are unknown. */
+  readonly unsure?: boolean;
 }
+
+/** The snapshots a send step carries, oldest first (an -I stream carries every source snapshot after its base). */
+const carriedBy = (source: readonly Version[], step: Step): Version[] => {
+  if (step.kind === 'incremental' && step.intermediates && step.from.kind === 'snapshot') return snapshotsAfter(source, step.from).filter((v) => compareVersions(v, step.to) <= 0);
+  return step.kind === 'full' || step.kind === 'incremental' || step.kind === 'resume' ? [step.to] : [];
+};
+
+/** Which snapshots of a failed step are on the target anyway (one `zfs get`), as the target lists them; null when unreadable. */
+const arrivedBeforeFailure = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promise<Version[] | null> => {
+  const carried = carriedBy(pair.source.versions, step);
+  if (carried.length === 0) return [];
+  try {
+    const got = await ctx.endpoint.getVersions(ctx.caps, carried.map((v) => `${pair.targetName}@${v.name}`));
+    return carried.flatMap((v) => {
+      const t = got.get(`${pair.targetName}@${v.name}`);
+      return t && t.guid === v.guid ? [t] : [];
+    });
+  } catch {
+    return null;
+  }
+};
+
+const mergeVersions = (vs: readonly Version[], extra: readonly Version[]): Version[] => sortVersions([...vs.filter((v) => !extra.some((x) => x.guid === v.guid && x.kind === v.kind)), ...extra]);
 
 const targetStateOf = (ds: DatasetInfo, toGuid: string | null, refused: string | null = null): TargetState => ({
   versions: ds.versions,
@@ -58,7 +83,7 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
   let refused: string | null = null;
   if (pair.target?.resumeToken) {
     try {
-      const info = await resumeTokenInfo(ctx.source.runner, pair.target.resumeToken);
+      const info = await ctx.source.endpoint.resumeTokenInfo(pair.target.resumeToken);
       toGuid = info.toGuid;
       // The token is the replica's word: sent only when it asks for exactly what this job would send.
       refused = resumeTokenProblem(info, resumeExpectation(ctx, pair.source, pair.target));
@@ -69,7 +94,7 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
   }
   const options = { initial: ctx.job.initial, intermediates: true };
   const target = pair.target ? targetStateOf(pair.target, toGuid, refused) : null;
-  const decision = planReplication({ versions: pair.source.versions, epoch: pair.source.epoch }, target, options);
+  const decision = planReplication({ versions: planningVersions(pair.source.versions, ctx.job.id, ctx.target.id), epoch: pair.source.epoch }, target, options);
   const policy = { rollbackTarget: ctx.job.rollbackTarget };
   return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);
 };
@@ -77,8 +102,8 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
 /** The context a transfer of `pair` runs in: both ends' capabilities narrowed by their pools' features. */
 export const forTransfer = async (ctx: TargetContext, sourceDataset: string, targetName: string): Promise<TargetContext> => {
   const [sourceCaps, targetCaps] = await Promise.all([
-    capsForPool(ctx.pools, ctx.source.runner, ctx.source.caps, sourceDataset, ctx.log, ctx.signal),
-    capsForPool(ctx.pools, ctx.runner, ctx.caps, targetName, ctx.log, ctx.signal),
+    capsForPool(ctx.pools, ctx.source.endpoint, ctx.source.caps, sourceDataset, ctx.log, ctx.signal),
+    capsForPool(ctx.pools, ctx.endpoint, ctx.caps, targetName, ctx.log, ctx.signal),
   ]);
   return { ...ctx, caps: targetCaps, source: { ...ctx.source, caps: sourceCaps } };
 };
@@ -131,6 +156,11 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       bytes += partial ?? 0;
       done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: partial, durationMs: Date.now() - started, error: oneLine(e) });
       const err = asConflict(e, pair, ctx);
+      // An -I stream is received snapshot by snapshot: what arrived before the failure is on the target, and
+      // may be the newest common snapshot now (cleanup must not take it from the source).
+      const arrived = await arrivedBeforeFailure(ctx, pair, step);
+      if (arrived === null) ctx.log.warn({ dataset: pair.targetName }, 'could not read what reached the target before the transfer failed; the source keeps its snapshots');
+      else state = { ...state, versions: mergeVersions(state.versions, arrived) };
       const common = newestCommon(pair.source.versions, state.versions);
       return {
         report: datasetReport(pair, stateForError(err), 'failed', done, {
@@ -144,6 +174,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
         targetVersions: state.versions,
         commonGuid: common?.source.guid ?? null,
         newest: null,
+        ...(arrived === null ? { unsure: true } : {}),
       };
     }
   }
@@ -164,30 +195,26 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
  */
 const keepReadonly = async (ctx: TargetContext, pair: DatasetPair): Promise<void> => {
   if (!pair.target || pair.target.readonly !== false) return;
-  await setProperties(ctx.runner, pair.targetName, { readonly: 'on' }, ctx.caps);
+  await ctx.endpoint.setProperties(ctx.caps, pair.targetName, { readonly: 'on' });
 };
 
 /** Runs one step; returns the bytes the receive reported (null when unknown). */
 const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promise<number | null> => {
   switch (step.kind) {
     case 'abort-resume':
-      await abortResume(ctx.runner, ctx.caps, pair.targetName);
+      await ctx.endpoint.abortResume(ctx.caps, pair.targetName);
       return 0;
     case 'rollback':
-      await rollback(ctx.runner, `${pair.targetName}@${step.to.name}`, { destroyNewer: true });
+      await ctx.endpoint.rollback(`${pair.targetName}@${step.to.name}`);
       return 0;
     default: {
-      const processes = stepProcesses(ctx.job, step, {
-        source: { runner: ctx.source.runner, caps: ctx.source.caps, dataset: pair.source },
-        target: { runner: ctx.runner, caps: ctx.caps, name: pair.targetName },
-      });
       const show = ctx.progress;
-      const r = await runTransfer(processes, {
+      const r = await ctx.endpoints.transfer(ctx.job, step, transferEnds(ctx, pair), {
         signal: ctx.signal,
         onSpawn: ctx.onSpawn,
         ...(show ? { onProgress: (bytes: number, ms: number) => show(`${pair.targetName} <- ${step.to.name}: ${formatSize(bytes)}, ${formatSize((bytes * 1000) / Math.max(ms, 1))}/s`) } : {}),
       });
-      if (step.kind === 'full') await afterFullReceive(ctx.runner, ctx.caps, pair.targetName, ctx.log);
+      if (step.kind === 'full') await afterFullReceive(ctx.endpoint, ctx.caps, pair.targetName, ctx.log);
       return r.bytes;
     }
   }
@@ -219,18 +246,16 @@ const receiveConflictHint = (name: ConflictName, ctx: TargetContext): string => 
 const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {
   const { from, to } = stepLabel(s);
   let command: string;
-  if (s.kind === 'abort-resume') command = `${ctx.runner.label}: zfs recv -A ${pair.targetName}`;
-  else if (s.kind === 'rollback') command = `${ctx.runner.label}: zfs rollback -r ${pair.targetName}@${s.to.name}`;
-  else {
-    command = describeProcesses(
-      stepProcesses(ctx.job, s, {
-        source: { runner: ctx.source.runner, caps: ctx.source.caps, dataset: pair.source },
-        target: { runner: ctx.runner, caps: ctx.caps, name: pair.targetName },
-      }),
-    );
-  }
+  if (s.kind === 'abort-resume') command = `${ctx.endpoint.label}: zfs recv -A ${pair.targetName}`;
+  else if (s.kind === 'rollback') command = `${ctx.endpoint.label}: zfs rollback -r ${pair.targetName}@${s.to.name}`;
+  else command = ctx.endpoints.describe(ctx.job, s, transferEnds(ctx, pair));
   return { kind: s.kind, from, to, command, ok: null, bytes: null, durationMs: null };
 };
+
+const transferEnds = (ctx: TargetContext, pair: DatasetPair): TransferEnds => ({
+  source: { endpoint: ctx.source.endpoint, caps: ctx.source.caps, dataset: pair.source },
+  target: { endpoint: ctx.endpoint, caps: ctx.caps, name: pair.targetName },
+});
 
 export const datasetReport = (
   pair: DatasetPair,

@@ -3,19 +3,19 @@
 // them is refused with "pool must be upgraded"). Read once per pool per cycle, and only when a transfer is
 // planned, so a no-change cycle stays one listing per side. An unreadable answer keeps the host's capabilities.
 import type { Logger } from 'pino';
-import { poolCapabilities } from '../zfs/pool-features.js';
-import type { Capabilities, Runner } from '../zfs/types.js';
+import type { Capabilities } from '../zfs/types.js';
+import type { SyncEndpoint } from './endpoint.js';
 
 /** Per cycle: `host|pool` -> the capabilities usable there. */
 export type PoolCapsCache = Map<string, Promise<Capabilities>>;
 
-export const capsForPool = (cache: PoolCapsCache, runner: Runner, caps: Capabilities, dataset: string, log: Logger, signal?: AbortSignal): Promise<Capabilities> => {
+export const capsForPool = (cache: PoolCapsCache, endpoint: SyncEndpoint, caps: Capabilities, dataset: string, log: Logger, signal?: AbortSignal): Promise<Capabilities> => {
   const pool = dataset.split('/')[0]!;
-  const key = `${runner.label}|${pool}`;
+  const key = `${endpoint.label}|${pool}`;
   let found = cache.get(key);
   if (!found) {
-    found = poolCapabilities(runner, caps, pool, signal).catch((e: unknown) => {
-      log.warn({ err: e, pool, host: runner.label }, 'pool features unreadable; using the host capabilities');
+    found = endpoint.poolCapabilities(caps, pool, signal).catch((e: unknown) => {
+      log.warn({ err: e, pool, host: endpoint.label }, 'pool features unreadable; using the host capabilities');
       return caps;
     });
     cache.set(key, found);

@@ -3,13 +3,13 @@
 // "destination has been modified": so the new dataset is unmounted and kept from mounting (canmount=noauto;
 // promote turns it back on). Without `recv -o`, readonly=on is set afterwards.
 import type { Logger } from 'pino';
-import { setProperties, umount } from '../zfs/commands-dataset.js';
-import type { Capabilities, Runner } from '../zfs/types.js';
+import type { Capabilities } from '../zfs/types.js';
+import type { SyncEndpoint } from './endpoint.js';
 
-export const afterFullReceive = async (runner: Runner, caps: Capabilities, dataset: string, log: Logger): Promise<void> => {
+export const afterFullReceive = async (endpoint: SyncEndpoint, caps: Capabilities, dataset: string, log: Logger): Promise<void> => {
   if (!caps.recvUnmounted) {
     try {
-      await umount(runner, dataset);
+      await endpoint.umount(dataset);
     } catch (e) {
       log.debug({ err: e, dataset }, 'unmount after receive failed (not mounted?)');
     }
@@ -17,5 +17,5 @@ export const afterFullReceive = async (runner: Runner, caps: Capabilities, datas
   const props: Record<string, string> = {};
   if (!caps.recvUnmounted) props.canmount = 'noauto';
   if (!caps.recvProps) props.readonly = 'on';
-  if (Object.keys(props).length > 0) await setProperties(runner, dataset, props, caps);
+  if (Object.keys(props).length > 0) await endpoint.setProperties(caps, dataset, props);
 };

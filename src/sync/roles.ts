@@ -4,8 +4,8 @@
 import type { Logger } from 'pino';
 import type { DatasetInfo } from '../core/dataset.js';
 import { PROP_EPOCH, PROP_ROLE } from '../core/names.js';
-import { setProperties } from '../zfs/commands-dataset.js';
-import type { Capabilities, Runner } from '../zfs/types.js';
+import type { Capabilities } from '../zfs/types.js';
+import type { SyncEndpoint } from './endpoint.js';
 
 /** Properties to set on a target root after a cycle, or null when it is already right. */
 export const targetRoleUpdate = (source: DatasetInfo, target: DatasetInfo | null, received: boolean): Record<string, string> | null => {
@@ -23,10 +23,10 @@ export const sourceRoleUpdate = (source: DatasetInfo): Record<string, string> | 
   source.role === null ? { [PROP_ROLE]: 'primary', [PROP_EPOCH]: String(source.epoch ?? 0) } : null;
 
 /** Returns whether `update` is now in place (true when there was nothing to do). */
-export const applyRoleUpdate = async (runner: Runner, caps: Capabilities, dataset: string, update: Record<string, string> | null, log: Logger): Promise<boolean> => {
+export const applyRoleUpdate = async (endpoint: SyncEndpoint, caps: Capabilities, dataset: string, update: Record<string, string> | null, log: Logger): Promise<boolean> => {
   if (!update) return true;
   try {
-    await setProperties(runner, dataset, update, caps);
+    await endpoint.setProperties(caps, dataset, update);
     return true;
   } catch (e) {
     log.warn({ err: e, dataset, update }, 'could not set role/epoch; retried next cycle');

@@ -1,12 +1,17 @@
 // One runner per host for the whole run (so each ssh master and capability probe is shared by every job
-// and target on that host), closed at the end.
+// and target on that host), closed at the end. It is also the sync's real endpoint pool (sync/endpoint.ts).
 import type { Logger } from 'pino';
 import { hostLabel } from '../zfs/side.js';
 import { runnerFor } from '../zfs/runner.js';
 import { loadCapabilities } from '../zfs/capabilities.js';
 import type { Capabilities, HostSpec, Runner, SshSettings } from '../zfs/types.js';
+import type { EndpointPool, SendStep, TransferEnds, TransferOptions } from './endpoint.js';
+import type { JobSpec } from './job.js';
+import { describeZfsTransfer, zfsTransfer, ZfsEndpoint } from './zfs-endpoint.js';
 
-export class RunnerPool {
+export class RunnerPool implements EndpointPool {
+  private readonly endpoints = new Map<Runner, ZfsEndpoint>();
+
   private readonly runners = new Map<string, Runner>();
   private readonly caps = new Map<string, Promise<Capabilities>>();
 
@@ -26,6 +31,24 @@ export class RunnerPool {
     return r;
   }
 
+  endpoint(host: HostSpec | null, ssh: SshSettings): ZfsEndpoint {
+    const runner = this.runner(host, ssh);
+    let e = this.endpoints.get(runner);
+    if (!e) {
+      e = new ZfsEndpoint(runner, () => this.capabilities(runner));
+      this.endpoints.set(runner, e);
+    }
+    return e;
+  }
+
+  transfer(job: JobSpec, step: SendStep, ends: TransferEnds, opts: TransferOptions): Promise<{ bytes: number | null }> {
+    return zfsTransfer(job, step, ends, opts);
+  }
+
+  describe(job: JobSpec, step: SendStep, ends: TransferEnds): string {
+    return describeZfsTransfer(job, step, ends);
+  }
+
   capabilities(runner: Runner): Promise<Capabilities> {
     let c = this.caps.get(runner.label);
     if (!c) {
@@ -42,5 +65,6 @@ export class RunnerPool {
       await r.close().catch((e: unknown) => log?.warn({ err: e, host: r.label }, 'closing runner failed'));
     }
     this.runners.clear();
+    this.endpoints.clear();
   }
 }

@@ -6,13 +6,12 @@ import { compareVersions, type Version } from '../core/versions.js';
 import { PermanentError } from '../errors.js';
 import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';
-import { listTree } from '../zfs/list.js';
-import { getVersions, snapshot } from '../zfs/commands.js';
-import type { Capabilities, Runner } from '../zfs/types.js';
+import type { Capabilities } from '../zfs/types.js';
+import type { SyncEndpoint } from './endpoint.js';
 import type { JobSpec } from './job.js';
 
 export interface SourceView {
-  readonly runner: Runner;
+  readonly endpoint: SyncEndpoint;
   readonly caps: Capabilities;
   readonly listing: Listing;
   /** Short name of the sync snapshot taken (or that a dry run would take), null if none. */
@@ -35,25 +34,25 @@ const changed = (d: DatasetInfo): boolean => d.written === null || d.written > 0
 
 export const prepareSource = async (
   job: JobSpec,
-  runner: Runner,
+  endpoint: SyncEndpoint,
   caps: Capabilities,
   opts: { readonly now: number; readonly dryRun: boolean; readonly signal: AbortSignal },
 ): Promise<SourceView> => {
   const root = job.source.dataset;
   const name = formatSyncSnapshotName(job.id, opts.now);
-  const list = () => listTree(runner, caps, root, { recursive: job.recursive, columns: 'replication' });
+  const list = () => endpoint.list(caps, root, { recursive: job.recursive });
   const missing = () => new PermanentError(`source ${formatSide(job.source)} does not exist`, { hint: 'check the job source, or the host it runs on' });
 
   if (!job.syncSnapshot) {
     const listing = await list();
     if (!listing.exists) throw missing();
-    return { runner, caps, listing, snapshot: null, snapshotted: [] };
+    return { endpoint, caps, listing, snapshot: null, snapshotted: [] };
   }
 
   // `written` counts only data already in a committed txg: a write of the last few seconds would read as
   // "unchanged" and wait a whole cycle. `zpool sync` commits it first (one call per cycle, whatever the tree).
   if (caps.written && !opts.dryRun) {
-    await runner.exec(['zpool', 'sync', root.split('/')[0]!], { signal: opts.signal }).catch((e: unknown) => {
+    await endpoint.syncPool(root.split('/')[0]!, opts.signal).catch((e: unknown) => {
       if (e instanceof ZfsError && e.reason === 'dataset-not-found') throw missing();
       throw e;
     });
@@ -62,10 +61,10 @@ export const prepareSource = async (
   if (!listing.exists) throw missing();
   // A replica is never snapshotted by sync: its own snapshot would make its incoming replication `target-newer`.
   // A replica as source (cascade, or the old direction after a switchover) sends what it received.
-  if (listing.datasets.get(root)?.role === 'replica') return { runner, caps, listing, snapshot: null, snapshotted: [] };
+  if (listing.datasets.get(root)?.role === 'replica') return { endpoint, caps, listing, snapshot: null, snapshotted: [] };
   const included = jobDatasets(job, listing);
   const due = included.filter(changed);
-  if (due.length === 0) return { runner, caps, listing, snapshot: null, snapshotted: [] };
+  if (due.length === 0) return { endpoint, caps, listing, snapshot: null, snapshotted: [] };
   const fullNames = due.map((d) => `${d.name}@${name}`);
   if (opts.dryRun) {
     listing = withVersions(listing, due.map((d) => virtualSnapshot(d, name)));
@@ -73,10 +72,10 @@ export const prepareSource = async (
     // One call, atomic across the tree: several names where the host takes them (OpenZFS); `-r` on the root
     // where the whole tree is due and nothing is excluded (zfs-fuse); else one by one.
     const wholeTree = !caps.multiSnapshot && job.exclude.length === 0 && due.length === included.length && (job.recursive || due.length === 1);
-    await snapshot(runner, caps, wholeTree ? [`${root}@${name}`] : fullNames, { recursive: wholeTree && job.recursive });
-    listing = withVersions(listing, [...(await getVersions(runner, caps, fullNames)).values()]);
+    await endpoint.snapshot(caps, wholeTree ? [`${root}@${name}`] : fullNames, { recursive: wholeTree && job.recursive });
+    listing = withVersions(listing, [...(await endpoint.getVersions(caps, fullNames)).values()]);
   }
-  return { runner, caps, listing, snapshot: name, snapshotted: due.map((d) => d.name) };
+  return { endpoint, caps, listing, snapshot: name, snapshotted: due.map((d) => d.name) };
 };
 
 /** A snapshot a dry run would take: newest by txg, with a placeholder GUID no real snapshot has. */

@@ -7,13 +7,11 @@ import type { Listing } from '../core/dataset.js';
 import { fullName, type Version } from '../core/versions.js';
 import { oneLine, PermanentError } from '../errors.js';
 import { stateForError, worstState } from '../cli/exit.js';
-import { listTree } from '../zfs/list.js';
-import { getVersions } from '../zfs/commands.js';
-import { datasetExists } from '../zfs/commands-dataset.js';
 import { onJobHost } from './invocation.js';
 import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';
-import type { Capabilities, Runner } from '../zfs/types.js';
+import type { Capabilities } from '../zfs/types.js';
+import type { EndpointPool, SyncEndpoint } from './endpoint.js';
 import type { PhaseHook } from './phases.js';
 import type { PoolCapsCache } from './pool-caps.js';
 import type { JobSpec, TargetSpec } from './job.js';
@@ -28,7 +26,9 @@ export interface TargetContext {
   readonly job: JobSpec;
   readonly target: TargetSpec;
   readonly source: SourceView;
-  readonly runner: Runner;
+  /** The target's endpoint, and the pool that moves streams between endpoints. */
+  readonly endpoint: SyncEndpoint;
+  readonly endpoints: EndpointPool;
   readonly caps: Capabilities;
   readonly now: number;
   readonly dryRun: boolean;
@@ -54,6 +54,8 @@ export interface TargetOutcome {
   readonly sourceHolds?: { readonly held: readonly string[]; readonly released: readonly string[] };
   /** The target's listing at the start of this cycle (every dataset under its root), when it could be listed. */
   readonly listing?: Listing;
+  /** rel of pairs whose transfer failed with an unreadable result: cleanup treats them like an unlisted target. */
+  readonly unsure?: ReadonlySet<string>;
 }
 
 export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => {
@@ -61,7 +63,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
   const side = formatSide(target.side);
   let listing: Listing;
   try {
-    listing = await listTree(ctx.runner, ctx.caps, target.side.dataset, { recursive: job.recursive, columns: 'replication' });
+    listing = await ctx.endpoint.list(ctx.caps, target.side.dataset, { recursive: job.recursive });
   } catch (e) {
     return failedTarget(target, side, e);
   }
@@ -71,7 +73,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
   if (!listing.exists) {
     const d = target.side.dataset;
     const parent = d.includes('/') ? d.slice(0, d.lastIndexOf('/')) : null;
-    const present = parent !== null && (await datasetExists(ctx.runner, parent, { signal: ctx.signal }).catch((e: unknown) => e));
+    const present = parent !== null && (await ctx.endpoint.exists(parent, ctx.signal).catch((e: unknown) => e));
     if (present !== true) {
       if (present instanceof Error) return failedTarget(target, side, present);
       const missing = parent ?? target.side.dataset;
@@ -83,6 +85,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
   const versions = new Map<string, readonly Version[]>();
   const commons = new Map<string, string>();
   const failedRels = new Set<string>();
+  const unsure = new Set<string>();
   const received: { pair: DatasetPair; newest: Version }[] = [];
 
   for (const pair of pairing.pairs) {
@@ -96,7 +99,8 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     reports.push(r.report);
     if (r.report.state !== 'OK') failedRels.add(pair.rel);
     versions.set(pair.rel, r.targetVersions);
-    if (r.commonGuid) commons.set(pair.rel, r.commonGuid);
+    if (r.unsure) unsure.add(pair.rel);
+    else if (r.commonGuid) commons.set(pair.rel, r.commonGuid);
     if (r.newest) received.push({ pair, newest: r.newest });
   }
 
@@ -108,7 +112,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
   const root = pairing.pairs.find((p) => p.rel === '');
   if (!ctx.dryRun && root) {
     const rootOk = reports[pairing.pairs.indexOf(root)]?.state === 'OK';
-    await applyRoleUpdate(ctx.runner, ctx.caps, root.targetName, targetRoleUpdate(root.source, root.target, rootOk && versions.has('')), ctx.log);
+    await applyRoleUpdate(ctx.endpoint, ctx.caps, root.targetName, targetRoleUpdate(root.source, root.target, rootOk && versions.has('')), ctx.log);
   }
   const destroyed: string[] = [];
   let sourceHolds: TargetOutcome['sourceHolds'];
@@ -131,6 +135,7 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     commons,
     listing,
     ...(sourceHolds ? { sourceHolds } : {}),
+    ...(unsure.size > 0 ? { unsure } : {}),
   };
 };
 
@@ -157,7 +162,7 @@ const confirmReceived = async (ctx: TargetContext, received: { pair: DatasetPair
   const names = received.map((r) => `${r.pair.targetName}@${r.newest.name}`);
   let got: Map<string, Version>;
   try {
-    got = await getVersions(ctx.runner, ctx.caps, names);
+    got = await ctx.endpoint.getVersions(ctx.caps, names);
   } catch (e) {
     ctx.log.warn({ err: e }, 'could not confirm received snapshots');
     return;

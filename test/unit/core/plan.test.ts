@@ -128,6 +128,12 @@ describe('planReplication: state machine rows', () => {
     expect(d).toMatchObject({ kind: 'plan', steps: [{ kind: 'resume', to: { name: 'a' } }, { kind: 'incremental', from: { name: 'a' }, to: { name: 'b' } }] });
   });
 
+  it('a partial first receive whose snapshot is gone is aborted (recv -A destroys it), then sent in full', () => {
+    // Found by the runCycle model test: re-planning the emptied target as existing gave no-common-snapshot forever.
+    const d = planReplication(src('@b:2'), tgt([], { resume: { token: 't', toGuid: 'a' } }));
+    expect(d).toMatchObject({ kind: 'plan', steps: [{ kind: 'abort-resume' }, { kind: 'full', to: { name: 'b' } }] });
+  });
+
   it('-i mode sends only the newest', () => {
     const d = planReplication(src('@a:1', '@b:2', '@c:3'), tgt(['@a:5']), { initial: 'all', intermediates: false });
     expect(d).toMatchObject({ steps: [{ kind: 'incremental', from: { name: 'a' }, to: { name: 'c' }, intermediates: false }] });
