@@ -318,4 +318,37 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     });
     expect(lag[0]!.metric).toMatchObject({ zfailover_job: 'web', target: 'dr', dataset: source });
   }, 300_000);
+  it('promote and demote write their own files (outcome, epoch, primary, last switch): clean for promtool, served', async () => {
+    // Refused first (the primary answers): nothing switched, the outcome says so.
+    const refused = await runCli(['--config', cfg, 'promote', '--job', 'web', '--takeover', '--force']);
+    expect(refused.code, refused.stdout).toBe(2);
+    const promoteFile = `${textDir}/zfailover-promote-web.prom`;
+    let text = readFileSync(promoteFile, 'utf8');
+    expect(one(text, 'zfailover_failover_outcome', { command: 'promote', zfailover_job: 'web', outcome: 'refused' })).toBe(1);
+    expect(one(text, 'zfailover_last_run_state', { command: 'promote', zfailover_job: 'web' })).toBe(2);
+    expect(samples(text, 'zfailover_failover_last_switch_timestamp_seconds')).toEqual([]);
+    const before = Date.now() / 1000;
+    const r = await runCli(['--config', cfg, 'promote', '--job', 'web']);
+    expect(r.code, r.stdout).toBe(0);
+    // The job's source is a replica now: demote --job web refuses (sides swapped) and says so in its own file.
+    const demote = await runCli(['--config', cfg, 'demote', '--job', 'web']);
+    expect(demote.code, demote.stdout).toBe(2);
+    for (const f of ['zfailover-promote-web.prom', 'zfailover-demote-web.prom']) {
+      const lint = await promtool(['check', 'metrics'], { input: readFileSync(`${textDir}/${f}`, 'utf8') });
+      expect(lint.all, f).toBe('');
+    }
+    text = await pollUntil('node_exporter to serve the promote metrics', async () => {
+      const t = await scrape();
+      return one(t, 'zfailover_failover_epoch', { command: 'promote', zfailover_job: 'web' }) !== undefined && one(t, 'zfailover_failover_outcome', { command: 'demote', zfailover_job: 'web', outcome: 'refused' }) === 1 ? t : undefined;
+    });
+    expect(one(text, 'node_textfile_scrape_error')).toBe(0); // no series shared with another file
+    expect(one(text, 'zfailover_failover_epoch', { command: 'promote', zfailover_job: 'web' })).toBe(1);
+    expect(one(text, 'zfailover_failover_outcome', { command: 'promote', zfailover_job: 'web', outcome: 'switched' })).toBe(1);
+    expect(one(text, 'zfailover_failover_outcome', { command: 'promote', zfailover_job: 'web', outcome: 'refused' })).toBe(0);
+    expect(one(text, 'zfailover_failover_primary_info', { command: 'promote', zfailover_job: 'web', primary: sshd.side(target) })).toBe(1);
+    expect(one(text, 'zfailover_failover_last_switch_timestamp_seconds', { command: 'promote', zfailover_job: 'web' })).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(one(text, 'zfailover_runs_total', { command: 'promote', zfailover_job: 'web' })).toBe(2);
+    expect(one(text, 'zfailover_run_failures_total', { command: 'promote', zfailover_job: 'web' })).toBe(1);
+    expect(one(text, 'zfailover_last_run_state', { command: 'demote', zfailover_job: 'web' })).toBe(2);
+  }, 300_000);
 });
