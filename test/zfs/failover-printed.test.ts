@@ -220,5 +220,11 @@ describe.skipIf(reason)(`zfs-fuse over ssh: every failover refusal prints a line
     expect(st.stdout).toMatch(new RegExp(`${p}\\s+primary\\s+epoch 0 `));
     expect(st.stdout).toMatch(new RegExp(`${q}\\s+replica\\s+epoch 4 `));
     expect(fixesOf(await adhoc('sync', p, q))[0]).toContain('epoch 4');
+    // Status's own fix line for the blocked replica: check divergence, which names the conflict and prints its fix.
+    const check = fixOf(st).split('  # ')[0]!;
+    expect(check).toBe(`zfailover --state-dir '${stateDir}' check divergence '${p}' '${q}'`);
+    const div = await paste(check, 2);
+    expect(div.line).toMatch(/target-epoch-higher/);
+    expect(fixOf(div).split('  # ')[0]).toBe(lines[0]);
   });
 });

@@ -189,7 +189,9 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
       return lagOf(t) !== undefined ? t : undefined;
     });
     expect(one(text, 'node_textfile_scrape_error')).toBe(0);
-    expect(lagOf(text)).toBeLessThan(20);
+    // The sync snapshot is taken during the run and the lag measured at its end: at most the run's duration (a
+    // fixed bound failed on a loaded machine, where one run took 41 s).
+    expect(lagOf(text)).toBeLessThanOrEqual(one(text, 'zfailover_last_run_duration_seconds', { command: 'sync', zfailover_job: 'web' })! + 1);
     expect(one(text, 'zfailover_last_run_state', { command: 'sync', zfailover_job: 'web' })).toBe(0);
     expect(one(text, 'zfailover_runs_total', { command: 'sync', zfailover_job: 'web' })).toBe(1);
     expect(one(text, 'zfailover_sync_sent_bytes_total', { zfailover_job: 'web', target: 'dr' })).toBeGreaterThan(1024 * 1024);
@@ -274,7 +276,7 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
       return one(t, 'zfailover_last_run_state', { command: 'sync', zfailover_job: 'web' }) === 0 ? t : undefined;
     });
     expect(lagOf(text)!).toBeLessThan(before);
-    expect(lagOf(text)!).toBeLessThan(20);
+    expect(lagOf(text)!).toBeLessThanOrEqual(one(text, 'zfailover_last_run_duration_seconds', { command: 'sync', zfailover_job: 'web' })! + 1);
     expect(one(text, 'zfailover_consecutive_failures', { command: 'sync', zfailover_job: 'web' })).toBe(0);
     expect(one(text, 'zfailover_replication_snapshots_behind', { zfailover_job: 'web', target: 'dr', dataset: source })).toBe(0);
     const runs = one(text, 'zfailover_runs_total', { command: 'sync', zfailover_job: 'web' })!;
