@@ -13,9 +13,6 @@ import { parseSide } from '../zfs/side.js';
 import { evaluateCapacity, evaluateHealth, type PoolsData } from './pools.js';
 import { resolveTimeout, thresholdsFor } from './settings.js';
 import { mapLimit } from '../core/map-limit.js';
-import { createLogger } from '../log.js';
-import { publishRunMetrics } from '../state/metrics.js';
-import { poolFamilies } from './pools-metrics.js';
 
 const POOL_STATUS_PARALLEL = 4;
 
@@ -83,6 +80,8 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
     const textfileDir = config.data.metrics?.textfile_dir;
     if (seen && textfileDir !== undefined) {
       const facts = { check: name, unit: `${name}-${seen.host}`, host: seen.host, pools: seen.pools, startedAt, finishedAt: ctx.now(), state: result.state };
+      // Loaded only when metrics are on: a plugin run every minute pays nothing for them otherwise.
+      const [{ createLogger }, { publishRunMetrics }, { poolFamilies }] = await Promise.all([import('../log.js'), import('../state/metrics.js'), import('./pools-metrics.js')]);
       const log = await createLogger({ file: config.data.log?.file, level: config.data.log?.level ?? 'info', verbose: false });
       await publishRunMetrics({ textfileDir, stateDir, command: 'check', job: facts.unit, state: result.state, finishedAt: facts.finishedAt, log, families: (c) => poolFamilies(facts, c) });
     }

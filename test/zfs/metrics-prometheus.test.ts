@@ -374,7 +374,7 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     expect(one(text, 'zfailover_pool_health', { host: 'local', pool: src.name, health: 'ONLINE' })).toBe(1);
     expect(one(text, 'zfailover_pool_health', { host: 'local', pool: src.name, health: 'DEGRADED' })).toBe(0);
     expect(one(text, 'zfailover_pool_size_bytes', { host: 'local', pool: dst.name })).toBeGreaterThan(0);
-    expect(one(text, 'zfailover_pool_allocated_bytes', { host: 'local', pool: src.name })).toBeGreaterThan(1024 * 1024);
+    expect(one(text, 'zfailover_pool_allocated_bytes', { host: 'local', pool: src.name })).toBeGreaterThan(0);
     const used = one(text, 'zfailover_pool_used_ratio', { host: 'local', pool: src.name })!;
     expect(used).toBeGreaterThanOrEqual(0);
     expect(used).toBeLessThan(1);
