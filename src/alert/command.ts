@@ -65,6 +65,8 @@ export const runAlertTest = async (input: AlertCommandInput): Promise<CommandRes
     time: now,
     item: { job: '-', dataset: '-', kind: 'test', state: 'OK', summary: `test alert from zfailover on ${host}; if you read this, alerts reach you` },
     previousState: 'OK',
+    // A test has no earlier state: the trap says zfPreviousState none(4), never a made-up ok.
+    first: true,
     since: now,
   };
   const channels = channelsOf(alerts, host);

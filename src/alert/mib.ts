@@ -35,6 +35,8 @@ export type ObjectName = (typeof OBJECTS)[number]['name'];
 
 /** ZfServiceState: the values are the plugin exit codes. */
 export const STATE_VALUE: Readonly<Record<ServiceState, number>> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
+/** ZfPreviousState's none(4): nothing was notified before for this key. */
+export const PREVIOUS_NONE = 4;
 
 export interface VarbindSpec {
   readonly name: ObjectName;
@@ -97,7 +99,7 @@ export const notificationVarbinds = (n: Notification, enterpriseOid: string): Va
     zfTarget: text(n.item.target ?? ''),
     zfAlertKind: text(n.item.kind),
     zfState: STATE_VALUE[n.item.state],
-    zfPreviousState: STATE_VALUE[n.previousState],
+    zfPreviousState: n.first ? PREVIOUS_NONE : STATE_VALUE[n.previousState],
     zfMessage: text(notificationMessage(n)),
     zfLagSeconds: int32OrUnknown(n.item.lagSeconds),
     zfEpoch: int32OrUnknown(n.item.epoch),

@@ -48,8 +48,10 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
   const host = opts.hostname ? parseSide(`${opts.hostname}:pool`, '--hostname').host : null;
   const ssh = resolveSsh(config, stateDir, { ...(opts.sshKey ? { sshKey: opts.sshKey } : {}), ...(opts.sshPort ? { sshPort: opts.sshPort } : {}), ...(opts.sshOption ? { sshOption: opts.sshOption } : {}) });
   const pool = new CheckHosts(stateDir, ctx.now, ctx.env);
+  const startedAt = ctx.now();
+  let seen: PoolsData | undefined;
   try {
-    return await runCheck({
+    const result = await runCheck({
       timeoutSec: resolveTimeout(opts.timeout, checks),
       signal: ctx.signal,
       probe: async (signal): Promise<PoolsData> => {
@@ -67,13 +69,23 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
             status.set(p.name, await poolStatus(runner, p.name, signal).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
           });
         }
-        return { host: runner.label, pools: wanted, missing, status };
+        seen = { host: runner.label, pools: wanted, missing, status };
+        return seen;
       },
       evaluate: (d) =>
         name === 'health'
           ? evaluateHealth(d, { degradedIsCritical: opts.degradedIsCritical ?? checks?.health?.degraded_is_critical ?? false, thresholds: thresholdsFor('health', opts, checks), maxDetails: opts.maxLines })
           : evaluateCapacity(d, { thresholds: thresholdsFor('capacity', opts, checks), maxDetails: opts.maxLines }),
     });
+    const textfileDir = config.data.metrics?.textfile_dir;
+    if (seen && textfileDir !== undefined) {
+      const facts = { check: name, unit: `${name}-${seen.host}`, host: seen.host, pools: seen.pools, startedAt, finishedAt: ctx.now(), state: result.state };
+      // Loaded only when metrics are on: a plugin run every minute pays nothing for them otherwise.
+      const [{ createLogger }, { publishRunMetrics }, { poolFamilies }] = await Promise.all([import('../log.js'), import('../state/metrics.js'), import('./pools-metrics.js')]);
+      const log = await createLogger({ file: config.data.log?.file, level: config.data.log?.level ?? 'info', verbose: false });
+      await publishRunMetrics({ textfileDir, stateDir, command: 'check', job: facts.unit, state: result.state, finishedAt: facts.finishedAt, log, families: (c) => poolFamilies(facts, c) });
+    }
+    return result;
   } finally {
     await pool.closeAll();
   }

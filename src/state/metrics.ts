@@ -13,7 +13,7 @@ import { InternalError } from '../errors.js';
 import { writeJsonAtomic } from './atomic.js';
 import { describeErrno } from './errors.js';
 
-export const METRICS_COMMANDS = ['sync', 'snapshot', 'prune', 'promote', 'demote'] as const;
+export const METRICS_COMMANDS = ['sync', 'snapshot', 'prune', 'promote', 'demote', 'check'] as const;
 export type MetricsCommand = (typeof METRICS_COMMANDS)[number];
 
 /**

@@ -19,7 +19,7 @@ export const syncAlertItems = (reports: readonly JobReport[], now: number): Aler
     }
     for (const t of r.targets) {
       if (t.error) {
-        items.push({ job: r.job, dataset: r.source, target: t.id, kind: 'replication', state: t.state, summary: t.error.message, ...(t.error.hint ? { command: t.error.hint } : {}) });
+        items.push({ job: r.job, dataset: r.source, target: t.id, kind: 'replication', state: t.state, summary: t.error.message, ...(t.error.hint ? { command: t.error.hint } : {}), ...(r.epoch !== undefined ? { epoch: r.epoch } : {}) });
         continue;
       }
       for (const d of t.datasets) {
@@ -34,6 +34,7 @@ export const syncAlertItems = (reports: readonly JobReport[], now: number): Aler
           ...(d.conflict ? { conflict: d.conflict } : {}),
           ...(d.hint ? { command: d.hint } : {}),
           ...(d.common ? { lagSeconds: Math.max(0, Math.round(now / 1000 - d.common.creation)) } : {}),
+          ...(r.epoch !== undefined ? { epoch: r.epoch } : {}),
           details: d.steps.filter((s) => s.error).map((s) => `${s.kind} ${s.to ?? ''}: ${s.error}`),
         });
       }

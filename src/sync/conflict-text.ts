@@ -64,7 +64,10 @@ export const describeConflict = (c: Conflict, ctx: ConflictContext): { message: 
     case 'target-epoch-higher':
       return {
         message: `${ctx.target} has epoch ${c.targetEpoch}, above the source's ${c.sourceEpoch}: the source is an old primary`,
-        hint: fixLine(ctx.demoteSource, `demote keeps the writes of ${ctx.source} aside and makes it a replica of ${ctx.target}`),
+        // Not demote: demote needs the target to be primary, and this one is a replica of a later epoch (the
+        // primary of that epoch is elsewhere). Status names both sides' roles and epochs: demote the source
+        // against the primary of epoch N.
+        hint: fixLine(zfailoverLine(ctx.invocation, ['status']), `shows each side's role and epoch; ${ctx.source} is older than epoch ${c.targetEpoch}: demote it against that epoch's primary`),
       };
     case 'no-common-snapshot': {
       const n = c.targetVersions.filter((v) => v.kind === 'snapshot').length;

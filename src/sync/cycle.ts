@@ -175,6 +175,8 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
     targets,
     destroyed,
     notes,
+    // The source root's epoch as this cycle leaves it (an unmarked root is the primary of epoch 0): alerts carry it.
+    ...(sourceRoot ? { epoch: (seen.sourceRole ?? sourceRoot).epoch ?? 0 } : {}),
   };
 };
 

@@ -228,6 +228,11 @@ const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext): unknown 
     'target-has-newer-snapshots': 'target-newer',
     'incremental-mismatch': 'target-newer',
   };
+  if (e.reason === 'resume-state-exists') {
+    // The fix runs on the target's host, reached the way the job reaches it (ssh key, port, options).
+    const line = onJobHost(ctx.job, ctx.target.side.host, [['zfs', 'receive', '-A', pair.targetName]]);
+    return new ZfsError({ reason: e.reason, argv: e.argv, host: e.host, exitCode: e.exitCode, stderr: e.stderr, message: e.message, cause: e, hint: fixLine(line, 'drops the partial receive; otherwise the next run resumes it') });
+  }
   const name = byReason[e.reason];
   if (!name) return e;
   return new ConflictError(name, `${pair.targetName}: ${e.message}`, {

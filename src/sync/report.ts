@@ -58,6 +58,8 @@ export interface JobReport {
   readonly destroyed: readonly string[];
   readonly error?: { readonly kind: ErrorKind | 'unknown'; readonly message: string; readonly hint?: string };
   readonly notes: readonly string[];
+  /** The source root's promotion epoch (0 when unmarked); absent when the source could not be listed. */
+  readonly epoch?: number;
 }
 
 export const targetTotals = (t: TargetReport): { bytes: number; snapshots: number } => ({

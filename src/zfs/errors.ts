@@ -1,5 +1,6 @@
 // Errors of the zfs adapter: a failed zfs/zpool command with the reason it failed (from its stderr), and the
 // ssh failures that are not "host unreachable". The reason alone decides the kind, hence the exit code.
+import { commandLine, fixLine } from '../core/operator-command.js';
 import { type ErrorKind, PermanentError, ZfoError } from '../errors.js';
 
 export type ZfsFailureReason =
@@ -46,7 +47,6 @@ const HINTS: Partial<Record<ZfsFailureReason, string>> = {
   'target-modified': 'the target was changed after its newest snapshot; zfailover sync --rollback-target discards that change',
   'target-has-newer-snapshots': 'the target has snapshots the source lacks; zfailover sync --rollback-target destroys them',
   'incremental-mismatch': 'the target no longer has the snapshot the stream starts from; run zfailover status',
-  'resume-state-exists': 'a partial receive is pending; it is resumed next run, or dropped with: zfs receive -A <target>',
   'no-space': 'free space in the pool (zfailover prune) or grow it',
   'key-not-loaded': 'load the key (zfs load-key) or send raw',
   'permission-denied': 'run as root or delegate the permissions with zfs allow',
@@ -54,6 +54,18 @@ const HINTS: Partial<Record<ZfsFailureReason, string>> = {
   'pool-suspended': 'the pool lost its devices: bring them back, then clear the pool (zpool clear)',
   'stream-unsupported': 'the receiving zfs cannot read this stream (older implementation): upgrade it, or send without -c/-L/-e/-w',
 };
+
+/**
+ * The receive's target is its last argument. The fix drops the partial state with the one builder's quoting;
+ * on another host the caller that knows how it is reached (sync: the job's ssh) rebuilds it with ssh around.
+ */
+const abortResumeHint = (f: ZfsErrorFields): string => {
+  const target = f.argv.at(-1);
+  if (f.argv[0] !== 'zfs' || !/^(receive|recv)$/.test(f.argv[1] ?? '') || !target || target.startsWith('-')) return 'a partial receive is pending: it is resumed next run, or dropped with zfs receive -A on the target';
+  return fixLine(commandLine(['zfs', 'receive', '-A', target]), `drops the partial receive${f.host === 'local' ? '' : ` (run it on ${f.host})`}; otherwise the next run resumes it`);
+};
+
+const hintFor = (f: ZfsErrorFields): string | undefined => f.hint ?? (f.reason === 'resume-state-exists' ? abortResumeHint(f) : HINTS[f.reason]);
 
 export interface ZfsErrorFields {
   readonly reason: ZfsFailureReason;
@@ -64,6 +76,8 @@ export interface ZfsErrorFields {
   /** One-line message; derived from stderr when absent. */
   readonly message?: string;
   readonly cause?: unknown;
+  /** The fix, when the caller builds a better one (e.g. with the job's ssh for a remote host). */
+  readonly hint?: string;
 }
 
 /** A zfs/zpool command failed (or printed what we cannot parse). */
@@ -79,7 +93,7 @@ export class ZfsError extends ZfoError {
     const stderr = f.stderr.trim();
     super(f.message ?? defaultMessage(f.argv, f.host, stderr, f.exitCode), {
       cause: f.cause,
-      ...(HINTS[f.reason] ? { hint: HINTS[f.reason] } : {}),
+      ...(hintFor(f) ? { hint: hintFor(f) } : {}),
     });
     this.reason = f.reason;
     this.kind = kindForReason(f.reason);

@@ -42,6 +42,13 @@ export const controlPath = (s: Pick<SshSettings, 'controlDir' | 'key' | 'options
   return `${s.controlDir}/${id}`;
 };
 
+/**
+ * A path as the value of an `ssh -o` option. ssh parses `-o` like a config line: words split at blanks and `%`
+ * starts a token, so a state dir with a blank (`/srv/state dir`) cut ControlPath short (ssh exit 255: every
+ * remote side "unreachable"). Double-quoted with `\` and `"` escaped, `%` doubled: the exact path.
+ */
+export const sshConfigPath = (path: string): string => `"${path.replace(/[\\"]/g, (c) => `\\${c}`).replaceAll('%', '%%')}"`;
+
 export class SshRunner implements Runner {
   readonly label: string;
   private readonly env: NodeJS.ProcessEnv;
@@ -71,7 +78,7 @@ export class SshRunner implements Runner {
     const s = this.settings;
     return [
       '-o', 'BatchMode=yes',
-      '-o', `ControlPath=${controlPath(s, this.destination, this.port)}`,
+      '-o', `ControlPath=${sshConfigPath(controlPath(s, this.destination, this.port))}`,
       '-o', `ConnectTimeout=${s.connectTimeout}`,
       '-o', `ServerAliveInterval=${SERVER_ALIVE_INTERVAL}`,
       '-o', `ServerAliveCountMax=${SERVER_ALIVE_COUNT}`,

@@ -88,6 +88,7 @@ describe.skipIf(reason)(`SNMP on stock Debian: documented steps give translated 
     expect(log).not.toMatch(/Cannot find module|Cannot adopt|Did not find/);
     expect(log).toMatch(/SNMPv2-MIB::snmpTrapOID\.0 = OID: ZFAILOVER-MIB::zfAlertTest/);
     expect(log).toMatch(/ZFAILOVER-MIB::zfState\.0 = INTEGER: ok\(0\)/);
+    expect(log).toMatch(/ZFAILOVER-MIB::zfPreviousState\.0 = INTEGER: none\(4\)/);
     expect(log).toMatch(/ZFAILOVER-MIB::zfHost\.0 = STRING: /);
     // Nothing left as a number under the enterprise arc.
     expect(log).not.toMatch(/iso\.3\.6\.1\.4\.1\.32473|\.1\.3\.6\.1\.4\.1\.32473/);

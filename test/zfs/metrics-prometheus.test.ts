@@ -189,7 +189,9 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
       return lagOf(t) !== undefined ? t : undefined;
     });
     expect(one(text, 'node_textfile_scrape_error')).toBe(0);
-    expect(lagOf(text)).toBeLessThan(20);
+    // The sync snapshot is taken during the run and the lag measured at its end: at most the run's duration (a
+    // fixed bound failed on a loaded machine, where one run took 41 s).
+    expect(lagOf(text)).toBeLessThanOrEqual(one(text, 'zfailover_last_run_duration_seconds', { command: 'sync', zfailover_job: 'web' })! + 1);
     expect(one(text, 'zfailover_last_run_state', { command: 'sync', zfailover_job: 'web' })).toBe(0);
     expect(one(text, 'zfailover_runs_total', { command: 'sync', zfailover_job: 'web' })).toBe(1);
     expect(one(text, 'zfailover_sync_sent_bytes_total', { zfailover_job: 'web', target: 'dr' })).toBeGreaterThan(1024 * 1024);
@@ -222,6 +224,10 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
   }, 300_000);
 
   it('target unreachable: the lag rises with every cycle, Prometheus fires the lag alert and Alertmanager delivers it', async () => {
+    // Start from a fresh success: on a busy machine the tests before can take longer than the 30 s RPO, and the
+    // first unreachable cycle would already be past it (one lag value, not a rising series).
+    const fresh = await sync();
+    expect(fresh.code, fresh.stdout).toBe(0);
     await sshd.pause();
     const lags: number[] = [];
     let last = '';
@@ -270,12 +276,12 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
       return one(t, 'zfailover_last_run_state', { command: 'sync', zfailover_job: 'web' }) === 0 ? t : undefined;
     });
     expect(lagOf(text)!).toBeLessThan(before);
-    expect(lagOf(text)!).toBeLessThan(20);
+    expect(lagOf(text)!).toBeLessThanOrEqual(one(text, 'zfailover_last_run_duration_seconds', { command: 'sync', zfailover_job: 'web' })! + 1);
     expect(one(text, 'zfailover_consecutive_failures', { command: 'sync', zfailover_job: 'web' })).toBe(0);
     expect(one(text, 'zfailover_replication_snapshots_behind', { zfailover_job: 'web', target: 'dr', dataset: source })).toBe(0);
     const runs = one(text, 'zfailover_runs_total', { command: 'sync', zfailover_job: 'web' })!;
     const failures = one(text, 'zfailover_run_failures_total', { command: 'sync', zfailover_job: 'web' })!;
-    expect(runs).toBe(failures + 2); // the first run and this one succeeded; every other run failed
+    expect(runs).toBe(failures + 3); // the first run, the one before the outage and this one succeeded; every other run failed
     // Cycles go on (as under Monit) so the lag stays below the RPO while Alertmanager reports the resolution.
     await pollUntil(
       'Alertmanager to report ZfailoverReplicationLagCritical resolved',
@@ -317,5 +323,63 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
       return res.length > 0 ? res : undefined;
     });
     expect(lag[0]!.metric).toMatchObject({ zfailover_job: 'web', target: 'dr', dataset: source });
+  }, 300_000);
+  it('promote and demote write their own files (outcome, epoch, primary, last switch): clean for promtool, served', async () => {
+    // Refused first (the primary answers): nothing switched, the outcome says so.
+    const refused = await runCli(['--config', cfg, 'promote', '--job', 'web', '--takeover', '--force']);
+    expect(refused.code, refused.stdout).toBe(2);
+    const promoteFile = `${textDir}/zfailover-promote-web.prom`;
+    let text = readFileSync(promoteFile, 'utf8');
+    expect(one(text, 'zfailover_failover_outcome', { command: 'promote', zfailover_job: 'web', outcome: 'refused' })).toBe(1);
+    expect(one(text, 'zfailover_last_run_state', { command: 'promote', zfailover_job: 'web' })).toBe(2);
+    expect(samples(text, 'zfailover_failover_last_switch_timestamp_seconds')).toEqual([]);
+    const before = Date.now() / 1000;
+    const r = await runCli(['--config', cfg, 'promote', '--job', 'web']);
+    expect(r.code, r.stdout).toBe(0);
+    // The job's source is a replica now: demote --job web refuses (sides swapped) and says so in its own file.
+    const demote = await runCli(['--config', cfg, 'demote', '--job', 'web']);
+    expect(demote.code, demote.stdout).toBe(2);
+    for (const f of ['zfailover-promote-web.prom', 'zfailover-demote-web.prom']) {
+      const lint = await promtool(['check', 'metrics'], { input: readFileSync(`${textDir}/${f}`, 'utf8') });
+      expect(lint.all, f).toBe('');
+    }
+    text = await pollUntil('node_exporter to serve the promote metrics', async () => {
+      const t = await scrape();
+      return one(t, 'zfailover_failover_epoch', { command: 'promote', zfailover_job: 'web' }) !== undefined && one(t, 'zfailover_failover_outcome', { command: 'demote', zfailover_job: 'web', outcome: 'refused' }) === 1 ? t : undefined;
+    });
+    expect(one(text, 'node_textfile_scrape_error')).toBe(0); // no series shared with another file
+    expect(one(text, 'zfailover_failover_epoch', { command: 'promote', zfailover_job: 'web' })).toBe(1);
+    expect(one(text, 'zfailover_failover_outcome', { command: 'promote', zfailover_job: 'web', outcome: 'switched' })).toBe(1);
+    expect(one(text, 'zfailover_failover_outcome', { command: 'promote', zfailover_job: 'web', outcome: 'refused' })).toBe(0);
+    expect(one(text, 'zfailover_failover_primary_info', { command: 'promote', zfailover_job: 'web', primary: sshd.side(target) })).toBe(1);
+    expect(one(text, 'zfailover_failover_last_switch_timestamp_seconds', { command: 'promote', zfailover_job: 'web' })).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(one(text, 'zfailover_runs_total', { command: 'promote', zfailover_job: 'web' })).toBe(2);
+    expect(one(text, 'zfailover_run_failures_total', { command: 'promote', zfailover_job: 'web' })).toBe(1);
+    expect(one(text, 'zfailover_last_run_state', { command: 'demote', zfailover_job: 'web' })).toBe(2);
+  }, 300_000);
+
+  it('check health and check capacity export the pools they saw: clean for promtool, served', async () => {
+    for (const check of ['health', 'capacity']) {
+      const r = await runCli(['--config', cfg, 'check', check, src.name, dst.name]);
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stderr).toBe('');
+      const lint = await promtool(['check', 'metrics'], { input: readFileSync(`${textDir}/zfailover-check-${check}-local.prom`, 'utf8') });
+      expect(lint.all, check).toBe('');
+    }
+    const text = await pollUntil('node_exporter to serve the pool metrics', async () => {
+      const t = await scrape();
+      return one(t, 'zfailover_pool_health', { pool: src.name, health: 'ONLINE' }) !== undefined && one(t, 'zfailover_pool_size_bytes', { pool: dst.name }) !== undefined ? t : undefined;
+    });
+    expect(one(text, 'node_textfile_scrape_error')).toBe(0);
+    expect(one(text, 'zfailover_pool_health', { host: 'local', pool: src.name, health: 'ONLINE' })).toBe(1);
+    expect(one(text, 'zfailover_pool_health', { host: 'local', pool: src.name, health: 'DEGRADED' })).toBe(0);
+    expect(one(text, 'zfailover_pool_size_bytes', { host: 'local', pool: dst.name })).toBeGreaterThan(0);
+    expect(one(text, 'zfailover_pool_allocated_bytes', { host: 'local', pool: src.name })).toBeGreaterThan(0);
+    const used = one(text, 'zfailover_pool_used_ratio', { host: 'local', pool: src.name })!;
+    expect(used).toBeGreaterThanOrEqual(0);
+    expect(used).toBeLessThan(1);
+    expect(one(text, 'zfailover_last_run_state', { command: 'check', zfailover_job: 'health-local' })).toBe(0);
+    // Only the pools asked for: another engineer's or test's pool never appears.
+    expect(new Set(samples(text, 'zfailover_pool_size_bytes').map((x) => x.labels.pool))).toEqual(new Set([src.name, dst.name]));
   }, 300_000);
 });

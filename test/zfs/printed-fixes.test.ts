@@ -5,14 +5,12 @@
 import { execa } from 'execa';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliBuilt, ROOT, runCli, STATUS_LINE, type CliResult } from '../helpers/cli.js';
+import { cliBuilt, runCli, STATUS_LINE } from '../helpers/cli.js';
+import { fixOf, NAGIOS_ILLEGAL, paste } from '../helpers/printed.js';
 import { guidsOf, mountpointOf, snapshotChecksums, snapshotNames } from '../helpers/replica.js';
 import { createPool, TEST_ROOT, uniqueName, zfs, zfsFuseUnavailableReason, type TestPool } from '../helpers/zfs-fuse.js';
 
 const reason = zfsFuseUnavailableReason() ?? cliBuilt();
-
-/** Nagios's default illegal_macro_output_chars: never in a first line. */
-const NAGIOS_ILLEGAL = /[`~$&|'"<>]/;
 
 // Each case runs several syncs and a demote on a machine shared with other work: a generous per-test timeout.
 describe.skipIf(reason)(`zfs-fuse: every printed fix runs when pasted${reason ? ` (skipped: ${reason})` : ''}`, { timeout: 300_000 }, () => {
@@ -22,28 +20,6 @@ describe.skipIf(reason)(`zfs-fuse: every printed fix runs when pasted${reason ? 
   const cli = (...args: string[]) => runCli(['--state-dir', stateDir, ...args]);
   const sync = (...args: string[]) => cli('sync', ...args);
 
-  /** The fix: line of a result (sync long output). */
-  const fixOf = (r: CliResult): string => {
-    const fixes = r.stdout.split('\n').filter((l) => l.trimStart().startsWith('fix: ')).map((l) => l.trimStart().slice(5));
-    expect(fixes.length, r.stdout).toBeGreaterThan(0);
-    return fixes[0]!;
-  };
-  /**
-   * Runs a printed line the way an operator pastes it: sh, with zfailover and zfs on PATH. zfs-fuse answers
-   * "dataset is busy" for a while after a mount (the pool helpers retry destroy for the same reason): an
-   * operator would paste again, so does the test, only on that message.
-   */
-  const paste = async (line: string) => {
-    for (let i = 0; ; i++) {
-      const r = await execa('sh', ['-c', line], { reject: false, env: { PATH: `${ROOT}bin:/usr/sbin:/usr/bin:/sbin:/bin` }, timeout: 180_000 });
-      if (r.exitCode !== 0 && /dataset is busy/.test(r.stderr) && i < 20) {
-        await new Promise((res) => setTimeout(res, 1000));
-        continue;
-      }
-      expect(r.exitCode, `${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
-      return r;
-    }
-  };
   /** The replica's own readonly value: zfs-fuse shows a mounted dataset's mount option (`temporary`) instead. */
   const readonlyValue = async (ds: string) => {
     await execa('/usr/sbin/zfs', ['umount', ds], { reject: false });

@@ -4,6 +4,7 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli } from '../helpers/cli.js';
+import { paste } from '../helpers/printed.js';
 import { mountpointOf } from '../helpers/replica.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { snmptrapdUnavailableReason, startSnmptrapd, type TestTrapd } from '../helpers/snmptrapd.js';
@@ -61,17 +62,12 @@ describe.skipIf(reason)(`zfs-fuse: sync raises alerts on state changes${reason ?
     chmodSync(file, 0o600);
     return file;
   };
-  /** Make the replica conflict (modified) or heal it (roll it back to its newest snapshot). */
+  /** Make the replica conflict (modified); the trap's zfCommand heals it. */
   const modifyTarget = async (target: string) => {
     await zfs('set', 'readonly=off', target);
     await zfs('mount', target);
     writeFileSync(`${await mountpointOf(target)}/oops`, 'x\n');
     await zfs('umount', target);
-  };
-  const healTarget = async (target: string) => {
-    const snaps = (await zfs('list', '-H', '-o', 'name', '-t', 'snapshot', '-d', '1', target)).split('\n');
-    await zfs('rollback', snaps.at(-1)!);
-    await zfs('set', 'readonly=on', target);
   };
   const mailsFor = (job: string) => smtp.messages.filter((m) => m.mail.subject?.includes(` ${job} `));
   const trapsFor = (job: string) => trapd.traps.filter((t) => t.get('ZFAILOVER-MIB::zfJob.0')?.includes(job));
@@ -93,7 +89,11 @@ describe.skipIf(reason)(`zfs-fuse: sync raises alerts on state changes${reason ?
     writeFileSync(`${await mountpointOf(`${src.name}/a`)}/f`, '1\n');
     expect((await run()).code).toBe(2);
     expect((await run()).code).toBe(2);
-    await healTarget(`${dst.name}/a`);
+    // The trap's zfCommand, as snmptrapd received it, is what heals the replica (execute what we print).
+    await trapd.waitFor(1, 5000);
+    const command = trapsFor('flip')[0]!.get('ZFAILOVER-MIB::zfCommand.0')!;
+    expect(command).toMatch(/ sync --job flip --rollback-target/);
+    await paste(command);
     expect((await run()).code).toBe(0);
     await smtp.waitFor(2, 5000);
     await trapd.waitFor(2, 5000);
@@ -102,6 +102,10 @@ describe.skipIf(reason)(`zfs-fuse: sync raises alerts on state changes${reason ?
     expect(mails[0]!.mail.text).toMatch(/--rollback-target/); // the command that resolves it
     const traps = trapsFor('flip');
     expect(traps.map((t) => t.get('ZFAILOVER-MIB::zfState.0'))).toEqual([expect.stringMatching(/critical/), expect.stringMatching(/ok/)]);
+    // The first problem of this key had nothing notified before; the recovery follows the critical one.
+    expect(traps.map((t) => t.get('ZFAILOVER-MIB::zfPreviousState.0'))).toEqual([expect.stringMatching(/none/), expect.stringMatching(/critical/)]);
+    // The source root is the primary of epoch 0 (sync marks it): 0, not "unknown" (-1).
+    expect(traps.map((t) => t.get('ZFAILOVER-MIB::zfEpoch.0'))).toEqual(['0', '0']);
   });
 
   it('SMTP down during the failure: the alert arrives on a later run, replication unaffected', async () => {

@@ -19,6 +19,7 @@ import { formatSide } from '../../zfs/side.js';
 import { runnerFor } from '../../zfs/runner.js';
 import { runHooks } from '../promote/hooks.js';
 import { acquireFailoverLock } from '../promote/lock.js';
+import { publishFailoverMetrics } from '../promote/publish-metrics.js';
 import { readRecord, writeRecord, type FailoverRecord } from '../promote/record.js';
 import { renderDemote } from '../promote/report.js';
 import { failoverSettings } from '../promote/settings.js';
@@ -38,6 +39,7 @@ export const runDemoteCommand = async (input: { sides: readonly string[]; opts: 
   const pair = resolvePair('demote', opts, input.sides, loaded, stateDir);
   const settings = failoverSettings(loaded, pair.job.adhoc ? null : pair.job.id, opts);
   const dryRun = opts.dryRun === true;
+  const startedAt = ctx.now();
   if (!dryRun) await ensureStateDir(stateDir);
   const log = (await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose })).child({ job: pair.job.id, action: 'demote' });
   const commands = jobCommands(pair.job, globals, configJobs(loaded, stateDir));
@@ -62,6 +64,7 @@ export const runDemoteCommand = async (input: { sides: readonly string[]; opts: 
   }
   log.info({ state: outcome.state, summary: outcome.summary, steps: outcome.steps }, 'demote finished');
   if (!dryRun) await notify(loaded, stateDir, pair, outcome, ctx, log);
+  if (!dryRun) await publishFailoverMetrics({ loaded, stateDir, command: 'demote', job: pair.job.id, startedAt, finishedAt: ctx.now(), outcome, epoch: outcome.plan?.epoch ?? null, primary: formatSide(pair.job.source), log });
   return renderDemote(outcome, { primary: formatSide(pair.job.source), replica: formatSide(pair.target.side), hooks: settings.hooks, skip: settings.skip, syncCommand, dryRun, json: globals.json });
 };
 

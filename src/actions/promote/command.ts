@@ -17,6 +17,7 @@ import { formatSide } from '../../zfs/side.js';
 import { realPromoteEnv } from './env.js';
 import { runPromoteFlow, type PromoteOutcome } from './flow.js';
 import { acquireFailoverLock } from './lock.js';
+import { publishFailoverMetrics } from './publish-metrics.js';
 import { isInterrupted, readRecord } from './record.js';
 import { renderPromote } from './report.js';
 import { failoverSettings } from './settings.js';
@@ -42,6 +43,7 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
   const settings = failoverSettings(loaded, pair.job.adhoc ? null : pair.job.id, opts);
   const mode = opts.takeover ? 'takeover' : 'planned';
   const dryRun = opts.dryRun === true;
+  const startedAt = ctx.now();
   if (!dryRun) await ensureStateDir(stateDir);
   const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
   const cmds = commandsFor(pair, globals, configJobs(loaded, stateDir));
@@ -68,6 +70,7 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
   }
   log.info({ state: outcome.state, summary: outcome.summary, steps: outcome.steps, hooks: outcome.hooks }, 'promote finished');
   if (!dryRun) await notify(loaded, stateDir, pair, outcome, ctx, log);
+  if (!dryRun) await publishFailoverMetrics({ loaded, stateDir, command: 'promote', job: pair.job.id, startedAt, finishedAt: ctx.now(), outcome, epoch: outcome.epoch, primary: formatSide(pair.target.side), log });
   return renderPromote(outcome, {
     primary: formatSide(pair.job.source),
     replica: formatSide(pair.target.side),

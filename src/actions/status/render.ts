@@ -29,7 +29,7 @@ export const renderStatus = (jobs: readonly JobStatus[], state: ServiceState, no
     const recs = j.records.map((r) => `last ${r.action}${r.mode !== 'demote' ? ` (${r.mode})` : ''} epoch ${r.epoch}: ${r.phase} ${formatDuration(now - r.updatedAt / 1000)} ago${r.aside ? `, diverged writes in ${r.aside}` : ''}`);
     details.push(`job ${j.job}: ${j.state}; ${sync}${recs.length ? `; ${recs.join('; ')}` : ''}`);
     details.push(...j.sides.map((s) => sideLine(s, width)));
-    details.push(...j.problems.map((p) => `  ${p}`));
+    details.push(...j.problems.map((p) => `  ${p}`), ...j.fixes.map((f) => `  fix: ${f}`));
   }
   // Distinct datasets: a job and its way-back job (data, data-back) list the same pair, each side once per job.
   const primaries = new Set(jobs.flatMap((j) => j.sides.filter((s) => s.role === 'primary').map((s) => s.label))).size;

@@ -56,9 +56,14 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
   const { source, target } = input;
   const s = rootOf(source);
   if (!s) return refuse('unsafe', `the primary ${source.root} does not exist`);
-  if (sourceRole(s) !== 'primary') return refuse('source-not-primary', `${s.name} is not primary (role=${s.role}): demote makes a replica of a primary`, 'promote the side that should serve first');
-  const epoch = epochOf(s);
   const t = rootOf(target);
+  if (sourceRole(s) !== 'primary') {
+    // Sides swapped (the side to demote is the primary): the demote the other way round is the fix.
+    const swapped = t?.role === 'primary' && input.commands ? fixLine(input.commands.swapped, `${t.name} is the primary: demotes ${s.name} instead`) : undefined;
+    const hint = swapped ?? (input.commands ? fixLine(input.commands.status, 'shows which side serves and each epoch; promote the side that should serve first') : 'promote the side that should serve first');
+    return refuse('source-not-primary', `${s.name} is not primary (role=${s.role}): demote makes a replica of a primary`, hint);
+  }
+  const epoch = epochOf(s);
   const tEpoch = epochOf(t);
   if (t && t.role === 'primary' && tEpoch >= epoch) {
     const hint = input.commands ? fixLine(input.commands.swapped, `demotes ${s.name} instead; check first which side serves: ${input.commands.status}`) : 'see which side serves: zfailover status; demote the other side';

@@ -81,9 +81,9 @@ export const decidePromote = (input: PromoteInput): PromoteDecision => {
 
   if (input.mode === 'planned') {
     if (!primary) {
-      return refuse('unsafe', `primary unreachable${input.primaryError ? ` (${input.primaryError})` : ''}: a planned switchover needs it`, fixLine(`${input.command} --takeover --force`, 'only if it is down for good'));
+      return refuse('unsafe', `primary unreachable${input.primaryError ? ` (${input.primaryError})` : ''}: a planned switchover needs it`, fixLine(takeoverCommand(input), 'only if it is down for good'));
     }
-    if (!p) return refuse('unsafe', `primary ${primary.root} does not exist`, fixLine(`${input.command} --takeover --force`, 'only if it is lost'));
+    if (!p) return refuse('unsafe', `primary ${primary.root} does not exist`, fixLine(takeoverCommand(input), 'only if it is lost'));
     if (sourceRole(p) !== 'primary') return refuse('source-not-primary', `${p.name} is not primary (role=${p.role}, epoch ${pEpoch})`, statusHint(input));
     if (rEpoch > pEpoch) return refuse('target-epoch-higher', `${r.name} has epoch ${rEpoch}, above the primary's ${pEpoch}`, statusHint(input));
     return plannedPlan(input, primary, rEpoch, pEpoch);
@@ -142,10 +142,12 @@ const takeoverPlan = (input: PromoteInput, epoch: number, nowSec: number): Promo
   const { replica } = input;
   for (const d of replica.datasets.values()) {
     if (d.written !== null && d.written > 0) {
-      return refuse('target-modified', `${d.name} was written on this replica since its newest snapshot (${d.written} bytes): those writes are not the primary's`, input.commands ? fixLine(andThen(input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]), input.command), 'keeps those writes in @keep, then promotes') : `keep them: zfs snapshot ${d.name}@keep (then re-run), or drop them: zfs rollback ${d.name}@<newest>`);
+      return refuse('target-modified', `${d.name} was written on this replica since its newest snapshot (${d.written} bytes): those writes are not the primary's`, input.commands ? fixLine(andThen(input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]), takeoverCommand(input)), 'keeps those writes in @keep, then takes over') : `keep them: zfs snapshot ${d.name}@keep (then re-run), or drop them: zfs rollback ${d.name}@<newest>`);
     }
+    // Unknown `written` (zfs-fuse) on a writable replica. The fix unmounts it: zfs-fuse keeps reporting a mounted
+    // dataset's readonly as `off (temporary)` after `zfs set readonly=on`, until it is mounted again.
     if (d.written === null && d.readonly === false) {
-      return refuse('unsafe', `${d.name} is writable and this host cannot tell whether it was written since its newest snapshot`, input.commands ? fixLine(andThen(input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]), input.commands.onReplica([['zfs', 'set', 'readonly=on', d.name]]), input.command), 'keeps any writes in @keep, then promotes') : `keep any writes: zfs snapshot ${d.name}@keep, or drop them: zfs rollback ${d.name}@<newest>; then zfs set readonly=on ${d.name} and re-run`);
+      return refuse('unsafe', `${d.name} is writable and this host cannot tell whether it was written since its newest snapshot`, input.commands ? fixLine(andThen(input.commands.onReplica([['zfs', 'set', 'readonly=on', d.name]]), input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]), input.commands.onReplica([['zfs', 'unmount', d.name]]), takeoverCommand(input)), 'stops writes, keeps them in @keep, then takes over (which mounts it again)') : `keep any writes: zfs snapshot ${d.name}@keep, or drop them: zfs rollback ${d.name}@<newest>; then zfs set readonly=on ${d.name} and re-run`);
     }
   }
   const tp = treePoint(replica, input.evidence, input.acceptTree);
@@ -233,5 +235,12 @@ const divergedFrom = (a: TreeView, b: TreeView): string[] => {
   }
   return out;
 };
+
+/**
+ * The takeover again: a refused takeover's fix must repeat --takeover --force (a plain promote is a planned
+ * switchover, which needs the primary this takeover does without). The flags are bare words: appending keeps
+ * the builder's quoting of everything before them.
+ */
+const takeoverCommand = (input: PromoteInput): string => `${input.command} --takeover --force`;
 
 const statusHint = (input: PromoteInput): string => (input.commands ? fixLine(input.commands.status, 'shows which side serves and each epoch') : 'see which side serves: zfailover status');

@@ -6,6 +6,7 @@ import { computeLag } from '../lag.js';
 import { newestSnapshot } from '../versions.js';
 import type { DatasetInfo } from '../dataset.js';
 import type { TreeView } from './tree.js';
+import { fixLine } from '../operator-command.js';
 
 export type State = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 
@@ -59,6 +60,8 @@ export interface JobStatus {
   readonly summary: string;
   readonly sides: readonly SideStatus[];
   readonly problems: readonly string[];
+  /** Runnable `fix:` lines for the problems (a command, then `  # why`), in the problems' order. */
+  readonly fixes: readonly string[];
   readonly lastSync: StatusInput['lastSync'];
   readonly records: StatusInput['records'];
 }
@@ -71,22 +74,25 @@ export const evaluateStatus = (s: StatusInput): JobStatus => {
   const sides: SideStatus[] = [side(s.source, null, s.now, newPrimary, newPrimary !== null)];
   for (const t of s.targets) sides.push(side(t, t.id, s.now, newPrimary ? null : src, false));
   const problems: string[] = [];
+  const fixes: string[] = [];
   let state: State = 'OK';
-  const raise = (to: State, why: string): void => {
+  const raise = (to: State, why: string, fix?: string): void => {
     problems.push(`${to}: ${why}`);
+    if (fix !== undefined && !fixes.includes(fix)) fixes.push(fix);
     const rank = { OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3 } as const;
     if (rank[to] > rank[state]) state = to;
   };
   const primaries = sides.filter((x) => x.role === 'primary');
   if (primaries.length > 1) {
     const list = primaries.map((p) => `${p.label} (epoch ${p.epoch ?? 0})`).join(' and ');
-    raise('CRITICAL', `two primaries: ${list}; ${twoPrimariesFix(s, sides)}`);
+    const fix = twoPrimariesFix(s, sides);
+    raise('CRITICAL', `two primaries: ${list}; demote the older one (its writes are kept)`, fix ? fixLine(fix, 'demotes the older primary; its writes are kept aside') : undefined);
   }
   for (const x of sides) if (!x.reachable) raise('UNKNOWN', `${x.label} cannot be listed: ${x.error ?? 'unreachable'}`);
   if (primaries.length === 0 && sides.every((x) => x.reachable) && sides.some((x) => x.exists)) raise('WARNING', 'no side is primary: promote the one that should serve');
   for (const x of sides) {
     if (x.relation && needsOperator(x.relation) && x.relation !== 'two-primaries' && x.relation !== 'target-is-primary') {
-      raise('WARNING', `${x.label}: ${x.relation}: replication into it is blocked; ${s.commands ? `run ${s.commands.checkDivergence} for the fix` : 'zfailover check divergence explains it'}`);
+      raise('WARNING', `${x.label}: ${x.relation}: replication into it is blocked; zfailover check divergence explains it`, s.commands ? fixLine(s.commands.checkDivergence, `prints the fix for ${x.relation}`) : undefined);
     }
   }
   for (const r of s.records) if (r.phase !== 'done') raise('WARNING', `a ${r.action} (epoch ${r.epoch}) did not finish (${r.phase}): re-run it`);
@@ -101,7 +107,7 @@ export const evaluateStatus = (s: StatusInput): JobStatus => {
         : `${primaries.length} primaries`;
   const replicas = sides.filter((x) => x.relation !== null).map((x) => `${x.label} ${x.relation}${x.lag !== null ? `, lag ${x.lag}s` : ''}${x.reversed ? ' (roles reversed)' : ''}`);
   const summary = `job ${s.job}: ${down.length ? `${down.join(', ')}; ` : ''}${main}${replicas.length ? `; ${replicas.join('; ')}` : ''}`;
-  return { job: s.job, state, summary, sides, problems, lastSync: s.lastSync, records: s.records };
+  return { job: s.job, state, summary, sides, problems, fixes, lastSync: s.lastSync, records: s.records };
 };
 
 /** `b:vol2/data unreachable (connection refused)`, or `... cannot be listed (<why>)` when the host answered. */
@@ -145,11 +151,10 @@ const side = (input: SideInput, id: string | null, now: number, of: DatasetInfo 
   };
 };
 
-/** Demote the older primary (lower epoch; the source on a tie): the command when known, else the advice. */
-const twoPrimariesFix = (s: StatusInput, sides: readonly SideStatus[]): string => {
+/** The demote of the older primary (lower epoch; the source on a tie), or null without commands. */
+const twoPrimariesFix = (s: StatusInput, sides: readonly SideStatus[]): string | null => {
   const t = sides.find((x) => x.id !== null && x.role === 'primary');
   const src = sides[0];
-  if (!s.commands || !t || !src || t.id === null) return 'demote the older one (its writes are kept)';
-  const cmd = (src.epoch ?? 0) <= (t.epoch ?? 0) ? s.commands.demoteSource(t.id) : s.commands.demoteTarget(t.id);
-  return `demote the older one (its writes are kept): ${cmd}`;
+  if (!s.commands || !t || !src || t.id === null) return null;
+  return (src.epoch ?? 0) <= (t.epoch ?? 0) ? s.commands.demoteSource(t.id) : s.commands.demoteTarget(t.id);
 };
