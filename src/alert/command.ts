@@ -2,8 +2,8 @@
 // list the active alerts and the delivery queue, deliver what is queued now.
 import { hostname } from 'node:os';
 import type { CliContext, GlobalOptions } from '../cli/context.js';
-import { worstState, type ServiceState } from '../cli/exit.js';
-import type { CommandResult } from '../cli/result.js';
+import { worstState, type ServiceState } from '../outcome.js';
+import type { CommandResult } from '../outcome.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { resolveStateDir } from '../config/resolve.js';
 import { ConfigError } from '../errors.js';

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import type { CliContext, GlobalOptions } from '../cli/context.js';
 import { DEFAULT_CONFIG_PATH } from '../cli/context.js';
-import type { CommandResult } from '../cli/result.js';
+import type { CommandResult } from '../outcome.js';
 import type { AlertSource } from './types.js';
 
 export interface ResultAlert {

@@ -4,7 +4,7 @@
 import { classifyReplica, type Classification, type Relation } from '../core/divergence.js';
 import type { DatasetInfo } from '../core/dataset.js';
 import { oneLine } from '../errors.js';
-import type { ServiceState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
 import type { Evaluation } from '../plugin/check.js';
 import { evaluate, violation, type Thresholds } from '../plugin/range.js';
 import type { Finding } from '../plugin/summary.js';

@@ -3,7 +3,7 @@
 // dropped them (prune not running), and names dated in the future (clock skew). Reads zfs-auto-snapshot,
 // sanoid and zfailover names. The probe is a dry prune run (same listings, policies and protections).
 import type { CliContext, GlobalOptions } from '../cli/context.js';
-import type { CommandResult } from '../cli/result.js';
+import type { CommandResult } from '../outcome.js';
 import { loadConfig } from '../config/load.js';
 import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../config/resolve.js';
 import { evaluateGaps, type GapsReport, type MissingRange } from '../core/retention/gaps.js';

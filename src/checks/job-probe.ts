@@ -1,6 +1,6 @@
 // Probe and wiring of check job: the state file and lock of each selected job, and (unless --no-zfs) one
 // listing per side to see whether each replica's common snapshot is protected.
-import type { CommandResult } from '../cli/result.js';
+import type { CommandResult } from '../outcome.js';
 import { runCheck } from '../plugin/check.js';
 import { jobStatePath } from '../state/dir.js';
 import { readJobState } from '../state/job-state.js';

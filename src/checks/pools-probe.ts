@@ -1,7 +1,7 @@
 // Probe and wiring of check health / check capacity: `zpool list` once, `zpool status` per pool (health), on the
 // local host or on -H [user@]host[:port] over ssh.
 import type { CliContext } from '../cli/context.js';
-import type { CommandResult } from '../cli/result.js';
+import type { CommandResult } from '../outcome.js';
 import { loadConfig } from '../config/loader.js';
 import { resolveSsh, resolveStateDir } from '../config/resolve.js';
 import type { ChecksConfig } from '../config/schema/checks.js';

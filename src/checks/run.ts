@@ -3,7 +3,7 @@
 import type { JobCommands } from '../sync/invocation.js';
 import type { JobSpec } from '../sync/job.js';
 import type { CliContext } from '../cli/context.js';
-import type { CommandResult } from '../cli/result.js';
+import type { CommandResult } from '../outcome.js';
 import { runCheck } from '../plugin/check.js';
 import type { Range, Thresholds } from '../plugin/range.js';
 import { CheckHosts } from './hosts.js';

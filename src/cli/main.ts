@@ -2,12 +2,13 @@
 // Nothing else calls process.exit; bins set process.exitCode from the value returned here.
 import { oneLine, UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
-import { exitCodeFor, stateForError } from './exit.js';
+import { exitCodeFor } from './exit.js';
+import { stateForError } from '../outcome.js';
 import { fastCheck } from './fast-check.js';
 import { fastSync } from './fast-sync.js';
 import { restrictedRefusal } from './restricted.js';
 import { renderResult, stdoutOutput, type Output } from './output.js';
-import type { CommandResult } from './result.js';
+import type { CommandResult } from '../outcome.js';
 
 export interface MainOptions {
   readonly programName?: string;

@@ -1,6 +1,6 @@
 // The renderer: the only module that writes to stdout. Logs never come here (pino goes to a file or stderr).
 import { writeSync } from 'node:fs';
-import type { CommandResult } from './result.js';
+import type { CommandResult } from '../outcome.js';
 
 export interface Output {
   write(text: string): void;

@@ -2,7 +2,7 @@
 // implementation lazily, so a 15-second Monit cycle only pays start-up for what it runs.
 import { Command, Option } from 'commander';
 import type { CliContext, GlobalOptions } from './context.js';
-import type { CommandResult } from './result.js';
+import type { CommandResult } from '../outcome.js';
 import { registerCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
 

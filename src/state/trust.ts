@@ -7,8 +7,8 @@
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { quoteArg } from '../zfs/quote.js';
-import { STATE_SUBDIRS } from './dir.js';
+import { quoteArg } from '../core/operator-command.js';
+import { STATE_SUBDIRS } from './subdirs.js';
 
 /** A config file or state directory others could have written: one UNKNOWN line, nothing read from it. */
 export class UntrustedPathError extends ConfigError {

@@ -1,7 +1,7 @@
 // Wiring of `zfailover sync`: arguments and config -> jobs -> one cycle each -> one result (and the alerts).
 import type { CliContext, GlobalOptions } from '../cli/context.js';
 import type { SyncCliOptions } from '../cli/commands/sync.js';
-import type { CommandResult } from '../cli/result.js';
+import type { CommandResult } from '../outcome.js';
 import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/loader.js';
 import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.js';

@@ -10,7 +10,7 @@ import { batchDestroys, carriersIn } from '../core/destroy-batch.js';
 import { parseCursorBookmarkName, PROP_EPOCH, PROP_ROLE } from '../core/names.js';
 import type { Version } from '../core/versions.js';
 import { oneLine, type ErrorKind } from '../errors.js';
-import { stateForError, worstState } from '../cli/exit.js';
+import { stateForError, worstState } from '../outcome.js';
 import { destroySnapshotRecursive, destroySnapshots } from '../zfs/commands.js';
 import { formatSide } from '../zfs/side.js';
 import type { Runner } from '../zfs/types.js';

@@ -9,7 +9,7 @@ import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
 import { type Version } from '../core/versions.js';
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
-import { stateForError, type ServiceState } from '../cli/exit.js';
+import { stateForError, type ServiceState } from '../outcome.js';
 import { abortResume, resumeTokenInfo, rollback } from '../zfs/commands-dataset.js';
 import { resumeTokenProblem, type ResumeExpectation } from '../core/resume-token.js';
 import { ZfsError } from '../zfs/errors.js';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Listing } from '../core/dataset.js';
 import { fullName, type Version } from '../core/versions.js';
 import { oneLine, PermanentError } from '../errors.js';
-import { stateForError, worstState } from '../cli/exit.js';
+import { stateForError, worstState } from '../outcome.js';
 import { listTree } from '../zfs/list.js';
 import { getVersions } from '../zfs/commands.js';
 import { datasetExists } from '../zfs/commands-dataset.js';

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import type { CommandResult } from '../../cli/result.js';
+import type { CommandResult } from '../../outcome.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import { resolveStateDir } from '../../config/resolve.js';
 import { formatDivergedDatasetName } from '../../core/names.js';

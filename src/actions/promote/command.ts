@@ -5,7 +5,7 @@ import { configJobs, jobCommands, onJobHost, type JobCommands } from '../../sync
 import type { JobSpec } from '../../sync/job.js';
 import { hostname } from 'node:os';
 import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import type { CommandResult } from '../../cli/result.js';
+import type { CommandResult } from '../../outcome.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import { resolveStateDir } from '../../config/resolve.js';
 import { UsageError } from '../../errors.js';

@@ -1,6 +1,6 @@
 // Wiring of `zfailover prune`: config -> entries, jobs and policies -> one prune run -> state files -> result.
 import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import type { CommandResult } from '../../cli/result.js';
+import type { CommandResult } from '../../outcome.js';
 import { loadConfig } from '../../config/load.js';
 import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../../config/resolve.js';
 import { UsageError } from '../../errors.js';

@@ -8,7 +8,7 @@ import type { Policy } from '../../core/retention/policy.js';
 import { countDropLooksImplausible, decidePrune, type Peer, type PruneDecision } from '../../core/retention/prune.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { oneLine } from '../../errors.js';
-import { stateForError, type ServiceState } from '../../cli/exit.js';
+import { stateForError, type ServiceState } from '../../outcome.js';
 import { readJobState, type JobState } from '../../state/job-state.js';
 import type { JobSpec } from '../../sync/job.js';
 import type { RunnerPool } from '../../sync/runners.js';

@@ -1,8 +1,8 @@
 // Wiring of `zfailover snapshot`: the `snapshots:` entries of the config (taking what is due now), or the
 // zfs-auto-snapshot drop-in `--label L [--keep N] [-r] DATASET...|//` (a snapshot now, then keep the newest N).
 import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import { worstState } from '../../cli/exit.js';
-import type { CommandResult } from '../../cli/result.js';
+import { worstState } from '../../outcome.js';
+import type { CommandResult } from '../../outcome.js';
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import { sameHost } from '../../config/job-checks.js';
 import { resolveAllJobs, resolveSsh, resolveStateDir } from '../../config/resolve.js';

@@ -4,8 +4,8 @@
 import { zfailoverLine } from '../../core/operator-command.js';
 import { configJobs, jobCommands, type JobCommands } from '../../sync/invocation.js';
 import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import { worstState } from '../../cli/exit.js';
-import type { CommandResult } from '../../cli/result.js';
+import { worstState } from '../../outcome.js';
+import type { CommandResult } from '../../outcome.js';
 import type { SyncCliOptions } from '../../cli/commands/sync.js';
 import { jobFromCli } from '../../config/cli-job.js';
 import { loadConfig } from '../../config/load.js';

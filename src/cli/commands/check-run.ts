@@ -1,7 +1,7 @@
 // The action of `check rpo|divergence|job`, shared by commander's tree (check.ts) and the plugins'
 // commander-free fast path (cli/fast-check.ts), so both run one body: the check, then its alert.
 import type { CliContext, GlobalOptions } from '../context.js';
-import type { CommandResult } from '../result.js';
+import type { CommandResult } from '../../outcome.js';
 import type { CheckCliOptions } from '../../checks/run.js';
 import type { JobCliOptions } from '../../checks/job-probe.js';
 import { formatRange, type Range } from '../../plugin/range.js';

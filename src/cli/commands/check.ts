@@ -1,11 +1,11 @@
 // `zfailover check <name>`: the Nagios/Icinga plugins (also installed as check_zfs_<name>). Registration only
 // declares options; each check's code loads on use, so a plugin run pays start-up for that check alone.
-import type { CommandResult } from '../result.js';
+import type { CommandResult } from '../../outcome.js';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CommandDeps } from '../program.js';
 import { configure, VERSION } from '../program.js';
 import { collect, durationOption, nowOption, portOption } from '../options.js';
-import { addPluginOptions, type MetricKind } from '../../plugin/options.js';
+import { addPluginOptions, type MetricKind } from '../plugin-options.js';
 import { countValue } from '../../plugin/values.js';
 import { checkAlertKind, runSelectionCheck } from './check-run.js';
 
