@@ -1,5 +1,5 @@
 // The state vocabulary every layer speaks: service states, how errors and many results fold into one, and what a
-// command returns. The exit code for a state is the CLI's business (src/cli/exit.ts).
+// command returns, and the text of its status line. Writing it and the exit code are the CLI's (src/cli/).
 import { type ErrorKind, isZfoError } from './errors.js';
 
 export type ServiceState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -42,3 +42,42 @@ export interface CommandResult {
   /** Raw text to print instead of a status line (help, dry-run plans, status tables). */
   readonly text?: string;
 }
+
+/** `STATE: summary | perfdata` then long output lines; or the JSON report; or raw text. */
+export const renderResult = (r: CommandResult, opts: { json: boolean }): string => {
+  if (opts.json) {
+    return `${JSON.stringify({ state: r.state, summary: r.summary, perfdata: r.perfdata ?? '', details: r.details ?? [], report: r.report ?? null }, jsonReplacer, 2)}\n`;
+  }
+  if (r.text !== undefined) return r.text.endsWith('\n') ? r.text : `${r.text}\n`;
+  const first = `${r.state}: ${nagiosSafe(singleLine(r.summary))}${r.perfdata ? ` | ${r.perfdata}` : ''}`;
+  return [first, ...(r.details ?? []).map(singleLine)].join('\n') + '\n';
+};
+
+/**
+ * Nagios strips its default illegal_macro_output_chars (`~$&|'"<> and backtick) from $SERVICEOUTPUT$ in
+ * notifications, so `src/a -> dst/a` would arrive as `src/a - dst/a`: the first line says it in words instead.
+ * ZFS names cannot contain any of these characters, so no name changes.
+ */
+export const NAGIOS_ILLEGAL_CHARS = /[`~$&|'"<>]/g;
+export const nagiosSafe = (s: string): string =>
+  s
+    .replace(/ ?-> ?/g, ' to ')
+    .replace(/<([A-Za-z][\w.-]*)>/g, (_m, w: string) => w.toUpperCase()) // a usage placeholder: <name> -> NAME
+    .replace(/>= ?/g, 'at least ')
+    .replace(/<= ?/g, 'at most ')
+    .replace(/> ?(?=[\d.])/g, 'above ')
+    .replace(/< ?(?=[\d.])/g, 'below ')
+    .replace(/ & /g, ' and ')
+    .replace(/~ ?(?=[\d.])/g, 'about ')
+    .replace(NAGIOS_ILLEGAL_CHARS, '');
+
+const singleLine = (s: string): string => s.replace(/[\r\n]+/g, ' ').replace(/\|/g, '/');
+
+/** bigint GUIDs and Maps appear in reports; JSON.stringify cannot print them by itself. */
+export const jsonReplacer = (_key: string, value: unknown): unknown => {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+};

@@ -10,7 +10,7 @@ import { evaluate, violation, type Thresholds } from '../plugin/range.js';
 import type { Finding } from '../plugin/summary.js';
 import { describeConflict } from '../sync/conflict-text.js';
 import { onJobHost, type JobCommands } from '../sync/invocation.js';
-import type { JobSpec } from '../sync/job.js';
+import type { JobSpec } from '../config/job-spec.js';
 import { fixLine } from '../core/operator-command.js';
 import { formatSide } from '../zfs/side.js';
 import type { JobProbe, ProbedPair, TargetProbe } from './replication-probe.js';

@@ -14,7 +14,7 @@ import type { Finding } from '../plugin/summary.js';
 import type { PruneState } from '../actions/prune/state.js';
 import type { JobState } from '../state/job-state.js';
 import type { LockHolder } from '../state/lock.js';
-import type { JobSpec } from '../sync/job.js';
+import type { JobSpec } from '../config/job-spec.js';
 import { formatSide } from '../zfs/side.js';
 import type { Protection } from './protection.js';
 

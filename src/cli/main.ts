@@ -1,7 +1,7 @@
 // Entry point shared by every executable: parse, run one command, render one result, return the exit code.
 // Nothing else calls process.exit; bins set process.exitCode from the value returned here.
 import { oneLine, UsageError } from '../errors.js';
-import type { CliContext } from './context.js';
+import type { CliContext } from '../app/context.js';
 import { exitCodeFor } from './exit.js';
 import { stateForError } from '../outcome.js';
 import { fastCheck } from './fast-check.js';
@@ -42,7 +42,7 @@ export const main = async (argv: readonly string[], opts: MainOptions = {}): Pro
   const check = fast ? null : fastCheck(argv);
   try {
     if (fast) {
-      const { runSyncCommand } = await import('../sync/command.js');
+      const { runSyncCommand } = await import('../app/sync.js');
       result = await runSyncCommand({ source: undefined, targets: [], opts: fast.opts, globals: fast.globals, ctx });
     } else if (check) {
       const { runSelectionCheck } = await import('./commands/check-run.js');

@@ -1,24 +1,24 @@
 // Wiring of `zfailover status`: jobs from the config (or SOURCE TARGET... ad hoc) -> every side listed in
 // parallel (a dead host is reported, not fatal) -> job state and promotion records -> evaluateStatus -> one
 // status line (the worst job) and a table, one line per side.
-import { zfailoverLine } from '../../core/operator-command.js';
-import { configJobs, jobCommands, type JobCommands } from '../../sync/invocation.js';
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import { worstState } from '../../outcome.js';
-import type { CommandResult } from '../../outcome.js';
-import type { SyncCliOptions } from '../../cli/commands/sync.js';
-import { jobFromCli } from '../../config/cli-job.js';
-import { loadConfig } from '../../config/load.js';
-import { resolveAllJobs, resolveJob, resolveStateDir } from '../../config/resolve.js';
-import { evaluateStatus, type JobStatus, type SideInput } from '../../core/failover/status.js';
-import { oneLine, UsageError } from '../../errors.js';
-import { readJobState } from '../../state/job-state.js';
-import type { JobSpec } from '../../sync/job.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { formatSide, type Side } from '../../zfs/side.js';
-import { readRecord } from '../promote/record.js';
-import { listSide } from '../promote/sides.js';
-import { renderStatus } from './render.js';
+import { zfailoverLine } from '../core/operator-command.js';
+import { configJobs, jobCommands, type JobCommands } from '../sync/invocation.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import { worstState } from '../outcome.js';
+import type { CommandResult } from '../outcome.js';
+import { NO_SYNC_FLAGS, type SyncFlags } from '../config/overrides.js';
+import { jobFromCli } from '../config/cli-job.js';
+import { loadConfig } from '../config/loader.js';
+import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.js';
+import { evaluateStatus, type JobStatus, type SideInput } from '../core/failover/status.js';
+import { oneLine, UsageError } from '../errors.js';
+import { readJobState } from '../state/job-state.js';
+import type { JobSpec } from '../config/job-spec.js';
+import { RunnerPool } from '../sync/runners.js';
+import { formatSide, type Side } from '../zfs/side.js';
+import { readRecord } from '../actions/promote/record.js';
+import { listSide } from '../actions/promote/sides.js';
+import { renderStatus } from '../actions/status/render.js';
 
 export interface StatusCliOptions {
   job?: string[];
@@ -38,7 +38,7 @@ export const runStatusCommand = async (input: { sides: readonly string[]; opts: 
   const sshOverrides = { sshKey: opts.sshKey, sshPort: opts.sshPort, sshOption: opts.sshOption };
   let jobs: JobSpec[];
   if (adhoc) {
-    const o: SyncCliOptions = { syncSnap: true, resume: true, bookmarks: true, holds: true, ...(opts.recursive ? { recursive: true } : {}), ...sshOverrides };
+    const o: SyncFlags = { ...NO_SYNC_FLAGS, ...(opts.recursive ? { recursive: true } : {}), ...sshOverrides };
     jobs = [jobFromCli({ source: input.sides[0], targets: input.sides.slice(1), opts: o, config: loaded, stateDir })];
   } else if (opts.job) {
     jobs = opts.job.map((name) => resolveJob(loaded, name, { stateDir, overrides: sshOverrides }));

@@ -1,28 +1,28 @@
 // Wiring of `zfailover sync`: arguments and config -> jobs -> one cycle each -> one result (and the alerts).
-import type { CliContext, GlobalOptions } from '../cli/context.js';
-import type { SyncCliOptions } from '../cli/commands/sync.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import type { SyncFlags } from '../config/overrides.js';
 import type { CommandResult } from '../outcome.js';
 import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/loader.js';
 import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.js';
 import { createLogger } from '../log.js';
 import { ensureStateDir } from '../state/dir.js';
-import { terminalProgress } from '../cli/output.js';
-import { runCycle } from './cycle.js';
-import { renderDryRun } from './dry-run.js';
-import type { JobSpec } from './job.js';
-import { summarizeJobs, type JobReport } from './report.js';
-import { RunnerPool } from './runners.js';
-import { notifySync } from './alerts.js';
-import { faultHookFromEnv } from './phases.js';
-import { upperBound, type SyncMetricsSettings } from './metrics.js';
+import { terminalProgress } from './progress.js';
+import { runCycle } from '../sync/cycle.js';
+import { renderDryRun } from './sync-dry-run.js';
+import type { JobSpec } from '../sync/job.js';
+import { summarizeJobs, type JobReport } from '../sync/report.js';
+import { RunnerPool } from '../sync/runners.js';
+import { notifySync } from '../sync/alerts.js';
+import { faultHookFromEnv } from '../sync/phases.js';
+import { upperBound, type SyncMetricsSettings } from '../sync/metrics.js';
 import type { ConfigData } from '../config/schema/index.js';
-import { configJobs, jobCommands } from './invocation.js';
+import { configJobs, jobCommands } from '../sync/invocation.js';
 
 export interface SyncCommandInput {
   readonly source: string | undefined;
   readonly targets: readonly string[];
-  readonly opts: SyncCliOptions;
+  readonly opts: SyncFlags;
   readonly globals: GlobalOptions;
   readonly ctx: CliContext;
 }

@@ -3,28 +3,28 @@
 // ordinary cycle of that job) -> result, record, alert (a demotion event).
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import type { CommandResult } from '../../outcome.js';
-import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { resolveStateDir } from '../../config/resolve.js';
-import { formatDivergedDatasetName } from '../../core/names.js';
-import { createLogger } from '../../log.js';
-import { ensureStateDir } from '../../state/dir.js';
-import type { Lock } from '../../state/lock.js';
-import { runCycle } from '../../sync/cycle.js';
-import { configJobs, jobCommands, onJobHost, type JobCommands } from '../../sync/invocation.js';
-import { zfailoverLine } from '../../core/operator-command.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { formatSide } from '../../zfs/side.js';
-import { runnerFor } from '../../zfs/runner.js';
-import { runHooks } from '../promote/hooks.js';
-import { acquireFailoverLock } from '../promote/lock.js';
-import { readRecord, writeRecord, type FailoverRecord } from '../promote/record.js';
-import { renderDemote } from '../promote/report.js';
-import { failoverSettings } from '../promote/settings.js';
-import { listSide, resolvePair, type Pair, type SideArgs } from '../promote/sides.js';
-import { runZfsOp } from '../promote/zfs-ops.js';
-import { runDemoteFlow, type DemoteEnv, type DemoteOutcome } from './flow.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import type { CommandResult } from '../outcome.js';
+import { loadConfig, type LoadedConfig } from '../config/loader.js';
+import { resolveStateDir } from '../config/resolve.js';
+import { formatDivergedDatasetName } from '../core/names.js';
+import { createLogger } from '../log.js';
+import { ensureStateDir } from '../state/dir.js';
+import type { Lock } from '../state/lock.js';
+import { runCycle } from '../sync/cycle.js';
+import { configJobs, jobCommands, onJobHost, type JobCommands } from '../sync/invocation.js';
+import { zfailoverLine } from '../core/operator-command.js';
+import { RunnerPool } from '../sync/runners.js';
+import { formatSide } from '../zfs/side.js';
+import { runnerFor } from '../zfs/runner.js';
+import { runHooks } from '../actions/promote/hooks.js';
+import { acquireFailoverLock } from '../actions/promote/lock.js';
+import { readRecord, writeRecord, type FailoverRecord } from '../actions/promote/record.js';
+import { renderDemote } from '../actions/promote/report.js';
+import { failoverSettings } from '../actions/promote/settings.js';
+import { listSide, resolvePair, type Pair, type SideArgs } from '../actions/promote/sides.js';
+import { runZfsOp } from '../actions/promote/zfs-ops.js';
+import { runDemoteFlow, type DemoteEnv, type DemoteOutcome } from '../actions/demote/flow.js';
 
 export interface DemoteCliOptions extends SideArgs {
   dryRun?: boolean;
@@ -139,7 +139,7 @@ const realDemoteEnv = (c: DemoteEnvInput): DemoteEnv => {
 
 const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: DemoteOutcome, ctx: CliContext, log: Logger): Promise<void> => {
   if (!loaded.data.alerts || (!o.changed && o.refusal === null && o.state === 'OK')) return;
-  const { notifyAlerts } = await import('../../alert/notify.js');
+  const { notifyAlerts } = await import('../alert/notify.js');
   const base = { job: pair.job.id, dataset: pair.target.side.dataset, target: pair.target.id, kind: 'demotion' as const };
   const epoch = o.plan?.epoch;
   const report = await notifyAlerts({

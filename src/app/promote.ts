@@ -1,26 +1,26 @@
 // Wiring of `zfailover promote`: arguments and config -> the job and its two sides -> the job's lock -> the
 // promote flow over the real environment -> one result, the record and the alert (a promotion event).
-import { zfailoverLine } from '../../core/operator-command.js';
-import { configJobs, jobCommands, onJobHost, type JobCommands } from '../../sync/invocation.js';
-import type { JobSpec } from '../../sync/job.js';
+import { zfailoverLine } from '../core/operator-command.js';
+import { configJobs, jobCommands, onJobHost, type JobCommands } from '../sync/invocation.js';
+import type { JobSpec } from '../config/job-spec.js';
 import { hostname } from 'node:os';
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import type { CommandResult } from '../../outcome.js';
-import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { resolveStateDir } from '../../config/resolve.js';
-import { UsageError } from '../../errors.js';
-import { createLogger } from '../../log.js';
-import { ensureStateDir } from '../../state/dir.js';
-import type { Lock } from '../../state/lock.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { formatSide } from '../../zfs/side.js';
-import { realPromoteEnv } from './env.js';
-import { runPromoteFlow, type PromoteOutcome } from './flow.js';
-import { acquireFailoverLock } from './lock.js';
-import { isInterrupted, readRecord } from './record.js';
-import { renderPromote } from './report.js';
-import { failoverSettings } from './settings.js';
-import { resolvePair, type Pair, type SideArgs } from './sides.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import type { CommandResult } from '../outcome.js';
+import { loadConfig, type LoadedConfig } from '../config/loader.js';
+import { resolveStateDir } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { ensureStateDir } from '../state/dir.js';
+import type { Lock } from '../state/lock.js';
+import { RunnerPool } from '../sync/runners.js';
+import { formatSide } from '../zfs/side.js';
+import { realPromoteEnv } from '../actions/promote/env.js';
+import { runPromoteFlow, type PromoteOutcome } from '../actions/promote/flow.js';
+import { acquireFailoverLock } from '../actions/promote/lock.js';
+import { isInterrupted, readRecord } from '../actions/promote/record.js';
+import { renderPromote } from '../actions/promote/report.js';
+import { failoverSettings } from '../actions/promote/settings.js';
+import { resolvePair, type Pair, type SideArgs } from '../actions/promote/sides.js';
 
 export interface PromoteCliOptions extends SideArgs {
   takeover?: boolean;
@@ -93,7 +93,7 @@ export const commandsFor = (pair: Pair, g: GlobalOptions, others: () => readonly
 
 const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: PromoteOutcome, ctx: CliContext, log: Parameters<typeof realPromoteEnv>[0]['log']): Promise<void> => {
   if (!loaded.data.alerts || (!o.changed && o.refusal === null && o.state === 'OK')) return;
-  const { notifyAlerts } = await import('../../alert/notify.js');
+  const { notifyAlerts } = await import('../alert/notify.js');
   const dataset = pair.target.side.dataset;
   const base = { job: pair.job.id, dataset, target: pair.target.id, kind: 'promotion' as const };
   const promoted = o.changed && o.plan !== null && o.state !== 'CRITICAL';

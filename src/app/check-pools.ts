@@ -1,20 +1,20 @@
 // Probe and wiring of check health / check capacity: `zpool list` once, `zpool status` per pool (health), on the
-// local host or on -H [user@]host[:port] over ssh.
-import type { CliContext } from '../cli/context.js';
+// local host or on -H [user@]host[:port] over ssh; evaluation is checks/pools.ts.
+import type { CliContext } from './context.js';
 import type { CommandResult } from '../outcome.js';
 import { loadConfig } from '../config/loader.js';
 import { resolveSsh, resolveStateDir } from '../config/resolve.js';
 import type { ChecksConfig } from '../config/schema/checks.js';
 import { runCheck } from '../plugin/check.js';
-import type { Range } from '../plugin/range.js';
-import { CheckHosts } from './hosts.js';
+import { CheckHosts } from '../checks/hosts.js';
 import { poolList, poolStatus, type PoolStatus } from '../zfs/pool.js';
 import { parseSide } from '../zfs/side.js';
-import { evaluateCapacity, evaluateHealth, type PoolsData } from './pools.js';
-import { resolveTimeout, thresholdsFor } from './settings.js';
+import { evaluateCapacity, evaluateHealth, type PoolsData } from '../checks/pools.js';
+import { resolveTimeout, thresholdsFor } from '../checks/settings.js';
 import { mapLimit } from '../core/map-limit.js';
+import type { Range } from '../plugin/range.js';
 
-const POOL_STATUS_PARALLEL = 4;
+export const POOL_STATUS_PARALLEL = 4;
 
 export interface PoolCliOptions {
   hostname?: string;

@@ -1,20 +1,20 @@
 // Wiring of `zfailover prune`: config -> entries, jobs and policies -> one prune run -> state files -> result.
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import type { CommandResult } from '../../outcome.js';
-import { loadConfig } from '../../config/load.js';
-import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../../config/resolve.js';
-import { UsageError } from '../../errors.js';
-import { createLogger } from '../../log.js';
-import { ensureStateDir } from '../../state/dir.js';
-import { acquireLock } from '../../state/lock.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { formatSide } from '../../zfs/side.js';
-import { resolveEntries } from '../snapshot/config.js';
-import { pruneStates, renderPrunePlan, summarizePrune } from './report.js';
-import { runPrune } from './run.js';
-import { writePruneState } from './state.js';
-import { pruneFamilies } from './metrics.js';
-import { publishRunMetrics } from '../../state/metrics.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import type { CommandResult } from '../outcome.js';
+import { loadConfig } from '../config/loader.js';
+import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { ensureStateDir } from '../state/dir.js';
+import { acquireLock } from '../state/lock.js';
+import { RunnerPool } from '../sync/runners.js';
+import { formatSide } from '../zfs/side.js';
+import { resolveEntries } from '../config/retention.js';
+import { pruneStates, renderPrunePlan, summarizePrune } from '../actions/prune/report.js';
+import { runPrune } from '../actions/prune/run.js';
+import { writePruneState } from '../actions/prune/state.js';
+import { pruneFamilies } from '../actions/prune/metrics.js';
+import { publishRunMetrics } from '../state/metrics.js';
 
 export interface PruneCliOptions {
   job?: string[];

@@ -1,31 +1,31 @@
 // Wiring of `zfailover snapshot`: the `snapshots:` entries of the config (taking what is due now), or the
 // zfs-auto-snapshot drop-in `--label L [--keep N] [-r] DATASET...|//` (a snapshot now, then keep the newest N).
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import { worstState } from '../../outcome.js';
-import type { CommandResult } from '../../outcome.js';
-import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { sameHost } from '../../config/job-checks.js';
-import { resolveAllJobs, resolveSsh, resolveStateDir } from '../../config/resolve.js';
-import { isValidId } from '../../core/names.js';
-import { makePolicy, type Policy } from '../../core/retention/policy.js';
-import type { NameFamily } from '../../core/retention/snapshot-names.js';
-import { NAME_FAMILIES } from '../../core/retention/snapshot-names.js';
-import { UsageError } from '../../errors.js';
-import { createLogger } from '../../log.js';
-import { ensureStateDir } from '../../state/dir.js';
-import { acquireLock } from '../../state/lock.js';
-import { readJobState } from '../../state/job-state.js';
-import type { JobSpec } from '../../sync/job.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { poolList } from '../../zfs/pool.js';
-import { formatSide, parseSide, type Side } from '../../zfs/side.js';
-import type { Peer } from '../../core/retention/prune.js';
-import { rememberedCommon, relativeInJob } from '../prune/peers.js';
-import { resolveEntries } from './config.js';
-import { runUnit, type SnapshotUnit, type UnitReport } from './execute.js';
-import { renderSnapshotPlan, summarizeSnapshots } from './report.js';
-import { snapshotFamilies } from './metrics.js';
-import { publishRunMetrics } from '../../state/metrics.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import { worstState } from '../outcome.js';
+import type { CommandResult } from '../outcome.js';
+import { loadConfig, type LoadedConfig } from '../config/loader.js';
+import { sameHost } from '../config/job-checks.js';
+import { resolveAllJobs, resolveSsh, resolveStateDir } from '../config/resolve.js';
+import { isValidId } from '../core/names.js';
+import { makePolicy, type Policy } from '../core/retention/policy.js';
+import type { NameFamily } from '../core/retention/snapshot-names.js';
+import { NAME_FAMILIES } from '../core/retention/snapshot-names.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { ensureStateDir } from '../state/dir.js';
+import { acquireLock } from '../state/lock.js';
+import { readJobState } from '../state/job-state.js';
+import type { JobSpec } from '../config/job-spec.js';
+import { RunnerPool } from '../sync/runners.js';
+import { poolList } from '../zfs/pool.js';
+import { formatSide, parseSide, type Side } from '../zfs/side.js';
+import type { Peer } from '../core/retention/prune.js';
+import { rememberedCommon, relativeInJob } from '../actions/prune/peers.js';
+import { resolveEntries } from '../config/retention.js';
+import { runUnit, type SnapshotUnit, type UnitReport } from '../actions/snapshot/execute.js';
+import { renderSnapshotPlan, summarizeSnapshots } from '../actions/snapshot/report.js';
+import { snapshotFamilies } from '../actions/snapshot/metrics.js';
+import { publishRunMetrics } from '../state/metrics.js';
 
 export interface SnapshotCliOptions {
   label?: string;
