@@ -39,7 +39,17 @@ export const alertResult = async (a: ResultAlert, result: CommandResult, globals
       now: ctx.now(),
       host: hostname(),
       source: a.source,
-      items: [{ job: a.job, dataset: a.subject, kind: a.kind, state: result.state, summary: result.summary, details: [...(result.details ?? [])].slice(0, 20), ...(hint ? { command: hint } : {}) }],
+      items: [
+        {
+          job: a.job,
+          dataset: a.subject,
+          kind: a.kind,
+          state: result.state,
+          summary: result.summary,
+          details: [...(result.details ?? [])].slice(0, 20),
+          ...(hint ? { command: hint } : {}),
+        },
+      ],
       deadlineMs: ALERT_DEADLINE_MS,
     });
   } catch {

@@ -79,7 +79,8 @@ export const runAlertTest = async (input: AlertCommandInput): Promise<CommandRes
   const failed = results.filter((r) => r.error);
   const details = results.map((r) => `${r.error ? 'FAILED' : 'ok'} ${r.channel}: ${r.description}: ${r.error ?? r.detail ?? ''}`);
   const report = { channels: results.map((r) => ({ channel: r.channel, description: r.description, ok: !r.error, detail: r.detail, error: r.error })) };
-  if (failed.length === 0) return { state: 'OK', summary: `test alert sent through ${results.length} channel${results.length === 1 ? '' : 's'}`, details, report };
+  if (failed.length === 0)
+    return { state: 'OK', summary: `test alert sent through ${results.length} channel${results.length === 1 ? '' : 's'}`, details, report };
   return {
     state: 'CRITICAL',
     summary: `test alert failed on ${failed.length} of ${results.length} channels: ${failed.map((r) => `${r.channel}: ${r.error}`).join('; ')}`.slice(0, 300),

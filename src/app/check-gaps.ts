@@ -5,7 +5,7 @@ import { loadConfig } from '../config/loader.js';
 import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
 import { runCheck } from '../plugin/check.js';
-import { evaluate, type Thresholds } from '../plugin/range.js';
+import type { Thresholds } from '../plugin/range.js';
 import { RunnerPool } from '../sync/runners.js';
 import { formatSide, parseSide } from '../zfs/side.js';
 import { entryCovers, resolveEntries } from '../config/retention.js';
@@ -14,7 +14,12 @@ import { resolveTimeout } from '../checks/settings.js';
 import type { ChecksConfig } from '../config/schema/checks.js';
 import { DEFAULT_GRACE_SECONDS, DEFAULT_WARNING, evaluateRun, onlyWanted, type GapsCliOptions } from '../checks/gaps.js';
 
-export const runGapsCheck = async (input: { datasets: readonly string[]; opts: GapsCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+export const runGapsCheck = async (input: {
+  datasets: readonly string[];
+  opts: GapsCliOptions;
+  globals: GlobalOptions;
+  ctx: CliContext;
+}): Promise<CommandResult> => {
   const { opts, ctx } = input;
   const loaded = await loadConfig(opts.config ?? input.globals.config);
   const stateDir = resolveStateDir(opts.stateDir ?? input.globals.stateDir, loaded);
@@ -37,7 +42,19 @@ export const runGapsCheck = async (input: { datasets: readonly string[]; opts: G
       signal: ctx.signal,
       what: 'retention gaps',
       probe: (signal) =>
-        runPrune({ loaded, entries, jobs, selected: wanted.length > 0 ? null : selected, stateDir, now, signal, runners, dryRun: true, trustListing: true, entrySsh: resolveSsh(loaded, stateDir) }),
+        runPrune({
+          loaded,
+          entries,
+          jobs,
+          selected: wanted.length > 0 ? null : selected,
+          stateDir,
+          now,
+          signal,
+          runners,
+          dryRun: true,
+          trustListing: true,
+          entrySsh: resolveSsh(loaded, stateDir),
+        }),
       // DATASET... asks about those datasets (and their children): the replicas prune also decides on are not counted.
       evaluate: (run) => evaluateRun(wanted.length > 0 ? onlyWanted(run, wanted) : run, { now, graceMs, thresholds, maxLines: opts.maxLines }),
     });

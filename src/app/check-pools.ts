@@ -46,7 +46,11 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
   const stateDir = resolveStateDir(cliStateDir, config);
   // `-H host` reuses the side syntax: `[user@]host[:port]` plus a dummy dataset to validate it.
   const host = opts.hostname ? parseSide(`${opts.hostname}:pool`, '--hostname').host : null;
-  const ssh = resolveSsh(config, stateDir, { ...(opts.sshKey ? { sshKey: opts.sshKey } : {}), ...(opts.sshPort ? { sshPort: opts.sshPort } : {}), ...(opts.sshOption ? { sshOption: opts.sshOption } : {}) });
+  const ssh = resolveSsh(config, stateDir, {
+    ...(opts.sshKey ? { sshKey: opts.sshKey } : {}),
+    ...(opts.sshPort ? { sshPort: opts.sshPort } : {}),
+    ...(opts.sshOption ? { sshOption: opts.sshOption } : {}),
+  });
   const pool = new CheckHosts(stateDir, ctx.now, ctx.env);
   try {
     return await runCheck({
@@ -71,7 +75,11 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
       },
       evaluate: (d) =>
         name === 'health'
-          ? evaluateHealth(d, { degradedIsCritical: opts.degradedIsCritical ?? checks?.health?.degraded_is_critical ?? false, thresholds: thresholdsFor('health', opts, checks), maxDetails: opts.maxLines })
+          ? evaluateHealth(d, {
+              degradedIsCritical: opts.degradedIsCritical ?? checks?.health?.degraded_is_critical ?? false,
+              thresholds: thresholdsFor('health', opts, checks),
+              maxDetails: opts.maxLines,
+            })
           : evaluateCapacity(d, { thresholds: thresholdsFor('capacity', opts, checks), maxDetails: opts.maxLines }),
     });
   } finally {

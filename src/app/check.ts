@@ -33,7 +33,10 @@ export interface CheckInput {
 type ReplicationCheck = 'rpo' | 'divergence';
 
 type Commands = (job: JobSpec) => JobCommands;
-const EVALUATE: Record<ReplicationCheck, (probes: JobProbe[], t: Thresholds, now: number, maxLines: number | undefined, commands: Commands) => ReturnType<typeof evaluateRpo>> = {
+const EVALUATE: Record<
+  ReplicationCheck,
+  (probes: JobProbe[], t: Thresholds, now: number, maxLines: number | undefined, commands: Commands) => ReturnType<typeof evaluateRpo>
+> = {
   rpo: (probes, thresholds, now, maxDetails, commands) => evaluateRpo(probes, { thresholds, now, maxDetails, commands }),
   divergence: (probes, thresholds, now, maxDetails, commands) => evaluateDivergence(probes, { thresholds, now, maxDetails, commands }),
 };

@@ -31,7 +31,12 @@ export interface DemoteCliOptions extends SideArgs {
   skipHook?: string[];
 }
 
-export const runDemoteCommand = async (input: { sides: readonly string[]; opts: DemoteCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+export const runDemoteCommand = async (input: {
+  sides: readonly string[];
+  opts: DemoteCliOptions;
+  globals: GlobalOptions;
+  ctx: CliContext;
+}): Promise<CommandResult> => {
   const { opts, globals, ctx } = input;
   const loaded = await loadConfig(globals.config, { optional: opts.job === undefined });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
@@ -39,7 +44,13 @@ export const runDemoteCommand = async (input: { sides: readonly string[]; opts: 
   const settings = failoverSettings(loaded, pair.job.adhoc ? null : pair.job.id, opts);
   const dryRun = opts.dryRun === true;
   if (!dryRun) await ensureStateDir(stateDir);
-  const log = (await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose })).child({ job: pair.job.id, action: 'demote' });
+  const log = (
+    await createLogger({
+      file: globals.logFile ?? loaded.data.log?.file,
+      level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
+      verbose: globals.verbose,
+    })
+  ).child({ job: pair.job.id, action: 'demote' });
   const commands = jobCommands(pair.job, globals, configJobs(loaded, stateDir));
   const syncCommand = zfailoverLine(commands.invocation, ['sync']);
   const command = zfailoverLine(commands.invocation, ['demote'], { target: pair.job.targets.length > 1 ? pair.target.id : undefined });
@@ -62,7 +73,15 @@ export const runDemoteCommand = async (input: { sides: readonly string[]; opts: 
   }
   log.info({ state: outcome.state, summary: outcome.summary, steps: outcome.steps }, 'demote finished');
   if (!dryRun) await notify(loaded, stateDir, pair, outcome, ctx, log);
-  return renderDemote(outcome, { primary: formatSide(pair.job.source), replica: formatSide(pair.target.side), hooks: settings.hooks, skip: settings.skip, syncCommand, dryRun, json: globals.json });
+  return renderDemote(outcome, {
+    primary: formatSide(pair.job.source),
+    replica: formatSide(pair.target.side),
+    hooks: settings.hooks,
+    skip: settings.skip,
+    syncCommand,
+    dryRun,
+    json: globals.json,
+  });
 };
 
 interface DemoteEnvInput {
@@ -110,10 +129,26 @@ const realDemoteEnv = (c: DemoteEnvInput): DemoteEnv => {
       await runZfsOp(runner, await c.runners.capabilities(runner), op, c.ctx.signal);
     },
     async sync() {
-      const report = await runCycle(job, { stateDir: c.stateDir, now: c.ctx.now, signal: c.ctx.signal, log: c.log.child({ phase: 'first-sync' }), runners: c.runners, dryRun: false, commands: c.commands, ...(c.lock ? { heldLock: c.lock } : {}) });
+      const report = await runCycle(job, {
+        stateDir: c.stateDir,
+        now: c.ctx.now,
+        signal: c.ctx.signal,
+        log: c.log.child({ phase: 'first-sync' }),
+        runners: c.runners,
+        dryRun: false,
+        commands: c.commands,
+        ...(c.lock ? { heldLock: c.lock } : {}),
+      });
       const t = report.targets.find((x) => x.id === target.id);
       const bad = t?.datasets.find((d) => d.state !== 'OK');
-      if (report.error || !t || t.error || bad) return { ok: false, summary: report.error?.message ?? t?.error?.message ?? (bad ? `${bad.target}: ${bad.conflict ?? ''} ${bad.message ?? bad.outcome}`.trim() : 'target not synced') };
+      if (report.error || !t || t.error || bad)
+        return {
+          ok: false,
+          summary:
+            report.error?.message ??
+            t?.error?.message ??
+            (bad ? `${bad.target}: ${bad.conflict ?? ''} ${bad.message ?? bad.outcome}`.trim() : 'target not synced'),
+        };
       return { ok: true, summary: `${t.datasets.filter((d) => d.outcome === 'replicated').length} dataset(s) replicated` };
     },
     async record(u) {
@@ -148,8 +183,27 @@ const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: Dem
     now: ctx.now(),
     host: hostname(),
     source: 'demote',
-    items: [{ ...base, state: o.state, summary: o.summary, ...(o.hint ? { command: o.hint } : {}), ...(o.refusal ? { conflict: o.refusal.conflict } : {}), ...(epoch !== undefined ? { epoch } : {}) }],
-    events: o.changed && o.state !== 'CRITICAL' ? [{ ...base, state: o.state, summary: `${formatSide(pair.target.side)} demoted to a replica of ${formatSide(pair.job.source)}, epoch ${epoch}${o.plan?.aside ? `; diverged writes kept in ${o.plan.aside}` : ''}`, ...(epoch !== undefined ? { epoch } : {}) }] : [],
+    items: [
+      {
+        ...base,
+        state: o.state,
+        summary: o.summary,
+        ...(o.hint ? { command: o.hint } : {}),
+        ...(o.refusal ? { conflict: o.refusal.conflict } : {}),
+        ...(epoch !== undefined ? { epoch } : {}),
+      },
+    ],
+    events:
+      o.changed && o.state !== 'CRITICAL'
+        ? [
+            {
+              ...base,
+              state: o.state,
+              summary: `${formatSide(pair.target.side)} demoted to a replica of ${formatSide(pair.job.source)}, epoch ${epoch}${o.plan?.aside ? `; diverged writes kept in ${o.plan.aside}` : ''}`,
+              ...(epoch !== undefined ? { epoch } : {}),
+            },
+          ]
+        : [],
     logger: log.child({ component: 'alert' }),
     deadlineMs: 5000,
   });

@@ -31,9 +31,15 @@ export interface PromoteCliOptions extends SideArgs {
   acceptTree?: boolean;
 }
 
-export const runPromoteCommand = async (input: { sides: readonly string[]; opts: PromoteCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+export const runPromoteCommand = async (input: {
+  sides: readonly string[];
+  opts: PromoteCliOptions;
+  globals: GlobalOptions;
+  ctx: CliContext;
+}): Promise<CommandResult> => {
   const { opts, globals, ctx } = input;
-  if (opts.takeover && !opts.force && !opts.dryRun) throw new UsageError('--takeover promotes without the primary and may leave its last writes behind: add --force (or try --dry-run)');
+  if (opts.takeover && !opts.force && !opts.dryRun)
+    throw new UsageError('--takeover promotes without the primary and may leave its last writes behind: add --force (or try --dry-run)');
   if (opts.force && !opts.takeover) throw new UsageError('--force only applies to --takeover');
   if (opts.acceptTree && !opts.takeover) throw new UsageError('--accept-tree only applies to --takeover (a planned switchover syncs the whole tree)');
   const loaded = await loadConfig(globals.config, { optional: opts.job === undefined });
@@ -43,7 +49,11 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
   const mode = opts.takeover ? 'takeover' : 'planned';
   const dryRun = opts.dryRun === true;
   if (!dryRun) await ensureStateDir(stateDir);
-  const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
+  const log = await createLogger({
+    file: globals.logFile ?? loaded.data.log?.file,
+    level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
+    verbose: globals.verbose,
+  });
   const cmds = commandsFor(pair, globals, configJobs(loaded, stateDir));
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   let lock: Lock | null = null;
@@ -51,7 +61,19 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
   try {
     if (!dryRun) lock = await acquireFailoverLock(stateDir, pair.job.id, { now: ctx.now, signal: ctx.signal });
     const record = await readRecord(stateDir, 'promote', pair.job.id);
-    const env = realPromoteEnv({ pair, mode, runners, stateDir, now: ctx.now, signal: ctx.signal, log: log.child({ job: pair.job.id, action: 'promote' }), lock, settings, commands: cmds.commands, env: ctx.env });
+    const env = realPromoteEnv({
+      pair,
+      mode,
+      runners,
+      stateDir,
+      now: ctx.now,
+      signal: ctx.signal,
+      log: log.child({ job: pair.job.id, action: 'promote' }),
+      lock,
+      settings,
+      commands: cmds.commands,
+      env: ctx.env,
+    });
     outcome = await runPromoteFlow(env, {
       mode,
       maxLag: settings.maxLag,
@@ -60,7 +82,11 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
       interrupted: isInterrupted(record),
       command: cmds.promote,
       demoteCommand: cmds.demote,
-      commands: { sync: cmds.sync, status: zfailoverLine(cmds.commands.invocation, ['status']), onReplica: (stages) => onJobHost(pair.job, pair.target.side.host, stages) },
+      commands: {
+        sync: cmds.sync,
+        status: zfailoverLine(cmds.commands.invocation, ['status']),
+        onReplica: (stages) => onJobHost(pair.job, pair.target.side.host, stages),
+      },
     });
   } finally {
     await runners.closeAll(log);
@@ -80,7 +106,11 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
 };
 
 /** The commands shown in hints: this promote again, the demote of the old primary, the job's sync. */
-export const commandsFor = (pair: Pair, g: GlobalOptions, others: () => readonly JobSpec[] = () => []): { promote: string; demote: string; sync: string; commands: JobCommands } => {
+export const commandsFor = (
+  pair: Pair,
+  g: GlobalOptions,
+  others: () => readonly JobSpec[] = () => [],
+): { promote: string; demote: string; sync: string; commands: JobCommands } => {
   const commands = jobCommands(pair.job, g, others);
   return {
     promote: zfailoverLine(commands.invocation, ['promote'], { target: pair.job.targets.length > 1 ? pair.target.id : undefined }),
@@ -91,7 +121,14 @@ export const commandsFor = (pair: Pair, g: GlobalOptions, others: () => readonly
   };
 };
 
-const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: PromoteOutcome, ctx: CliContext, log: Parameters<typeof realPromoteEnv>[0]['log']): Promise<void> => {
+const notify = async (
+  loaded: LoadedConfig,
+  stateDir: string,
+  pair: Pair,
+  o: PromoteOutcome,
+  ctx: CliContext,
+  log: Parameters<typeof realPromoteEnv>[0]['log'],
+): Promise<void> => {
   if (!loaded.data.alerts || (!o.changed && o.refusal === null && o.state === 'OK')) return;
   const { notifyAlerts } = await import('../alert/notify.js');
   const dataset = pair.target.side.dataset;
@@ -103,8 +140,27 @@ const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: Pro
     now: ctx.now(),
     host: hostname(),
     source: 'promote',
-    items: [{ ...base, state: o.state, summary: o.summary, ...(o.hint ? { command: o.hint } : {}), ...(o.refusal ? { conflict: o.refusal.conflict } : {}), ...(o.epoch !== null ? { epoch: o.epoch } : {}) }],
-    events: promoted ? [{ ...base, state: o.state, summary: `${formatSide(pair.target.side)} promoted to primary, epoch ${o.epoch}`, epoch: o.epoch ?? undefined, ...(o.plan?.lagSeconds != null ? { lagSeconds: o.plan.lagSeconds } : {}) }] : [],
+    items: [
+      {
+        ...base,
+        state: o.state,
+        summary: o.summary,
+        ...(o.hint ? { command: o.hint } : {}),
+        ...(o.refusal ? { conflict: o.refusal.conflict } : {}),
+        ...(o.epoch !== null ? { epoch: o.epoch } : {}),
+      },
+    ],
+    events: promoted
+      ? [
+          {
+            ...base,
+            state: o.state,
+            summary: `${formatSide(pair.target.side)} promoted to primary, epoch ${o.epoch}`,
+            epoch: o.epoch ?? undefined,
+            ...(o.plan?.lagSeconds != null ? { lagSeconds: o.plan.lagSeconds } : {}),
+          },
+        ]
+      : [],
     logger: log.child({ component: 'alert' }),
     deadlineMs: 5000,
   });

@@ -28,7 +28,12 @@ export interface StatusCliOptions {
   sshOption?: string[];
 }
 
-export const runStatusCommand = async (input: { sides: readonly string[]; opts: StatusCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+export const runStatusCommand = async (input: {
+  sides: readonly string[];
+  opts: StatusCliOptions;
+  globals: GlobalOptions;
+  ctx: CliContext;
+}): Promise<CommandResult> => {
   const { opts, globals, ctx } = input;
   const adhoc = input.sides.length > 0;
   if (adhoc && opts.job) throw new UsageError('give either SOURCE TARGET... or --job NAME, not both');

@@ -45,7 +45,11 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
 
   const phase = faultHookFromEnv(ctx.env); // the fault matrix's seam; unset in production
   if (!opts.dryRun) await ensureStateDir(stateDir);
-  const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
+  const log = await createLogger({
+    file: globals.logFile ?? loaded.data.log?.file,
+    level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
+    verbose: globals.verbose,
+  });
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   const reports: JobReport[] = [];
   const progress = globals.json ? undefined : terminalProgress();
@@ -85,4 +89,3 @@ const metricsSettings = (data: ConfigData): SyncMetricsSettings | undefined => {
   const lagCritical = upperBound(data.checks?.rpo?.critical);
   return { textfileDir, ...(lagWarning !== undefined ? { lagWarning } : {}), ...(lagCritical !== undefined ? { lagCritical } : {}) };
 };
-

@@ -1,7 +1,7 @@
 // `zfailover check <name>`: the Nagios/Icinga plugins (also installed as check_zfs_<name>). Registration only
 // declares options; each check's code loads on use, so a plugin run pays start-up for that check alone.
 import type { CommandResult } from '../../outcome.js';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { CommandDeps } from './deps.js';
 import { configure } from './deps.js';
 import { VERSION } from '../../version.js';

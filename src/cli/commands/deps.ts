@@ -12,12 +12,10 @@ export interface CommandDeps {
 
 /** Every (sub)command throws instead of exiting and prints help through the renderer's output. */
 export const configure = (cmd: Command, ctx: CliContext): Command =>
-  cmd
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => ctx.out.write(s),
-      writeErr: (s) => ctx.out.write(s),
-      outputError: () => {
-        // main renders usage errors itself as one UNKNOWN line.
-      },
-    });
+  cmd.exitOverride().configureOutput({
+    writeOut: (s) => ctx.out.write(s),
+    writeErr: (s) => ctx.out.write(s),
+    outputError: () => {
+      // main renders usage errors itself as one UNKNOWN line.
+    },
+  });

@@ -51,8 +51,7 @@ export const layerOrderFromDesign = (designText: string): LayerOrder => {
 export const moduleOf = (file: string): string => file.split('/')[0]!.replace(/\.ts$/, '');
 
 /** Every specifier a TypeScript file imports: import/export ... from, side-effect imports, import(), import type. */
-export const importSpecifiers = (source: string): string[] =>
-  ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
+export const importSpecifiers = (source: string): string[] => ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
 
 /** Resolves a relative `./x.js` specifier of `file` to the src file it names (`x.ts`); packages give undefined. */
 export const resolveSpecifier = (file: string, spec: string): string | undefined => {
@@ -75,7 +74,10 @@ export const readImportGraph = (srcDir: string): { graph: ImportGraph; packages:
     const file = relative(srcDir, abs).split('\\').join('/');
     const specs = importSpecifiers(readFileSync(abs, 'utf8'));
     graph.set(file, [...new Set(specs.map((s) => resolveSpecifier(file, s)).filter((t): t is string => t !== undefined))]);
-    packages.set(file, specs.filter((s) => !s.startsWith('.')));
+    packages.set(
+      file,
+      specs.filter((s) => !s.startsWith('.')),
+    );
   }
   return { graph, packages };
 };

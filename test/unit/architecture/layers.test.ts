@@ -52,10 +52,7 @@ describe('the checker, on synthetic import graphs', () => {
 
   test('a planted circle inside one folder is named, also through type-only or dynamic imports', () => {
     const g = graphOf({ 'state/a.ts': ['state/b.ts'], 'state/b.ts': ['state/c.ts'], 'state/c.ts': ['state/a.ts'], 'state/d.ts': ['state/d.ts'] });
-    expect(layeringViolations(g, SMALL)).toEqual([
-      'import circle of 3 files: state/a.ts, state/b.ts, state/c.ts',
-      'import circle of 1 files: state/d.ts',
-    ]);
+    expect(layeringViolations(g, SMALL)).toEqual(['import circle of 3 files: state/a.ts, state/b.ts, state/c.ts', 'import circle of 1 files: state/d.ts']);
   });
 
   test('two modules of one layer importing each other through different files are a circle', () => {
