@@ -7,9 +7,9 @@ import type { CliContext, GlobalOptions } from './context.js';
 import { worstState } from '../outcome.js';
 import type { CommandResult } from '../outcome.js';
 import { NO_SYNC_FLAGS, type SyncFlags } from '../config/overrides.js';
-import { jobFromCli } from '../config/cli-job.js';
+import { jobsFor, type JobSelection } from './jobs.js';
 import { loadConfig } from '../config/loader.js';
-import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.js';
+import { resolveStateDir } from '../config/resolve.js';
 import { evaluateStatus, type JobStatus, type SideInput } from '../core/failover/status.js';
 import { oneLine, UsageError } from '../errors.js';
 import { readJobState } from '../state/job-state.js';
@@ -41,16 +41,14 @@ export const runStatusCommand = async (input: {
   const loaded = await loadConfig(globals.config, { optional: adhoc });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
   const sshOverrides = { sshKey: opts.sshKey, sshPort: opts.sshPort, sshOption: opts.sshOption };
-  let jobs: JobSpec[];
-  if (adhoc) {
-    const o: SyncFlags = { ...NO_SYNC_FLAGS, ...(opts.recursive ? { recursive: true } : {}), ...sshOverrides };
-    jobs = [jobFromCli({ source: input.sides[0], targets: input.sides.slice(1), opts: o, config: loaded, stateDir })];
-  } else if (opts.job) {
-    jobs = opts.job.map((name) => resolveJob(loaded, name, { stateDir, overrides: sshOverrides }));
-  } else {
-    jobs = resolveAllJobs(loaded, { stateDir, overrides: sshOverrides });
-    if (jobs.length === 0) throw new UsageError('the config defines no jobs: give SOURCE TARGET... or --config FILE');
-  }
+  const flags: SyncFlags = { ...NO_SYNC_FLAGS, ...(adhoc && opts.recursive ? { recursive: true } : {}), ...sshOverrides };
+  const selection: JobSelection = adhoc
+    ? { kind: 'adhoc', source: input.sides[0], targets: input.sides.slice(1) }
+    : opts.job
+      ? { kind: 'named', names: opts.job }
+      : { kind: 'all' };
+  const jobs = await jobsFor(selection, flags, loaded, stateDir);
+  if (selection.kind === 'all' && jobs.length === 0) throw new UsageError('the config defines no jobs: give SOURCE TARGET... or --config FILE');
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   let statuses: JobStatus[];
   try {

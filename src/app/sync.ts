@@ -4,13 +4,13 @@ import type { SyncFlags } from '../config/overrides.js';
 import type { CommandResult } from '../outcome.js';
 import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/loader.js';
-import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.js';
+import { resolveStateDir } from '../config/resolve.js';
+import { jobsFor, type JobSelection } from './jobs.js';
 import { createLogger } from '../log.js';
 import { ensureStateDir } from '../state/dir.js';
 import { terminalProgress } from './progress.js';
 import { runCycle } from '../sync/cycle.js';
 import { renderDryRun } from './sync-dry-run.js';
-import type { JobSpec } from '../sync/job.js';
 import { summarizeJobs, type JobReport } from '../sync/report.js';
 import { RunnerPool } from '../sync/runners.js';
 import { notifySync } from '../sync/alerts.js';
@@ -36,11 +36,12 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
   // The 15-second path: an unchanged config comes from the validated-config cache (no yaml, no zod).
   const loaded = await loadConfig(globals.config, { optional: !named, cache: { stateDir: globals.stateDir } });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
-  const jobs: JobSpec[] = opts.all
-    ? resolveAllJobs(loaded, { stateDir, overrides: opts })
+  const selection: JobSelection = opts.all
+    ? { kind: 'all' }
     : opts.job !== undefined
-      ? [resolveJob(loaded, opts.job, { stateDir, overrides: opts })]
-      : [(await import('../config/cli-job.js')).jobFromCli({ source, targets, opts, config: loaded, stateDir })];
+      ? { kind: 'named', names: [opts.job] }
+      : { kind: 'adhoc', source, targets };
+  const jobs = await jobsFor(selection, opts, loaded, stateDir);
   if (jobs.length === 0) throw new UsageError('the config defines no jobs');
 
   const phase = faultHookFromEnv(ctx.env); // the fault matrix's seam; unset in production
