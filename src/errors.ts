@@ -1,5 +1,5 @@
 // The one error hierarchy. Every failure the tool can name is a ZfoError with a kind; the kind alone decides
-// the exit code (src/cli/exit.ts), so no module deep in the code ever picks an exit status itself.
+// the state (src/outcome.ts) and so the exit code (src/cli/exit.ts), so no module deep in the code ever picks an exit status itself.
 
 /**
  * usage     bad arguments                                   -> 3 UNKNOWN

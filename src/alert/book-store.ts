@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServiceState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
 import { isValidId } from '../core/names.js';
 import { EMPTY_BOOK, type AlertBook, type KeyMemory } from './decide.js';
 import { acquireLock, writeAtomic } from './files.js';

@@ -7,7 +7,7 @@
 //     `problem` when bad, `recovery` when OK; while it stays bad, a `reminder` every `repeat`;
 //   - `maxChanges` level changes inside `window` send one `flapping` notice and hold back further ones until
 //     the level has been stable for a whole window, which is then notified as problem or recovery.
-import type { ServiceState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
 import { formatDuration } from '../core/duration.js';
 import type { AlertEvent, AlertItem, AlertSource, Notification } from './types.js';
 

@@ -1,6 +1,6 @@
 // Email text of notifications: the subject carries state, host, job and dataset; the body the details and
 // the command that resolves the problem. Several pending notifications become one digest. Pure.
-import { worstState } from '../cli/exit.js';
+import { worstState } from '../outcome.js';
 import { formatDuration } from '../core/duration.js';
 import { notificationMessage } from './mib.js';
 import type { Notification } from './types.js';

@@ -1,7 +1,7 @@
 // ZFAILOVER-MIB (mibs/ZFAILOVER-MIB.txt) as code: notification and object OIDs relative to the configured
 // enterprise OID, and the varbinds of one notification in the MIB's order. Pure: values are bytes and
 // numbers; the net-snmp adapter maps the type names. test/alert/mib.test.ts checks these against the file.
-import type { ServiceState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
 import type { Notification, NotificationType } from './types.js';
 
 export const NOTIFICATIONS: Readonly<Record<NotificationType, { readonly arc: number; readonly name: string }>> = {

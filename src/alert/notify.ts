@@ -1,7 +1,7 @@
 // The producers' entry point: notifyAlerts() records observed states, decides what is news, queues it and
 // delivers what is queued. It never throws and never outlasts its deadline; an unchanged run costs one small
 // book read and one readdir, with no network.
-import type { ServiceState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
 import { oneLine } from '../errors.js';
 import { alertsDir, updateBook } from './book-store.js';
 import { decideAlerts, eventNotifications, type AlertPolicy } from './decide.js';

@@ -3,7 +3,7 @@
 // by the user running zfailover, no group or other read bit. Secret values go to the channel adapters only;
 // they never appear in errors or logs.
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { isReadableByOthers } from '../config/loader.js';
+import { isReadableByOthers } from '../state/trust.js';
 import { ConfigError } from '../errors.js';
 import type { AlertsConfig, SecretRef } from './settings.js';
 

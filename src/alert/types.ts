@@ -1,6 +1,6 @@
 // What producers hand to the alert module (items and events) and what it turns them into (notifications).
 // Pure types: no I/O.
-import type { ServiceState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
 import type { ConflictName } from '../errors.js';
 
 /** The zfailover action that observed the state. */

@@ -4,13 +4,13 @@
 import { classifyReplica, type Classification, type Relation } from '../core/divergence.js';
 import type { DatasetInfo } from '../core/dataset.js';
 import { oneLine } from '../errors.js';
-import type { ServiceState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
 import type { Evaluation } from '../plugin/check.js';
 import { evaluate, violation, type Thresholds } from '../plugin/range.js';
 import type { Finding } from '../plugin/summary.js';
 import { describeConflict } from '../sync/conflict-text.js';
 import { onJobHost, type JobCommands } from '../sync/invocation.js';
-import type { JobSpec } from '../sync/job.js';
+import type { JobSpec } from '../config/job-spec.js';
 import { fixLine } from '../core/operator-command.js';
 import { formatSide } from '../zfs/side.js';
 import type { JobProbe, ProbedPair, TargetProbe } from './replication-probe.js';

@@ -2,10 +2,7 @@
 // missing slots ("hourly 03:00..05:00 (3 slots) missing on backup/data"), snapshots still there long after the policy
 // dropped them (prune not running), and names dated in the future (clock skew). Reads zfs-auto-snapshot,
 // sanoid and zfailover names. The probe is a dry prune run (same listings, policies and protections).
-import type { CliContext, GlobalOptions } from '../cli/context.js';
-import type { CommandResult } from '../cli/result.js';
-import { loadConfig } from '../config/load.js';
-import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../config/resolve.js';
+
 import { evaluateGaps, type GapsReport, type MissingRange } from '../core/retention/gaps.js';
 import { scheduleFor, type Policy } from '../core/retention/policy.js';
 import { periodMinutes } from '../core/retention/schedule.js';
@@ -13,17 +10,15 @@ import { parseRetentionName } from '../core/retention/snapshot-names.js';
 import { wallOf } from '../core/retention/zone.js';
 import { parseSyncSnapshotName } from '../core/names.js';
 import type { Version } from '../core/versions.js';
-import { UsageError } from '../errors.js';
-import { runCheck, type Evaluation } from '../plugin/check.js';
+
+import { type Evaluation } from '../plugin/check.js';
 import { evaluate, parseRange, plainAtom, type Range, type Thresholds } from '../plugin/range.js';
 import type { Finding } from '../plugin/summary.js';
-import { RunnerPool } from '../sync/runners.js';
-import { formatSide, parseSide, type Side } from '../zfs/side.js';
+
+import { formatSide, type Side } from '../zfs/side.js';
 import { sameHost } from '../config/job-checks.js';
-import { entryCovers, resolveEntries } from '../actions/snapshot/config.js';
-import { runPrune, type DatasetPrune, type PruneRunResult } from '../actions/prune/run.js';
-import { resolveTimeout } from './settings.js';
-import type { ChecksConfig } from '../config/schema/checks.js';
+
+import { type DatasetPrune, type PruneRunResult } from '../actions/prune/run.js';
 
 export interface GapsCliOptions {
   job?: string[];
@@ -39,41 +34,9 @@ export interface GapsCliOptions {
 }
 
 export const DEFAULT_GRACE_SECONDS = 600;
-const DEFAULT_WARNING = parseRange('0', plainAtom);
+export const DEFAULT_WARNING = parseRange('0', plainAtom);
 
-export const runGapsCheck = async (input: { datasets: readonly string[]; opts: GapsCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
-  const { opts, ctx } = input;
-  const loaded = await loadConfig(opts.config ?? input.globals.config);
-  const stateDir = resolveStateDir(opts.stateDir ?? input.globals.stateDir, loaded);
-  let entries = resolveEntries(loaded);
-  const jobs = resolveAllJobs(loaded, { stateDir });
-  const selected = opts.job && opts.job.length > 0 ? opts.job.map((n) => resolveJob(loaded, n, { stateDir })) : null;
-  const wanted = input.datasets.map((d) => parseSide(d, 'dataset'));
-  if (wanted.length > 0) {
-    if (selected) throw new UsageError('give DATASET... or --job NAME, not both');
-    for (const w of wanted) if (!entries.some((e) => entryCovers(e, w))) throw new UsageError(`${formatSide(w)} is not covered by a snapshots: entry`);
-    entries = entries.filter((e) => wanted.some((w) => entryCovers(e, w)));
-  }
-  const now = opts.now ?? ctx.now();
-  const graceMs = (opts.grace ?? DEFAULT_GRACE_SECONDS) * 1000;
-  const thresholds: Thresholds = { warning: opts.warning ?? DEFAULT_WARNING, critical: opts.critical };
-  const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
-  try {
-    return await runCheck({
-      timeoutSec: resolveTimeout(opts.timeout, loaded.data.checks as ChecksConfig | undefined),
-      signal: ctx.signal,
-      what: 'retention gaps',
-      probe: (signal) =>
-        runPrune({ loaded, entries, jobs, selected: wanted.length > 0 ? null : selected, stateDir, now, signal, runners, dryRun: true, trustListing: true, entrySsh: resolveSsh(loaded, stateDir) }),
-      // DATASET... asks about those datasets (and their children): the replicas prune also decides on are not counted.
-      evaluate: (run) => evaluateRun(wanted.length > 0 ? onlyWanted(run, wanted) : run, { now, graceMs, thresholds, maxLines: opts.maxLines }),
-    });
-  } finally {
-    await runners.closeAll();
-  }
-};
-
-const onlyWanted = (run: PruneRunResult, wanted: readonly Side[]): PruneRunResult => ({
+export const onlyWanted = (run: PruneRunResult, wanted: readonly Side[]): PruneRunResult => ({
   ...run,
   datasets: run.datasets.filter((d) => wanted.some((w) => sameHost(w, d.where) && (d.where.dataset === w.dataset || d.where.dataset.startsWith(`${w.dataset}/`)))),
 });

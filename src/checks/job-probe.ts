@@ -1,24 +1,18 @@
-// Probe and wiring of check job: the state file and lock of each selected job, and (unless --no-zfs) one
+// Probe of check job: the state file and lock of each selected job, and (unless --no-zfs) one
 // listing per side to see whether each replica's common snapshot is protected.
-import type { CommandResult } from '../cli/result.js';
-import { runCheck } from '../plugin/check.js';
 import { jobStatePath } from '../state/dir.js';
 import { readJobState } from '../state/job-state.js';
 import { inspectLock } from '../state/lock.js';
-import type { JobSpec } from '../sync/job.js';
-import { CheckHosts } from './hosts.js';
-import type { ChecksConfig } from '../config/schema/checks.js';
+import type { JobSpec } from '../config/job-spec.js';
+import type { CheckHosts } from './hosts.js';
 import { joinName, relativeName } from '../core/dataset.js';
 import type { Policy } from '../core/retention/policy.js';
-import type { LoadedConfig } from '../config/load.js';
-import { entryFor, resolveEntries, targetPolicy } from '../actions/snapshot/config.js';
+import type { LoadedConfig } from '../config/loaded.js';
+import { entryFor, resolveEntries, targetPolicy } from '../config/retention.js';
 import { readPruneState } from '../actions/prune/state.js';
-import { evaluateJobs, type JobData } from './job.js';
+import type { JobData } from './job.js';
 import { protectionOf, type HorizonOptions, type Protection } from './protection.js';
 import { probeJobs } from './replication-probe.js';
-import type { CheckInput } from './run.js';
-import { selectJobs } from './selection.js';
-import { resolveTimeout, thresholdsFor } from './settings.js';
 
 export interface JobCliOptions {
   zfs?: boolean;
@@ -28,9 +22,9 @@ export interface JobCliOptions {
   maxRuntime?: number;
 }
 
-const DEFAULT_FAILURES_WARNING = 3;
-const DEFAULT_MAX_RUNTIME = 15 * 60;
-const DEFAULT_PRUNE_HORIZON = 60 * 60;
+export const DEFAULT_FAILURES_WARNING = 3;
+export const DEFAULT_MAX_RUNTIME = 15 * 60;
+export const DEFAULT_PRUNE_HORIZON = 60 * 60;
 
 /** The retention policies of a job's two sides, from the config's `snapshots:` entries and the targets' `keep:`. */
 const horizonFor = (loaded: LoadedConfig, job: JobSpec, targetIndex: number, now: number, horizonSec: number): HorizonOptions => {
@@ -62,7 +56,7 @@ interface ProbeInput {
   readonly now: number;
 }
 
-const probe = async ({ jobs, loaded, stateDir, withZfs, horizonSec, pool, signal, now }: ProbeInput): Promise<JobData[]> => {
+export const probe = async ({ jobs, loaded, stateDir, withZfs, horizonSec, pool, signal, now }: ProbeInput): Promise<JobData[]> => {
   const listings = withZfs ? await probeJobs(jobs, { pool, signal, now: now / 1000, estimate: false, maxEstimates: 0 }) : null;
   return Promise.all(
     jobs.map(async (job, i) => {
@@ -86,41 +80,4 @@ const probe = async ({ jobs, loaded, stateDir, withZfs, horizonSec, pool, signal
       return { job, statePath: jobStatePath(stateDir, job.id), state, lock, protection, prune };
     }),
   );
-};
-
-export const runJobCheck = async (input: CheckInput & { opts: CheckInput['opts'] & JobCliOptions }): Promise<CommandResult> => {
-  const { ctx, opts } = input;
-  const sel = await selectJobs(input);
-  const checks = sel.config.data.checks as ChecksConfig;
-  const jc = checks?.job;
-  const pool = new CheckHosts(sel.stateDir, ctx.now, ctx.env);
-  try {
-    return await runCheck({
-      timeoutSec: resolveTimeout(opts.timeout, checks),
-      signal: ctx.signal,
-      probe: (signal) =>
-        probe({
-          jobs: sel.jobs,
-          loaded: sel.config,
-          stateDir: sel.stateDir,
-          withZfs: opts.zfs !== false,
-          horizonSec: opts.pruneHorizon ?? jc?.prune_horizon ?? DEFAULT_PRUNE_HORIZON,
-          pool,
-          signal,
-          now: ctx.now(),
-        }),
-      evaluate: (data) =>
-        evaluateJobs(data, {
-          thresholds: thresholdsFor('job', opts, checks),
-          failuresWarning: opts.failuresWarning ?? jc?.failures_warning ?? DEFAULT_FAILURES_WARNING,
-          failuresCritical: opts.failuresCritical ?? jc?.failures_critical ?? null,
-          maxRuntime: opts.maxRuntime ?? jc?.max_runtime ?? DEFAULT_MAX_RUNTIME,
-          now: ctx.now(),
-          maxDetails: opts.maxLines,
-          commands: sel.commands,
-        }),
-    });
-  } finally {
-    await pool.closeAll();
-  }
 };

@@ -3,8 +3,8 @@
 // pending too long, and whether the newest common snapshot is protected. Pure evaluation; see job-probe.ts.
 import { fixLine, zfailoverLine } from '../core/operator-command.js';
 import { jobCommands, type JobCommands } from '../sync/invocation.js';
-import type { ServiceState } from '../cli/exit.js';
-import { worstState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
+import { worstState } from '../outcome.js';
 import { formatDuration } from '../core/duration.js';
 import { oneLine } from '../errors.js';
 import type { Evaluation } from '../plugin/check.js';
@@ -14,7 +14,7 @@ import type { Finding } from '../plugin/summary.js';
 import type { PruneState } from '../actions/prune/state.js';
 import type { JobState } from '../state/job-state.js';
 import type { LockHolder } from '../state/lock.js';
-import type { JobSpec } from '../sync/job.js';
+import type { JobSpec } from '../config/job-spec.js';
 import { formatSide } from '../zfs/side.js';
 import type { Protection } from './protection.js';
 

@@ -1,7 +1,7 @@
 // check health and check capacity: pool state, vdev error counters, scan state and data errors; capacity
 // against thresholds. One `zpool list` for all pools (plus one `zpool status` per pool for health). Evaluation
 // is pure.
-import type { ServiceState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
 import { formatSize } from '../core/duration.js';
 import type { Evaluation } from '../plugin/check.js';
 import type { Perfdatum } from '../plugin/perfdata.js';

@@ -7,7 +7,7 @@ import { formatSide } from '../zfs/side.js';
 import { listTree } from '../zfs/list.js';
 import { resumeTokenInfo, sendEstimate } from '../zfs/commands-dataset.js';
 import type { Capabilities, Runner } from '../zfs/types.js';
-import type { JobSpec, TargetSpec } from '../sync/job.js';
+import type { JobSpec, TargetSpec } from '../config/job-spec.js';
 import { pairDatasets, type DatasetPair } from '../sync/pairs.js';
 import type { CheckHosts } from './hosts.js';
 import { mapLimit } from '../core/map-limit.js';

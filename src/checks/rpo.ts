@@ -2,7 +2,7 @@
 // and perfdata. Every (dataset, target) pair of every selected job is one finding; the worst state wins.
 import { fixLine, zfailoverLine } from '../core/operator-command.js';
 import { jobCommands, type JobCommands } from '../sync/invocation.js';
-import type { JobSpec } from '../sync/job.js';
+import type { JobSpec } from '../config/job-spec.js';
 import { formatDuration, formatSize } from '../core/duration.js';
 import { computeLag, replicaLowerBound } from '../core/lag.js';
 import { oneLine } from '../errors.js';

@@ -1,11 +1,11 @@
 // Which replication jobs a check looks at: `--job NAME` (repeatable), `--all`, or SOURCE TARGET... given like
 // `zfailover sync` (same ad-hoc job id, so the job check finds the state file that sync wrote).
-import { DEFAULT_CONFIG_PATH } from '../cli/context.js';
-import type { SyncCliOptions } from '../cli/commands/sync.js';
+import { DEFAULT_CONFIG_PATH } from '../config/paths.js';
+import { NO_SYNC_FLAGS, type SyncFlags } from '../config/overrides.js';
 import { loadConfig, type LoadedConfig } from '../config/loader.js';
 import { jobNames, resolveJob, resolveStateDir } from '../config/resolve.js';
 import { UsageError } from '../errors.js';
-import type { JobSpec } from '../sync/job.js';
+import type { JobSpec } from '../config/job-spec.js';
 import { configJobs, jobCommands, type JobCommands } from '../sync/invocation.js';
 
 export interface SelectionOptions {
@@ -56,11 +56,8 @@ export const selectJobs = async (input: SelectionInput): Promise<Selection> => {
   const others = configJobs(config, stateDir);
   const commands = (job: JobSpec): JobCommands => jobCommands(job, { config: configPath, stateDir: cliStateDir }, others);
   if (adhoc) {
-    const syncOpts: SyncCliOptions = {
-      syncSnap: true,
-      resume: true,
-      bookmarks: true,
-      holds: true,
+    const syncOpts: SyncFlags = {
+      ...NO_SYNC_FLAGS,
       ...(opts.recursive ? { recursive: true } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       ...(opts.id !== undefined ? { id: opts.id } : {}),

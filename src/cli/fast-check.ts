@@ -9,7 +9,7 @@ import { parseDuration } from '../core/duration.js';
 import type { Range } from '../plugin/range.js';
 import { countValue, thresholdValue, timeoutValue, type MetricKind } from '../plugin/values.js';
 import type { SelectionCheck, SelectionCheckInput } from './commands/check-run.js';
-import type { GlobalOptions } from './context.js';
+import type { GlobalOptions } from '../app/context.js';
 
 export interface FastCheck {
   readonly name: SelectionCheck;

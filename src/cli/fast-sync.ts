@@ -3,7 +3,8 @@
 // else (another option, a repeat, a value that looks like an option) goes to commander as before, so help,
 // usage errors and every other flag keep one parser. test/unit/cli/fast-sync.test.ts holds both to one result.
 import type { SyncCliOptions } from './commands/sync.js';
-import type { GlobalOptions } from './context.js';
+import type { GlobalOptions } from '../app/context.js';
+import { NO_SYNC_FLAGS } from '../config/overrides.js';
 
 export interface FastSync {
   readonly globals: GlobalOptions;
@@ -44,6 +45,6 @@ export const fastSync = (argv: readonly string[]): FastSync | null => {
       verbose: false,
     },
     // What commander gives `sync --job NAME`: the --no-* flags default to true, everything else is unset.
-    opts: { job: job[1], syncSnap: true, resume: true, bookmarks: true, holds: true },
+    opts: { job: job[1], ...NO_SYNC_FLAGS },
   };
 };

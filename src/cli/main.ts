@@ -1,13 +1,14 @@
 // Entry point shared by every executable: parse, run one command, render one result, return the exit code.
 // Nothing else calls process.exit; bins set process.exitCode from the value returned here.
 import { oneLine, UsageError } from '../errors.js';
-import type { CliContext } from './context.js';
-import { exitCodeFor, stateForError } from './exit.js';
+import type { CliContext } from '../app/context.js';
+import { exitCodeFor } from './exit.js';
+import { stateForError } from '../outcome.js';
 import { fastCheck } from './fast-check.js';
 import { fastSync } from './fast-sync.js';
 import { restrictedRefusal } from './restricted.js';
 import { renderResult, stdoutOutput, type Output } from './output.js';
-import type { CommandResult } from './result.js';
+import type { CommandResult } from '../outcome.js';
 
 export interface MainOptions {
   readonly programName?: string;
@@ -41,7 +42,7 @@ export const main = async (argv: readonly string[], opts: MainOptions = {}): Pro
   const check = fast ? null : fastCheck(argv);
   try {
     if (fast) {
-      const { runSyncCommand } = await import('../sync/command.js');
+      const { runSyncCommand } = await import('../app/sync.js');
       result = await runSyncCommand({ source: undefined, targets: [], opts: fast.opts, globals: fast.globals, ctx });
     } else if (check) {
       const { runSelectionCheck } = await import('./commands/check-run.js');

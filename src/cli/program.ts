@@ -1,18 +1,13 @@
 // The `zfailover` command tree. Each subcommand lives in src/cli/commands/<name>.ts and imports its
 // implementation lazily, so a 15-second Monit cycle only pays start-up for what it runs.
 import { Command, Option } from 'commander';
-import type { CliContext, GlobalOptions } from './context.js';
-import type { CommandResult } from './result.js';
+import type { CliContext, GlobalOptions } from '../app/context.js';
+import type { CommandResult } from '../outcome.js';
+import { configure } from './commands/deps.js';
 import { registerCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
 
-export interface CommandDeps {
-  readonly ctx: CliContext;
-  readonly setResult: (r: CommandResult) => void;
-  readonly globals: () => GlobalOptions;
-}
-
-export { VERSION };
+export { configure, VERSION };
 
 export const buildProgram = (ctx: CliContext, setResult: (r: CommandResult) => void): Command => {
   const program = new Command(ctx.programName);
@@ -41,15 +36,3 @@ export const buildProgram = (ctx: CliContext, setResult: (r: CommandResult) => v
   registerCommands(program, { ctx, setResult, globals });
   return program;
 };
-
-/** Every (sub)command throws instead of exiting and prints help through the renderer's output. */
-export const configure = (cmd: Command, ctx: CliContext): Command =>
-  cmd
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => ctx.out.write(s),
-      writeErr: (s) => ctx.out.write(s),
-      outputError: () => {
-        // main renders usage errors itself as one UNKNOWN line.
-      },
-    });

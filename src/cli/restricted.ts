@@ -6,7 +6,7 @@
 // line before anything is read, so the plugin reads only root's default config and the state it names
 // (`--config` naming exactly that default, as the documented lines do, is accepted).
 // An allow-list, not a deny-list: an option added later is refused under sudo until it is listed here.
-import { DEFAULT_CONFIG_PATH } from './context.js';
+import { DEFAULT_CONFIG_PATH } from '../config/paths.js';
 
 /** Options with a value, and flags, a restricted plugin accepts; per check name. */
 interface Allowed {

@@ -2,14 +2,14 @@
 // settings from the config (if any) and every other default built in. Its id is derived from the sides, so
 // repeated runs of the same command share one lock, one state file and one set of sync snapshots.
 import { createHash } from 'node:crypto';
-import type { SyncCliOptions } from '../cli/commands/sync.js';
+import type { SyncFlags } from './overrides.js';
 import { isValidId } from '../core/names.js';
 import { UsageError } from '../errors.js';
-import type { JobSpec } from '../sync/job.js';
-import { DEFAULT_SEND, DEFAULT_TRANSPORT } from '../sync/job.js';
+import type { JobSpec } from './job-spec.js';
+import { DEFAULT_SEND, DEFAULT_TRANSPORT } from './job-spec.js';
 import { datasetNameProblem, formatSide, parseSide, type Side } from '../zfs/side.js';
 import { jobProblems } from './job-checks.js';
-import type { LoadedConfig } from './load.js';
+import type { LoadedConfig } from './loaded.js';
 import { formatKeyPath } from './problems.js';
 import { applyOverrides, JOB_DEFAULTS, resolveSsh } from './resolve.js';
 import { ID_RULE } from './schema/common.js';
@@ -17,7 +17,7 @@ import { ID_RULE } from './schema/common.js';
 export interface CliJobInput {
   readonly source: string | undefined;
   readonly targets: readonly string[];
-  readonly opts: SyncCliOptions;
+  readonly opts: SyncFlags;
   /** Only its `ssh:` section is used. */
   readonly config?: LoadedConfig | null;
   readonly stateDir: string;

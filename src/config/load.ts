@@ -4,15 +4,15 @@
 import { crossJobProblems, jobProblems, type JobShape } from './job-checks.js';
 import { issuesToProblems, problemAt } from './issues.js';
 import { buildLineTree, type LineTree } from './config-cache.js';
-import type { LoadedConfig } from './loader.js';
+import type { LoadedConfig } from './loaded.js';
 import { ConfigFileError, sortProblems, type ConfigProblem, type KeyPath } from './problems.js';
 import type { Located } from './yaml-doc.js';
 import { configSchema, type ConfigData, type JobConfig } from './schema/index.js';
 import { parseYaml } from './yaml-doc.js';
-import { retentionProblems } from '../actions/snapshot/config.js';
+import { retentionProblems } from './retention.js';
 
-// Reading the file stays importable from here, where every command has always found it.
-export { isReadableByOthers, loadConfig, type LoadedConfig, type LoadOptions } from './loader.js';
+// isReadableByOthers stays importable from here (its rule is the state trust module's); loadConfig is loader.ts's.
+export { isReadableByOthers } from '../state/trust.js';
 
 /** Validate config text; `file` is only used in messages. Throws ConfigFileError listing every problem. */
 export const parseConfigText = (

@@ -5,38 +5,14 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { isZfoError } from '../errors.js';
-import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../cli/context.js';
+import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from './paths.js';
 import { cacheFileFor, fileKey, locateIn, readCachedConfig, stateDirInText, storeCachedConfig, type CacheKey } from './config-cache.js';
 import { ConfigFileError, formatKeyPath, problemAt, type KeyPath } from './problems.js';
 import type { ConfigData } from './schema/index.js';
+import type { LoadedConfig, LoadOptions } from './loaded.js';
 import { configFileProblem, secureFix, stateDirProblem, UntrustedPathError } from '../state/trust.js';
 
-export interface LoadedConfig {
-  /** The file read, or null when the (optional) default file does not exist: built-in defaults only. */
-  readonly path: string | null;
-  /** Permission bits (`st_mode & 0o7777`) and owner of the file, as read from the open descriptor. */
-  readonly mode: number | null;
-  readonly uid: number | null;
-  readonly data: ConfigData;
-  /** Line of a key path in the file (or of its deepest existing parent), for errors found later. */
-  locate(path: KeyPath): number | null;
-  /** A ConfigFileError naming this file, the line of `path` and the path itself. */
-  error(path: KeyPath, message: string): ConfigFileError;
-  /** True when `data` came from the validated-config cache instead of a parse (for logs and tests). */
-  readonly cached?: boolean;
-}
-
-export interface LoadOptions {
-  /** A missing *default* file is fine (ad-hoc runs); an explicit path must exist. */
-  readonly optional?: boolean;
-  /** Where the default file is (tests). */
-  readonly defaultPath?: string;
-  /**
-   * Use the validated-config cache under the state directory: `--state-dir` when given, else the file's own
-   * top-level `state_dir`, else the default. Opt-in: the commands on the 15-second path ask for it.
-   */
-  readonly cache?: { readonly stateDir: string | undefined };
-}
+export type { LoadedConfig, LoadOptions };
 
 // A config file is a few KiB; a limit keeps a mistaken path (a disk image, /dev/zero) from eating memory.
 const MAX_SIZE = 1024 * 1024;
@@ -121,13 +97,6 @@ const emptyConfig = (): LoadedConfig => ({
   locate: () => null,
   error: (p, message) => new ConfigFileError(null, [{ line: null, path: formatKeyPath(p) || null, message }]),
 });
-
-/**
- * True when someone other than the user running zfailover could read the file: group/other read bits, or
- * another owner. Secrets (SMTP passwords, SNMP keys) must not be kept in such a file.
- */
-export const isReadableByOthers = (loaded: Pick<LoadedConfig, 'mode' | 'uid'>, euid = process.geteuid?.() ?? 0): boolean =>
-  loaded.mode !== null && ((loaded.mode & 0o044) !== 0 || (loaded.uid !== null && loaded.uid !== euid));
 
 const describeErrno = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;

@@ -1,8 +1,17 @@
 // Config problems and the one-line error that reports them: `config error: FILE:LINE: key.path: message`.
 import { ConfigError } from '../errors.js';
-import type { Located } from './yaml-doc.js';
 
 export type KeyPath = readonly (string | number)[];
+
+/** Where a key path lies in the YAML text (src/config/yaml-doc.ts finds it). */
+export interface Located {
+  /** Line (1-based) of the deepest part of the path that exists in the file; null when nothing does. */
+  readonly line: number | null;
+  /** How many leading path segments exist in the file. */
+  readonly depth: number;
+  /** The path goes on below a plain value (e.g. `targets[0].dataset` where the item is a string). */
+  readonly belowScalar: boolean;
+}
 
 export interface ConfigProblem {
   readonly line: number | null;

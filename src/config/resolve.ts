@@ -1,14 +1,14 @@
 // From a loaded config (and CLI overrides) to what the engine runs: JobSpec with every default applied,
 // the state directory, the ssh settings. Precedence everywhere: CLI flag > config file > built-in default.
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
-import type { SyncCliOptions } from '../cli/commands/sync.js';
-import { DEFAULT_STATE_DIR } from '../cli/context.js';
+import type { JobOverrides } from './overrides.js';
+import { DEFAULT_STATE_DIR } from './paths.js';
 import type { JobFlags } from '../core/operator-command.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_SEND, DEFAULT_TRANSPORT, type JobSpec } from '../sync/job.js';
+import { DEFAULT_SEND, DEFAULT_TRANSPORT, type JobSpec } from './job-spec.js';
 import type { SshSettings } from '../zfs/types.js';
 import { ConfigFileError } from './problems.js';
-import type { LoadedConfig } from './load.js';
+import type { LoadedConfig } from './loaded.js';
 import { sshOptionProblem, sshOptionsProblem } from './ssh-options.js';
 import { verifyStateDir } from '../state/trust.js';
 
@@ -28,8 +28,7 @@ export const JOB_DEFAULTS = {
 
 export const SSH_DEFAULTS = { controlPersist: 60, connectTimeout: 10 } as const;
 
-/** CLI flags that may adjust a run; with `--job`, -r/--exclude/--id are refused (they define a job). */
-export type JobOverrides = Partial<SyncCliOptions>;
+export type { JobOverrides };
 
 export interface ResolveOptions {
   readonly stateDir: string;

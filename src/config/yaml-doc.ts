@@ -1,22 +1,15 @@
 // YAML text -> plain value, keeping the Document and a LineCounter so every later error can name its line.
 // Syntax errors come back as problems with their line; nothing here throws for bad input.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import type { ConfigProblem, KeyPath } from './problems.js';
+import type { ConfigProblem, KeyPath, Located } from './problems.js';
+
+export type { Located };
 
 export interface YamlSource {
   /** The document as plain data (merge keys applied), or undefined when it could not be parsed. */
   readonly value: unknown;
   readonly problems: readonly ConfigProblem[];
   readonly locate: (path: KeyPath) => Located;
-}
-
-export interface Located {
-  /** Line (1-based) of the deepest part of the path that exists in the file; null when nothing does. */
-  readonly line: number | null;
-  /** How many leading path segments exist in the file. */
-  readonly depth: number;
-  /** The path goes on below a plain value (e.g. `targets[0].dataset` where the item is a string). */
-  readonly belowScalar: boolean;
 }
 
 const isMergeKey = (key: unknown): boolean =>

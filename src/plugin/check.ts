@@ -4,7 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import { timerMs } from '../core/duration.js';
 import { DeadlineError, oneLine } from '../errors.js';
-import type { CommandResult } from '../cli/result.js';
+import type { CommandResult } from '../outcome.js';
 import { formatPerfdata, type Perfdatum } from './perfdata.js';
 import { summarise, type Finding, type SummaryOptions } from './summary.js';
 

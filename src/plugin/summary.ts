@@ -1,6 +1,6 @@
 // Presentation of a check's findings: the worst state wins, the first line stays short whatever the number of
 // datasets ("3 of 1000 datasets CRITICAL: ..."), and the long output names every subject, worst first. Pure.
-import { worstState, type ServiceState } from '../cli/exit.js';
+import { worstState, type ServiceState } from '../outcome.js';
 
 export interface Finding {
   readonly state: ServiceState;

@@ -1,4 +1,4 @@
-// Plugin option values as plain functions, without commander: commander's argParsers (plugin/options.ts,
+// Plugin option values as plain functions, without commander: commander's argParsers (cli/plugin-options.ts,
 // cli/commands/check.ts) wrap them with their usage messages, and the plugins' commander-free fast path
 // (cli/fast-check.ts) calls the very same functions and leaves any value they refuse to commander.
 import { parseDuration } from '../core/duration.js';

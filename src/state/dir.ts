@@ -9,9 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { isValidId } from '../core/names.js';
 import { InternalError } from '../errors.js';
 import { describeErrno, StateDirError } from './errors.js';
+import { STATE_SUBDIRS, type StateSubdir } from './subdirs.js';
 
-export const STATE_SUBDIRS = ['jobs', 'locks', 'cache', 'ssh', 'alerts', 'promote', 'prune', 'metrics'] as const;
-export type StateSubdir = (typeof STATE_SUBDIRS)[number];
+export { STATE_SUBDIRS, type StateSubdir };
 
 /**
  * Create the state directory and its subdirectories, new ones with mode 0700. An existing ssh/ is tightened

@@ -4,8 +4,9 @@
 // may refuse more than zod (rare shapes: a prototype-less object, a `__proto__` key, an explicit undefined),
 // never less. test/unit/state/job-state-check.test.ts holds it to zod's output on generated and damaged states.
 import type { JobState } from './job-state-schema.js';
+import { JOB_STATE_VERSION } from './job-state-version.js';
 
-export const JOB_STATE_VERSION = 1;
+export { JOB_STATE_VERSION };
 
 type Obj = Record<string, unknown>;
 const NO = Symbol('not sure');

@@ -2,7 +2,7 @@
 // validator (job-state-check.ts) refuses a value: zod then gives the one error message operators see, so a
 // refused file reads exactly as before, while every readable file costs no zod at all.
 import * as z from 'zod';
-import { JOB_STATE_VERSION } from './job-state-check.js';
+import { JOB_STATE_VERSION } from './job-state-version.js';
 
 const SERVICE_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 const serviceState = z.enum(SERVICE_STATES);

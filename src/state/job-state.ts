@@ -2,7 +2,7 @@
 // and by `status`. Schema version 1; a reader refuses any other version instead of guessing.
 //
 // recordRun() is pure (time is passed in); readJobState/writeJobState are the thin I/O around it.
-import type { ServiceState } from '../cli/exit.js';
+import type { ServiceState } from '../outcome.js';
 import { InternalError } from '../errors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { jobStatePath } from './dir.js';

@@ -7,8 +7,8 @@
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { quoteArg } from '../zfs/quote.js';
-import { STATE_SUBDIRS } from './dir.js';
+import { quoteArg } from '../core/operator-command.js';
+import { STATE_SUBDIRS } from './subdirs.js';
 
 /** A config file or state directory others could have written: one UNKNOWN line, nothing read from it. */
 export class UntrustedPathError extends ConfigError {
@@ -125,3 +125,10 @@ export const ownedEntryProblem = (path: string, euid = euidNow()): string | null
   if ((st.mode & 0o022) !== 0) return `writable by group or others (mode ${octal(st.mode)})`;
   return null;
 };
+
+/**
+ * True when someone other than the user running zfailover could read the file: group/other read bits, or
+ * another owner. Secrets (SMTP passwords, SNMP keys) must not be kept in such a file.
+ */
+export const isReadableByOthers = (loaded: { readonly mode: number | null; readonly uid: number | null }, euid = process.geteuid?.() ?? 0): boolean =>
+  loaded.mode !== null && ((loaded.mode & 0o044) !== 0 || (loaded.uid !== null && loaded.uid !== euid));

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { AlertItem } from '../alert/types.js';
-import type { LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/loaded.js';
 import type { JobReport } from './report.js';
 
 const ALERT_DEADLINE_MS = 5000;

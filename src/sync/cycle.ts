@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Listing } from '../core/dataset.js';
 import { PROP_EPOCH, PROP_ROLE } from '../core/names.js';
 import { oneLine, type ErrorKind } from '../errors.js';
-import { stateForError, worstState } from '../cli/exit.js';
+import { stateForError, worstState } from '../outcome.js';
 import { formatSide } from '../zfs/side.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import type { JobSpec } from './job.js';

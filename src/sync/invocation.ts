@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { onHost, zfailoverLine, type JobInvocation } from '../core/operator-command.js';
 import { resolveAllJobs } from '../config/resolve.js';
-import type { LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/loaded.js';
 import type { HostSpec } from '../zfs/types.js';
 import { formatSide } from '../zfs/side.js';
 import type { JobSpec } from './job.js';

@@ -8,7 +8,7 @@ import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
 import { compareVersions, sortVersions, type Version } from '../core/versions.js';
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
-import { stateForError, type ServiceState } from '../cli/exit.js';
+import { stateForError, type ServiceState } from '../outcome.js';
 import { resumeTokenProblem, type ResumeExpectation } from '../core/resume-token.js';
 import { ZfsError } from '../zfs/errors.js';
 import { describeConflict } from './conflict-text.js';

@@ -2,8 +2,8 @@
 // Serialisable as-is for `--json`; the checks read the parts that go into the job state file.
 import type { ConflictName, ErrorKind } from '../errors.js';
 import { formatSize } from '../core/duration.js';
-import { worstState, type ServiceState } from '../cli/exit.js';
-import type { CommandResult } from '../cli/result.js';
+import { worstState, type ServiceState } from '../outcome.js';
+import type { CommandResult } from '../outcome.js';
 
 export type DatasetOutcome = 'replicated' | 'nothing-to-do' | 'planned' | 'conflict' | 'failed' | 'skipped';
 

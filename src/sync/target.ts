@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Listing } from '../core/dataset.js';
 import { fullName, type Version } from '../core/versions.js';
 import { oneLine, PermanentError } from '../errors.js';
-import { stateForError, worstState } from '../cli/exit.js';
+import { stateForError, worstState } from '../outcome.js';
 import { onJobHost } from './invocation.js';
 import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';

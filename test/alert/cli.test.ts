@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { defaultEngineId } from '../../src/alert/mib.js';
 import { notifyAlerts } from '../../src/alert/notify.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/loader.js';
 import { cliBuilt, runCli, STATUS_LINE } from '../helpers/cli.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { freeUdpPort, snmptrapdUnavailableReason, startSnmptrapd, type TestTrapd } from '../helpers/snmptrapd.js';

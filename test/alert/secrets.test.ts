@@ -4,7 +4,8 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { loadConfig, parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/loader.js';
 import { readSecret, verifyAlertSecrets } from '../../src/alert/secrets.js';
 import { ConfigError } from '../../src/errors.js';
 import { alertsConfig } from './fixtures.js';

@@ -3,7 +3,7 @@
 // I/O of its own. The aside name is recorded before the rename, so a re-run after a crash finishes the clones.
 import { fixLine } from '../../core/operator-command.js';
 import type { DemoteCommands } from '../../core/failover/demote.js';
-import type { ServiceState } from '../../cli/exit.js';
+import type { ServiceState } from '../../outcome.js';
 import { decideDemote, type DemotePlan } from '../../core/failover/demote.js';
 import { describeOp, type ZfsOp } from '../../core/failover/ops.js';
 import type { Refusal, TreeView } from '../../core/failover/tree.js';

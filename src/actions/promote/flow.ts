@@ -3,7 +3,7 @@
 // its own. Every refusal comes before the first change; after a change, a failure says exactly where it stopped
 // and re-running the same command continues from what ZFS shows (each step is idempotent).
 import type { PromoteCommands } from '../../core/failover/promote.js';
-import type { ServiceState } from '../../cli/exit.js';
+import type { ServiceState } from '../../outcome.js';
 import { decidePromote, decideSwitch, demotePrimaryOps, promoteOps, type PromoteMode, type PromotePlan } from '../../core/failover/promote.js';
 import { describeOp, type OpGroup, type ZfsOp } from '../../core/failover/ops.js';
 import type { Refusal, TreeEvidence, TreeView } from '../../core/failover/tree.js';

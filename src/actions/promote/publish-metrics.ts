@@ -1,7 +1,7 @@
 // Publishes a promote/demote run's metrics (metrics.textfile_dir; off when unset): the families of ./metrics.ts,
 // the counters through state/metrics.ts. Never throws and never changes the run's outcome.
 import type { Logger } from 'pino';
-import type { LoadedConfig } from '../../config/load.js';
+import type { LoadedConfig } from '../../config/loaded.js';
 import type { RunState } from '../../core/metrics/run.js';
 import { publishRunMetrics } from '../../state/metrics.js';
 import { failoverFamilies, failoverOutcome } from './metrics.js';

@@ -1,6 +1,6 @@
 // Promote/demote outcomes as a command result: one status line (what happened, or why it was refused), long
 // output with each step and hook, and for --dry-run the preflight and every step with its exact commands.
-import type { CommandResult } from '../../cli/result.js';
+import type { CommandResult } from '../../outcome.js';
 import { formatDuration } from '../../core/duration.js';
 import { describeOp, type OpGroup } from '../../core/failover/ops.js';
 import type { DemoteOutcome } from '../demote/flow.js';

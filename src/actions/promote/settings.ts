@@ -1,6 +1,6 @@
 // A job's `failover:` section with defaults applied and CLI flags on top: the lag a planned switchover accepts,
 // and the hooks (which phase, which host, which modes, timeout). CLI flag > config > built-in default.
-import type { LoadedConfig } from '../../config/load.js';
+import type { LoadedConfig } from '../../config/loaded.js';
 import type { HookConfig } from '../../config/schema/failover.js';
 import { UsageError } from '../../errors.js';
 

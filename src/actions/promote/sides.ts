@@ -1,14 +1,14 @@
 // Which job and which two sides a promote/demote/status run is about (a config job and one of its targets, or
 // two side specs as `sync` takes them), and each side's tree as the failover decisions see it: the job's
 // datasets only (recursive or not, exclusions applied on both sides), keyed by their path below the root.
-import type { SyncCliOptions } from '../../cli/commands/sync.js';
-import type { LoadedConfig } from '../../config/load.js';
+import { NO_SYNC_FLAGS, type SyncFlags } from '../../config/overrides.js';
+import type { LoadedConfig } from '../../config/loaded.js';
 import { jobFromCli } from '../../config/cli-job.js';
 import { resolveJob } from '../../config/resolve.js';
 import { relativeName, type DatasetInfo } from '../../core/dataset.js';
 import type { TreeView } from '../../core/failover/tree.js';
 import { UsageError } from '../../errors.js';
-import type { JobSpec, TargetSpec } from '../../sync/job.js';
+import type { JobSpec, TargetSpec } from '../../config/job-spec.js';
 import { listTree } from '../../zfs/list.js';
 import { formatSide, type Side } from '../../zfs/side.js';
 import type { Capabilities, Runner } from '../../zfs/types.js';
@@ -38,11 +38,8 @@ export const resolvePair = (what: string, args: SideArgs, sides: readonly string
   }
   if (sides.length !== 2) throw new UsageError(`${what} needs --job NAME, or two sides: ${what === 'demote' ? 'PRIMARY SIDE-TO-DEMOTE' : 'PRIMARY REPLICA'}`);
   if (args.target !== undefined) throw new UsageError('--target only applies with --job');
-  const opts: SyncCliOptions = {
-    syncSnap: true,
-    resume: true,
-    bookmarks: true,
-    holds: true,
+  const opts: SyncFlags = {
+    ...NO_SYNC_FLAGS,
     ...(args.recursive ? { recursive: true } : {}),
     ...(args.exclude ? { exclude: args.exclude } : {}),
     ...(args.sshKey !== undefined ? { sshKey: args.sshKey } : {}),

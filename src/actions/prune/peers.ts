@@ -9,7 +9,7 @@ import type { Policy } from '../../core/retention/policy.js';
 import type { Peer } from '../../core/retention/prune.js';
 import { snapshotsOf, type Version } from '../../core/versions.js';
 import type { CommonSnapshot } from '../../state/job-state.js';
-import type { JobSpec } from '../../sync/job.js';
+import type { JobSpec } from '../../config/job-spec.js';
 import { formatSide, type Side } from '../../zfs/side.js';
 import { sameHost } from '../../config/job-checks.js';
 

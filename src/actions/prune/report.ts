@@ -1,7 +1,7 @@
 // What a prune run tells the operator: one status line (what went, what stayed, what is wrong), a line per
 // dataset, the dry-run listing with the reason for every snapshot, and the state files the job check reads.
-import { worstState, type ServiceState } from '../../cli/exit.js';
-import type { CommandResult } from '../../cli/result.js';
+import { worstState, type ServiceState } from '../../outcome.js';
+import type { CommandResult } from '../../outcome.js';
 import { describePolicy, type Policy } from '../../core/retention/policy.js';
 import type { PruneItem } from '../../core/retention/prune.js';
 import { wallOf } from '../../core/retention/zone.js';

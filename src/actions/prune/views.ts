@@ -2,7 +2,7 @@
 // failure is kept as the reason instead of thrown, so the datasets that depend on it can fall back to the
 // job state or stay untouched.
 import { oneLine } from '../../errors.js';
-import { stateForError, type ServiceState } from '../../cli/exit.js';
+import { stateForError, type ServiceState } from '../../outcome.js';
 import type { Listing } from '../../core/dataset.js';
 import type { RunnerPool } from '../../sync/runners.js';
 import { listTree } from '../../zfs/list.js';

@@ -1,7 +1,7 @@
 // One snapshot unit (a tree on one host under one policy): list once, plan, run the pre hook, take each due
 // label in one `zfs snapshot` call (atomic across the tree), run the post hook, and for the zfs-auto-snapshot
 // drop-in prune the label right away. Failures stay with the unit; other units go on.
-import { stateForError, worstState, type ServiceState } from '../../cli/exit.js';
+import { stateForError, worstState, type ServiceState } from '../../outcome.js';
 import { oneLine } from '../../errors.js';
 import type { Policy } from '../../core/retention/policy.js';
 import { decidePrune, type Peer } from '../../core/retention/prune.js';

@@ -1,7 +1,7 @@
 // What a snapshot run reports: one status line (what was taken, or that nothing was due), a line per unit,
 // and for --dry-run the labels due on each dataset with the names that would be created.
-import type { ServiceState } from '../../cli/exit.js';
-import type { CommandResult } from '../../cli/result.js';
+import type { ServiceState } from '../../outcome.js';
+import type { CommandResult } from '../../outcome.js';
 import { formatPeriodicSnapshotName } from '../../core/names.js';
 import type { UnitReport } from './execute.js';
 

@@ -1,8 +1,8 @@
 // `zfailover status` output: the worst job's line first (`CRITICAL: job data: 2 primaries ...`), then per job a
 // header with the last sync and promotion, and one aligned line per side: role, epoch, rw/ro, mounted, newest
 // snapshot and its age, relation and lag.
-import type { ServiceState } from '../../cli/exit.js';
-import type { CommandResult } from '../../cli/result.js';
+import type { ServiceState } from '../../outcome.js';
+import type { CommandResult } from '../../outcome.js';
 import { formatDuration } from '../../core/duration.js';
 import type { JobStatus, SideStatus } from '../../core/failover/status.js';
 

@@ -1,8 +1,8 @@
 // The action of `check rpo|divergence|job`, shared by commander's tree (check.ts) and the plugins'
 // commander-free fast path (cli/fast-check.ts), so both run one body: the check, then its alert.
-import type { CliContext, GlobalOptions } from '../context.js';
-import type { CommandResult } from '../result.js';
-import type { CheckCliOptions } from '../../checks/run.js';
+import type { CliContext, GlobalOptions } from '../../app/context.js';
+import type { CommandResult } from '../../outcome.js';
+import type { CheckCliOptions } from '../../app/check.js';
 import type { JobCliOptions } from '../../checks/job-probe.js';
 import { formatRange, type Range } from '../../plugin/range.js';
 
@@ -30,9 +30,9 @@ export const runSelectionCheck = async (name: SelectionCheck, input: SelectionCh
   const subject = source ? [source, ...targets].join(' ') : '*';
   const result =
     name === 'job'
-      ? await (await import('../../checks/job-probe.js')).runJobCheck({ source, targets, opts, globals, ctx })
-      : await (await import('../../checks/run.js')).runReplicationCheck(name, { source, targets, opts, globals, ctx });
+      ? await (await import('../../app/check-job.js')).runJobCheck({ source, targets, opts, globals, ctx })
+      : await (await import('../../app/check.js')).runReplicationCheck(name, { source, targets, opts, globals, ctx });
   // zfailover's own alerts only with `checks.send_alerts: true` (the producer checks), once per change.
-  const { alertResult } = await import('../../alert/producer.js');
+  const { alertResult } = await import('../../app/alert-producer.js');
   return alertResult({ source: 'check', kind: checkAlertKind(name, opts), job, subject }, result, globals, ctx);
 };

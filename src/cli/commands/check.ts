@@ -1,11 +1,12 @@
 // `zfailover check <name>`: the Nagios/Icinga plugins (also installed as check_zfs_<name>). Registration only
 // declares options; each check's code loads on use, so a plugin run pays start-up for that check alone.
-import type { CommandResult } from '../result.js';
-import { Command, InvalidArgumentError } from 'commander';
-import type { CommandDeps } from '../program.js';
-import { configure, VERSION } from '../program.js';
+import type { CommandResult } from '../../outcome.js';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { CommandDeps } from './deps.js';
+import { configure } from './deps.js';
+import { VERSION } from '../../version.js';
 import { collect, durationOption, nowOption, portOption } from '../options.js';
-import { addPluginOptions, type MetricKind } from '../../plugin/options.js';
+import { addPluginOptions, type MetricKind } from '../plugin-options.js';
 import { countValue } from '../../plugin/values.js';
 import { checkAlertKind, runSelectionCheck } from './check-run.js';
 
@@ -43,7 +44,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
   // A check result goes to zfailover's alert book only with `checks.send_alerts: true` (the producer decides);
   // rpo, divergence and job do the same in runSelectionCheck, which the plugins' fast path also runs.
   const setResult = async (kind: string, opts: Parameters<typeof checkAlertKind>[1], job: string, subject: string, r: CommandResult): Promise<void> => {
-    const { alertResult } = await import('../../alert/producer.js');
+    const { alertResult } = await import('../../app/alert-producer.js');
     deps.setResult(await alertResult({ source: 'check', kind: checkAlertKind(kind, opts), job, subject }, r, globals(), ctx));
   };
   const version = `${ctx.programName} ${VERSION}`;
@@ -101,7 +102,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
       .option('--ssh-port <port>', 'ssh port when --hostname gives none', portOption)
       .option('--ssh-option <opt>', 'extra ssh -o option; repeatable', collect)
       .action(async (pools: string[], opts) => {
-        const { runPoolCheck } = await import('../../checks/pools-probe.js');
+        const { runPoolCheck } = await import('../../app/check-pools.js');
         await setResult(name, opts, opts.hostname ?? 'local', pools.length > 0 ? pools.join(' ') : '*', await runPoolCheck(name, { pools, opts, globals: globals(), ctx }));
       });
 
@@ -121,7 +122,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     .option('--grace <duration>', 'how long a slot may stay empty, and a dropped snapshot linger (default 10m)', durationOption)
     .addOption(nowOption())
     .action(async (datasets: string[], opts) => {
-      const { runGapsCheck } = await import('../../checks/gaps.js');
+      const { runGapsCheck } = await import('../../app/check-gaps.js');
       await setResult('gaps', opts, Array.isArray(opts.job) && opts.job.length > 0 ? opts.job.join(',') : 'all', datasets.length > 0 ? datasets.join(' ') : '*', await runGapsCheck({ datasets, opts, globals: globals(), ctx }));
     });
 };

@@ -1,7 +1,7 @@
 // `zfailover demote`: make a side (an old primary back from an outage) a replica of the primary, keeping every
 // write it made after the histories split in a readable aside dataset, then replicate into it.
 import type { Command } from 'commander';
-import type { CommandDeps } from '../program.js';
+import type { CommandDeps } from './deps.js';
 import { collect, portOption } from '../options.js';
 
 export const registerDemote = (program: Command, { ctx, setResult, globals }: CommandDeps): void => {
@@ -20,7 +20,7 @@ export const registerDemote = (program: Command, { ctx, setResult, globals }: Co
     .option('--ssh-option <opt>', 'extra ssh -o option; repeatable', collect)
     .option('--id <name>', 'ad hoc: the job name its sync runs under (default: derived from the sides, as sync does)')
     .action(async (sides: string[], opts) => {
-      const { runDemoteCommand } = await import('../../actions/demote/command.js');
+      const { runDemoteCommand } = await import('../../app/demote.js');
       setResult(await runDemoteCommand({ sides, opts, globals: globals(), ctx }));
     });
 };

@@ -1,6 +1,6 @@
 // The list of subcommands. Registration is cheap (options only); implementations load on use.
 import type { Command } from 'commander';
-import type { CommandDeps } from '../program.js';
+import type { CommandDeps } from './deps.js';
 import { registerSync } from './sync.js';
 import { registerCheck } from './check.js';
 import { registerAlert } from './alert.js';

@@ -1,7 +1,7 @@
 // `zfailover promote`: make the replica of a job the primary, by a planned switchover (the primary answers:
 // stop writes, final sync, verify, switch: nothing lost) or a takeover (--takeover --force: the primary is gone).
 import type { Command } from 'commander';
-import type { CommandDeps } from '../program.js';
+import type { CommandDeps } from './deps.js';
 import { collect, durationOption, portOption } from '../options.js';
 
 export const registerPromote = (program: Command, { ctx, setResult, globals }: CommandDeps): void => {
@@ -24,7 +24,7 @@ export const registerPromote = (program: Command, { ctx, setResult, globals }: C
     .option('--ssh-option <opt>', 'extra ssh -o option; repeatable', collect)
     .option('--id <name>', 'ad hoc: the job name its sync runs under (default: derived from the sides, as sync does)')
     .action(async (sides: string[], opts) => {
-      const { runPromoteCommand } = await import('../../actions/promote/command.js');
+      const { runPromoteCommand } = await import('../../app/promote.js');
       setResult(await runPromoteCommand({ sides, opts, globals: globals(), ctx }));
     });
 };

@@ -1,7 +1,7 @@
 // `zfailover prune`: destroy, on each side, the snapshots its retention policy no longer keeps (never a
 // common snapshot a replica needs, a held one, or a name prune does not own).
 import type { Command } from 'commander';
-import type { CommandDeps } from '../program.js';
+import type { CommandDeps } from './deps.js';
 import { collect, nowOption } from '../options.js';
 
 export const registerPrune = (program: Command, { ctx, setResult, globals }: CommandDeps): void => {
@@ -13,10 +13,10 @@ export const registerPrune = (program: Command, { ctx, setResult, globals }: Com
     .option('--trust-listing', 'prune even though the snapshot count fell by half since the last run')
     .addOption(nowOption())
     .action(async (opts) => {
-      const { runPruneCommand } = await import('../../actions/prune/command.js');
+      const { runPruneCommand } = await import('../../app/prune.js');
       const result = await runPruneCommand({ opts, globals: globals(), ctx });
       if (opts.dryRun) return setResult(result);
-      const { alertResult } = await import('../../alert/producer.js');
+      const { alertResult } = await import('../../app/alert-producer.js');
       const job = Array.isArray(opts.job) && opts.job.length > 0 ? opts.job.join(',') : 'all';
       setResult(await alertResult({ source: 'prune', kind: 'prune', job, subject: '*' }, result, globals(), ctx));
     });

@@ -1,7 +1,7 @@
 // `zfailover snapshot`: take the snapshots that are due now (from the config's `snapshots:` entries), or the
 // zfs-auto-snapshot drop-in `--label L --keep N [-r] DATASET...|//`.
 import type { Command } from 'commander';
-import type { CommandDeps } from '../program.js';
+import type { CommandDeps } from './deps.js';
 import { collect, durationOption, nowOption } from '../options.js';
 import { InvalidArgumentError, Option } from 'commander';
 
@@ -27,10 +27,10 @@ export const registerSnapshot = (program: Command, { ctx, setResult, globals }: 
     .addOption(new Option('-g, --syslog', 'drop-in: accepted for zfs-auto-snapshot compatibility (no effect)').hideHelp())
     .addOption(nowOption())
     .action(async (datasets: string[], opts) => {
-      const { runSnapshotCommand } = await import('../../actions/snapshot/command.js');
+      const { runSnapshotCommand } = await import('../../app/snapshot.js');
       const result = await runSnapshotCommand({ datasets, opts, globals: globals(), ctx });
       if (opts.dryRun) return setResult(result);
-      const { alertResult } = await import('../../alert/producer.js');
+      const { alertResult } = await import('../../app/alert-producer.js');
       const job = opts.label ? `snapshot-${opts.label}` : 'snapshot';
       setResult(await alertResult({ source: 'snapshot', kind: 'snapshot', job, subject: datasets.length > 0 ? datasets.join(' ') : '*' }, result, globals(), ctx));
     });

@@ -1,7 +1,7 @@
 // `zfailover status`: per job and side, the role, epoch, newest snapshot, lag and last sync, so an operator sees
 // at a glance which side is primary. CRITICAL when two primaries are seen.
 import type { Command } from 'commander';
-import type { CommandDeps } from '../program.js';
+import type { CommandDeps } from './deps.js';
 import { collect, portOption } from '../options.js';
 
 export const registerStatus = (program: Command, { ctx, setResult, globals }: CommandDeps): void => {
@@ -15,7 +15,7 @@ export const registerStatus = (program: Command, { ctx, setResult, globals }: Co
     .option('--ssh-port <port>', 'ssh port when the side gives none', portOption)
     .option('--ssh-option <opt>', 'extra ssh -o option; repeatable', collect)
     .action(async (sides: string[], opts) => {
-      const { runStatusCommand } = await import('../../actions/status/command.js');
+      const { runStatusCommand } = await import('../../app/status.js');
       setResult(await runStatusCommand({ sides, opts, globals: globals(), ctx }));
     });
 };

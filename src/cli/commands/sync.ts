@@ -1,30 +1,11 @@
 // `zfailover sync`: one replication cycle (ad hoc SOURCE TARGET..., or --job NAME / --all from the config).
 import type { Command } from 'commander';
-import type { CommandDeps } from '../program.js';
+import type { SyncFlags } from '../../config/overrides.js';
+import type { CommandDeps } from './deps.js';
 import { collect, durationOption, portOption, sizeOption } from '../options.js';
 
-export interface SyncCliOptions {
-  job?: string;
-  all?: boolean;
-  recursive?: boolean;
-  exclude?: string[];
-  syncSnap: boolean;
-  dryRun?: boolean;
-  deadline?: number;
-  sshKey?: string;
-  sshPort?: number;
-  sshOption?: string[];
-  id?: string;
-  rollbackTarget?: boolean;
-  resume: boolean;
-  bookmarks: boolean;
-  holds: boolean;
-  raw?: boolean;
-  compress?: string;
-  mbuffer?: boolean;
-  bwlimit?: number;
-  initial?: string;
-}
+/** Commander's option bag of `sync`: exactly the plain flags config and app read. */
+export type SyncCliOptions = SyncFlags;
 
 export const registerSync = (program: Command, { ctx, setResult, globals }: CommandDeps): void => {
   program
@@ -54,7 +35,7 @@ export const registerSync = (program: Command, { ctx, setResult, globals }: Comm
     .option('--bwlimit <rate>', 'bandwidth limit per second, e.g. 10M', sizeOption)
     .option('--initial <mode>', 'first replication: all (oldest full, then every snapshot) or newest')
     .action(async (source: string | undefined, targets: string[], opts: SyncCliOptions) => {
-      const { runSyncCommand } = await import('../../sync/command.js');
+      const { runSyncCommand } = await import('../../app/sync.js');
       setResult(await runSyncCommand({ source, targets, opts, globals: globals(), ctx }));
     });
 };

@@ -2,8 +2,8 @@
 // command, argument and option, with the same descriptions, defaults and choices `--help` prints, so the pages
 // cannot drift from the program.
 import type { Command, Help } from 'commander';
-import type { CliContext } from '../context.js';
-import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../context.js';
+import type { CliContext } from '../../app/context.js';
+import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../../config/paths.js';
 import { buildProgram } from '../program.js';
 import { bold, flags, header, italic, paragraphs, section, subsection, tagged, text, wrapLines, type PageHead } from './roff.js';
 

@@ -3,7 +3,7 @@
 // `kind` of the custom value schemas in src/config/schema/common.ts). The example file is quoted verbatim.
 import * as z from 'zod';
 import { configSchema } from '../../config/schema/index.js';
-import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../context.js';
+import { DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR } from '../../config/paths.js';
 import type { ManPage } from './commands-page.js';
 import { bold, header, italic, paragraphs, section, subsection, tagged, text, wrapLines } from './roff.js';
 

@@ -2,7 +2,7 @@
 // observation histories (bounded notification rate, eventual truth, idempotence, exact counts).
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import type { ServiceState } from '../../../src/cli/exit.js';
+import type { ServiceState } from '../../../src/outcome.js';
 import { activeAlerts, alertKey, alertLevel, decideAlerts, EMPTY_BOOK, eventNotifications, type AlertBook, type AlertPolicy } from '../../../src/alert/decide.js';
 import type { AlertItem, Notification } from '../../../src/alert/types.js';
 import { policyOf } from '../../../src/alert/notify.js';

@@ -2,8 +2,8 @@
 import type { DatasetInfo, Listing } from '../../../src/core/dataset.js';
 import type { Version } from '../../../src/core/versions.js';
 import type { JobProbe, ProbedPair, TargetProbe } from '../../../src/checks/replication-probe.js';
-import type { JobSpec } from '../../../src/sync/job.js';
-import { DEFAULT_SEND, DEFAULT_TRANSPORT } from '../../../src/sync/job.js';
+import type { JobSpec } from '../../../src/config/job-spec.js';
+import { DEFAULT_SEND, DEFAULT_TRANSPORT } from '../../../src/config/job-spec.js';
 import { parseSide } from '../../../src/zfs/side.js';
 
 export const ds = (name: string, versions: Version[], extra: Partial<DatasetInfo> = {}): DatasetInfo => ({

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { fastCheck } from '../../../src/cli/fast-check.js';
 import { main } from '../../../src/cli/main.js';
 import { buildProgram } from '../../../src/cli/program.js';
-import type { CliContext } from '../../../src/cli/context.js';
+import type { CliContext } from '../../../src/app/context.js';
 import type { SelectionCheck, SelectionCheckInput } from '../../../src/cli/commands/check-run.js';
 
 const calls: { name: SelectionCheck; input: SelectionCheckInput }[] = [];

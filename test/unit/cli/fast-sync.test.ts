@@ -4,11 +4,11 @@ import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { fastSync } from '../../../src/cli/fast-sync.js';
 import { main } from '../../../src/cli/main.js';
 import { buildProgram } from '../../../src/cli/program.js';
-import type { CliContext } from '../../../src/cli/context.js';
-import type { SyncCommandInput } from '../../../src/sync/command.js';
+import type { CliContext } from '../../../src/app/context.js';
+import type { SyncCommandInput } from '../../../src/app/sync.js';
 
 const calls: SyncCommandInput[] = [];
-vi.mock('../../../src/sync/command.js', () => ({
+vi.mock('../../../src/app/sync.js', () => ({
   runSyncCommand: async (input: SyncCommandInput) => {
     calls.push(input);
     return { state: 'OK', summary: 'captured' };

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildLineTree, cacheFileFor, locateIn, stateDirInText } from '../../../src/config/config-cache.js';
-import { loadConfig, parseConfigText, type LoadedConfig } from '../../../src/config/load.js';
+import { parseConfigText } from '../../../src/config/load.js';
+import { loadConfig, type LoadedConfig } from '../../../src/config/loader.js';
 import { parseYaml } from '../../../src/config/yaml-doc.js';
 import type { KeyPath } from '../../../src/config/problems.js';
 

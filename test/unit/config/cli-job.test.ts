@@ -4,12 +4,12 @@ import { fc, test as propTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { adhocJobId, jobFromCli } from '../../../src/config/cli-job.js';
 import { parseConfigText } from '../../../src/config/load.js';
-import type { SyncCliOptions } from '../../../src/cli/commands/sync.js';
+import type { SyncFlags } from '../../../src/config/overrides.js';
 import { isValidId } from '../../../src/core/names.js';
 import { UsageError } from '../../../src/errors.js';
 import { formatSide, parseSide } from '../../../src/zfs/side.js';
 
-const NO_FLAGS: SyncCliOptions = { syncSnap: true, resume: true, bookmarks: true, holds: true };
+const NO_FLAGS: SyncFlags = { syncSnap: true, resume: true, bookmarks: true, holds: true };
 
 const component = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,10}$/).filter((s) => s !== '.' && s !== '..');
 const pool = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/).filter((p) => !/^(mirror|raidz[123]?|draid|spare|log|cache|special|dedup|c[0-9].*)$/.test(p));
@@ -87,7 +87,7 @@ describe('jobFromCli', () => {
     });
   });
 
-  const usage: { name: string; source?: string; targets: string[]; opts?: Partial<SyncCliOptions>; message: string }[] = [
+  const usage: { name: string; source?: string; targets: string[]; opts?: Partial<SyncFlags>; message: string }[] = [
     { name: 'no source', targets: [], message: 'sync needs SOURCE and TARGET (or --job NAME / --all)' },
     { name: 'no target', source: 'tank/a', targets: [], message: 'sync needs at least one TARGET after SOURCE' },
     { name: 'bad side', source: 'tank/a', targets: ['host:9tank/b'], message: "invalid target '9tank/b': pool name must begin with a letter" },

@@ -1,7 +1,7 @@
 // The shipped example config is valid and describes the operator setup: pull server1:vol1/data into vol2/data.
 import { describe, expect, test } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadConfig } from '../../../src/config/loader.js';
 import { resolveAllJobs, resolveStateDir } from '../../../src/config/resolve.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/zfailover.yml', import.meta.url));

@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { isReadableByOthers, loadConfig } from '../../../src/config/load.js';
+import { isReadableByOthers } from '../../../src/config/load.js';
+import { loadConfig } from '../../../src/config/loader.js';
 import { ConfigFileError } from '../../../src/config/problems.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zfo-config-'));

@@ -4,13 +4,13 @@ import { parseConfigText } from '../../../src/config/load.js';
 import { ConfigFileError } from '../../../src/config/problems.js';
 import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../../../src/config/resolve.js';
 import { UsageError } from '../../../src/errors.js';
-import { DEFAULT_SEND, DEFAULT_TRANSPORT } from '../../../src/sync/job.js';
-import type { SyncCliOptions } from '../../../src/cli/commands/sync.js';
+import { DEFAULT_SEND, DEFAULT_TRANSPORT } from '../../../src/config/job-spec.js';
+import type { SyncFlags } from '../../../src/config/overrides.js';
 
 const FILE = '/etc/zfailover/zfailover.yml';
 const load = (lines: string[]) => parseConfigText(`${lines.join('\n')}\n`, FILE);
 /** What commander gives when no flag is passed (`--no-x` flags default to true). */
-const NO_FLAGS: SyncCliOptions = { syncSnap: true, resume: true, bookmarks: true, holds: true };
+const NO_FLAGS: SyncFlags = { syncSnap: true, resume: true, bookmarks: true, holds: true };
 
 const minimal = load(['jobs:', '  data:', '    source: root@server1:vol1/data', '    targets: [vol2/data, backup:2222:vol3/data]']);
 

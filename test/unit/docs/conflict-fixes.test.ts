@@ -6,7 +6,7 @@ import type { Conflict } from '../../../src/core/plan.js';
 import type { Version } from '../../../src/core/versions.js';
 import { describeConflict } from '../../../src/sync/conflict-text.js';
 import { jobCommands, onJobHost } from '../../../src/sync/invocation.js';
-import type { JobSpec } from '../../../src/sync/job.js';
+import type { JobSpec } from '../../../src/config/job-spec.js';
 import { job as shared } from '../checks/builders.js';
 
 const ROOT = new URL('../../../', import.meta.url);

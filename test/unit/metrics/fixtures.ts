@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { DatasetInfo, Listing } from '../../../src/core/dataset.js';
 import type { Version } from '../../../src/core/versions.js';
 import type { JobState } from '../../../src/state/job-state.js';
-import type { JobSpec } from '../../../src/sync/job.js';
+import type { JobSpec } from '../../../src/config/job-spec.js';
 import type { JobReport } from '../../../src/sync/report.js';
 
 export interface Recorded {

@@ -3,12 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
-import { worstState, type ServiceState } from '../../../src/cli/exit.js';
+import { worstState, type ServiceState } from '../../../src/outcome.js';
 import { byteLength, summarise, truncate, type Finding } from '../../../src/plugin/summary.js';
 
 const f = (state: ServiceState, subject: string, text = 'x'): Finding => ({ state, subject, text });
 
-describe('worstState (src/cli/exit.ts): the aggregation order checks rely on', () => {
+describe('worstState (src/outcome.ts): the aggregation order checks rely on', () => {
   it('ranks CRITICAL > WARNING > UNKNOWN > OK', () => {
     expect(worstState(['OK', 'UNKNOWN'])).toBe('UNKNOWN');
     expect(worstState(['UNKNOWN', 'WARNING'])).toBe('WARNING');

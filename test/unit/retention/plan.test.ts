@@ -7,7 +7,7 @@ import { parse as parseYamlText } from 'yaml';
 import type { DatasetInfo, Listing } from '../../../src/core/dataset.js';
 import { formatPeriodicSnapshotName } from '../../../src/core/names.js';
 import { planSnapshots } from '../../../src/actions/snapshot/plan.js';
-import { retentionProblems } from '../../../src/actions/snapshot/config.js';
+import { retentionProblems } from '../../../src/config/retention.js';
 import { withKeep } from '../../../src/core/retention/policy.js';
 import { operatorPolicy, own, Z } from './fixtures.js';
 

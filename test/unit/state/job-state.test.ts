@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { fc, test as propTest } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ServiceState } from '../../../src/cli/exit.js';
+import type { ServiceState } from '../../../src/outcome.js';
 import { ensureStateDir, jobStatePath } from '../../../src/state/dir.js';
 import { StateFileCorruptError } from '../../../src/state/errors.js';
 import { parseJobState, readJobState, recordRun, writeJobState, type JobState, type RunRecord } from '../../../src/state/job-state.js';

@@ -2,7 +2,7 @@
 // over ssh or not) goes through the one classifier and must give the documented state and first-line words.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { stateForError } from '../../../src/cli/exit.js';
+import { stateForError } from '../../../src/outcome.js';
 import { DeadlineError, oneLine, type ZfoError } from '../../../src/errors.js';
 import { stageFailureError, type StageFailure } from '../../../src/zfs/failure.js';
 import { classifySshFailure } from '../../../src/zfs/classify.js';

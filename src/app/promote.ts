@@ -1,27 +1,27 @@
 // Wiring of `zfailover promote`: arguments and config -> the job and its two sides -> the job's lock -> the
 // promote flow over the real environment -> one result, the record and the alert (a promotion event).
-import { zfailoverLine } from '../../core/operator-command.js';
-import { configJobs, jobCommands, onJobHost, type JobCommands } from '../../sync/invocation.js';
-import type { JobSpec } from '../../sync/job.js';
+import { zfailoverLine } from '../core/operator-command.js';
+import { configJobs, jobCommands, onJobHost, type JobCommands } from '../sync/invocation.js';
+import type { JobSpec } from '../config/job-spec.js';
 import { hostname } from 'node:os';
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import type { CommandResult } from '../../cli/result.js';
-import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { resolveStateDir } from '../../config/resolve.js';
-import { UsageError } from '../../errors.js';
-import { createLogger } from '../../log.js';
-import { ensureStateDir } from '../../state/dir.js';
-import type { Lock } from '../../state/lock.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { formatSide } from '../../zfs/side.js';
-import { realPromoteEnv } from './env.js';
-import { runPromoteFlow, type PromoteOutcome } from './flow.js';
-import { acquireFailoverLock } from './lock.js';
-import { publishFailoverMetrics } from './publish-metrics.js';
-import { isInterrupted, readRecord } from './record.js';
-import { renderPromote } from './report.js';
-import { failoverSettings } from './settings.js';
-import { resolvePair, type Pair, type SideArgs } from './sides.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import type { CommandResult } from '../outcome.js';
+import { loadConfig, type LoadedConfig } from '../config/loader.js';
+import { resolveStateDir } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { ensureStateDir } from '../state/dir.js';
+import type { Lock } from '../state/lock.js';
+import { RunnerPool } from '../sync/runners.js';
+import { formatSide } from '../zfs/side.js';
+import { realPromoteEnv } from '../actions/promote/env.js';
+import { runPromoteFlow, type PromoteOutcome } from '../actions/promote/flow.js';
+import { acquireFailoverLock } from '../actions/promote/lock.js';
+import { publishFailoverMetrics } from '../actions/promote/publish-metrics.js';
+import { isInterrupted, readRecord } from '../actions/promote/record.js';
+import { renderPromote } from '../actions/promote/report.js';
+import { failoverSettings } from '../actions/promote/settings.js';
+import { resolvePair, type Pair, type SideArgs } from '../actions/promote/sides.js';
 
 export interface PromoteCliOptions extends SideArgs {
   takeover?: boolean;
@@ -32,9 +32,15 @@ export interface PromoteCliOptions extends SideArgs {
   acceptTree?: boolean;
 }
 
-export const runPromoteCommand = async (input: { sides: readonly string[]; opts: PromoteCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+export const runPromoteCommand = async (input: {
+  sides: readonly string[];
+  opts: PromoteCliOptions;
+  globals: GlobalOptions;
+  ctx: CliContext;
+}): Promise<CommandResult> => {
   const { opts, globals, ctx } = input;
-  if (opts.takeover && !opts.force && !opts.dryRun) throw new UsageError('--takeover promotes without the primary and may leave its last writes behind: add --force (or try --dry-run)');
+  if (opts.takeover && !opts.force && !opts.dryRun)
+    throw new UsageError('--takeover promotes without the primary and may leave its last writes behind: add --force (or try --dry-run)');
   if (opts.force && !opts.takeover) throw new UsageError('--force only applies to --takeover');
   if (opts.acceptTree && !opts.takeover) throw new UsageError('--accept-tree only applies to --takeover (a planned switchover syncs the whole tree)');
   const loaded = await loadConfig(globals.config, { optional: opts.job === undefined });
@@ -45,7 +51,11 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
   const dryRun = opts.dryRun === true;
   const startedAt = ctx.now();
   if (!dryRun) await ensureStateDir(stateDir);
-  const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
+  const log = await createLogger({
+    file: globals.logFile ?? loaded.data.log?.file,
+    level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
+    verbose: globals.verbose,
+  });
   const cmds = commandsFor(pair, globals, configJobs(loaded, stateDir));
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   let lock: Lock | null = null;
@@ -53,7 +63,19 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
   try {
     if (!dryRun) lock = await acquireFailoverLock(stateDir, pair.job.id, { now: ctx.now, signal: ctx.signal });
     const record = await readRecord(stateDir, 'promote', pair.job.id);
-    const env = realPromoteEnv({ pair, mode, runners, stateDir, now: ctx.now, signal: ctx.signal, log: log.child({ job: pair.job.id, action: 'promote' }), lock, settings, commands: cmds.commands, env: ctx.env });
+    const env = realPromoteEnv({
+      pair,
+      mode,
+      runners,
+      stateDir,
+      now: ctx.now,
+      signal: ctx.signal,
+      log: log.child({ job: pair.job.id, action: 'promote' }),
+      lock,
+      settings,
+      commands: cmds.commands,
+      env: ctx.env,
+    });
     outcome = await runPromoteFlow(env, {
       mode,
       maxLag: settings.maxLag,
@@ -62,7 +84,11 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
       interrupted: isInterrupted(record),
       command: cmds.promote,
       demoteCommand: cmds.demote,
-      commands: { sync: cmds.sync, status: zfailoverLine(cmds.commands.invocation, ['status']), onReplica: (stages) => onJobHost(pair.job, pair.target.side.host, stages) },
+      commands: {
+        sync: cmds.sync,
+        status: zfailoverLine(cmds.commands.invocation, ['status']),
+        onReplica: (stages) => onJobHost(pair.job, pair.target.side.host, stages),
+      },
     });
   } finally {
     await runners.closeAll(log);
@@ -83,7 +109,11 @@ export const runPromoteCommand = async (input: { sides: readonly string[]; opts:
 };
 
 /** The commands shown in hints: this promote again, the demote of the old primary, the job's sync. */
-export const commandsFor = (pair: Pair, g: GlobalOptions, others: () => readonly JobSpec[] = () => []): { promote: string; demote: string; sync: string; commands: JobCommands } => {
+export const commandsFor = (
+  pair: Pair,
+  g: GlobalOptions,
+  others: () => readonly JobSpec[] = () => [],
+): { promote: string; demote: string; sync: string; commands: JobCommands } => {
   const commands = jobCommands(pair.job, g, others);
   return {
     promote: zfailoverLine(commands.invocation, ['promote'], { target: pair.job.targets.length > 1 ? pair.target.id : undefined }),
@@ -94,9 +124,16 @@ export const commandsFor = (pair: Pair, g: GlobalOptions, others: () => readonly
   };
 };
 
-const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: PromoteOutcome, ctx: CliContext, log: Parameters<typeof realPromoteEnv>[0]['log']): Promise<void> => {
+const notify = async (
+  loaded: LoadedConfig,
+  stateDir: string,
+  pair: Pair,
+  o: PromoteOutcome,
+  ctx: CliContext,
+  log: Parameters<typeof realPromoteEnv>[0]['log'],
+): Promise<void> => {
   if (!loaded.data.alerts || (!o.changed && o.refusal === null && o.state === 'OK')) return;
-  const { notifyAlerts } = await import('../../alert/notify.js');
+  const { notifyAlerts } = await import('../alert/notify.js');
   const dataset = pair.target.side.dataset;
   const base = { job: pair.job.id, dataset, target: pair.target.id, kind: 'promotion' as const };
   const promoted = o.changed && o.plan !== null && o.state !== 'CRITICAL';
@@ -106,8 +143,27 @@ const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: Pro
     now: ctx.now(),
     host: hostname(),
     source: 'promote',
-    items: [{ ...base, state: o.state, summary: o.summary, ...(o.hint ? { command: o.hint } : {}), ...(o.refusal ? { conflict: o.refusal.conflict } : {}), ...(o.epoch !== null ? { epoch: o.epoch } : {}) }],
-    events: promoted ? [{ ...base, state: o.state, summary: `${formatSide(pair.target.side)} promoted to primary, epoch ${o.epoch}`, epoch: o.epoch ?? undefined, ...(o.plan?.lagSeconds != null ? { lagSeconds: o.plan.lagSeconds } : {}) }] : [],
+    items: [
+      {
+        ...base,
+        state: o.state,
+        summary: o.summary,
+        ...(o.hint ? { command: o.hint } : {}),
+        ...(o.refusal ? { conflict: o.refusal.conflict } : {}),
+        ...(o.epoch !== null ? { epoch: o.epoch } : {}),
+      },
+    ],
+    events: promoted
+      ? [
+          {
+            ...base,
+            state: o.state,
+            summary: `${formatSide(pair.target.side)} promoted to primary, epoch ${o.epoch}`,
+            epoch: o.epoch ?? undefined,
+            ...(o.plan?.lagSeconds != null ? { lagSeconds: o.plan.lagSeconds } : {}),
+          },
+        ]
+      : [],
     logger: log.child({ component: 'alert' }),
     deadlineMs: 5000,
   });

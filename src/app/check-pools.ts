@@ -1,20 +1,20 @@
 // Probe and wiring of check health / check capacity: `zpool list` once, `zpool status` per pool (health), on the
-// local host or on -H [user@]host[:port] over ssh.
-import type { CliContext } from '../cli/context.js';
-import type { CommandResult } from '../cli/result.js';
+// local host or on -H [user@]host[:port] over ssh; evaluation is checks/pools.ts.
+import type { CliContext } from './context.js';
+import type { CommandResult } from '../outcome.js';
 import { loadConfig } from '../config/loader.js';
 import { resolveSsh, resolveStateDir } from '../config/resolve.js';
 import type { ChecksConfig } from '../config/schema/checks.js';
 import { runCheck } from '../plugin/check.js';
-import type { Range } from '../plugin/range.js';
-import { CheckHosts } from './hosts.js';
+import { CheckHosts } from '../checks/hosts.js';
 import { poolList, poolStatus, type PoolStatus } from '../zfs/pool.js';
 import { parseSide } from '../zfs/side.js';
-import { evaluateCapacity, evaluateHealth, type PoolsData } from './pools.js';
-import { resolveTimeout, thresholdsFor } from './settings.js';
+import { evaluateCapacity, evaluateHealth, type PoolsData } from '../checks/pools.js';
+import { resolveTimeout, thresholdsFor } from '../checks/settings.js';
 import { mapLimit } from '../core/map-limit.js';
+import type { Range } from '../plugin/range.js';
 
-const POOL_STATUS_PARALLEL = 4;
+export const POOL_STATUS_PARALLEL = 4;
 
 export interface PoolCliOptions {
   hostname?: string;
@@ -46,7 +46,11 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
   const stateDir = resolveStateDir(cliStateDir, config);
   // `-H host` reuses the side syntax: `[user@]host[:port]` plus a dummy dataset to validate it.
   const host = opts.hostname ? parseSide(`${opts.hostname}:pool`, '--hostname').host : null;
-  const ssh = resolveSsh(config, stateDir, { ...(opts.sshKey ? { sshKey: opts.sshKey } : {}), ...(opts.sshPort ? { sshPort: opts.sshPort } : {}), ...(opts.sshOption ? { sshOption: opts.sshOption } : {}) });
+  const ssh = resolveSsh(config, stateDir, {
+    ...(opts.sshKey ? { sshKey: opts.sshKey } : {}),
+    ...(opts.sshPort ? { sshPort: opts.sshPort } : {}),
+    ...(opts.sshOption ? { sshOption: opts.sshOption } : {}),
+  });
   const pool = new CheckHosts(stateDir, ctx.now, ctx.env);
   const startedAt = ctx.now();
   let seen: PoolsData | undefined;
@@ -74,14 +78,18 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
       },
       evaluate: (d) =>
         name === 'health'
-          ? evaluateHealth(d, { degradedIsCritical: opts.degradedIsCritical ?? checks?.health?.degraded_is_critical ?? false, thresholds: thresholdsFor('health', opts, checks), maxDetails: opts.maxLines })
+          ? evaluateHealth(d, {
+              degradedIsCritical: opts.degradedIsCritical ?? checks?.health?.degraded_is_critical ?? false,
+              thresholds: thresholdsFor('health', opts, checks),
+              maxDetails: opts.maxLines,
+            })
           : evaluateCapacity(d, { thresholds: thresholdsFor('capacity', opts, checks), maxDetails: opts.maxLines }),
     });
     const textfileDir = config.data.metrics?.textfile_dir;
     if (seen && textfileDir !== undefined) {
       const facts = { check: name, unit: `${name}-${seen.host}`, host: seen.host, pools: seen.pools, startedAt, finishedAt: ctx.now(), state: result.state };
       // Loaded only when metrics are on: a plugin run every minute pays nothing for them otherwise.
-      const [{ createLogger }, { publishRunMetrics }, { poolFamilies }] = await Promise.all([import('../log.js'), import('../state/metrics.js'), import('./pools-metrics.js')]);
+      const [{ createLogger }, { publishRunMetrics }, { poolFamilies }] = await Promise.all([import('../log.js'), import('../state/metrics.js'), import('../checks/pools-metrics.js')]);
       const log = await createLogger({ file: config.data.log?.file, level: config.data.log?.level ?? 'info', verbose: false });
       await publishRunMetrics({ textfileDir, stateDir, command: 'check', job: facts.unit, state: result.state, finishedAt: facts.finishedAt, log, families: (c) => poolFamilies(facts, c) });
     }

@@ -1,22 +1,22 @@
 // `zfailover alert test|status|flush`: send a test notification through every channel and report each,
 // list the active alerts and the delivery queue, deliver what is queued now.
 import { hostname } from 'node:os';
-import type { CliContext, GlobalOptions } from '../cli/context.js';
-import { worstState, type ServiceState } from '../cli/exit.js';
-import type { CommandResult } from '../cli/result.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import { worstState, type ServiceState } from '../outcome.js';
+import type { CommandResult } from '../outcome.js';
+import { loadConfig, type LoadedConfig } from '../config/loader.js';
 import { resolveStateDir } from '../config/resolve.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { alertsDir, readAllBooks } from './book-store.js';
-import { activeAlerts } from './decide.js';
-import { channelsOf, deliver } from './deliver.js';
-import { formatTime } from './format-email.js';
-import { flushQueue } from './notify.js';
-import { queueDir, readQueue } from './queue.js';
-import { verifyAlertSecrets } from './secrets.js';
-import type { AlertsConfig } from './settings.js';
-import type { AlertLogger, Notification } from './types.js';
+import { alertsDir, readAllBooks } from '../alert/book-store.js';
+import { activeAlerts } from '../alert/decide.js';
+import { channelsOf, deliver } from '../alert/deliver.js';
+import { formatTime } from '../alert/format-email.js';
+import { flushQueue } from '../alert/notify.js';
+import { queueDir, readQueue } from '../alert/queue.js';
+import { verifyAlertSecrets } from '../alert/secrets.js';
+import type { AlertsConfig } from '../alert/settings.js';
+import type { AlertLogger, Notification } from '../alert/types.js';
 
 export interface AlertCommandInput {
   readonly globals: GlobalOptions;
@@ -81,7 +81,8 @@ export const runAlertTest = async (input: AlertCommandInput): Promise<CommandRes
   const failed = results.filter((r) => r.error);
   const details = results.map((r) => `${r.error ? 'FAILED' : 'ok'} ${r.channel}: ${r.description}: ${r.error ?? r.detail ?? ''}`);
   const report = { channels: results.map((r) => ({ channel: r.channel, description: r.description, ok: !r.error, detail: r.detail, error: r.error })) };
-  if (failed.length === 0) return { state: 'OK', summary: `test alert sent through ${results.length} channel${results.length === 1 ? '' : 's'}`, details, report };
+  if (failed.length === 0)
+    return { state: 'OK', summary: `test alert sent through ${results.length} channel${results.length === 1 ? '' : 's'}`, details, report };
   return {
     state: 'CRITICAL',
     summary: `test alert failed on ${failed.length} of ${results.length} channels: ${failed.map((r) => `${r.channel}: ${r.error}`).join('; ')}`.slice(0, 300),

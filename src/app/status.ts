@@ -1,24 +1,24 @@
 // Wiring of `zfailover status`: jobs from the config (or SOURCE TARGET... ad hoc) -> every side listed in
 // parallel (a dead host is reported, not fatal) -> job state and promotion records -> evaluateStatus -> one
 // status line (the worst job) and a table, one line per side.
-import { zfailoverLine } from '../../core/operator-command.js';
-import { configJobs, jobCommands, type JobCommands } from '../../sync/invocation.js';
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import { worstState } from '../../cli/exit.js';
-import type { CommandResult } from '../../cli/result.js';
-import type { SyncCliOptions } from '../../cli/commands/sync.js';
-import { jobFromCli } from '../../config/cli-job.js';
-import { loadConfig } from '../../config/load.js';
-import { resolveAllJobs, resolveJob, resolveStateDir } from '../../config/resolve.js';
-import { evaluateStatus, type JobStatus, type SideInput } from '../../core/failover/status.js';
-import { oneLine, UsageError } from '../../errors.js';
-import { readJobState } from '../../state/job-state.js';
-import type { JobSpec } from '../../sync/job.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { formatSide, type Side } from '../../zfs/side.js';
-import { readRecord } from '../promote/record.js';
-import { listSide } from '../promote/sides.js';
-import { renderStatus } from './render.js';
+import { zfailoverLine } from '../core/operator-command.js';
+import { configJobs, jobCommands, type JobCommands } from '../sync/invocation.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import { worstState } from '../outcome.js';
+import type { CommandResult } from '../outcome.js';
+import { NO_SYNC_FLAGS, type SyncFlags } from '../config/overrides.js';
+import { jobsFor, type JobSelection } from './jobs.js';
+import { loadConfig } from '../config/loader.js';
+import { resolveStateDir } from '../config/resolve.js';
+import { evaluateStatus, type JobStatus, type SideInput } from '../core/failover/status.js';
+import { oneLine, UsageError } from '../errors.js';
+import { readJobState } from '../state/job-state.js';
+import type { JobSpec } from '../config/job-spec.js';
+import { RunnerPool } from '../sync/runners.js';
+import { formatSide, type Side } from '../zfs/side.js';
+import { readRecord } from '../actions/promote/record.js';
+import { listSide } from '../actions/promote/sides.js';
+import { renderStatus } from '../actions/status/render.js';
 
 export interface StatusCliOptions {
   job?: string[];
@@ -28,7 +28,12 @@ export interface StatusCliOptions {
   sshOption?: string[];
 }
 
-export const runStatusCommand = async (input: { sides: readonly string[]; opts: StatusCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+export const runStatusCommand = async (input: {
+  sides: readonly string[];
+  opts: StatusCliOptions;
+  globals: GlobalOptions;
+  ctx: CliContext;
+}): Promise<CommandResult> => {
   const { opts, globals, ctx } = input;
   const adhoc = input.sides.length > 0;
   if (adhoc && opts.job) throw new UsageError('give either SOURCE TARGET... or --job NAME, not both');
@@ -36,16 +41,14 @@ export const runStatusCommand = async (input: { sides: readonly string[]; opts: 
   const loaded = await loadConfig(globals.config, { optional: adhoc });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
   const sshOverrides = { sshKey: opts.sshKey, sshPort: opts.sshPort, sshOption: opts.sshOption };
-  let jobs: JobSpec[];
-  if (adhoc) {
-    const o: SyncCliOptions = { syncSnap: true, resume: true, bookmarks: true, holds: true, ...(opts.recursive ? { recursive: true } : {}), ...sshOverrides };
-    jobs = [jobFromCli({ source: input.sides[0], targets: input.sides.slice(1), opts: o, config: loaded, stateDir })];
-  } else if (opts.job) {
-    jobs = opts.job.map((name) => resolveJob(loaded, name, { stateDir, overrides: sshOverrides }));
-  } else {
-    jobs = resolveAllJobs(loaded, { stateDir, overrides: sshOverrides });
-    if (jobs.length === 0) throw new UsageError('the config defines no jobs: give SOURCE TARGET... or --config FILE');
-  }
+  const flags: SyncFlags = { ...NO_SYNC_FLAGS, ...(adhoc && opts.recursive ? { recursive: true } : {}), ...sshOverrides };
+  const selection: JobSelection = adhoc
+    ? { kind: 'adhoc', source: input.sides[0], targets: input.sides.slice(1) }
+    : opts.job
+      ? { kind: 'named', names: opts.job }
+      : { kind: 'all' };
+  const jobs = await jobsFor(selection, flags, loaded, stateDir);
+  if (selection.kind === 'all' && jobs.length === 0) throw new UsageError('the config defines no jobs: give SOURCE TARGET... or --config FILE');
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   let statuses: JobStatus[];
   try {

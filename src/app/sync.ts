@@ -1,28 +1,28 @@
 // Wiring of `zfailover sync`: arguments and config -> jobs -> one cycle each -> one result (and the alerts).
-import type { CliContext, GlobalOptions } from '../cli/context.js';
-import type { SyncCliOptions } from '../cli/commands/sync.js';
-import type { CommandResult } from '../cli/result.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import type { SyncFlags } from '../config/overrides.js';
+import type { CommandResult } from '../outcome.js';
 import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/loader.js';
-import { resolveAllJobs, resolveJob, resolveStateDir } from '../config/resolve.js';
+import { resolveStateDir } from '../config/resolve.js';
+import { jobsFor, type JobSelection } from './jobs.js';
 import { createLogger } from '../log.js';
 import { ensureStateDir } from '../state/dir.js';
-import { terminalProgress } from '../cli/output.js';
-import { runCycle } from './cycle.js';
-import { renderDryRun } from './dry-run.js';
-import type { JobSpec } from './job.js';
-import { summarizeJobs, type JobReport } from './report.js';
-import { RunnerPool } from './runners.js';
-import { notifySync } from './alerts.js';
-import { faultHookFromEnv } from './phases.js';
-import { upperBound, type SyncMetricsSettings } from './metrics.js';
+import { terminalProgress } from './progress.js';
+import { runCycle } from '../sync/cycle.js';
+import { renderDryRun } from './sync-dry-run.js';
+import { summarizeJobs, type JobReport } from '../sync/report.js';
+import { RunnerPool } from '../sync/runners.js';
+import { notifySync } from '../sync/alerts.js';
+import { faultHookFromEnv } from '../sync/phases.js';
+import { upperBound, type SyncMetricsSettings } from '../sync/metrics.js';
 import type { ConfigData } from '../config/schema/index.js';
-import { configJobs, jobCommands } from './invocation.js';
+import { configJobs, jobCommands } from '../sync/invocation.js';
 
 export interface SyncCommandInput {
   readonly source: string | undefined;
   readonly targets: readonly string[];
-  readonly opts: SyncCliOptions;
+  readonly opts: SyncFlags;
   readonly globals: GlobalOptions;
   readonly ctx: CliContext;
 }
@@ -36,16 +36,21 @@ export const runSyncCommand = async ({ source, targets, opts, globals, ctx }: Sy
   // The 15-second path: an unchanged config comes from the validated-config cache (no yaml, no zod).
   const loaded = await loadConfig(globals.config, { optional: !named, cache: { stateDir: globals.stateDir } });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
-  const jobs: JobSpec[] = opts.all
-    ? resolveAllJobs(loaded, { stateDir, overrides: opts })
+  const selection: JobSelection = opts.all
+    ? { kind: 'all' }
     : opts.job !== undefined
-      ? [resolveJob(loaded, opts.job, { stateDir, overrides: opts })]
-      : [(await import('../config/cli-job.js')).jobFromCli({ source, targets, opts, config: loaded, stateDir })];
+      ? { kind: 'named', names: [opts.job] }
+      : { kind: 'adhoc', source, targets };
+  const jobs = await jobsFor(selection, opts, loaded, stateDir);
   if (jobs.length === 0) throw new UsageError('the config defines no jobs');
 
   const phase = faultHookFromEnv(ctx.env); // the fault matrix's seam; unset in production
   if (!opts.dryRun) await ensureStateDir(stateDir);
-  const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
+  const log = await createLogger({
+    file: globals.logFile ?? loaded.data.log?.file,
+    level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
+    verbose: globals.verbose,
+  });
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   const reports: JobReport[] = [];
   const progress = globals.json ? undefined : terminalProgress();
@@ -85,4 +90,3 @@ const metricsSettings = (data: ConfigData): SyncMetricsSettings | undefined => {
   const lagCritical = upperBound(data.checks?.rpo?.critical);
   return { textfileDir, ...(lagWarning !== undefined ? { lagWarning } : {}), ...(lagCritical !== undefined ? { lagCritical } : {}) };
 };
-

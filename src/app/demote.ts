@@ -3,36 +3,41 @@
 // ordinary cycle of that job) -> result, record, alert (a demotion event).
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import type { CommandResult } from '../../cli/result.js';
-import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { resolveStateDir } from '../../config/resolve.js';
-import { formatDivergedDatasetName } from '../../core/names.js';
-import { createLogger } from '../../log.js';
-import { ensureStateDir } from '../../state/dir.js';
-import type { Lock } from '../../state/lock.js';
-import { runCycle } from '../../sync/cycle.js';
-import { configJobs, jobCommands, onJobHost, type JobCommands } from '../../sync/invocation.js';
-import { zfailoverLine } from '../../core/operator-command.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { formatSide } from '../../zfs/side.js';
-import { runnerFor } from '../../zfs/runner.js';
-import { runHooks } from '../promote/hooks.js';
-import { acquireFailoverLock } from '../promote/lock.js';
-import { publishFailoverMetrics } from '../promote/publish-metrics.js';
-import { readRecord, writeRecord, type FailoverRecord } from '../promote/record.js';
-import { renderDemote } from '../promote/report.js';
-import { failoverSettings } from '../promote/settings.js';
-import { listSide, resolvePair, type Pair, type SideArgs } from '../promote/sides.js';
-import { runZfsOp } from '../promote/zfs-ops.js';
-import { runDemoteFlow, type DemoteEnv, type DemoteOutcome } from './flow.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import type { CommandResult } from '../outcome.js';
+import { loadConfig, type LoadedConfig } from '../config/loader.js';
+import { resolveStateDir } from '../config/resolve.js';
+import { formatDivergedDatasetName } from '../core/names.js';
+import { createLogger } from '../log.js';
+import { ensureStateDir } from '../state/dir.js';
+import type { Lock } from '../state/lock.js';
+import { runCycle } from '../sync/cycle.js';
+import { configJobs, jobCommands, onJobHost, type JobCommands } from '../sync/invocation.js';
+import { zfailoverLine } from '../core/operator-command.js';
+import { RunnerPool } from '../sync/runners.js';
+import { formatSide } from '../zfs/side.js';
+import { runnerFor } from '../zfs/runner.js';
+import { runHooks } from '../actions/promote/hooks.js';
+import { acquireFailoverLock } from '../actions/promote/lock.js';
+import { publishFailoverMetrics } from '../actions/promote/publish-metrics.js';
+import { readRecord, writeRecord, type FailoverRecord } from '../actions/promote/record.js';
+import { renderDemote } from '../actions/promote/report.js';
+import { failoverSettings } from '../actions/promote/settings.js';
+import { listSide, resolvePair, type Pair, type SideArgs } from '../actions/promote/sides.js';
+import { runZfsOp } from '../actions/promote/zfs-ops.js';
+import { runDemoteFlow, type DemoteEnv, type DemoteOutcome } from '../actions/demote/flow.js';
 
 export interface DemoteCliOptions extends SideArgs {
   dryRun?: boolean;
   skipHook?: string[];
 }
 
-export const runDemoteCommand = async (input: { sides: readonly string[]; opts: DemoteCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+export const runDemoteCommand = async (input: {
+  sides: readonly string[];
+  opts: DemoteCliOptions;
+  globals: GlobalOptions;
+  ctx: CliContext;
+}): Promise<CommandResult> => {
   const { opts, globals, ctx } = input;
   const loaded = await loadConfig(globals.config, { optional: opts.job === undefined });
   const stateDir = resolveStateDir(globals.stateDir, loaded);
@@ -41,7 +46,13 @@ export const runDemoteCommand = async (input: { sides: readonly string[]; opts: 
   const dryRun = opts.dryRun === true;
   const startedAt = ctx.now();
   if (!dryRun) await ensureStateDir(stateDir);
-  const log = (await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose })).child({ job: pair.job.id, action: 'demote' });
+  const log = (
+    await createLogger({
+      file: globals.logFile ?? loaded.data.log?.file,
+      level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
+      verbose: globals.verbose,
+    })
+  ).child({ job: pair.job.id, action: 'demote' });
   const commands = jobCommands(pair.job, globals, configJobs(loaded, stateDir));
   const syncCommand = zfailoverLine(commands.invocation, ['sync']);
   const command = zfailoverLine(commands.invocation, ['demote'], { target: pair.job.targets.length > 1 ? pair.target.id : undefined });
@@ -65,7 +76,15 @@ export const runDemoteCommand = async (input: { sides: readonly string[]; opts: 
   log.info({ state: outcome.state, summary: outcome.summary, steps: outcome.steps }, 'demote finished');
   if (!dryRun) await notify(loaded, stateDir, pair, outcome, ctx, log);
   if (!dryRun) await publishFailoverMetrics({ loaded, stateDir, command: 'demote', job: pair.job.id, startedAt, finishedAt: ctx.now(), outcome, epoch: outcome.plan?.epoch ?? null, primary: formatSide(pair.job.source), log });
-  return renderDemote(outcome, { primary: formatSide(pair.job.source), replica: formatSide(pair.target.side), hooks: settings.hooks, skip: settings.skip, syncCommand, dryRun, json: globals.json });
+  return renderDemote(outcome, {
+    primary: formatSide(pair.job.source),
+    replica: formatSide(pair.target.side),
+    hooks: settings.hooks,
+    skip: settings.skip,
+    syncCommand,
+    dryRun,
+    json: globals.json,
+  });
 };
 
 interface DemoteEnvInput {
@@ -113,10 +132,26 @@ const realDemoteEnv = (c: DemoteEnvInput): DemoteEnv => {
       await runZfsOp(runner, await c.runners.capabilities(runner), op, c.ctx.signal);
     },
     async sync() {
-      const report = await runCycle(job, { stateDir: c.stateDir, now: c.ctx.now, signal: c.ctx.signal, log: c.log.child({ phase: 'first-sync' }), runners: c.runners, dryRun: false, commands: c.commands, ...(c.lock ? { heldLock: c.lock } : {}) });
+      const report = await runCycle(job, {
+        stateDir: c.stateDir,
+        now: c.ctx.now,
+        signal: c.ctx.signal,
+        log: c.log.child({ phase: 'first-sync' }),
+        runners: c.runners,
+        dryRun: false,
+        commands: c.commands,
+        ...(c.lock ? { heldLock: c.lock } : {}),
+      });
       const t = report.targets.find((x) => x.id === target.id);
       const bad = t?.datasets.find((d) => d.state !== 'OK');
-      if (report.error || !t || t.error || bad) return { ok: false, summary: report.error?.message ?? t?.error?.message ?? (bad ? `${bad.target}: ${bad.conflict ?? ''} ${bad.message ?? bad.outcome}`.trim() : 'target not synced') };
+      if (report.error || !t || t.error || bad)
+        return {
+          ok: false,
+          summary:
+            report.error?.message ??
+            t?.error?.message ??
+            (bad ? `${bad.target}: ${bad.conflict ?? ''} ${bad.message ?? bad.outcome}`.trim() : 'target not synced'),
+        };
       return { ok: true, summary: `${t.datasets.filter((d) => d.outcome === 'replicated').length} dataset(s) replicated` };
     },
     async record(u) {
@@ -142,7 +177,7 @@ const realDemoteEnv = (c: DemoteEnvInput): DemoteEnv => {
 
 const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: DemoteOutcome, ctx: CliContext, log: Logger): Promise<void> => {
   if (!loaded.data.alerts || (!o.changed && o.refusal === null && o.state === 'OK')) return;
-  const { notifyAlerts } = await import('../../alert/notify.js');
+  const { notifyAlerts } = await import('../alert/notify.js');
   const base = { job: pair.job.id, dataset: pair.target.side.dataset, target: pair.target.id, kind: 'demotion' as const };
   const epoch = o.plan?.epoch;
   const report = await notifyAlerts({
@@ -151,8 +186,27 @@ const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: Dem
     now: ctx.now(),
     host: hostname(),
     source: 'demote',
-    items: [{ ...base, state: o.state, summary: o.summary, ...(o.hint ? { command: o.hint } : {}), ...(o.refusal ? { conflict: o.refusal.conflict } : {}), ...(epoch !== undefined ? { epoch } : {}) }],
-    events: o.changed && o.state !== 'CRITICAL' ? [{ ...base, state: o.state, summary: `${formatSide(pair.target.side)} demoted to a replica of ${formatSide(pair.job.source)}, epoch ${epoch}${o.plan?.aside ? `; diverged writes kept in ${o.plan.aside}` : ''}`, ...(epoch !== undefined ? { epoch } : {}) }] : [],
+    items: [
+      {
+        ...base,
+        state: o.state,
+        summary: o.summary,
+        ...(o.hint ? { command: o.hint } : {}),
+        ...(o.refusal ? { conflict: o.refusal.conflict } : {}),
+        ...(epoch !== undefined ? { epoch } : {}),
+      },
+    ],
+    events:
+      o.changed && o.state !== 'CRITICAL'
+        ? [
+            {
+              ...base,
+              state: o.state,
+              summary: `${formatSide(pair.target.side)} demoted to a replica of ${formatSide(pair.job.source)}, epoch ${epoch}${o.plan?.aside ? `; diverged writes kept in ${o.plan.aside}` : ''}`,
+              ...(epoch !== undefined ? { epoch } : {}),
+            },
+          ]
+        : [],
     logger: log.child({ component: 'alert' }),
     deadlineMs: 5000,
   });

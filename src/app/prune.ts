@@ -1,20 +1,20 @@
 // Wiring of `zfailover prune`: config -> entries, jobs and policies -> one prune run -> state files -> result.
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import type { CommandResult } from '../../cli/result.js';
-import { loadConfig } from '../../config/load.js';
-import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../../config/resolve.js';
-import { UsageError } from '../../errors.js';
-import { createLogger } from '../../log.js';
-import { ensureStateDir } from '../../state/dir.js';
-import { acquireLock } from '../../state/lock.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { formatSide } from '../../zfs/side.js';
-import { resolveEntries } from '../snapshot/config.js';
-import { pruneStates, renderPrunePlan, summarizePrune } from './report.js';
-import { runPrune } from './run.js';
-import { writePruneState } from './state.js';
-import { pruneFamilies } from './metrics.js';
-import { publishRunMetrics } from '../../state/metrics.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import type { CommandResult } from '../outcome.js';
+import { loadConfig } from '../config/loader.js';
+import { resolveAllJobs, resolveJob, resolveSsh, resolveStateDir } from '../config/resolve.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { ensureStateDir } from '../state/dir.js';
+import { acquireLock } from '../state/lock.js';
+import { RunnerPool } from '../sync/runners.js';
+import { formatSide } from '../zfs/side.js';
+import { resolveEntries } from '../config/retention.js';
+import { pruneStates, renderPrunePlan, summarizePrune } from '../actions/prune/report.js';
+import { runPrune } from '../actions/prune/run.js';
+import { writePruneState } from '../actions/prune/state.js';
+import { pruneFamilies } from '../actions/prune/metrics.js';
+import { publishRunMetrics } from '../state/metrics.js';
 
 export interface PruneCliOptions {
   job?: string[];
@@ -33,12 +33,17 @@ export const runPruneCommand = async ({ opts, globals, ctx }: { opts: PruneCliOp
   const entries = resolveEntries(loaded);
   const jobs = resolveAllJobs(loaded, { stateDir });
   const selected = opts.job && opts.job.length > 0 ? opts.job.map((name) => resolveJob(loaded, name, { stateDir })) : null;
-  if (!selected && entries.length === 0 && jobs.length === 0) throw new UsageError(`nothing to prune: ${loaded.path ?? 'the config'} has no snapshots: entries and no jobs`);
+  if (!selected && entries.length === 0 && jobs.length === 0)
+    throw new UsageError(`nothing to prune: ${loaded.path ?? 'the config'} has no snapshots: entries and no jobs`);
   const now = opts.now ?? ctx.now();
   const startedAt = ctx.now();
   const dryRun = opts.dryRun === true;
 
-  const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
+  const log = await createLogger({
+    file: globals.logFile ?? loaded.data.log?.file,
+    level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
+    verbose: globals.verbose,
+  });
   if (!dryRun) await ensureStateDir(stateDir);
   const lock = dryRun ? null : await acquireLock(stateDir, PRUNE_LOCK, { nowMs: ctx.now() });
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
@@ -69,7 +74,16 @@ export const runPruneCommand = async ({ opts, globals, ctx }: { opts: PruneCliOp
       const finishedAt = ctx.now();
       for (const s of states) {
         const facts = { startedAt, finishedAt, state: result.state };
-        await publishRunMetrics({ textfileDir, stateDir, command: 'prune', job: s.name, state: result.state, finishedAt, log, families: (c) => pruneFamilies(s, facts, c) });
+        await publishRunMetrics({
+          textfileDir,
+          stateDir,
+          command: 'prune',
+          job: s.name,
+          state: result.state,
+          finishedAt,
+          log,
+          families: (c) => pruneFamilies(s, facts, c),
+        });
       }
     }
     return dryRun && !globals.json ? { ...result, text: renderPrunePlan(run, result, now) } : result;

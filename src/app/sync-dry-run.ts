@@ -1,8 +1,8 @@
 // `sync --dry-run` output: the decision for every dataset of every target and the exact commands a real run
 // would start, after the status line. Nothing is changed by a dry run (no lock, no snapshot, no state file).
-import { renderResult } from '../cli/output.js';
-import type { CommandResult } from '../cli/result.js';
-import type { JobReport } from './report.js';
+import { renderResult } from '../outcome.js';
+import type { CommandResult } from '../outcome.js';
+import type { JobReport } from '../sync/report.js';
 
 export const renderDryRun = (reports: readonly JobReport[], result: CommandResult): string => {
   const lines: string[] = [renderResult({ ...result, details: [] }, { json: false }).trimEnd()];

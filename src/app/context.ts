@@ -1,6 +1,10 @@
 // What a command gets from main: where to write, the clock, the environment, the global options.
 // Injected so tests can run commands in-process with a fake clock and a captured output.
-import type { Output } from './output.js';
+
+/** Where a command writes its text; the CLI's is stdout (src/cli/output.ts), tests capture it. */
+export interface Output {
+  write(text: string): void;
+}
 
 export interface GlobalOptions {
   /** Config file; undefined means the default path, which is optional for ad-hoc runs. */
@@ -23,6 +27,3 @@ export interface CliContext {
   readonly programName: string;
   readonly isTTY: boolean;
 }
-
-export const DEFAULT_CONFIG_PATH = '/etc/zfailover/zfailover.yml';
-export const DEFAULT_STATE_DIR = '/var/lib/zfailover';

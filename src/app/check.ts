@@ -1,18 +1,18 @@
 // Wiring of the replication checks (rpo, divergence): selection -> probe -> evaluate, under runCheck's deadline.
 // Everything slow (listings, ssh) happens inside the probe so --timeout covers it and kills it.
 import type { JobCommands } from '../sync/invocation.js';
-import type { JobSpec } from '../sync/job.js';
-import type { CliContext } from '../cli/context.js';
-import type { CommandResult } from '../cli/result.js';
+import type { JobSpec } from '../config/job-spec.js';
+import type { CliContext } from './context.js';
+import type { CommandResult } from '../outcome.js';
 import { runCheck } from '../plugin/check.js';
 import type { Range, Thresholds } from '../plugin/range.js';
-import { CheckHosts } from './hosts.js';
+import { CheckHosts } from '../checks/hosts.js';
 import type { ChecksConfig } from '../config/schema/checks.js';
-import { evaluateDivergence } from './divergence.js';
-import { probeJobs, type JobProbe } from './replication-probe.js';
-import { evaluateRpo } from './rpo.js';
-import { selectJobs, type SelectionOptions } from './selection.js';
-import { resolveTimeout, thresholdsFor } from './settings.js';
+import { evaluateDivergence } from '../checks/divergence.js';
+import { probeJobs, type JobProbe } from '../checks/replication-probe.js';
+import { evaluateRpo } from '../checks/rpo.js';
+import { selectJobs, type SelectionOptions } from '../checks/selection.js';
+import { resolveTimeout, thresholdsFor } from '../checks/settings.js';
 
 export interface CheckCliOptions extends SelectionOptions {
   warning?: Range;
@@ -33,7 +33,10 @@ export interface CheckInput {
 type ReplicationCheck = 'rpo' | 'divergence';
 
 type Commands = (job: JobSpec) => JobCommands;
-const EVALUATE: Record<ReplicationCheck, (probes: JobProbe[], t: Thresholds, now: number, maxLines: number | undefined, commands: Commands) => ReturnType<typeof evaluateRpo>> = {
+const EVALUATE: Record<
+  ReplicationCheck,
+  (probes: JobProbe[], t: Thresholds, now: number, maxLines: number | undefined, commands: Commands) => ReturnType<typeof evaluateRpo>
+> = {
   rpo: (probes, thresholds, now, maxDetails, commands) => evaluateRpo(probes, { thresholds, now, maxDetails, commands }),
   divergence: (probes, thresholds, now, maxDetails, commands) => evaluateDivergence(probes, { thresholds, now, maxDetails, commands }),
 };

@@ -1,15 +1,15 @@
 // The retention part of a loaded config, resolved once per run: the `snapshots:` entries with their policies
 // and hooks, the policy that governs a dataset, and each job target's replica policy. Spec problems (unknown
 // template, bad schedule) become the loader's `config error: FILE:LINE: key.path: message`.
-import type { LoadedConfig } from '../../config/load.js';
-import { sameHost } from '../../config/job-checks.js';
-import { ConfigFileError, formatKeyPath } from '../../config/problems.js';
-import type { SnapshotsEntry } from '../../config/schema/retention.js';
-import { makePolicy, type Policy } from '../../core/retention/policy.js';
-import type { Schedule } from '../../core/retention/schedule.js';
-import { resolveKeepSpec, resolvePolicySpec, SpecError, type KeepSpec, type PolicySpec, type ResolvedHooks, type SpecPath, type SpecProblem } from '../../core/retention/spec.js';
-import type { JobSpec } from '../../sync/job.js';
-import type { Side } from '../../zfs/side.js';
+import type { LoadedConfig } from './loaded.js';
+import { sameHost } from './job-checks.js';
+import { ConfigFileError, formatKeyPath } from './problems.js';
+import type { SnapshotsEntry } from './schema/retention.js';
+import { makePolicy, type Policy } from '../core/retention/policy.js';
+import type { Schedule } from '../core/retention/schedule.js';
+import { resolveKeepSpec, resolvePolicySpec, SpecError, type KeepSpec, type PolicySpec, type ResolvedHooks, type SpecPath, type SpecProblem } from '../core/retention/spec.js';
+import type { JobSpec } from './job-spec.js';
+import type { Side } from '../zfs/side.js';
 
 export interface SnapshotEntry {
   /** Position in `snapshots:` (for messages and the state file name). */

@@ -1,31 +1,31 @@
 // Wiring of `zfailover snapshot`: the `snapshots:` entries of the config (taking what is due now), or the
 // zfs-auto-snapshot drop-in `--label L [--keep N] [-r] DATASET...|//` (a snapshot now, then keep the newest N).
-import type { CliContext, GlobalOptions } from '../../cli/context.js';
-import { worstState } from '../../cli/exit.js';
-import type { CommandResult } from '../../cli/result.js';
-import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import { sameHost } from '../../config/job-checks.js';
-import { resolveAllJobs, resolveSsh, resolveStateDir } from '../../config/resolve.js';
-import { isValidId } from '../../core/names.js';
-import { makePolicy, type Policy } from '../../core/retention/policy.js';
-import type { NameFamily } from '../../core/retention/snapshot-names.js';
-import { NAME_FAMILIES } from '../../core/retention/snapshot-names.js';
-import { UsageError } from '../../errors.js';
-import { createLogger } from '../../log.js';
-import { ensureStateDir } from '../../state/dir.js';
-import { acquireLock } from '../../state/lock.js';
-import { readJobState } from '../../state/job-state.js';
-import type { JobSpec } from '../../sync/job.js';
-import { RunnerPool } from '../../sync/runners.js';
-import { poolList } from '../../zfs/pool.js';
-import { formatSide, parseSide, type Side } from '../../zfs/side.js';
-import type { Peer } from '../../core/retention/prune.js';
-import { rememberedCommon, relativeInJob } from '../prune/peers.js';
-import { resolveEntries } from './config.js';
-import { runUnit, type SnapshotUnit, type UnitReport } from './execute.js';
-import { renderSnapshotPlan, summarizeSnapshots } from './report.js';
-import { snapshotFamilies } from './metrics.js';
-import { publishRunMetrics } from '../../state/metrics.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import { worstState } from '../outcome.js';
+import type { CommandResult } from '../outcome.js';
+import { loadConfig, type LoadedConfig } from '../config/loader.js';
+import { sameHost } from '../config/job-checks.js';
+import { resolveAllJobs, resolveSsh, resolveStateDir } from '../config/resolve.js';
+import { isValidId } from '../core/names.js';
+import { makePolicy, type Policy } from '../core/retention/policy.js';
+import type { NameFamily } from '../core/retention/snapshot-names.js';
+import { NAME_FAMILIES } from '../core/retention/snapshot-names.js';
+import { UsageError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { ensureStateDir } from '../state/dir.js';
+import { acquireLock } from '../state/lock.js';
+import { readJobState } from '../state/job-state.js';
+import type { JobSpec } from '../config/job-spec.js';
+import { RunnerPool } from '../sync/runners.js';
+import { poolList } from '../zfs/pool.js';
+import { formatSide, parseSide, type Side } from '../zfs/side.js';
+import type { Peer } from '../core/retention/prune.js';
+import { rememberedCommon, relativeInJob } from '../actions/prune/peers.js';
+import { resolveEntries } from '../config/retention.js';
+import { runUnit, type SnapshotUnit, type UnitReport } from '../actions/snapshot/execute.js';
+import { renderSnapshotPlan, summarizeSnapshots } from '../actions/snapshot/report.js';
+import { snapshotFamilies } from '../actions/snapshot/metrics.js';
+import { publishRunMetrics } from '../state/metrics.js';
 
 export interface SnapshotCliOptions {
   label?: string;
@@ -42,7 +42,12 @@ export interface SnapshotCliOptions {
 
 export const SNAPSHOT_LOCK = 'zfailover-snapshot';
 
-export const runSnapshotCommand = async (input: { datasets: readonly string[]; opts: SnapshotCliOptions; globals: GlobalOptions; ctx: CliContext }): Promise<CommandResult> => {
+export const runSnapshotCommand = async (input: {
+  datasets: readonly string[];
+  opts: SnapshotCliOptions;
+  globals: GlobalOptions;
+  ctx: CliContext;
+}): Promise<CommandResult> => {
   const { opts, globals, ctx } = input;
   const adhoc = opts.label !== undefined;
   if (!adhoc && (opts.keep !== undefined || opts.every !== undefined || opts.recursive || opts.exclude || opts.pruneNames)) {
@@ -56,7 +61,11 @@ export const runSnapshotCommand = async (input: { datasets: readonly string[]; o
   const now = opts.now ?? ctx.now();
   const configured = adhocPolicy ? null : configUnits(input.datasets, loaded, jobs, stateDir);
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
-  const log = await createLogger({ file: globals.logFile ?? loaded.data.log?.file, level: globals.logLevel ?? loaded.data.log?.level ?? 'info', verbose: globals.verbose });
+  const log = await createLogger({
+    file: globals.logFile ?? loaded.data.log?.file,
+    level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
+    verbose: globals.verbose,
+  });
   if (!opts.dryRun) await ensureStateDir(stateDir);
   const lock = opts.dryRun ? null : await acquireLock(stateDir, SNAPSHOT_LOCK, { nowMs: ctx.now() });
   const reports: UnitReport[] = [];
@@ -68,7 +77,16 @@ export const runSnapshotCommand = async (input: { datasets: readonly string[]; o
       const r = await runUnit(unit, { runners, now, signal: ctx.signal, dryRun: opts.dryRun === true });
       if (!opts.dryRun) {
         const finishedAt = ctx.now();
-        await publishRunMetrics({ textfileDir: loaded.data.metrics?.textfile_dir, stateDir, command: 'snapshot', job: r.unit, state: r.state, finishedAt, log, families: (c) => snapshotFamilies(r, { startedAt, finishedAt }, c) });
+        await publishRunMetrics({
+          textfileDir: loaded.data.metrics?.textfile_dir,
+          stateDir,
+          command: 'snapshot',
+          job: r.unit,
+          state: r.state,
+          finishedAt,
+          log,
+          families: (c) => snapshotFamilies(r, { startedAt, finishedAt }, c),
+        });
       }
       if (r.taken.length > 0) log.info({ unit: r.unit, taken: r.taken }, 'snapshots taken');
       if (r.pruned.length > 0) log.info({ unit: r.unit, destroyed: r.pruned }, 'pruned');
@@ -93,7 +111,8 @@ const configUnits = (args: readonly string[], loaded: LoadedConfig, jobs: readon
   if (args.length > 0) {
     const wanted = args.map((a) => parseSide(a, 'dataset'));
     for (const w of wanted) {
-      if (!entries.some((e) => sameHost(e.side, w) && e.side.dataset === w.dataset)) throw new UsageError(`${formatSide(w)} is not a snapshots: entry of ${loaded.path}`);
+      if (!entries.some((e) => sameHost(e.side, w) && e.side.dataset === w.dataset))
+        throw new UsageError(`${formatSide(w)} is not a snapshots: entry of ${loaded.path}`);
     }
     entries = entries.filter((e) => wanted.some((w) => sameHost(e.side, w) && e.side.dataset === w.dataset));
   }

@@ -1,10 +1,10 @@
 // The reserved plugin options (-w/--warning, -c/--critical, -t/--timeout, -V/--version) on a commander command,
 // with ranges parsed in the metric's units so a bad threshold is a usage error (UNKNOWN, exit 3) at parse time.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { isZfoError } from '../errors.js';
-import { DEFAULT_TIMEOUT_SEC } from './check.js';
-import type { Range } from './range.js';
-import { thresholdValue, timeoutValue, type MetricKind } from './values.js';
+import { DEFAULT_TIMEOUT_SEC } from '../plugin/check.js';
+import type { Range } from '../plugin/range.js';
+import { thresholdValue, timeoutValue, type MetricKind } from '../plugin/values.js';
 
 export type { MetricKind };
 

@@ -5,10 +5,10 @@
 // Icinga, Monit, a person) does its own notifying.
 import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
-import type { CliContext, GlobalOptions } from '../cli/context.js';
-import { DEFAULT_CONFIG_PATH } from '../cli/context.js';
-import type { CommandResult } from '../cli/result.js';
-import type { AlertSource } from './types.js';
+import type { CliContext, GlobalOptions } from './context.js';
+import { DEFAULT_CONFIG_PATH } from '../config/paths.js';
+import type { CommandResult } from '../outcome.js';
+import type { AlertSource } from '../alert/types.js';
 
 export interface ResultAlert {
   readonly source: AlertSource;
@@ -31,7 +31,7 @@ export const alertResult = async (a: ResultAlert, result: CommandResult, globals
     if (!loaded.data.alerts) return result;
     if (a.source === 'check' && loaded.data.checks?.send_alerts !== true) return result;
     const { resolveStateDir } = await import('../config/resolve.js');
-    const { notifyAlerts } = await import('./notify.js');
+    const { notifyAlerts } = await import('../alert/notify.js');
     const hint = result.details?.find((d) => d.startsWith('fix: '))?.slice(5);
     await notifyAlerts({
       config: loaded.data.alerts,
@@ -39,7 +39,17 @@ export const alertResult = async (a: ResultAlert, result: CommandResult, globals
       now: ctx.now(),
       host: hostname(),
       source: a.source,
-      items: [{ job: a.job, dataset: a.subject, kind: a.kind, state: result.state, summary: result.summary, details: [...(result.details ?? [])].slice(0, 20), ...(hint ? { command: hint } : {}) }],
+      items: [
+        {
+          job: a.job,
+          dataset: a.subject,
+          kind: a.kind,
+          state: result.state,
+          summary: result.summary,
+          details: [...(result.details ?? [])].slice(0, 20),
+          ...(hint ? { command: hint } : {}),
+        },
+      ],
       deadlineMs: ALERT_DEADLINE_MS,
     });
   } catch {
