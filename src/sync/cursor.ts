@@ -1,13 +1,14 @@
 // After a cycle, per target: move the replication cursor (a bookmark on the source naming the GUID the target
 // has) and the hold on the target's newest common snapshot. New ones first, old ones after, so a crash in
 // between leaves one too many (cleaned up next cycle), never one too few.
-import { formatCursorBookmarkName, formatHoldTag, parseCursorBookmarkName } from '../core/names.js';
+import { formatCursorBookmarkName, formatHoldTag, formatLegacyHoldTag, ownCursor } from '../core/names.js';
 import type { Version } from '../core/versions.js';
 import { newestCommon } from '../core/common.js';
 import type { Capabilities, Runner } from '../zfs/types.js';
 import { createBookmark, destroyBookmark, hold, holds, release } from '../zfs/commands.js';
 import type { DatasetPair } from './pairs.js';
 import type { TargetContext } from './target.js';
+import { ownerOf } from './job.js';
 
 export interface CursorMoves {
   /** Cursor bookmarks destroyed (full names). */
@@ -32,16 +33,15 @@ export const moveCursors = async (
   const sourceHeld: string[] = [];
   const sourceReleased: string[] = [];
   const { job, target } = ctx;
+  const owner = ownerOf(job);
   const src = ctx.source;
   if (job.bookmarks && src.caps.bookmarks) {
     for (const pair of pairs) {
       const guid = commons.get(pair.rel);
       if (!guid) continue;
-      const mine = pair.source.versions.filter((v) => {
-        const c = v.kind === 'bookmark' ? parseCursorBookmarkName(v.name) : null;
-        return c !== null && c.job === job.id && c.target === target.id;
-      });
-      const name = formatCursorBookmarkName(job.id, target.id, guid);
+      // Ours: this installation's cursor for this job and target, and a legacy one (retired once the new exists).
+      const mine = pair.source.versions.filter((v) => v.kind === 'bookmark' && ownCursor(owner, target.id, v.name) !== null);
+      const name = formatCursorBookmarkName(owner.job, owner.installation, target.id, guid);
       const common = pair.source.versions.find((v) => v.guid === guid);
       if (!mine.some((v) => v.name === name) && common?.kind === 'snapshot') {
         await createBookmark(src.runner, src.caps, `${pair.source.name}@${common.name}`, `${pair.source.name}#${name}`);
@@ -57,7 +57,8 @@ export const moveCursors = async (
     // On the target, no prune can take the base of the next increment. On the source only when the source is
     // itself a replica (a cascade A -> B -> C): there the upstream job's cleanup would destroy B's base for C.
     // A primary source stays free for its operator (`zfs destroy -r` of a dataset is not blocked by holds).
-    const tag = formatHoldTag(job.id, target.id);
+    const tag = formatHoldTag(owner.job, owner.installation, target.id);
+    const legacyTag = formatLegacyHoldTag(owner.job, target.id);
     const targetSide: HoldEntry[] = [];
     const sourceSide: HoldEntry[] = [];
     for (const pair of pairs) {
@@ -69,12 +70,12 @@ export const moveCursors = async (
       if (pair.source.role === 'replica') sourceSide.push({ dataset: pair.source.name, guid, after: pair.source.versions, before: pair.source.versions, moved: prevGuid !== guid });
     }
     if (ctx.caps.holds) {
-      const t = await moveHolds(ctx.runner, ctx.caps, tag, targetSide);
+      const t = await moveHolds(ctx.runner, ctx.caps, { tag, legacyTag }, targetSide);
       held.push(...t.held);
       released.push(...t.released);
     }
     if (src.caps.holds && sourceSide.length > 0) {
-      const s = await moveHolds(src.runner, src.caps, tag, sourceSide);
+      const s = await moveHolds(src.runner, src.caps, { tag, legacyTag }, sourceSide);
       sourceHeld.push(...s.held);
       sourceReleased.push(...s.released);
     }
@@ -93,8 +94,14 @@ interface HoldEntry {
   readonly moved: boolean;
 }
 
-/** Hold each entry's common snapshot under `tag` (batched), then release `tag` from the others that carry it. */
-const moveHolds = async (runner: Runner, caps: Capabilities, tag: string, entries: readonly HoldEntry[]): Promise<{ held: string[]; released: string[] }> => {
+/**
+ * Hold each entry's common snapshot under `tag` (batched), then release `tag` from the others that carry it.
+ * The upgrade path: the hold this job put under its pre-identity tag (`zfailover_<job>_<target>`) goes the same
+ * way, from the snapshots that are no longer common; the common snapshot keeps it until it moves and the new tag
+ * holds the new one, so it is never left unheld.
+ */
+const moveHolds = async (runner: Runner, caps: Capabilities, tags: { readonly tag: string; readonly legacyTag: string }, entries: readonly HoldEntry[]): Promise<{ held: string[]; released: string[] }> => {
+  const { tag, legacyTag } = tags;
   const toHold: string[] = [];
   const candidates: string[] = [];
   for (const e of entries) {
@@ -108,12 +115,15 @@ const moveHolds = async (runner: Runner, caps: Capabilities, tag: string, entrie
     }
   }
   if (toHold.length > 0) await hold(runner, caps, tag, toHold);
-  let ours: string[] = [];
+  const released: string[] = [];
   if (candidates.length > 0) {
-    // Only our own tag, from snapshots that carry it (zfs-fuse cannot list tags: releasing a missing tag is a no-op).
-    ours = caps.holdsList ? [...(await holds(runner, caps, candidates))].filter(([, tags]) => tags.includes(tag)).map(([snap]) => snap) : candidates;
-    if (ours.length > 0) await release(runner, caps, tag, ours);
+    // Only our own tags, from snapshots that carry them (zfs-fuse cannot list tags: releasing a missing tag is a no-op).
+    const carrying = caps.holdsList ? [...(await holds(runner, caps, candidates))] : null;
+    for (const t of [tag, legacyTag]) {
+      const ours = carrying ? carrying.filter(([, ts]) => ts.includes(t)).map(([snap]) => snap) : candidates;
+      if (ours.length > 0) await release(runner, caps, t, ours);
+      if (t === tag || carrying) released.push(...ours.filter((n) => !released.includes(n)));
+    }
   }
-  return { held: toHold, released: ours };
-
+  return { held: toHold, released };
 };

@@ -7,15 +7,16 @@ import { newestCommon } from '../core/common.js';
 import { planSyncCleanup, type TargetCursor } from '../core/cleanup.js';
 import { joinName, relativeName, type Listing } from '../core/dataset.js';
 import { batchDestroys, carriersIn } from '../core/destroy-batch.js';
-import { parseCursorBookmarkName, PROP_EPOCH, PROP_ROLE } from '../core/names.js';
-import type { Version } from '../core/versions.js';
+import { ownCursor, PROP_EPOCH, PROP_ROLE } from '../core/names.js';
+import { compareVersions, type Version } from '../core/versions.js';
 import { oneLine, type ErrorKind } from '../errors.js';
 import { stateForError, worstState } from '../cli/exit.js';
 import { destroySnapshotRecursive, destroySnapshots } from '../zfs/commands.js';
 import { formatSide } from '../zfs/side.js';
 import type { Runner } from '../zfs/types.js';
 import { acquireLock, type Lock } from '../state/lock.js';
-import type { JobSpec } from './job.js';
+import { ownerOf, type JobSpec } from './job.js';
+import { ensureInstallationId, newInstallationId, readInstallationId } from '../state/installation.js';
 import type { PhaseHook } from './phases.js';
 import type { PoolCapsCache } from './pool-caps.js';
 import type { JobReport, TargetReport } from './report.js';
@@ -56,13 +57,16 @@ interface Seen {
   targetRoots: Map<string, DatasetInfo | null>;
 }
 
-export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> => {
+export const runCycle = async (spec: JobSpec, env: CycleEnv): Promise<JobReport> => {
   const startedAt = env.now();
-  const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt, snapshot: null, targets: [], destroyed: [], notes: [] };
+  const base = { job: spec.id, source: formatSide(spec.source), dryRun: env.dryRun, startedAt, snapshot: null, targets: [], destroyed: [], notes: [] };
   let lock: Lock | null = null;
+  let job = spec;
   try {
     if (!env.dryRun) lock = env.heldLock ?? (await acquireLock(env.stateDir, job.id, { nowMs: startedAt }));
+    job = withInstallation(spec, env);
   } catch (e) {
+    await (env.heldLock ? undefined : lock?.release());
     return { ...base, state: stateForError(e), finishedAt: env.now(), error: errorOf(e) };
   }
   const deadline = job.deadline === null ? null : deadlineSignal(env.signal, timerMs(job.deadline * 1000));
@@ -95,6 +99,16 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
     deadline?.clear();
     if (!env.heldLock) await lock?.release();
   }
+};
+
+/**
+ * The job with the installation identity its names carry: the config's, else the state dir's, created on the
+ * first real run. A dry run creates nothing: it shows the names with the recorded identity or a fresh one.
+ */
+const withInstallation = (job: JobSpec, env: CycleEnv): JobSpec => {
+  if (job.installation !== undefined) return job;
+  const installation = env.dryRun ? (readInstallationId(env.stateDir) ?? newInstallationId()) : ensureInstallationId(env.stateDir);
+  return { ...job, installation };
 };
 
 const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number, seen: Seen): Promise<JobReport> => {
@@ -176,6 +190,7 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
  * neither knows it, nothing is destroyed on the source (core/cleanup.ts).
  */
 const cleanupSyncSnapshots = async (job: JobSpec, env: CycleEnv, source: SourceView, outcomes: readonly TargetOutcome[]): Promise<string[]> => {
+  const owner = ownerOf(job);
   const recorded = await recordedCommons(env.stateDir, job.id);
   const destroyed: string[] = [];
   const perTarget = new Map<string, Map<string, string[]>>(); // target id -> dataset -> short names
@@ -193,14 +208,17 @@ const cleanupSyncSnapshots = async (job: JobSpec, env: CycleEnv, source: SourceV
     const cursors: TargetCursor[] = job.targets.map((t, i) => {
       const o = outcomes[i]!;
       const versions = o.versions?.get(rel) ?? (o.versions ? [] : null);
-      const bookmark = ds.versions.find((v) => {
-        const c = v.kind === 'bookmark' ? parseCursorBookmarkName(v.name) : null;
-        return c !== null && c.job === job.id && c.target === t.id;
-      });
-      const commonGuid = o.commons.get(rel) ?? (versions ? (newestCommon(ds.versions, versions)?.source.guid ?? null) : (bookmark ? parseCursorBookmarkName(bookmark.name)!.guid : (recorded.get(t.id)?.get(rel) ?? null)));
+      // The newest of our cursors (a legacy one from before the upgrade may still sit beside the new one).
+      const bookmark = ds.versions
+        .filter((v) => v.kind === 'bookmark')
+        .sort(compareVersions)
+        .map((v) => ownCursor(owner, t.id, v.name))
+        .filter((c) => c !== null)
+        .pop();
+      const commonGuid = o.commons.get(rel) ?? (versions ? (newestCommon(ds.versions, versions)?.source.guid ?? null) : (bookmark ? bookmark.guid : (recorded.get(t.id)?.get(rel) ?? null)));
       return { id: t.id, versions, commonGuid };
     });
-    const plan = planSyncCleanup(job.id, ds.versions, cursors);
+    const plan = planSyncCleanup(owner, ds.versions, cursors);
     if (plan.source.length > 0) perSource.set(ds.name, plan.source.map((v) => v.name));
     for (const [id, vs] of plan.targets) {
       const t = job.targets.find((x) => x.id === id)!;

@@ -1,5 +1,7 @@
 // A replication job as the engine runs it: fully resolved (defaults applied), from the config or the CLI.
+import type { Owner } from '../core/names.js';
 import type { JobFlags } from '../core/operator-command.js';
+import { InternalError } from '../errors.js';
 import type { Side } from '../zfs/side.js';
 import type { SshSettings } from '../zfs/types.js';
 
@@ -50,7 +52,18 @@ export interface JobSpec {
   readonly ssh: SshSettings;
   /** The flags given on the command line that shaped this job: printed commands repeat them. */
   readonly flags?: JobFlags;
+  /**
+   * Installation identity in the names this job owns (core/names.ts): the config's `identity:`, else the state
+   * dir's (state/installation.ts), filled in by the cycle before anything is named.
+   */
+  readonly installation?: string;
 }
+
+/** The namespace of the job's sync snapshots, cursors and holds; only after the cycle has set the identity. */
+export const ownerOf = (job: JobSpec): Owner & { readonly installation: string } => {
+  if (job.installation === undefined) throw new InternalError(`job ${job.id} has no installation identity yet`);
+  return { job: job.id, installation: job.installation };
+};
 
 export const DEFAULT_SEND: SendOptions = { raw: 'auto', compressed: true, largeBlocks: true, embedded: true };
 export const DEFAULT_TRANSPORT: TransportOptions = { compress: 'none', mbuffer: false, mbufferSize: 16 * 1024 * 1024, bwlimit: null };

@@ -9,7 +9,7 @@ import { formatSide } from '../zfs/side.js';
 import { listTree } from '../zfs/list.js';
 import { getVersions, snapshot } from '../zfs/commands.js';
 import type { Capabilities, Runner } from '../zfs/types.js';
-import type { JobSpec } from './job.js';
+import { ownerOf, type JobSpec } from './job.js';
 
 export interface SourceView {
   readonly runner: Runner;
@@ -40,7 +40,8 @@ export const prepareSource = async (
   opts: { readonly now: number; readonly dryRun: boolean; readonly signal: AbortSignal },
 ): Promise<SourceView> => {
   const root = job.source.dataset;
-  const name = formatSyncSnapshotName(job.id, opts.now);
+  const owner = ownerOf(job);
+  const name = formatSyncSnapshotName(owner.job, owner.installation, opts.now);
   const list = () => listTree(runner, caps, root, { recursive: job.recursive, columns: 'replication' });
   const missing = () => new PermanentError(`source ${formatSide(job.source)} does not exist`, { hint: 'check the job source, or the host it runs on' });
 
