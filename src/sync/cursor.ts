@@ -122,7 +122,9 @@ const moveHolds = async (runner: Runner, caps: Capabilities, tags: { readonly ta
     for (const t of [tag, legacyTag]) {
       const ours = carrying ? carrying.filter(([, ts]) => ts.includes(t)).map(([snap]) => snap) : candidates;
       if (ours.length > 0) await release(runner, caps, t, ours);
-      if (t === tag || carrying) released.push(...ours.filter((n) => !released.includes(n)));
+      // One entry per release, so the cycle's hold counts stay exact; where tags cannot be listed a legacy
+      // release is not counted (the snapshot may not have carried it): cleanup takes it a cycle later.
+      if (t === tag || carrying) released.push(...ours);
     }
   }
   return { held: toHold, released };
