@@ -150,8 +150,11 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
   await keepReadonly(ctx, pair);
   const after = newestCommon(pair.source.versions, state.versions);
   const snaps = state.versions.filter((v) => v.kind === 'snapshot').length - before.filter((v) => v.kind === 'snapshot').length;
+  // A replica that asked for another stream than the job's (issue 12): replicated as the job sends, but said.
+  const refusal = decision.steps.find((s) => s.kind === 'abort-resume' && s.refused);
+  const warning = refusal?.kind === 'abort-resume' ? { message: `${refusal.reason}: its partial receive was aborted, nothing sent from it` } : {};
   return {
-    report: datasetReport(pair, 'OK', 'replicated', done, { common: after?.target, bytes, snapshots: Math.max(0, snaps) }),
+    report: datasetReport(pair, refusal ? 'WARNING' : 'OK', 'replicated', done, { common: after?.target, bytes, snapshots: Math.max(0, snaps), ...warning }),
     targetVersions: state.versions,
     commonGuid: after?.source.guid ?? null,
     newest: decision.newest,
