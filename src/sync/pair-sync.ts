@@ -152,7 +152,7 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
   const snaps = state.versions.filter((v) => v.kind === 'snapshot').length - before.filter((v) => v.kind === 'snapshot').length;
   // A replica that asked for another stream than the job's (issue 12): replicated as the job sends, but said.
   const refusal = decision.steps.find((s) => s.kind === 'abort-resume' && s.refused);
-  const warning = refusal?.kind === 'abort-resume' ? { message: `${refusal.reason}: its partial receive was aborted, nothing sent from it` } : {};
+  const warning = refusal?.kind === 'abort-resume' ? { message: `${refusal.reason}; partial receive aborted, nothing sent from it` } : {};
   return {
     report: datasetReport(pair, refusal ? 'WARNING' : 'OK', 'replicated', done, { common: after?.target, bytes, snapshots: Math.max(0, snaps), ...warning }),
     targetVersions: state.versions,
