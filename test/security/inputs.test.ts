@@ -62,4 +62,21 @@ describe.skipIf(skip !== null)(`degenerate inputs ${skip ? `(skipped: ${skip})` 
     expect(r.line).toMatch(/no run recorded yet/);
     expect(r.stderr).not.toMatch(/TimeoutOverflowWarning/);
   });
+
+  it('a list or mapping as a YAML key is one config error line with its line, and Node prints no warning', async () => {
+    const bad = `${dir}/complex.yml`;
+    writeFileSync(bad, ['version: 1', 'jobs:', '  ? [a, b]', '  : x', ''].join('\n'), { mode: 0o600 });
+    const r = await runCli(['--config', bad, 'check', 'job', '--all', '--no-zfs']);
+    expect(r.code).toBe(3);
+    expect(r.line).toBe(`UNKNOWN: config error: ${bad}:3: YAML: a key must be a plain value, not a list or mapping`);
+    expect(r.stderr).toBe('');
+  });
+
+  it('an unused template that uses itself is refused like a used one', async () => {
+    const bad = `${dir}/templates.yml`;
+    writeFileSync(bad, ['version: 1', 'templates:', '  a: { schedules: { hourly: { keep: 24 } } }', '  loop: { use: loop }', 'jobs: {}', ''].join('\n'), { mode: 0o600 });
+    const r = await runCli(['--config', bad, 'check', 'job', '--all', '--no-zfs']);
+    expect(r.code).toBe(3);
+    expect(r.line).toMatch(new RegExp(`^UNKNOWN: config error: ${bad}:4: templates\\.loop\\.use: template '?loop'? uses itself`));
+  });
 });
