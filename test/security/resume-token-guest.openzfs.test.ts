@@ -72,7 +72,7 @@ describe.skipIf(reason)(`openzfs: a hostile resume token is refused${g.reason ? 
     const line = await sync();
     expect(line.code, line.stdout).toBe(0);
     expect(line.line).toMatch(/^OK: /);
-  });
+  }, 900_000);
 
   it('the status line of a refusal is one line with the reason', async () => {
     const src = `${roots.src}/rt`;
@@ -85,6 +85,6 @@ describe.skipIf(reason)(`openzfs: a hostile resume token is refused${g.reason ? 
     expect(r.code, r.stdout).toBe(1);
     // The reason leads (the line is clipped at 170 characters before the duration and perfdata).
     expect(r.line).toMatch(/^WARNING: \S+ to \S+ resume token asks for a stream flag the job does not use \(compressok\)/);
-    expect(r.line.split(' | ')[0]!.length).toBeLessThanOrEqual(180);
-  });
+    expect(r.line.split(' | ')[0]!.length).toBeLessThanOrEqual(200);
+  }, 900_000);
 });
