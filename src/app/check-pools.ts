@@ -89,9 +89,22 @@ export const runPoolCheck = async (name: 'health' | 'capacity', input: PoolCheck
     if (seen && textfileDir !== undefined) {
       const facts = { check: name, unit: `${name}-${seen.host}`, host: seen.host, pools: seen.pools, startedAt, finishedAt: ctx.now(), state: result.state };
       // Loaded only when metrics are on: a plugin run every minute pays nothing for them otherwise.
-      const [{ createLogger }, { publishRunMetrics }, { poolFamilies }] = await Promise.all([import('../log.js'), import('../state/metrics.js'), import('../checks/pools-metrics.js')]);
+      const [{ createLogger }, { publishRunMetrics }, { poolFamilies }] = await Promise.all([
+        import('../log.js'),
+        import('../state/metrics.js'),
+        import('../checks/pools-metrics.js'),
+      ]);
       const log = await createLogger({ file: config.data.log?.file, level: config.data.log?.level ?? 'info', verbose: false });
-      await publishRunMetrics({ textfileDir, stateDir, command: 'check', job: facts.unit, state: result.state, finishedAt: facts.finishedAt, log, families: (c) => poolFamilies(facts, c) });
+      await publishRunMetrics({
+        textfileDir,
+        stateDir,
+        command: 'check',
+        job: facts.unit,
+        state: result.state,
+        finishedAt: facts.finishedAt,
+        log,
+        families: (c) => poolFamilies(facts, c),
+      });
     }
     return result;
   } finally {

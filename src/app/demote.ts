@@ -75,7 +75,19 @@ export const runDemoteCommand = async (input: {
   }
   log.info({ state: outcome.state, summary: outcome.summary, steps: outcome.steps }, 'demote finished');
   if (!dryRun) await notify(loaded, stateDir, pair, outcome, ctx, log);
-  if (!dryRun) await publishFailoverMetrics({ loaded, stateDir, command: 'demote', job: pair.job.id, startedAt, finishedAt: ctx.now(), outcome, epoch: outcome.plan?.epoch ?? null, primary: formatSide(pair.job.source), log });
+  if (!dryRun)
+    await publishFailoverMetrics({
+      loaded,
+      stateDir,
+      command: 'demote',
+      job: pair.job.id,
+      startedAt,
+      finishedAt: ctx.now(),
+      outcome,
+      epoch: outcome.plan?.epoch ?? null,
+      primary: formatSide(pair.job.source),
+      log,
+    });
   return renderDemote(outcome, {
     primary: formatSide(pair.job.source),
     replica: formatSide(pair.target.side),

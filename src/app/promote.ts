@@ -96,7 +96,19 @@ export const runPromoteCommand = async (input: {
   }
   log.info({ state: outcome.state, summary: outcome.summary, steps: outcome.steps, hooks: outcome.hooks }, 'promote finished');
   if (!dryRun) await notify(loaded, stateDir, pair, outcome, ctx, log);
-  if (!dryRun) await publishFailoverMetrics({ loaded, stateDir, command: 'promote', job: pair.job.id, startedAt, finishedAt: ctx.now(), outcome, epoch: outcome.epoch, primary: formatSide(pair.target.side), log });
+  if (!dryRun)
+    await publishFailoverMetrics({
+      loaded,
+      stateDir,
+      command: 'promote',
+      job: pair.job.id,
+      startedAt,
+      finishedAt: ctx.now(),
+      outcome,
+      epoch: outcome.epoch,
+      primary: formatSide(pair.target.side),
+      log,
+    });
   return renderPromote(outcome, {
     primary: formatSide(pair.job.source),
     replica: formatSide(pair.target.side),

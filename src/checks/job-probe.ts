@@ -2,6 +2,8 @@
 // listing per side to see whether each replica's common snapshot is protected.
 import { jobStatePath } from '../state/dir.js';
 import { readJobState } from '../state/job-state.js';
+import { readInstallationId } from '../state/installation.js';
+import type { Owner } from '../core/names.js';
 import { inspectLock } from '../state/lock.js';
 import type { JobSpec } from '../config/job-spec.js';
 import type { CheckHosts } from './hosts.js';
@@ -56,6 +58,9 @@ interface ProbeInput {
   readonly now: number;
 }
 
+/** Whose sync snapshots are safe from other pruners: this job's, of this installation (none yet before its first sync). */
+const ownerFor = (job: JobSpec, stateDir: string): Owner => ({ job: job.id, installation: job.installation ?? readInstallationId(stateDir) });
+
 export const probe = async ({ jobs, loaded, stateDir, withZfs, horizonSec, pool, signal, now }: ProbeInput): Promise<JobData[]> => {
   const listings = withZfs ? await probeJobs(jobs, { pool, signal, now: now / 1000, estimate: false, maxEstimates: 0 }) : null;
   return Promise.all(
@@ -73,7 +78,7 @@ export const probe = async ({ jobs, loaded, stateDir, withZfs, horizonSec, pool,
           else if (l.source === null) protection.set(t.target.id, asError(l.sourceError));
           else {
             const index = job.targets.indexOf(t.target);
-            protection.set(t.target.id, protectionOf(job.id, t.pairs, horizonFor(loaded, job, index, now, horizonSec)));
+            protection.set(t.target.id, protectionOf(ownerFor(job, stateDir), t.pairs, horizonFor(loaded, job, index, now, horizonSec)));
           }
         }
       }

@@ -4,7 +4,7 @@
 // common one), when it is held, or (source side) when a bookmark with its GUID remains. Pure.
 import { newestCommon } from '../core/common.js';
 import type { DatasetInfo } from '../core/dataset.js';
-import { parseSyncSnapshotName } from '../core/names.js';
+import { ownsSyncSnapshot, type Owner } from '../core/names.js';
 import type { Policy } from '../core/retention/policy.js';
 import { formatDuration } from '../core/duration.js';
 import type { Version } from '../core/versions.js';
@@ -32,11 +32,12 @@ export interface HorizonOptions {
   readonly targetPolicy: (dataset: string) => Policy | null;
 }
 
-const ownedBy = (v: Version, job: string): boolean => parseSyncSnapshotName(v.name)?.job === job;
+/** Another installation's sync snapshot is not safe: its owner destroys it once it has moved on. */
+const ownedBy = (v: Version, owner: Owner): boolean => ownsSyncSnapshot(owner, v.name);
 
 const list = (names: readonly string[]): string => names.slice(0, 3).join(', ') + (names.length > 3 ? ` (+${names.length - 3} more)` : '');
 
-export const protectionOf = (job: string, pairs: readonly ProtectionPair[], horizon?: HorizonOptions): Protection => {
+export const protectionOf = (job: Owner, pairs: readonly ProtectionPair[], horizon?: HorizonOptions): Protection => {
   const sourceRisk: string[] = [];
   const targetRisk: string[] = [];
   const soon: string[] = [];

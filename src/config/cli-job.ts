@@ -57,6 +57,7 @@ export const jobFromCli = (input: CliJobInput): JobSpec => {
     send: DEFAULT_SEND,
     transport: DEFAULT_TRANSPORT,
     ssh: resolveSsh(input.config, input.stateDir, opts),
+    ...(input.config?.data.identity !== undefined ? { installation: input.config.data.identity } : {}),
   };
   return applyOverrides(job, opts);
 };

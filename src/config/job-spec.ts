@@ -51,6 +51,11 @@ export interface JobSpec {
   readonly ssh: SshSettings;
   /** The flags given on the command line that shaped this job: printed commands repeat them. */
   readonly flags?: JobFlags;
+  /**
+   * Installation identity in the names this job owns (core/names.ts): the config's `identity:`, else the state
+   * dir's (state/installation.ts), filled in by the cycle before anything is named.
+   */
+  readonly installation?: string;
 }
 
 export const DEFAULT_SEND: SendOptions = { raw: 'auto', compressed: true, largeBlocks: true, embedded: true };

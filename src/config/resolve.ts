@@ -87,6 +87,7 @@ export const resolveJob = (loaded: LoadedConfig, name: string, opts: ResolveOpti
       bwlimit: job.transport?.bwlimit !== undefined ? job.transport.bwlimit : DEFAULT_TRANSPORT.bwlimit,
     },
     ssh: resolveSsh(loaded, opts.stateDir, o),
+    ...(loaded.data.identity !== undefined ? { installation: loaded.data.identity } : {}),
   };
   return applyOverrides(base, o);
 };

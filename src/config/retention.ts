@@ -101,5 +101,36 @@ export const retentionProblems = (data: LoadedConfig['data']): SpecProblem[] => 
       }
     });
   }
+  problems.push(...templateCycles(templates, new Set(problems.map((p) => JSON.stringify(p.path)))));
+  return problems;
+};
+
+/**
+ * Cycles and unknown names in `use:` of every template, used or not: an unused template that uses itself is a
+ * mistake waiting for its first user. One depth-first walk over the `use` graph (linear in its size); problems
+ * already reported through a user of the template (same path) are not repeated.
+ */
+const templateCycles = (templates: Readonly<Record<string, PolicySpec>>, reported: Set<string>): SpecProblem[] => {
+  const problems: SpecProblem[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const add = (p: SpecProblem): void => {
+    const key = JSON.stringify(p.path);
+    if (!reported.has(key)) problems.push(p);
+    reported.add(key);
+  };
+  const walk = (name: string): void => {
+    state.set(name, 'open');
+    stack.push(name);
+    (templates[name]?.use ?? []).forEach((u, i) => {
+      const path: SpecPath = ['templates', name, 'use', i];
+      if (!Object.hasOwn(templates, u)) return add({ path, message: `unknown template '${u}' (defined: ${Object.keys(templates).join(', ')})` });
+      if (state.get(u) === 'open') return add({ path, message: `template '${u}' uses itself (${[...stack.slice(stack.indexOf(u)), u].join(' -> ')})` });
+      if (!state.has(u)) walk(u);
+    });
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of Object.keys(templates)) if (!state.has(name)) walk(name);
   return problems;
 };

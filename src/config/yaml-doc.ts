@@ -1,6 +1,6 @@
 // YAML text -> plain value, keeping the Document and a LineCounter so every later error can name its line.
 // Syntax errors come back as problems with their line; nothing here throws for bad input.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { ConfigProblem, KeyPath, Located } from './problems.js';
 
 export type { Located };
@@ -32,8 +32,16 @@ export const parseYaml = (text: string): YamlSource => {
     path: null,
     message: `YAML: ${shortMessage(e.message)}`,
   }));
+  // A list or mapping as a key (`? [a, b]`) has no meaning in the config, and converting it makes Node print a
+  // warning on stderr: refused here with its line, before any conversion.
+  let complexKeys = 0;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key) && ++complexKeys) problems.push({ line: lineOf((pair.key as Node).range?.[0]), path: null, message: 'YAML: a key must be a plain value, not a list or mapping' });
+    },
+  });
   let value: unknown;
-  if (doc.errors.length === 0) {
+  if (doc.errors.length === 0 && complexKeys === 0) {
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {

@@ -1,7 +1,10 @@
 // Which of a job's own sync snapshots may go after a cycle, on the source and on each target. Never the newest
 // common snapshot of any target, never the newest sync snapshot, never a held snapshot, never a name outside
-// this job's sync namespace; and on the source nothing at all while some target's common point is unknown. Pure.
-import { parseSyncSnapshotName } from './names.js';
+// this job's sync namespace of this installation (core/names.ts `Owner`; its pre-identity names count as its
+// own, which retires them after an upgrade); and on the source nothing at all while some target's common point
+// is unknown. On a target, besides: another installation's sync snapshots that our stream carried along (an
+// `-I` range includes them), once their owner has destroyed them on the source. Pure.
+import { isSyncSnapshotName, ownsSyncSnapshot, type Owner } from './names.js';
 import { compareVersions, type Version } from './versions.js';
 
 export interface TargetCursor {
@@ -17,10 +20,10 @@ export interface CleanupPlan {
   readonly targets: ReadonlyMap<string, readonly Version[]>;
 }
 
-const isOwnSync = (job: string) => (v: Version): boolean => v.kind === 'snapshot' && parseSyncSnapshotName(v.name)?.job === job;
+const isOwnSync = (owner: Owner) => (v: Version): boolean => v.kind === 'snapshot' && ownsSyncSnapshot(owner, v.name);
 
-export const planSyncCleanup = (job: string, source: readonly Version[], targets: readonly TargetCursor[]): CleanupPlan => {
-  const own = source.filter(isOwnSync(job)).sort(compareVersions);
+export const planSyncCleanup = (owner: Owner, source: readonly Version[], targets: readonly TargetCursor[]): CleanupPlan => {
+  const own = source.filter(isOwnSync(owner)).sort(compareVersions);
   const keep = new Set<string>();
   const newestOwn = own[own.length - 1];
   if (newestOwn) keep.add(newestOwn.guid);
@@ -42,8 +45,17 @@ export const planSyncCleanup = (job: string, source: readonly Version[], targets
     const common = t.versions.find((v) => v.kind === 'snapshot' && v.guid === t.commonGuid);
     if (!common) continue;
     // Only sync snapshots older than the target's common one: the common one stays, and anything newer is
-    // not ours to judge (the planner reports it as a conflict).
-    const doomed = t.versions.filter(isOwnSync(job)).filter((v) => compareVersions(v, common) < 0 && !(v.userrefs && v.userrefs > 0));
+    // not ours to judge (the planner reports it as a conflict). Another installation's only once it is gone
+    // from the source (its owner retired it there and never looks at our target): else it piles up here.
+    const onSource = new Set(source.map((v) => v.guid));
+    const mine = isOwnSync(owner);
+    const doomed = t.versions.filter(
+      (v) =>
+        v.kind === 'snapshot' &&
+        (mine(v) || (isSyncSnapshotName(v.name) && !onSource.has(v.guid))) &&
+        compareVersions(v, common) < 0 &&
+        !(v.userrefs && v.userrefs > 0),
+    );
     if (doomed.length > 0) targetDestroy.set(t.id, doomed);
   }
   return { source: sourceDestroy, targets: targetDestroy };

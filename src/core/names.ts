@@ -1,10 +1,14 @@
 // Every name zfailover owns inside ZFS, each with one builder and one parser (they round-trip).
 // Nothing outside these namespaces is ever destroyed, released or overwritten by the tool.
 //
-//   sync snapshot    <ds>@zfailover-sync_<job>_<stamp>          taken by `sync`, pruned by `sync`
-//   periodic snap    <ds>@zfailover_<label>_<stamp>             taken by `snapshot`, pruned by `prune`
-//   cursor bookmark  <ds>#zfailover-cursor_<job>_<target>_<guid> on the source: what <target> has
-//   hold tag         zfailover_<job>_<target>                   on the target's newest common snapshot
+//   sync snapshot    <ds>@zfailover-sync_<job>_<inst>_<stamp>           taken by `sync`, pruned by `sync`
+//   periodic snap    <ds>@zfailover_<label>_<stamp>                     taken by `snapshot`, pruned by `prune`
+//   cursor bookmark  <ds>#zfailover-cursor_<job>_<inst>_<target>_<guid> on the source: what <target> has
+//   hold tag         zfailover_<job>_<inst>_<target>                    on the target's newest common snapshot
+// <inst> is the installation identity (state/installation.ts): two installations that replicate one source
+// under the same job name never take each other's names for their own. Names from before it existed
+// (`<job>_<stamp>`, `<job>_<target>_<guid>`, `<job>_<target>`) still parse, with `installation: null`: the
+// job that matches adopts them as its own and retires them (the upgrade path, no full resend).
 //   user properties  zfailover:role, zfailover:epoch, zfailover:promoted, zfailover:diverged (set locally, never sent)
 
 export const OWNED_PREFIX = 'zfailover';
@@ -56,22 +60,47 @@ export const parseStamp = (text: string): number | null => {
 
 export interface SyncSnapshotName {
   readonly job: string;
+  /** The installation that took it; null for a name from before installation identities (legacy). */
+  readonly installation: string | null;
   readonly time: number;
 }
 
-export const formatSyncSnapshotName = (job: string, timeMs: number): string => {
+export const formatSyncSnapshotName = (job: string, installation: string, timeMs: number): string => {
   if (!isValidId(job)) throw new RangeError(`invalid job name: ${job}`);
-  return `${SYNC_PREFIX}${job}_${formatStamp(timeMs, 'ms')}`;
+  if (!isValidId(installation)) throw new RangeError(`invalid installation identity: ${installation}`);
+  return `${SYNC_PREFIX}${job}_${installation}_${formatStamp(timeMs, 'ms')}`;
 };
 
 export const parseSyncSnapshotName = (name: string): SyncSnapshotName | null => {
   if (!name.startsWith(SYNC_PREFIX)) return null;
   const parts = name.slice(SYNC_PREFIX.length).split('_');
-  if (parts.length !== 2) return null;
-  const [job, stamp] = parts as [string, string];
-  const time = parseStamp(stamp);
-  return isValidId(job) && time !== null ? { job, time } : null;
+  if (parts.length !== 2 && parts.length !== 3) return null;
+  const job = parts[0]!;
+  const installation = parts.length === 3 ? parts[1]! : null;
+  const time = parseStamp(parts[parts.length - 1]!);
+  return isValidId(job) && (installation === null || isValidId(installation)) && time !== null ? { job, installation, time } : null;
 };
+
+// ---- ownership: whose names a cleanup may touch --------------------------------------------------
+
+/** One job of one installation: the namespace its sync, cursor and hold names live in. */
+export interface Owner {
+  readonly job: string;
+  /** Null while the installation has no identity yet (a check before the first sync): only legacy names match. */
+  readonly installation: string | null;
+}
+
+const ownedField = (owner: Owner, job: string, installation: string | null): boolean =>
+  job === owner.job && (installation === null || installation === owner.installation);
+
+/** A sync snapshot of this job taken by this installation, or by this job before identities existed. */
+export const ownsSyncSnapshot = (owner: Owner, name: string): boolean => {
+  const p = parseSyncSnapshotName(name);
+  return p !== null && ownedField(owner, p.job, p.installation);
+};
+
+/** Any installation's sync snapshot (this one's, another's, a legacy one). */
+export const isSyncSnapshotName = (name: string): boolean => parseSyncSnapshotName(name) !== null;
 
 // ---- periodic snapshots ------------------------------------------------------------------------
 
@@ -98,30 +127,48 @@ export const parsePeriodicSnapshotName = (name: string): PeriodicSnapshotName | 
 
 export interface CursorName {
   readonly job: string;
+  /** Null for a legacy name (`<job>_<target>_<guid>`). */
+  readonly installation: string | null;
   readonly target: string;
   readonly guid: string;
 }
 
-export const formatCursorBookmarkName = (job: string, target: string, guid: string): string => {
-  if (!isValidId(job) || !isValidId(target)) throw new RangeError(`invalid job/target: ${job}/${target}`);
-  if (!/^\d{1,20}$/.test(guid)) throw new RangeError(`invalid guid: ${guid}`);
-  return `${CURSOR_PREFIX}${job}_${target}_${guid}`;
+const GUID_RE = /^\d{1,20}$/;
+
+export const formatCursorBookmarkName = (job: string, installation: string, target: string, guid: string): string => {
+  if (!isValidId(job) || !isValidId(installation) || !isValidId(target)) throw new RangeError(`invalid job/installation/target: ${job}/${installation}/${target}`);
+  if (!GUID_RE.test(guid)) throw new RangeError(`invalid guid: ${guid}`);
+  return `${CURSOR_PREFIX}${job}_${installation}_${target}_${guid}`;
 };
 
 export const parseCursorBookmarkName = (name: string): CursorName | null => {
   if (!name.startsWith(CURSOR_PREFIX)) return null;
   const parts = name.slice(CURSOR_PREFIX.length).split('_');
-  if (parts.length !== 3) return null;
-  const [job, target, guid] = parts as [string, string, string];
-  return isValidId(job) && isValidId(target) && /^\d{1,20}$/.test(guid) ? { job, target, guid } : null;
+  if (parts.length !== 3 && parts.length !== 4) return null;
+  const [job, installation, target, guid] = (parts.length === 4 ? parts : [parts[0], null, parts[1], parts[2]]) as [string, string | null, string, string];
+  return isValidId(job) && (installation === null || isValidId(installation)) && isValidId(target) && GUID_RE.test(guid) ? { job, installation, target, guid } : null;
+};
+
+/** The cursor of this job and target kept by this installation (or its legacy name), else null. */
+export const ownCursor = (owner: Owner, target: string, name: string): CursorName | null => {
+  const c = parseCursorBookmarkName(name);
+  return c !== null && c.target === target && ownedField(owner, c.job, c.installation) ? c : null;
 };
 
 export interface HoldTag {
   readonly job: string;
+  /** Null for a legacy tag (`zfailover_<job>_<target>`). */
+  readonly installation: string | null;
   readonly target: string;
 }
 
-export const formatHoldTag = (job: string, target: string): string => {
+export const formatHoldTag = (job: string, installation: string, target: string): string => {
+  if (!isValidId(job) || !isValidId(installation) || !isValidId(target)) throw new RangeError(`invalid job/installation/target: ${job}/${installation}/${target}`);
+  return `${HOLD_PREFIX}${job}_${installation}_${target}`;
+};
+
+/** The tag this job put on a target before installation identities: released by the upgraded job. */
+export const formatLegacyHoldTag = (job: string, target: string): string => {
   if (!isValidId(job) || !isValidId(target)) throw new RangeError(`invalid job/target: ${job}/${target}`);
   return `${HOLD_PREFIX}${job}_${target}`;
 };
@@ -129,9 +176,9 @@ export const formatHoldTag = (job: string, target: string): string => {
 export const parseHoldTag = (tag: string): HoldTag | null => {
   if (!tag.startsWith(HOLD_PREFIX)) return null;
   const parts = tag.slice(HOLD_PREFIX.length).split('_');
-  if (parts.length !== 2) return null;
-  const [job, target] = parts as [string, string];
-  return isValidId(job) && isValidId(target) ? { job, target } : null;
+  if (parts.length !== 2 && parts.length !== 3) return null;
+  const [job, installation, target] = (parts.length === 3 ? parts : [parts[0], null, parts[1]]) as [string, string | null, string];
+  return isValidId(job) && (installation === null || isValidId(installation)) && isValidId(target) ? { job, installation, target } : null;
 };
 
 // ---- failover: promotion point and diverged writes kept aside ---------------------------------

@@ -14,7 +14,7 @@ export type Step =
   /** `zfs send -t token`: finish an interrupted receive. `to` is the source snapshot the token leads to. */
   | { readonly kind: 'resume'; readonly token: string; readonly to: Version }
   /** `zfs recv -A target`: drop a partial receive whose snapshot is gone on the source. */
-  | { readonly kind: 'abort-resume'; readonly reason: string }
+  | { readonly kind: 'abort-resume'; readonly reason: string; readonly refused?: true }
   /** `zfs rollback -r target@to`: only by explicit policy (resolveConflict), never by default. */
   | { readonly kind: 'rollback'; readonly to: Version; readonly destroys: readonly Version[] };
 
@@ -122,7 +122,8 @@ export const planReplication = (source: SourceState, target: TargetState | null,
       const rest = target.versions.length === 0 ? initialPlan(source.versions, srcNewest, options) : planReplication(source, { ...target, resume: null }, options);
       const reason =
         target.resume.refused ?? (target.resume.toGuid === null ? 'resume token could not be decoded' : 'snapshot of the resume token no longer exists on the source');
-      const abort: Step = { kind: 'abort-resume', reason };
+      // A refused token (it asked for another stream than the job's) is marked: the run reports it.
+      const abort: Step = { kind: 'abort-resume', reason, ...(target.resume.refused ? { refused: true as const } : {}) };
       if (rest.kind === 'plan') return { ...rest, steps: [abort, ...rest.steps] };
       if (rest.kind === 'nothing-to-do') return { kind: 'plan', steps: [abort], common: rest.common, newest: srcNewest };
       return rest;

@@ -6,10 +6,10 @@ import { newestCommon } from '../core/common.js';
 import { planSyncCleanup, type TargetCursor } from '../core/cleanup.js';
 import { joinName, relativeName, type DatasetInfo, type Listing } from '../core/dataset.js';
 import { batchDestroys, carriersIn } from '../core/destroy-batch.js';
-import { parseCursorBookmarkName } from '../core/names.js';
-import type { Version } from '../core/versions.js';
+import { ownCursor, type Owner } from '../core/names.js';
+import { compareVersions, type Version } from '../core/versions.js';
 import type { EndpointPool, SyncEndpoint } from './endpoint.js';
-import type { JobSpec } from './job.js';
+import { ownerOf, type JobSpec } from './job.js';
 import type { SourceView } from './source.js';
 import type { TargetOutcome } from './target.js';
 
@@ -42,7 +42,7 @@ const withHolds = (ds: DatasetInfo, delta: ReadonlyMap<string, number>): Dataset
  * listed, its cursor bookmark (OpenZFS) or the job state file; null when nobody knows (then the source keeps all).
  */
 export const targetCursor = (
-  jobId: string,
+  owner: Owner,
   targetId: string,
   source: readonly Version[],
   outcome: TargetOutcome,
@@ -55,16 +55,20 @@ export const targetCursor = (
   const fromThisCycle = outcome.commons.get(rel);
   if (fromThisCycle !== undefined) return { id: targetId, versions, commonGuid: fromThisCycle };
   if (versions) return { id: targetId, versions, commonGuid: newestCommon(source, versions)?.source.guid ?? null };
-  const bookmark = source.find((v) => {
-    const c = v.kind === 'bookmark' ? parseCursorBookmarkName(v.name) : null;
-    return c !== null && c.job === jobId && c.target === targetId;
-  });
-  const commonGuid = bookmark ? parseCursorBookmarkName(bookmark.name)!.guid : (recorded.get(targetId)?.get(rel) ?? null);
+  // The newest of our cursors (a legacy one from before the upgrade may still sit beside the new one).
+  const bookmark = source
+    .filter((v) => v.kind === 'bookmark')
+    .sort(compareVersions)
+    .map((v) => ownCursor(owner, targetId, v.name))
+    .filter((c) => c !== null)
+    .pop();
+  const commonGuid = bookmark ? bookmark.guid : (recorded.get(targetId)?.get(rel) ?? null);
   return { id: targetId, versions, commonGuid };
 };
 
 /** Pure: what to destroy on every side, given the source listing and each target's outcome (same order as job.targets). */
 export const planCleanupWork = (job: JobSpec, listing: Listing, outcomes: readonly TargetOutcome[], recorded: ReadonlyMap<string, ReadonlyMap<string, string>>): CleanupWork => {
+  const owner = ownerOf(job);
   const delta = holdDeltas(outcomes);
   const work: CleanupWork = { source: new Map(), targets: new Map() };
   // A dataset in conflict is left exactly as it is for the operator's decision (rollback or demote).
@@ -73,8 +77,8 @@ export const planCleanupWork = (job: JobSpec, listing: Listing, outcomes: readon
     const rel = relativeName(listing.root, listed.name);
     if (rel === null) continue;
     const ds = withHolds(listed, delta);
-    const cursors = job.targets.map((t, i) => targetCursor(job.id, t.id, ds.versions, outcomes[i]!, rel, recorded));
-    const plan = planSyncCleanup(job.id, ds.versions, cursors);
+    const cursors = job.targets.map((t, i) => targetCursor(owner, t.id, ds.versions, outcomes[i]!, rel, recorded));
+    const plan = planSyncCleanup(owner, ds.versions, cursors);
     if (plan.source.length > 0) work.source.set(ds.name, plan.source.map((v) => v.name));
     for (const [id, vs] of plan.targets) {
       const t = job.targets.find((x) => x.id === id)!;

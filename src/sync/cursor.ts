@@ -1,24 +1,25 @@
 // After a cycle, per target: move the replication cursor (a bookmark on the source naming the GUID the target
 // has) and the hold on the target's newest common snapshot. New ones first, old ones after, so a crash in
 // between leaves one too many (cleaned up next cycle), never one too few.
-import { formatCursorBookmarkName, formatHoldTag, parseCursorBookmarkName } from '../core/names.js';
+import { formatCursorBookmarkName, formatHoldTag, formatLegacyHoldTag, ownCursor, parseCursorBookmarkName, type Owner } from '../core/names.js';
 import type { Version } from '../core/versions.js';
 import { newestCommon } from '../core/common.js';
 import type { Capabilities } from '../zfs/types.js';
 import type { SyncEndpoint } from './endpoint.js';
 import type { DatasetPair } from './pairs.js';
 import type { TargetContext } from './target.js';
+import { ownerOf } from './job.js';
 
 /**
  * The source versions a target's plan starts from: where several bookmarks carry one GUID (each target of a job
  * keeps its own cursor), only the one this target owns, else a bookmark that is no cursor, else any. Another
  * target's cursor moves during the cycle: an increment based on it failed with "incremental source does not exist".
  */
-export const planningVersions = (versions: readonly Version[], job: string, target: string): Version[] => {
+export const planningVersions = (versions: readonly Version[], owner: Owner, target: string): Version[] => {
   const rank = (v: Version): number => {
     if (v.kind === 'snapshot') return 0;
-    const c = parseCursorBookmarkName(v.name);
-    return c === null ? 2 : c.job === job && c.target === target ? 1 : 3;
+    if (ownCursor(owner, target, v.name) !== null) return 1;
+    return parseCursorBookmarkName(v.name) === null ? 2 : 3;
   };
   const best = new Map<string, Version>();
   for (const v of versions) {
@@ -51,16 +52,15 @@ export const moveCursors = async (
   const sourceHeld: string[] = [];
   const sourceReleased: string[] = [];
   const { job, target } = ctx;
+  const owner = ownerOf(job);
   const src = ctx.source;
   if (job.bookmarks && src.caps.bookmarks) {
     for (const pair of pairs) {
       const guid = commons.get(pair.rel);
       if (!guid) continue;
-      const mine = pair.source.versions.filter((v) => {
-        const c = v.kind === 'bookmark' ? parseCursorBookmarkName(v.name) : null;
-        return c !== null && c.job === job.id && c.target === target.id;
-      });
-      const name = formatCursorBookmarkName(job.id, target.id, guid);
+      // Ours: this installation's cursor for this job and target, and a legacy one (retired once the new exists).
+      const mine = pair.source.versions.filter((v) => v.kind === 'bookmark' && ownCursor(owner, target.id, v.name) !== null);
+      const name = formatCursorBookmarkName(owner.job, owner.installation, target.id, guid);
       // The snapshot, not another target's cursor of the same GUID (bookmarks sort first on a txg tie).
       const common = pair.source.versions.find((v) => v.guid === guid && v.kind === 'snapshot') ?? pair.source.versions.find((v) => v.guid === guid);
       if (!mine.some((v) => v.name === name) && common?.kind === 'snapshot') {
@@ -77,7 +77,8 @@ export const moveCursors = async (
     // On the target, no prune can take the base of the next increment. On the source only when the source is
     // itself a replica (a cascade A -> B -> C): there the upstream job's cleanup would destroy B's base for C.
     // A primary source stays free for its operator (`zfs destroy -r` of a dataset is not blocked by holds).
-    const tag = formatHoldTag(job.id, target.id);
+    const tag = formatHoldTag(owner.job, owner.installation, target.id);
+    const legacyTag = formatLegacyHoldTag(owner.job, target.id);
     const targetSide: HoldEntry[] = [];
     const sourceSide: HoldEntry[] = [];
     for (const pair of pairs) {
@@ -89,12 +90,12 @@ export const moveCursors = async (
       if (pair.source.role === 'replica') sourceSide.push({ dataset: pair.source.name, guid, after: pair.source.versions, before: pair.source.versions, moved: prevGuid !== guid });
     }
     if (ctx.caps.holds) {
-      const t = await moveHolds(ctx.endpoint, ctx.caps, tag, targetSide);
+      const t = await moveHolds(ctx.endpoint, ctx.caps, { tag, legacyTag }, targetSide);
       held.push(...t.held);
       released.push(...t.released);
     }
     if (src.caps.holds && sourceSide.length > 0) {
-      const s = await moveHolds(src.endpoint, src.caps, tag, sourceSide);
+      const s = await moveHolds(src.endpoint, src.caps, { tag, legacyTag }, sourceSide);
       sourceHeld.push(...s.held);
       sourceReleased.push(...s.released);
     }
@@ -113,8 +114,14 @@ interface HoldEntry {
   readonly moved: boolean;
 }
 
-/** Hold each entry's common snapshot under `tag` (batched), then release `tag` from the others that carry it. */
-const moveHolds = async (endpoint: SyncEndpoint, caps: Capabilities, tag: string, entries: readonly HoldEntry[]): Promise<{ held: string[]; released: string[] }> => {
+/**
+ * Hold each entry's common snapshot under `tag` (batched), then release `tag` from the others that carry it.
+ * The upgrade path: the hold this job put under its pre-identity tag (`zfailover_<job>_<target>`) goes the same
+ * way, from the snapshots that are no longer common; the common snapshot keeps it until it moves and the new tag
+ * holds the new one, so it is never left unheld.
+ */
+const moveHolds = async (endpoint: SyncEndpoint, caps: Capabilities, tags: { readonly tag: string; readonly legacyTag: string }, entries: readonly HoldEntry[]): Promise<{ held: string[]; released: string[] }> => {
+  const { tag, legacyTag } = tags;
   const toHold: string[] = [];
   const candidates: string[] = [];
   for (const e of entries) {
@@ -128,12 +135,17 @@ const moveHolds = async (endpoint: SyncEndpoint, caps: Capabilities, tag: string
     }
   }
   if (toHold.length > 0) await endpoint.hold(caps, tag, toHold);
-  let ours: string[] = [];
+  const released: string[] = [];
   if (candidates.length > 0) {
-    // Only our own tag, from snapshots that carry it (zfs-fuse cannot list tags: releasing a missing tag is a no-op).
-    ours = caps.holdsList ? [...(await endpoint.holds(caps, candidates))].filter(([, tags]) => tags.includes(tag)).map(([snap]) => snap) : candidates;
-    if (ours.length > 0) await endpoint.release(caps, tag, ours);
+    // Only our own tags, from snapshots that carry them (zfs-fuse cannot list tags: releasing a missing tag is a no-op).
+    const carrying = caps.holdsList ? [...(await endpoint.holds(caps, candidates))] : null;
+    for (const t of [tag, legacyTag]) {
+      const ours = carrying ? carrying.filter(([, ts]) => ts.includes(t)).map(([snap]) => snap) : candidates;
+      if (ours.length > 0) await endpoint.release(caps, t, ours);
+      // One entry per release, so the cycle's hold counts stay exact; where tags cannot be listed a legacy
+      // release is not counted (the snapshot may not have carried it): cleanup takes it a cycle later.
+      if (t === tag || carrying) released.push(...ours);
+    }
   }
-  return { held: toHold, released: ours };
-
+  return { held: toHold, released };
 };

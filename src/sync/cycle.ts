@@ -9,7 +9,8 @@ import { oneLine, type ErrorKind } from '../errors.js';
 import { stateForError, worstState } from '../outcome.js';
 import { formatSide } from '../zfs/side.js';
 import { acquireLock, type Lock } from '../state/lock.js';
-import type { JobSpec } from './job.js';
+import { ownerOf, type JobSpec } from './job.js';
+import { ensureInstallationId, newInstallationId, readInstallationId } from '../state/installation.js';
 import type { PhaseHook } from './phases.js';
 import type { PoolCapsCache } from './pool-caps.js';
 import type { JobReport, TargetReport } from './report.js';
@@ -52,13 +53,16 @@ interface Seen {
   targetRoots: Map<string, DatasetInfo | null>;
 }
 
-export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> => {
+export const runCycle = async (spec: JobSpec, env: CycleEnv): Promise<JobReport> => {
   const startedAt = env.now();
-  const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt, snapshot: null, targets: [], destroyed: [], notes: [] };
+  const base = { job: spec.id, source: formatSide(spec.source), dryRun: env.dryRun, startedAt, snapshot: null, targets: [], destroyed: [], notes: [] };
   let lock: Lock | null = null;
+  let job = spec;
   try {
     if (!env.dryRun) lock = env.heldLock ?? (await acquireLock(env.stateDir, job.id, { nowMs: startedAt }));
+    job = withInstallation(spec, env);
   } catch (e) {
+    await (env.heldLock ? undefined : lock?.release());
     return { ...base, state: stateForError(e), finishedAt: env.now(), error: errorOf(e) };
   }
   const deadline = job.deadline === null ? null : deadlineSignal(env.signal, timerMs(job.deadline * 1000));
@@ -91,6 +95,16 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
     deadline?.clear();
     if (!env.heldLock) await lock?.release();
   }
+};
+
+/**
+ * The job with the installation identity its names carry: the config's, else the state dir's, created on the
+ * first real run. A dry run creates nothing: it shows the names with the recorded identity or a fresh one.
+ */
+const withInstallation = (job: JobSpec, env: CycleEnv): JobSpec => {
+  if (job.installation !== undefined) return job;
+  const installation = env.dryRun ? (readInstallationId(env.stateDir) ?? newInstallationId()) : ensureInstallationId(env.stateDir);
+  return { ...job, installation };
 };
 
 const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number, seen: Seen): Promise<JobReport> => {

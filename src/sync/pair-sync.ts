@@ -20,6 +20,7 @@ import { bytesBeforeFailure, stepLabel } from './transfer.js';
 import type { TransferEnds } from './endpoint.js';
 import { afterFullReceive } from './receive-fixups.js';
 import { planningVersions } from './cursor.js';
+import { ownerOf } from './job.js';
 import type { TargetContext } from './target.js';
 
 export interface PairResult {
@@ -94,7 +95,7 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
   }
   const options = { initial: ctx.job.initial, intermediates: true };
   const target = pair.target ? targetStateOf(pair.target, toGuid, refused) : null;
-  const decision = planReplication({ versions: planningVersions(pair.source.versions, ctx.job.id, ctx.target.id), epoch: pair.source.epoch }, target, options);
+  const decision = planReplication({ versions: planningVersions(pair.source.versions, ownerOf(ctx.job), ctx.target.id), epoch: pair.source.epoch }, target, options);
   const policy = { rollbackTarget: ctx.job.rollbackTarget };
   return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);
 };
@@ -181,8 +182,11 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
   await keepReadonly(ctx, pair);
   const after = newestCommon(pair.source.versions, state.versions);
   const snaps = state.versions.filter((v) => v.kind === 'snapshot').length - before.filter((v) => v.kind === 'snapshot').length;
+  // A replica that asked for another stream than the job's (issue 12): replicated as the job sends, but said.
+  const refusal = decision.steps.find((s) => s.kind === 'abort-resume' && s.refused);
+  const warning = refusal?.kind === 'abort-resume' ? { message: `${refusal.reason}; partial receive aborted, nothing sent from it` } : {};
   return {
-    report: datasetReport(pair, 'OK', 'replicated', done, { common: after?.target, bytes, snapshots: Math.max(0, snaps) }),
+    report: datasetReport(pair, refusal ? 'WARNING' : 'OK', 'replicated', done, { common: after?.target, bytes, snapshots: Math.max(0, snaps), ...warning }),
     targetVersions: state.versions,
     commonGuid: after?.source.guid ?? null,
     newest: decision.newest,

@@ -8,7 +8,7 @@ import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';
 import type { Capabilities } from '../zfs/types.js';
 import type { SyncEndpoint } from './endpoint.js';
-import type { JobSpec } from './job.js';
+import { ownerOf, type JobSpec } from './job.js';
 
 export interface SourceView {
   readonly endpoint: SyncEndpoint;
@@ -39,7 +39,8 @@ export const prepareSource = async (
   opts: { readonly now: number; readonly dryRun: boolean; readonly signal: AbortSignal },
 ): Promise<SourceView> => {
   const root = job.source.dataset;
-  const name = formatSyncSnapshotName(job.id, opts.now);
+  const owner = ownerOf(job);
+  const name = formatSyncSnapshotName(owner.job, owner.installation, opts.now);
   const list = () => endpoint.list(caps, root, { recursive: job.recursive });
   const missing = () => new PermanentError(`source ${formatSide(job.source)} does not exist`, { hint: 'check the job source, or the host it runs on' });
 

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { DeadlineError, type ZfoError, isZfoError } from '../errors.js';
 import { classifyZfsFailure } from './classify.js';
 import { ZfsError } from './errors.js';
-import type { SpawnResult } from './spawn.js';
+import { STDOUT_LIMIT, type SpawnResult } from './spawn.js';
 import type { ExecResult } from './types.js';
 
 /** The error for a command that was stopped by us: the abort reason when it is one of ours, else `killed`. */
@@ -14,6 +14,17 @@ export const stoppedError = (argv: readonly string[], host: string, r: SpawnResu
   const why = r.timedOut ? `timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s` : 'interrupted';
   return new ZfsError({ reason: 'killed', argv, host, exitCode: r.exitCode, stderr: r.stderr, message: `${argv.slice(0, 2).join(' ')}${host === 'local' ? '' : ` on ${host}`}: ${why}` });
 };
+
+/** A command whose output passed STDOUT_LIMIT: stopped and refused rather than read whole into memory. */
+export const tooMuchOutput = (argv: readonly string[], host: string): ZfsError =>
+  new ZfsError({
+    reason: 'bad-output',
+    argv,
+    host,
+    exitCode: null,
+    stderr: '',
+    message: `${argv.slice(0, 2).join(' ')}${host === 'local' ? '' : ` on ${host}`} printed more than ${STDOUT_LIMIT / 1024 / 1024} MiB: stopped and refused (not read into memory)`,
+  });
 
 export const zfsErrorFor = (argv: readonly string[], host: string, r: Pick<SpawnResult, 'exitCode' | 'stderr'>): ZfsError =>
   new ZfsError({ reason: classifyZfsFailure(r.stderr, argv, r.exitCode), argv, host, exitCode: r.exitCode, stderr: r.stderr });

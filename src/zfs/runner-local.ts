@@ -1,6 +1,6 @@
 // Runner for the local host: argv straight to node:child_process, no shell anywhere.
 import { ZfsError } from './errors.js';
-import { stoppedError, toExecResult, zfsErrorFor } from './exec-result.js';
+import { stoppedError, toExecResult, tooMuchOutput, zfsErrorFor } from './exec-result.js';
 import { spawnCapture, toolEnv } from './spawn.js';
 import type { ExecOptions, ExecResult, ProcessSpec, Runner } from './types.js';
 
@@ -30,6 +30,7 @@ export class LocalRunner implements Runner {
     if (r.spawnError) {
       throw new ZfsError({ reason: r.spawnError.code === 'ENOENT' ? 'unsupported' : 'unknown', argv, host: this.label, exitCode: null, stderr: '', message: `cannot run ${file}: ${r.spawnError.message}` });
     }
+    if (r.overflowed) throw tooMuchOutput(argv, this.label);
     if (r.aborted || r.timedOut) throw stoppedError(argv, this.label, r, opts.signal, opts.timeoutMs);
     const result = toExecResult(argv, r);
     if (result.exitCode !== 0 && !opts.allowFailure) throw zfsErrorFor(argv, this.label, r);

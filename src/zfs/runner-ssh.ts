@@ -10,7 +10,7 @@ import { HostUnreachableError } from '../errors.js';
 import { hostLabel } from './side.js';
 import { ZfsError } from './errors.js';
 import { sshFailureError, stageFailureError } from './failure.js';
-import { stoppedError, toExecResult } from './exec-result.js';
+import { stoppedError, toExecResult, tooMuchOutput } from './exec-result.js';
 import { quoteArg, remoteCommand } from './quote.js';
 import { spawnCapture, toolEnv } from './spawn.js';
 import type { ExecOptions, ExecResult, HostSpec, ProcessSpec, Runner, SshSettings } from './types.js';
@@ -178,6 +178,7 @@ export class SshRunner implements Runner {
     const [file, ...args] = this.sshArgv([argv]);
     const r = await this.session(() => spawnCapture(file as string, args, { env: this.env, input: opts.input, timeoutMs: opts.timeoutMs, signal: opts.signal }));
     if (r.spawnError) throw new ZfsError({ reason: 'unsupported', argv, host: this.label, exitCode: null, stderr: '', message: `cannot run ssh: ${r.spawnError.message}` });
+    if (r.overflowed) throw tooMuchOutput(argv, this.label);
     if (r.aborted || r.timedOut) throw stoppedError(argv, this.label, r, opts.signal, opts.timeoutMs);
     // ssh's own failure is thrown even under allowFailure: "the host is gone" is never a command's answer.
     if (r.exitCode === 255) {

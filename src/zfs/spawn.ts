@@ -7,6 +7,12 @@ import { spawn } from 'node:child_process';
 export const STDERR_LIMIT = 64 * 1024;
 
 /**
+ * The most stdout read into memory: a listing of 100 000 snapshots is tens of MB; a replica (or a broken zfs)
+ * printing hundreds of MB would cost three times that in RSS. Beyond it the command is stopped and refused.
+ */
+export const STDOUT_LIMIT = 128 * 1024 * 1024;
+
+/**
  * The environment for zfs and ssh: PATH gets /usr/sbin:/sbin appended (cron and Monit run with a bare PATH;
  * appended so a shim earlier on PATH still wins) and LC_ALL=C so messages stay in the English we classify.
  */
@@ -23,6 +29,8 @@ export interface SpawnOptions {
   readonly signal?: AbortSignal;
   /** Grace between SIGTERM and SIGKILL when the command is stopped. */
   readonly killGraceMs?: number;
+  /** Stop the command once its stdout passes this many bytes (default STDOUT_LIMIT). */
+  readonly maxStdoutBytes?: number;
 }
 
 export interface SpawnResult {
@@ -35,6 +43,8 @@ export interface SpawnResult {
   readonly aborted: boolean;
   /** spawn itself failed (ENOENT ...). */
   readonly spawnError: NodeJS.ErrnoException | null;
+  /** Stopped by us because stdout passed the limit; stdout is then empty (refused whole). */
+  readonly overflowed?: boolean;
 }
 
 /** Collects at most `limit` bytes: the first half and the last half of what was written. */
@@ -77,10 +87,13 @@ export const terminate = (child: { pid?: number | undefined; exitCode: number | 
   t.unref();
 };
 
-/** Run `file args`, capture stdout fully (listings can be tens of MB) and stderr bounded. Never throws. */
+/** Run `file args`, capture stdout up to its limit (listings can be tens of MB) and stderr bounded. Never throws. */
 export const spawnCapture = (file: string, args: readonly string[], opts: SpawnOptions = {}): Promise<SpawnResult> =>
   new Promise((resolve) => {
     const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let overflowed = false;
+    const maxStdout = opts.maxStdoutBytes ?? STDOUT_LIMIT;
     const stderr = new BoundedText(STDERR_LIMIT);
     let timedOut = false;
     let aborted = false;
@@ -106,7 +119,14 @@ export const spawnCapture = (file: string, args: readonly string[], opts: SpawnO
             terminate(child, grace);
           }, timerMs(opts.timeoutMs))
         : undefined;
-    child.stdout?.on('data', (b: Buffer) => stdout.push(b));
+    child.stdout?.on('data', (b: Buffer) => {
+      if (overflowed) return;
+      stdoutBytes += b.length;
+      if (stdoutBytes <= maxStdout) return void stdout.push(b);
+      overflowed = true;
+      stdout.length = 0; // refused whole: nothing of it is used, so nothing of it is kept
+      terminate(child, grace);
+    });
     child.stderr?.on('data', (b: Buffer) => stderr.push(b));
     if (opts.input !== undefined && child.stdin) {
       child.stdin.on('error', () => {}); // EPIPE when the command does not read its input
@@ -121,11 +141,12 @@ export const spawnCapture = (file: string, args: readonly string[], opts: SpawnO
       resolve({
         exitCode: code,
         signal: sig,
-        stdout: Buffer.concat(stdout).toString('utf8'),
+        stdout: overflowed ? '' : Buffer.concat(stdout).toString('utf8'),
         stderr: stderr.text(),
         timedOut,
         aborted,
         spawnError,
+        ...(overflowed ? { overflowed } : {}),
       });
     });
   });

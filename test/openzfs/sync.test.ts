@@ -178,7 +178,7 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
     await write('bm', 32);
     expect((await sync([S('bm'), D('bm')])).code).toBe(0);
     const common = (await gx(`zfs list -H -o name -t snapshot -s createtxg -d 1 ${roots.src}/bm | tail -n 1`)).trim();
-    expect(await gx(`zfs list -H -o name -t bookmark -d 1 ${roots.src}/bm`)).toMatch(/#zfailover-cursor_adhoc-[0-9a-f]{8}_t1_\d+/);
+    expect(await gx(`zfs list -H -o name -t bookmark -d 1 ${roots.src}/bm`)).toMatch(/#zfailover-cursor_adhoc-[0-9a-f]{8}_[A-Za-z0-9.-]+_t1_\d+/);
     await gx(`zfs destroy ${common}`);
     await write('bm', 32);
     const r = await json([S('bm'), D('bm')]);

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_TIMER_MS, timerMs } from '../../src/core/duration.js';
-import { cliBuilt, runCli } from '../helpers/cli.js';
+import { cliBuilt, ROOT, runCli } from '../helpers/cli.js';
 import { TEST_ROOT, uniqueName } from '../helpers/zfs-fuse.js';
 
 describe('timerMs', () => {
@@ -61,5 +61,35 @@ describe.skipIf(skip !== null)(`degenerate inputs ${skip ? `(skipped: ${skip})` 
     expect(r.line).not.toMatch(/timed out/);
     expect(r.line).toMatch(/no run recorded yet/);
     expect(r.stderr).not.toMatch(/TimeoutOverflowWarning/);
+  });
+
+  it('a list or mapping as a YAML key is one config error line with its line, and Node prints no warning', async () => {
+    const bad = `${dir}/complex.yml`;
+    writeFileSync(bad, ['version: 1', 'jobs:', '  ? [a, b]', '  : x', ''].join('\n'), { mode: 0o600 });
+    const r = await runCli(['--config', bad, 'check', 'job', '--all', '--no-zfs']);
+    expect(r.code).toBe(3);
+    expect(r.line).toBe(`UNKNOWN: config error: ${bad}:3: YAML: a key must be a plain value, not a list or mapping`);
+    expect(r.stderr).toBe('');
+  });
+
+  it('an unused template that uses itself is refused like a used one', async () => {
+    const bad = `${dir}/templates.yml`;
+    writeFileSync(bad, ['version: 1', 'templates:', '  a: { schedules: { hourly: { keep: 24 } } }', '  loop: { use: loop }', 'jobs: {}', ''].join('\n'), { mode: 0o600 });
+    const r = await runCli(['--config', bad, 'check', 'job', '--all', '--no-zfs']);
+    expect(r.code).toBe(3);
+    expect(r.line).toMatch(new RegExp(`^UNKNOWN: config error: ${bad}:4: templates\\.loop\\.use: template '?loop'? uses itself`));
+  });
+
+  it('an argument that is not valid UTF-8 is refused with one line (Node would silently replace the bytes)', async () => {
+    const typed = `${dir}/\\377.yml`; // printf turns \377 into the byte 0xff
+    const r = await execa('sh', ['-c', 'exec "$0" --config "$(printf "$1")" sync --job j', `${ROOT}bin/zfailover`, typed], { reject: false });
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toBe('UNKNOWN: usage: argument 2 is not valid UTF-8 (paths and names must be UTF-8)');
+    const plugin = await execa('sh', ['-c', 'exec "$0" --job "$(printf "\\377")"', `${ROOT}bin/check_zfs_job`], { reject: false });
+    expect(plugin.exitCode).toBe(3);
+    expect(plugin.stdout).toBe('UNKNOWN: usage: argument 2 is not valid UTF-8 (paths and names must be UTF-8)');
+    // A valid non-ASCII path is a path like any other.
+    const ok = await runCli(['--config', `${dir}/é.yml`, 'sync', '--job', 'j']);
+    expect(ok.line).toBe(`UNKNOWN: config error: ${dir}/é.yml: cannot read: no such file`);
   });
 });

@@ -71,7 +71,7 @@ describe('the plan aborts a refused token instead of resuming it', () => {
     const bad = planReplication({ versions: [s1, s2], epoch: null }, target('resume token asks for a decrypted stream of a dataset sent raw'));
     expect(bad.kind).toBe('plan');
     if (bad.kind !== 'plan') return;
-    expect(bad.steps[0]).toEqual({ kind: 'abort-resume', reason: 'resume token asks for a decrypted stream of a dataset sent raw' });
+    expect(bad.steps[0]).toEqual({ kind: 'abort-resume', reason: 'resume token asks for a decrypted stream of a dataset sent raw', refused: true });
     expect(bad.steps.some((s) => s.kind === 'resume')).toBe(false);
     expect(bad.steps[1]?.kind).toBe('incremental');
   });

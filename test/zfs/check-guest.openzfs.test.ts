@@ -77,7 +77,7 @@ describe.skipIf(reason)(`openzfs: check_zfs_* against OpenZFS 2.3${g.reason ? sk
     await gx(`zfs snapshot ${roots.src}/c@zfs-auto-snap_hourly-2026-11-26-0400`);
     const r0 = await sync('--id', 'ckc', '--no-sync-snap', S('c'), D('c-copy'));
     expect(r0.exitCode, r0.stdout).toBe(0);
-    expect(await gx(`zfs list -H -t bookmark -o name -r ${roots.src}/c`)).toMatch(/#zfailover-cursor_ckc_t1_/);
+    expect(await gx(`zfs list -H -t bookmark -o name -r ${roots.src}/c`)).toMatch(/#zfailover-cursor_ckc_[A-Za-z0-9.-]+_t1_/);
     const r = await plugin('job', '--id', 'ckc', S('c'), D('c-copy'));
     expect([r.state, r.code]).toEqual(['OK', 0]);
     expect(r.stdout).not.toMatch(/not protected|not held/);

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli, STATUS_LINE, BIN } from '../helpers/cli.js';
 import { datasetChecksums, guidsOf, mountpointOf, snapshotChecksums, snapshotNames, writeRandom } from '../helpers/replica.js';
 import { zfsCallLog } from '../helpers/zfs-call-log.js';
+import { formatHoldTag } from '../../src/core/names.js';
+import { readInstallationId } from '../../src/state/installation.js';
 import { createPool, TEST_ROOT, uniqueName, zfs, zfsFuseUnavailableReason, type TestPool } from '../helpers/zfs-fuse.js';
 
 const reason = zfsFuseUnavailableReason() ?? cliBuilt();
@@ -129,7 +131,8 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
     await zfs('snapshot', `${src.name}/fb@manual-1`);
     expect((await sync(`${src.name}/fb`, `${dst.name}/fb`)).code).toBe(0);
     const newest = await newestSnap(`${dst.name}/fb`);
-    await zfs('release', '-r', 'zfailover_' + (await syncJobId(stateDir, `${src.name}/fb`)) + '_t1', `${dst.name}/fb@${newest}`).catch(() => undefined);
+    const tag = formatHoldTag(await syncJobId(stateDir, `${src.name}/fb`), readInstallationId(stateDir)!, 't1');
+    await zfs('release', '-r', tag, `${dst.name}/fb@${newest}`);
     await zfs('destroy', `${dst.name}/fb@${newest}`);
     writeFileSync(`${mnt}/f`, '2\n');
     const r = await sync(`${src.name}/fb`, `${dst.name}/fb`);

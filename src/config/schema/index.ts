@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import { isValidId } from '../../core/names.js';
 import { sshOptionProblem } from '../ssh-options.js';
-import { absolutePath, duration, ID_RULE, port } from './common.js';
+import { absolutePath, duration, ID_RULE, identifier, port } from './common.js';
 import { alertsSchema } from './alerts.js';
 import { checksSchema } from './checks.js';
 import { jobSchema } from './job.js';
@@ -45,6 +45,8 @@ export const configSchema = z.strictObject({
   /** Format version of this file; only 1 exists. */
   version: z.literal(1).optional(),
   state_dir: absolutePath().optional(),
+  /** Installation identity in owned names (state/installation.ts); default: generated once into the state dir. */
+  identity: identifier('identity').optional(),
   log: emptyIfNull(logSchema).optional(),
   ssh: emptyIfNull(sshSchema).optional(),
   jobs: emptyIfNull(z.record(jobName, jobSchema)).optional(),

@@ -69,17 +69,23 @@ describe('evaluateJobs', () => {
   });
   it('WARNING when the common snapshot is a foreign one without hold or bookmark', () => {
     const src = ds('tank/d', vl('tank/d', '@zfs-auto-snap_hourly-2026-11-26-1100:1'));
-    const unprotected = protectionOf('j1', [{ source: src, target: ds('bk/d', vl('bk/d', '@zfs-auto-snap_hourly-2026-11-26-1100:1')) }]);
+    const unprotected = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [{ source: src, target: ds('bk/d', vl('bk/d', '@zfs-auto-snap_hourly-2026-11-26-1100:1')) }]);
     const r = run(history([10_000, 'OK', 'OK']), { protection: new Map([['t1', unprotected]]) });
     expect(r.state).toBe('WARNING');
     expect(r.summary).toMatch(/^1 of 3 checks WARNING: job j1 -> bk\/d: common snapshot not protected on the source \(no hold\/bookmark\): tank\/d@zfs-auto-snap_hourly-2026-11-26-1100, common snapshot not held on the target/);
     expect(r.details).toContain('  last success 10s ago');
-    const held = protectionOf('j1', [
+    const held = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [
       { source: ds('tank/d', [{ ...vl('tank/d', '@x:1')[0]!, userrefs: 1 }]), target: ds('bk/d', [{ ...vl('bk/d', '@x:1')[0]!, userrefs: 1 }]) },
     ]);
     expect(held.risks).toEqual([]);
-    const own = protectionOf('j1', [{ source: ds('tank/d', vl('tank/d', '@zfailover-sync_j1_20261126T110000.000Z:1')), target: ds('bk/d', vl('bk/d', '@zfailover-sync_j1_20261126T110000.000Z:1')) }]);
+    const own = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [{ source: ds('tank/d', vl('tank/d', '@zfailover-sync_j1_20261126T110000.000Z:1')), target: ds('bk/d', vl('bk/d', '@zfailover-sync_j1_20261126T110000.000Z:1')) }]);
     expect([own.risks, own.checked]).toEqual([[], 1]);
+    // Same job name, another installation (a second standby pulling the same source): its owner destroys it.
+    const theirs = '@zfailover-sync_j1_host-9z8y7x_20261126T110000.000Z:1';
+    const other = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [{ source: ds('tank/d', vl('tank/d', theirs)), target: ds('bk/d', vl('bk/d', theirs)) }]);
+    expect(other.risks).toHaveLength(2);
+    const mine = protectionOf({ job: 'j1', installation: 'host-9z8y7x' }, [{ source: ds('tank/d', vl('tank/d', theirs)), target: ds('bk/d', vl('bk/d', theirs)) }]);
+    expect(mine.risks).toEqual([]);
   });
   it('WARNING when prune reports a pile-up over its ceiling; pileup perfdata against the ceiling', () => {
     const prune = { version: 1 as const, name: 'j1', at: NOW - 60_000, datasets: [

@@ -37,13 +37,13 @@ describe('protectionOf with a horizon', () => {
   it('names an unprotected common snapshot that its policy drops soon, with when', () => {
     const src = ds('tank/d', three());
     const tgt = ds('bk/d', three('bk/d').map((v) => ({ ...v, createtxg: v.createtxg + 100 })).slice(0, 1));
-    const p = protectionOf('j', [{ source: src, target: tgt }], { now: T0 + 2.5 * H, horizonMs: H, sourcePolicy: () => hourly(3), targetPolicy: () => null });
+    const p = protectionOf({ job: 'j', installation: 'host-1a2b3c' }, [{ source: src, target: tgt }], { now: T0 + 2.5 * H, horizonMs: H, sourcePolicy: () => hourly(3), targetPolicy: () => null });
     expect(p.risks[0]).toBe('common snapshot unprotected and tank/d@zfs-auto-snap_hourly-2026-11-26-0900 leaves in 30m00s its policy (hourly keep 3, source)');
   });
   it('is quiet about the policy when the snapshot is held', () => {
     const held = three().map((v, i) => (i === 0 ? { ...v, userrefs: 1 } : v));
     const tgt = ds('bk/d', [{ ...three('bk/d')[0]!, userrefs: 1 }]);
-    const p = protectionOf('j', [{ source: ds('tank/d', held), target: tgt }], { now: T0 + 2.5 * H, horizonMs: H, sourcePolicy: () => hourly(3), targetPolicy: () => hourly(3) });
+    const p = protectionOf({ job: 'j', installation: 'host-1a2b3c' }, [{ source: ds('tank/d', held), target: tgt }], { now: T0 + 2.5 * H, horizonMs: H, sourcePolicy: () => hourly(3), targetPolicy: () => hourly(3) });
     expect(p.risks).toEqual([]);
   });
 });

@@ -225,7 +225,7 @@ describe('config errors: one line, file:line: key.path: message', () => {
       expect((e as ConfigFileError).lines()).toEqual([
         `config error: ${FILE}:5: jobs.data.recursive: expected true or false, got 1`,
         `config error: ${FILE}:6: jobs.data.holds: expected true or false, got 'maybe'`,
-        `config error: ${FILE}:7: bogus: unknown key (allowed: version, state_dir, log, ssh, jobs, templates, snapshots, alerts, checks, metrics)`,
+        `config error: ${FILE}:7: bogus: unknown key (allowed: version, state_dir, identity, log, ssh, jobs, templates, snapshots, alerts, checks, metrics)`,
       ]);
       expect((e as Error).message).not.toMatch(/\n/);
     }

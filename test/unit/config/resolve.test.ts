@@ -148,3 +148,22 @@ describe('resolveStateDir', () => {
     expect(resolveSsh(null, '/tmp/x').controlDir).toBe('/tmp/x/ssh');
   });
 });
+
+describe('identity: the installation identity in owned names (issue 12)', () => {
+  test('a pinned identity reaches every job; without it the cycle takes the state dir\'s', () => {
+    const pinned = load(['identity: standby-east', 'jobs:', '  data:', '    source: vol1/data', '    targets: [vol2/data]']);
+    expect(resolveJob(pinned, 'data', { stateDir: '/var/lib/zfailover' }).installation).toBe('standby-east');
+    expect(resolveJob(minimal, 'data', { stateDir: '/var/lib/zfailover' }).installation).toBeUndefined();
+  });
+  test('an identity that would break the name fields is one config error line', () => {
+    for (const bad of ['a_b', 'east/1', '-x']) {
+      expect(() => load([`identity: ${bad}`, 'jobs: {}'])).toThrow(ConfigFileError);
+      try {
+        load([`identity: ${bad}`]);
+      } catch (e) {
+        expect((e as Error).message).toMatch(/:1: identity: invalid identity/);
+        expect((e as Error).message.split('\n')).toHaveLength(1);
+      }
+    }
+  });
+});

@@ -14,15 +14,25 @@ export interface History {
 }
 
 const JOB = 'job1';
+/** The installation under test, and another one replicating the same source under the same job name. */
+export const OWNER = { job: JOB, installation: 'host-a-1f2e3d' } as const;
+const OTHER_INSTALLATION = 'host-b-9c8b7a';
 const T0 = Date.UTC(2026, 10, 1);
 
-const snapName = (i: number, kind: number): string =>
-  kind === 0 ? formatSyncSnapshotName(JOB, T0 + i * 15_000) : kind === 1 ? formatSyncSnapshotName('other', T0 + i * 15_000) : `zfs-auto-snap_frequent-${i}`;
+/** 0: ours, 1: another job's, 2: foreign, 3: another installation's with our job name, 4: ours from before identities. */
+const snapName = (i: number, kind: number): string => {
+  const t = T0 + i * 15_000;
+  if (kind === 0) return formatSyncSnapshotName(JOB, OWNER.installation, t);
+  if (kind === 1) return formatSyncSnapshotName('other', OWNER.installation, t);
+  if (kind === 3) return formatSyncSnapshotName(JOB, OTHER_INSTALLATION, t);
+  if (kind === 4) return `zfailover-sync_${JOB}_${new Date(t).toISOString().replace(/[-:]/g, '')}`;
+  return `zfs-auto-snap_frequent-${i}`;
+};
 
 export const historyArb: fc.Arbitrary<History> = fc
   .record({
     n: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 9, arbitrary: fc.integer({ min: 1, max: 10 }) }),
-    kinds: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 10, maxLength: 10 }),
+    kinds: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 10, maxLength: 10 }),
     received: fc.integer({ min: 0, max: 10 }),
     receivedAll: fc.boolean(),
     absent: fc.boolean(),
@@ -69,5 +79,5 @@ export const cleanupFor = (h: History, opts: { forgetFirst?: boolean } = {}) => 
     { id: 't1', versions: tv, commonGuid: opts.forgetFirst ? null : (common?.source.guid ?? null) },
     { id: 't2', versions: null, commonGuid: h.source.versions.find((v) => v.kind === 'snapshot')?.guid ?? null },
   ];
-  return { plan: planSyncCleanup(JOB, h.source.versions, cursors), cursors, job: JOB };
+  return { plan: planSyncCleanup(OWNER, h.source.versions, cursors), cursors, owner: OWNER };
 };

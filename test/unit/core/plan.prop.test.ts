@@ -4,8 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanupFor, historyArb } from './history.js';
 import { newestCommon } from '../../../src/core/common.js';
+import { planSyncCleanup } from '../../../src/core/cleanup.js';
 import { applySteps, planReplication } from '../../../src/core/plan.js';
-import { parseSyncSnapshotName } from '../../../src/core/names.js';
+import { isSyncSnapshotName, ownsSyncSnapshot, parseSyncSnapshotName } from '../../../src/core/names.js';
 import { newestSnapshot } from '../../../src/core/versions.js';
 
 const RUNS = { numRuns: 1000 };
@@ -80,27 +81,44 @@ describe('planner properties', () => {
 });
 
 describe('sync snapshot cleanup properties', () => {
-  it('destroys a subset of this job\'s own sync snapshots, never a common one, never the newest', () => {
+  it('destroys a subset of this installation\'s own sync snapshots of this job, never a common one, never the newest', () => {
     fc.assert(
       fc.property(historyArb, (h) => {
-        const { plan, cursors, job } = cleanupFor(h);
+        const { plan, cursors, owner } = cleanupFor(h);
         const commons = new Set(cursors.map((c) => c.commonGuid).filter((g): g is string => g !== null));
         const srcSnaps = h.source.versions;
         for (const v of plan.source) {
           expect(srcSnaps).toContain(v);
-          expect(parseSyncSnapshotName(v.name)?.job).toBe(job);
+          // Ours: this installation's name, or this job's pre-identity (legacy) name; never another installation's.
+          expect(ownsSyncSnapshot(owner, v.name)).toBe(true);
+          expect([owner.installation, null]).toContain(parseSyncSnapshotName(v.name)?.installation);
           expect(commons.has(v.guid)).toBe(false);
         }
-        const newestOwn = srcSnaps.filter((v) => parseSyncSnapshotName(v.name)?.job === job).at(-1);
+        const newestOwn = srcSnaps.filter((v) => ownsSyncSnapshot(owner, v.name)).at(-1);
         if (newestOwn) expect(plan.source).not.toContain(newestOwn);
+        const onSource = new Set(srcSnaps.map((v) => v.guid));
         for (const [id, doomed] of plan.targets) {
           const c = cursors.find((x) => x.id === id)!;
           for (const v of doomed) {
             expect(c.versions).toContain(v);
             expect(v.guid).not.toBe(c.commonGuid);
-            expect(parseSyncSnapshotName(v.name)?.job).toBe(job);
+            // Another installation's (or job's) sync snapshot only once its owner retired it on the source.
+            expect(ownsSyncSnapshot(owner, v.name) || (isSyncSnapshotName(v.name) && !onSource.has(v.guid))).toBe(true);
           }
         }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never destroys another installation\'s sync snapshot on the source, whatever the histories', () => {
+    fc.assert(
+      fc.property(historyArb, fc.boolean(), (h, forget) => {
+        const { plan } = cleanupFor(h, { forgetFirst: forget });
+        for (const v of plan.source) expect(parseSyncSnapshotName(v.name)?.installation ?? null).not.toBe('host-b-9c8b7a');
+        // ...and seen from the other installation, ours are never its own.
+        const theirs = planSyncCleanup({ job: 'job1', installation: 'host-b-9c8b7a' }, h.source.versions, []);
+        for (const v of theirs.source) expect(parseSyncSnapshotName(v.name)?.installation ?? null).not.toBe('host-a-1f2e3d');
       }),
       RUNS,
     );

@@ -40,7 +40,7 @@ describe('policy verdicts', () => {
 
   test('other names, unknown labels and future dates are kept and do not count', () => {
     const v = judgeByPolicy(
-      [snap('before-upgrade'), snap(formatSyncSnapshotName('data', NOW)), own('quarterly', '2026-11-01T00:00:00Z'), own('hourly', '2027-01-01T00:00:00Z')],
+      [snap('before-upgrade'), snap(formatSyncSnapshotName('data', 'host-1a2b3c', NOW)), own('quarterly', '2026-11-01T00:00:00Z'), own('hourly', '2027-01-01T00:00:00Z')],
       operatorPolicy(),
       NOW,
     );

@@ -32,7 +32,7 @@ const nameArb = fc
       case 'sanoid':
         return formatSanoidName(label, t);
       case 'sync':
-        return formatSyncSnapshotName('data', t);
+        return formatSyncSnapshotName('data', 'host-1a2b3c', t);
       default:
         return `manual-${minutesAgo}`;
     }

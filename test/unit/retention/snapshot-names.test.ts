@@ -22,7 +22,7 @@ describe('retention names', () => {
 
   test('not retention names: sync snapshots, manual names, impossible dates, missing labels', () => {
     for (const n of [
-      formatSyncSnapshotName('data', Z('2026-11-26T04:00:00Z')),
+      formatSyncSnapshotName('data', 'host-1a2b3c', Z('2026-11-26T04:00:00Z')),
       'before-upgrade',
       'zfs-auto-snap_hourly-2026-02-30-0000',
       'zfs-auto-snap_hourly-2026-11-26-2460',
