@@ -69,6 +69,8 @@ export interface ResumeState {
   readonly toGuid: string | null;
   /** Why the token is not the job's own (core/resume-token.ts): the partial receive is aborted, never sent. */
   readonly refused?: string | null;
+  /** Its snapshot or base was pruned on the source (core/resume-token.ts): aborted too, but nothing to report. */
+  readonly stale?: string | null;
 }
 
 export interface SourceState {
@@ -114,14 +116,16 @@ export const planReplication = (source: SourceState, target: TargetState | null,
   }
 
   if (target.resume) {
-    const to = target.resume.toGuid === null || target.resume.refused ? undefined : snapshotsOf(source.versions).find((v) => v.guid === target.resume?.toGuid);
+    const to = target.resume.toGuid === null || target.resume.refused || target.resume.stale ? undefined : snapshotsOf(source.versions).find((v) => v.guid === target.resume?.toGuid);
     if (!to) {
       // The snapshot the partial stream leads to is gone (or the token is unreadable): abort, then plan afresh.
       // A partial first receive (no snapshot on the target yet) is the whole dataset: `recv -A` destroys it, so
       // the plan after the abort is the initial one (a "no common snapshot" conflict here would never clear).
       const rest = target.versions.length === 0 ? initialPlan(source.versions, srcNewest, options) : planReplication(source, { ...target, resume: null }, options);
       const reason =
-        target.resume.refused ?? (target.resume.toGuid === null ? 'resume token could not be decoded' : 'snapshot of the resume token no longer exists on the source');
+        target.resume.refused ??
+        target.resume.stale ??
+        (target.resume.toGuid === null ? 'resume token could not be decoded' : 'snapshot of the resume token no longer exists on the source');
       // A refused token (it asked for another stream than the job's) is marked: the run reports it.
       const abort: Step = { kind: 'abort-resume', reason, ...(target.resume.refused ? { refused: true as const } : {}) };
       if (rest.kind === 'plan') return { ...rest, steps: [abort, ...rest.steps] };

@@ -29,13 +29,25 @@ export interface ResumeExpectation {
   readonly largeBlocks: boolean;
 }
 
+/**
+ * The token's own snapshot or base is gone from the source: ordinary pruning while the transfer was cut, not a
+ * replica asking for something else. Such a token is aborted and the dataset re-planned quietly (OK), where a
+ * refused one makes the run say so (WARNING).
+ */
+export const staleResumeToken = (t: ResumeTokenFields, e: Pick<ResumeExpectation, 'sourceGuids'>): string | null => {
+  if (!e.sourceGuids.has(t.toGuid)) return 'snapshot of the resume token no longer exists on the source';
+  if (t.fromGuid !== null && !e.sourceGuids.has(t.fromGuid)) return 'base of the resume token no longer exists on the source';
+  return null;
+};
+
 /** Why the token must not be sent (the partial receive is aborted instead), or null when it is the job's own. */
 export const resumeTokenProblem = (t: ResumeTokenFields, e: ResumeExpectation): string | null => {
   const at = t.toName.indexOf('@');
   const dataset = at < 0 ? t.toName : t.toName.slice(0, at);
   if (dataset !== e.sourceDataset) return 'resume token names another dataset than the source';
-  if (!e.sourceGuids.has(t.toGuid)) return 'snapshot of the resume token no longer exists on the source';
-  if (t.fromGuid !== null && !(e.sourceGuids.has(t.fromGuid) && e.targetGuids.has(t.fromGuid))) return 'resume token starts from a base the two sides do not share';
+  const stale = staleResumeToken(t, e);
+  if (stale) return stale;
+  if (t.fromGuid !== null && !e.targetGuids.has(t.fromGuid)) return 'resume token starts from a base the two sides do not share';
   if (t.fromGuid === null && e.targetGuids.size > 0) return 'resume token asks for a full stream into a target that has snapshots';
   if (t.flags.has('savedok')) return 'resume token asks for a saved (partially received) stream';
   if (t.flags.has('rawok') !== e.raw) return e.raw ? 'resume token asks for a decrypted stream of a dataset sent raw' : 'resume token asks for a raw stream the job does not send';

@@ -9,7 +9,7 @@ import { oneLine, type ErrorKind } from '../errors.js';
 import { stateForError, worstState } from '../outcome.js';
 import { formatSide } from '../zfs/side.js';
 import { acquireLock, type Lock } from '../state/lock.js';
-import { ownerOf, type JobSpec } from './job.js';
+import type { JobSpec } from './job.js';
 import { ensureInstallationId, newInstallationId, readInstallationId } from '../state/installation.js';
 import type { PhaseHook } from './phases.js';
 import type { PoolCapsCache } from './pool-caps.js';

@@ -9,7 +9,7 @@ import { compareVersions, sortVersions, type Version } from '../core/versions.js
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../outcome.js';
-import { resumeTokenProblem, type ResumeExpectation } from '../core/resume-token.js';
+import { resumeTokenProblem, staleResumeToken, type ResumeExpectation } from '../core/resume-token.js';
 import { ZfsError } from '../zfs/errors.js';
 import { describeConflict } from './conflict-text.js';
 import { onJobHost } from './invocation.js';
@@ -56,10 +56,10 @@ const arrivedBeforeFailure = async (ctx: TargetContext, pair: DatasetPair, step:
 
 const mergeVersions = (vs: readonly Version[], extra: readonly Version[]): Version[] => sortVersions([...vs.filter((v) => !extra.some((x) => x.guid === v.guid && x.kind === v.kind)), ...extra]);
 
-const targetStateOf = (ds: DatasetInfo, toGuid: string | null, refused: string | null = null): TargetState => ({
+const targetStateOf = (ds: DatasetInfo, toGuid: string | null, refused: string | null = null, stale: string | null = null): TargetState => ({
   versions: ds.versions,
   written: ds.written,
-  resume: ds.resumeToken ? { token: ds.resumeToken, toGuid, refused } : null,
+  resume: ds.resumeToken ? { token: ds.resumeToken, toGuid, refused, stale } : null,
   role: ds.role,
   epoch: ds.epoch,
 });
@@ -82,19 +82,23 @@ const resumeExpectation = (ctx: TargetContext, source: DatasetInfo, target: Data
 const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> => {
   let toGuid: string | null = null;
   let refused: string | null = null;
+  let stale: string | null = null;
   if (pair.target?.resumeToken) {
     try {
       const info = await ctx.source.endpoint.resumeTokenInfo(pair.target.resumeToken);
       toGuid = info.toGuid;
-      // The token is the replica's word: sent only when it asks for exactly what this job would send.
-      refused = resumeTokenProblem(info, resumeExpectation(ctx, pair.source, pair.target));
+      // The token is the replica's word: sent only when it asks for exactly what this job would send. One that
+      // pruning on the source made stale is aborted without a warning.
+      const expectation = resumeExpectation(ctx, pair.source, pair.target);
+      stale = staleResumeToken(info, expectation);
+      refused = stale ? null : resumeTokenProblem(info, expectation);
       if (refused) ctx.log.warn({ dataset: pair.targetName, reason: refused }, 'resume token refused; the partial receive will be aborted');
     } catch (e) {
       ctx.log.warn({ err: e, dataset: pair.targetName }, 'resume token unreadable; the partial receive will be aborted');
     }
   }
   const options = { initial: ctx.job.initial, intermediates: true };
-  const target = pair.target ? targetStateOf(pair.target, toGuid, refused) : null;
+  const target = pair.target ? targetStateOf(pair.target, toGuid, refused, stale) : null;
   const decision = planReplication({ versions: planningVersions(pair.source.versions, ownerOf(ctx.job), ctx.target.id), epoch: pair.source.epoch }, target, options);
   const policy = { rollbackTarget: ctx.job.rollbackTarget };
   return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);

@@ -3,7 +3,7 @@
 // Otherwise the plan aborts the partial receive (and says why) instead of sending what the replica asked for.
 import { describe, expect, it } from 'vitest';
 import { planReplication, type TargetState } from '../../src/core/plan.js';
-import { resumeTokenProblem, type ResumeExpectation, type ResumeTokenFields } from '../../src/core/resume-token.js';
+import { resumeTokenProblem, staleResumeToken, type ResumeExpectation, type ResumeTokenFields } from '../../src/core/resume-token.js';
 import type { Version } from '../../src/core/versions.js';
 import { parseResumeTokenInfo } from '../../src/zfs/commands-dataset.js';
 
@@ -47,6 +47,14 @@ describe('resumeTokenProblem', () => {
     ['a flag the job never uses', { flags: new Set(['rawok', 'largeblockok']) }, /largeblockok/],
   ])('refuses %s', (_what, change, reason) => {
     expect(resumeTokenProblem({ ...own, ...change } as ResumeTokenFields, expect0)).toMatch(reason);
+  });
+
+  it('a token whose snapshot or base was pruned on the source is stale (aborted quietly), a foreign base is not', () => {
+    expect(staleResumeToken({ ...own, toGuid: '999' }, expect0)).toMatch(/snapshot of the resume token no longer exists/);
+    expect(staleResumeToken({ ...own, fromGuid: '998' }, expect0)).toMatch(/base of the resume token no longer exists/);
+    expect(staleResumeToken(own, expect0)).toBeNull();
+    // On the source but not on the target: the replica asks for a base it cannot have: refused, not stale.
+    expect(staleResumeToken({ ...own, fromGuid: '200', toGuid: '200' }, expect0)).toBeNull();
   });
 
   it('refuses a raw stream the job does not send', () => {
