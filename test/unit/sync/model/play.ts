@@ -214,16 +214,11 @@ const problems = (r: JobReport): string[] => [
 ];
 
 /** Plays a history; returns the report of the last (fault-free) cycle. */
-export const play = async (s: Scenario, opts: { readonly avoidKnownBug?: boolean } = { avoidKnownBug: true }): Promise<JobReport> => {
+export const play = async (s: Scenario): Promise<JobReport> => {
   const { world, job, stateDir } = setUp(s);
   await ensureStateDir(stateDir);
   const targets = TARGETS.slice(0, s.targets);
   let autoSeq = 0;
-  // KNOWN BUG (not fixed, see the test.fails in cycle-model.regressions.test.ts): a run killed after a receive
-  // and before the job state file leaves the recorded common point (and the cursor bookmark) behind the target;
-  // if the next run cannot list that target, cleanup trusts the stale record and destroys the source snapshot
-  // the target really shares. Until it is fixed, a target is not taken down while its record may lag.
-  let recordMayLag = false;
   for (const a of s.actions) {
     if (TRACE) console.log(`>>> ${JSON.stringify(a)}`);
     switch (a.kind) {
@@ -253,7 +248,7 @@ export const play = async (s: Scenario, opts: { readonly avoidKnownBug?: boolean
         break;
       }
       case 'sync': {
-        const f = a.fault?.kind === 'down' && recordMayLag && opts.avoidKnownBug ? null : a.fault;
+        const f = a.fault;
         const host = f && f.kind !== 'kill' ? world.host(targets[f.target % targets.length]!.host) : null;
         if (host && f?.kind === 'full') host.full = true;
         if (host && f?.kind === 'down') host.down = true;
@@ -263,8 +258,6 @@ export const play = async (s: Scenario, opts: { readonly avoidKnownBug?: boolean
         const from = world.events.length;
         const report = await cycle(world, job, stateDir, run);
         checkCycle(world, job, report, before, from, f === null);
-        if (report === null && ['received', 'confirmed', 'target-done', 'cleaned'].includes(run.kill!.phase)) recordMayLag = true;
-        else if (report && report.targets.every((t) => !t.error)) recordMayLag = false;
         if (host) {
           host.full = false;
           host.down = false;
