@@ -144,6 +144,34 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
     await expectReplicaEqual(`${src.name}/deadline`, `${dst.name}/deadline`);
   });
 
+  it('a run SIGKILLed after its receive, then the target down: the source keeps what the target has; the next cycle is incremental', { timeout: 240_000 }, async () => {
+    // The state file still names the older common snapshot (the kill came before its write); the write-ahead
+    // record of the snapshot in flight keeps that one on the source while the target cannot be listed.
+    const from = `${src.name}/killed one`;
+    const to = sshd.side(`${dst.name}/killed one`);
+    await zfs('create', from);
+    writeFileSync(`${await mountpointOf(from)}/f`, 'one\n');
+    expect((await sync(from, to)).code).toBe(0);
+    const replicaGuid = await zfs('get', '-H', '-p', '-o', 'value', 'guid', `${dst.name}/killed one`);
+    writeFileSync(`${await mountpointOf(from)}/f`, 'two\n');
+    const killed = await runCli(['--state-dir', stateDir, 'sync', ...sshd.cliArgs, from, to], { env: { ZFAILOVER_FAULT: 'received' }, timeoutMs: 180_000 });
+    expect(killed.code, killed.stdout).not.toBe(0);
+    const sent = (await snapshotNames(`${dst.name}/killed one`)).at(-1)!;
+    expect(await snapshotNames(from)).toContain(sent);
+    await sshd.pause();
+    try {
+      const down = await sync(from, to);
+      expect(down.code, down.stdout).toBe(1);
+    } finally {
+      await sshd.resume();
+    }
+    expect(await snapshotNames(from)).toContain(sent); // before the fix: destroyed here, then "diverged"
+    const after = await sync(from, to);
+    expect(after.code, after.stdout).toBe(0);
+    expect(await zfs('get', '-H', '-p', '-o', 'value', 'guid', `${dst.name}/killed one`)).toBe(replicaGuid); // no full resend
+    await expectReplicaEqual(from, `${dst.name}/killed one`);
+  });
+
   it('a closed port: WARNING "connection refused" with the host', async () => {
     await zfs('create', `${src.name}/refused`);
     const r = await sync(`${src.name}/refused`, `root@127.0.0.1:1:${dst.name}/refused`);
