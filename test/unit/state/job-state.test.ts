@@ -140,7 +140,11 @@ describe('job state file', () => {
     { name: 'newer version', content: JSON.stringify({ ...sample, version: 2 }), message: 'state version 2 (this zfailover reads version 1)' },
     { name: 'wrong shape', content: JSON.stringify({ ...sample, consecutiveFailures: -1 }), message: 'consecutiveFailures: Too small: expected number to be >=0' },
     { name: 'another job', content: JSON.stringify({ ...sample, job: 'home' }), message: "belongs to job 'home', not 'data'" },
-    { name: 'an in-flight GUID that is no number', content: JSON.stringify({ ...sample, targets: { standby: { ...sample.targets.standby, inFlight: { '': [{ name: 'x', guid: 'abc' }] } } } }), message: 'targets.standby.inFlight..0.guid: Invalid string: must match pattern /^\\d{1,20}$/' },
+    {
+      name: 'an in-flight GUID that is no number',
+      content: JSON.stringify({ ...sample, targets: { standby: { ...sample.targets.standby, inFlight: { '': [{ name: 'x', guid: 'abc' }] } } } }),
+      message: 'targets.standby.inFlight..0.guid: Invalid string: must match pattern /^\\d{1,20}$/',
+    },
     { name: 'truncated', content: JSON.stringify(sample).slice(0, 40), message: 'not valid JSON' },
   ];
   test.each(corrupt)('refused: $name', async ({ content, message }) => {

@@ -23,12 +23,16 @@ const job = { id: 'data', targets: [{ id: 'standby', side: { host: 'local', data
 const common = { ...S1, creation: 1_764_130_000, createtxg: 10 };
 
 const seed = async (): Promise<void> => {
-  const s = recordRun(null, { job: 'data', startedAt: 1000, finishedAt: 2000, state: 'OK', summary: '', bytes: 0, snapshots: 1, targets: { standby: { side: 'vol2/my data', state: 'OK', summary: 'OK', bytes: 0, common, datasets: { '': common } } } }, 2001);
+  const standby = { side: 'vol2/my data', state: 'OK' as const, summary: 'OK', bytes: 0, common, datasets: { '': common } };
+  const s = recordRun(null, { job: 'data', startedAt: 1000, finishedAt: 2000, state: 'OK', summary: '', bytes: 0, snapshots: 1, targets: { standby } }, 2001);
   await writeJobState(tmp.dir, s);
 };
 
 const report = (target: Partial<TargetReport>): JobReport =>
-  ({ job: 'data', source: 'vol1/my data', dryRun: false, startedAt: 3000, finishedAt: 4000, state: 'OK', snapshot: null, destroyed: [], notes: [], targets: [{ id: 'standby', side: 'vol2/my data', state: 'OK', datasets: [], orphans: [], destroyed: [], ...target }] }) as JobReport;
+  ({
+    job: 'data', source: 'vol1/my data', dryRun: false, startedAt: 3000, finishedAt: 4000, state: 'OK', snapshot: null, destroyed: [], notes: [],
+    targets: [{ id: 'standby', side: 'vol2/my data', state: 'OK', datasets: [], orphans: [], destroyed: [], ...target }],
+  }) as JobReport;
 
 describe('write-ahead record', () => {
   test('nothing is written before the first recorded run (no common known: cleanup keeps every source snapshot)', async () => {

@@ -58,7 +58,9 @@ export type Action =
   | { kind: 'snap-source' }
   | { kind: 'prune-source'; pick: number }
   | { kind: 'sync'; fault: Fault | null }
-  | { kind: 'concurrent' };
+  | { kind: 'concurrent' }
+  /** A run killed past its receive, then a run with that target down: two syncs (rare as a random pair). */
+  | { kind: 'kill-then-down'; phase: 'received' | 'confirmed' | 'target-done' | 'cleaned'; target: number };
 
 export interface Scenario {
   readonly sourceCaps: 'openzfs' | 'zfs-fuse';
@@ -85,6 +87,10 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('prune-source' as const), pick: fc.nat() }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('sync' as const), fault: fc.option(fault, { freq: 2 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('concurrent' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('kill-then-down' as const), phase: fc.constantFrom('received' as const, 'confirmed' as const, 'target-done' as const, 'cleaned' as const), target: fc.integer({ min: 0, max: 1 }) }),
+  },
 );
 
 export const scenario: fc.Arbitrary<Scenario> = fc.record({
@@ -222,7 +228,10 @@ export const play = async (s: Scenario): Promise<JobReport> => {
   // A run killed past a receive leaves the state file behind the target: its write-ahead record must cover it
   // when the next run cannot list that target (counted: the property test requires the histories to reach it).
   let killedPastReceive = false;
-  for (const a of s.actions) {
+  const expanded = s.actions.flatMap((a): Action[] =>
+    a.kind === 'kill-then-down' ? [{ kind: 'sync', fault: { kind: 'kill', phase: a.phase, n: 1 } }, { kind: 'sync', fault: { kind: 'down', target: a.target } }] : [a],
+  );
+  for (const a of expanded) {
     if (TRACE) console.log(`>>> ${JSON.stringify(a)}`);
     switch (a.kind) {
       case 'write-source':
