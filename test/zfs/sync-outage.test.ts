@@ -1,6 +1,7 @@
 // Outages provoked for real (zfs-fuse behind a private sshd on 127.0.0.1), each asserting the exit code and the
 // first line Monit/Nagios keep (docs/design.md §2.1): the sshd stopped mid-stream on either side (the meter has
-// counted bytes first, found by polling), a closed port, a wrong key, a changed host key, a host without zfs.
+// counted bytes first, found by polling), a closed port, a wrong key, a changed host key, a host without zfs; and
+// a run killed after its receive followed by a run with the target down (the write-ahead record, design §4.3.1).
 import { execa } from 'execa';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
