@@ -1,9 +1,10 @@
 // Which of a job's own sync snapshots may go after a cycle, on the source and on each target. Never the newest
-// common snapshot of any target, never the newest sync snapshot, never a held snapshot, never a name outside
-// this job's sync namespace of this installation (core/names.ts `Owner`; its pre-identity names count as its
-// own, which retires them after an upgrade); and on the source nothing at all while some target's common point
-// is unknown. On a target, besides: another installation's sync snapshots that our stream carried along (an
-// `-I` range includes them), once their owner has destroyed them on the source. Pure.
+// common snapshot of any target, nor one a run started sending to it that no run read back (the write-ahead
+// record), never the newest sync snapshot, never a held snapshot, never a name outside this job's sync namespace
+// of this installation (core/names.ts `Owner`; its pre-identity names count as its own, which retires them after
+// an upgrade); and on the source nothing at all while some target's common point is unknown. On a target,
+// besides: another installation's sync snapshots that our stream carried along (an `-I` range includes them),
+// once their owner has destroyed them on the source. Pure.
 import { isSyncSnapshotName, ownsSyncSnapshot, type Owner } from './names.js';
 import { compareVersions, type Version } from './versions.js';
 
@@ -13,6 +14,11 @@ export interface TargetCursor {
   readonly versions: readonly Version[] | null;
   /** GUID of the newest snapshot the target shares with the source (from this cycle, or recorded). */
   readonly commonGuid: string | null;
+  /**
+   * GUIDs a run started sending to an unlisted target and no run read back: a run killed after the receive and
+   * before its state write left `commonGuid` behind the target, which may share any of these instead.
+   */
+  readonly inFlight?: readonly string[];
 }
 
 export interface CleanupPlan {
@@ -29,6 +35,7 @@ export const planSyncCleanup = (owner: Owner, source: readonly Version[], target
   if (newestOwn) keep.add(newestOwn.guid);
   let sourceKnown = true;
   for (const t of targets) {
+    for (const g of t.inFlight ?? []) keep.add(g);
     if (t.commonGuid === null) {
       // A target with data but no known common point: its base could be any of ours. Destroy nothing on the source.
       if (t.versions === null || t.versions.length > 0) sourceKnown = false;

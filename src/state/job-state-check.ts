@@ -64,13 +64,30 @@ const record = (v: unknown, f: (x: unknown) => unknown): Out<Obj> => {
   return out;
 };
 
+const guid = (x: unknown): Out<string> => (typeof x === 'string' && GUID.test(x) ? x : NO);
+
 const common = (v: unknown) =>
   object(v, {
     name: str,
-    guid: (x) => (typeof x === 'string' && GUID.test(x) ? x : NO),
+    guid,
     creation: num,
     createtxg: num,
   });
+
+// zod's array: a real array (any prototype tricks are zod's to judge), each element checked, a fresh copy out.
+const array = (v: unknown, f: (x: unknown) => unknown): Out<unknown[]> => {
+  if (!Array.isArray(v) || Object.getPrototypeOf(v) !== Array.prototype) return NO;
+  const out: unknown[] = [];
+  for (let i = 0; i < v.length; i++) {
+    // A hole reads as undefined, which no element schema here accepts.
+    const r = f(v[i]);
+    if (r === NO) return NO;
+    out.push(r);
+  }
+  return out;
+};
+
+const inFlight = (v: unknown) => record(v, (x) => array(x, (s) => object(s, { name: str, guid })));
 
 const target = (v: unknown) =>
   object(
@@ -82,11 +99,12 @@ const target = (v: unknown) =>
       lastSummary: str,
       common: nullable(common),
       datasets: (x) => record(x, common),
+      inFlight,
       bytes: nonneg,
       resume: nullable((x) => object(x, { token: (t) => (t === true ? t : NO), since: count })),
       conflict: nullable(str),
     },
-    ['datasets'],
+    ['datasets', 'inFlight'],
   );
 
 const FIELDS = {

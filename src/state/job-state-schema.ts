@@ -32,6 +32,13 @@ export const targetStateSchema = z.object({
    * The sync engine reads it back to protect each dataset's base on the source while the target is unreachable.
    */
   datasets: z.record(z.string(), commonSchema).optional(),
+  /**
+   * Write-ahead record: snapshots a run started sending to this target, per dataset path ('' = root), written
+   * before the transfer and cleared once a run reads back what the target has. A run killed between a receive
+   * and this file's update leaves `common` behind the target; while the target cannot be listed, the sync keeps
+   * these snapshots on the source too (docs/design.md §4.3.1). Absent in files from older versions: none.
+   */
+  inFlight: z.record(z.string(), z.array(z.object({ name: z.string(), guid: z.string().regex(/^\d{1,20}$/) }))).optional(),
   /** Bytes sent to this target by the last run. */
   bytes: z.number().nonnegative(),
   /** A partial receive is waiting on the target (resumable) since `since`. */
@@ -59,4 +66,5 @@ export const jobStateSchema = z.object({
 export type JobState = z.infer<typeof jobStateSchema>;
 export type TargetState = z.infer<typeof targetStateSchema>;
 export type CommonSnapshot = z.infer<typeof commonSchema>;
+export type InFlightSnapshot = NonNullable<TargetState['inFlight']>[string][number];
 

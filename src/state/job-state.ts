@@ -7,10 +7,10 @@ import { InternalError } from '../errors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { jobStatePath } from './dir.js';
 import { checkJobState, JOB_STATE_VERSION } from './job-state-check.js';
-import type { CommonSnapshot, JobState, TargetState } from './job-state-schema.js';
+import type { CommonSnapshot, InFlightSnapshot, JobState, TargetState } from './job-state-schema.js';
 
 export { JOB_STATE_VERSION };
-export type { CommonSnapshot, JobState, TargetState };
+export type { CommonSnapshot, InFlightSnapshot, JobState, TargetState };
 
 /** What one run reports for one target. */
 export interface TargetRun {
@@ -21,6 +21,8 @@ export interface TargetRun {
   readonly common?: CommonSnapshot | null;
   /** Per-dataset commons (tree jobs); undefined when the run did not learn them (previous value kept). */
   readonly datasets?: Readonly<Record<string, CommonSnapshot>>;
+  /** The write-ahead record after the run (per dataset; empty clears it); undefined keeps the previous one. */
+  readonly inFlight?: Readonly<Record<string, readonly InFlightSnapshot[]>>;
   readonly bytes: number;
   /** A resumable partial receive remains on the target; undefined when unknown (previous value kept). */
   readonly resumable?: boolean;
@@ -55,6 +57,7 @@ export const recordRun = (prev: JobState | null, run: RunRecord, now: number): J
   const targets: Record<string, TargetState> = { ...(prev?.targets ?? {}) };
   for (const [id, t] of Object.entries(run.targets)) {
     const before = prev?.targets[id];
+    const inFlight = nonEmpty(t.inFlight !== undefined ? t.inFlight : before?.inFlight);
     targets[id] = {
       side: t.side,
       lastSuccessAt: t.state === 'OK' ? run.finishedAt : (before?.lastSuccessAt ?? null),
@@ -62,6 +65,7 @@ export const recordRun = (prev: JobState | null, run: RunRecord, now: number): J
       lastSummary: t.summary,
       common: t.common !== undefined ? t.common : (before?.common ?? null),
       ...(t.datasets !== undefined ? { datasets: { ...t.datasets } } : before?.datasets !== undefined ? { datasets: before.datasets } : {}),
+      ...(inFlight ? { inFlight } : {}),
       bytes: t.bytes,
       resume:
         t.resumable === undefined
@@ -86,6 +90,12 @@ export const recordRun = (prev: JobState | null, run: RunRecord, now: number): J
     consecutiveFailures: ok ? 0 : (prev?.consecutiveFailures ?? 0) + 1,
     targets,
   };
+};
+
+/** The in-flight entries that name a snapshot, as a fresh record; undefined when none is left. */
+const nonEmpty = (r: Readonly<Record<string, readonly InFlightSnapshot[]>> | undefined): Record<string, InFlightSnapshot[]> | undefined => {
+  const out = Object.fromEntries(Object.entries(r ?? {}).filter(([, v]) => v.length > 0).map(([k, v]) => [k, v.map((x) => ({ name: x.name, guid: x.guid }))]));
+  return Object.keys(out).length > 0 ? out : undefined;
 };
 
 /** What zod makes of a value the hand-written check would not vouch for (rare: zod is loaded only then). */

@@ -10,6 +10,7 @@ import { ownCursor, type Owner } from '../core/names.js';
 import { compareVersions, type Version } from '../core/versions.js';
 import type { EndpointPool, SyncEndpoint } from './endpoint.js';
 import { ownerOf, type JobSpec } from './job.js';
+import type { RecordedTarget } from './job-state.js';
 import type { SourceView } from './source.js';
 import type { TargetOutcome } from './target.js';
 
@@ -39,7 +40,8 @@ const withHolds = (ds: DatasetInfo, delta: ReadonlyMap<string, number>): Dataset
 
 /**
  * One target's common point for one source dataset. This cycle's answer first; for a target that could not be
- * listed, its cursor bookmark (OpenZFS) or the job state file; null when nobody knows (then the source keeps all).
+ * listed, its cursor bookmark (OpenZFS) or the job state file, plus the write-ahead record of snapshots sent to
+ * it that no run read back (either may be what it really shares); null when nobody knows (the source keeps all).
  */
 export const targetCursor = (
   owner: Owner,
@@ -47,7 +49,7 @@ export const targetCursor = (
   source: readonly Version[],
   outcome: TargetOutcome,
   rel: string,
-  recorded: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  recorded: ReadonlyMap<string, RecordedTarget>,
 ): TargetCursor => {
   // A transfer failed and nobody knows what reached the target: no common point, so the source keeps all.
   if (outcome.unsure?.has(rel)) return { id: targetId, versions: null, commonGuid: null };
@@ -62,12 +64,15 @@ export const targetCursor = (
     .map((v) => ownCursor(owner, targetId, v.name))
     .filter((c) => c !== null)
     .pop();
-  const commonGuid = bookmark ? bookmark.guid : (recorded.get(targetId)?.get(rel) ?? null);
-  return { id: targetId, versions, commonGuid };
+  const record = recorded.get(targetId);
+  const commonGuid = bookmark ? bookmark.guid : (record?.commons.get(rel) ?? null);
+  // The record's common too when a bookmark answered: a cursor move that failed leaves the bookmark behind it.
+  const inFlight = [...(record?.inFlight.get(rel) ?? []), ...(bookmark && record?.commons.has(rel) ? [record.commons.get(rel)!] : [])];
+  return { id: targetId, versions, commonGuid, ...(inFlight.length > 0 ? { inFlight } : {}) };
 };
 
 /** Pure: what to destroy on every side, given the source listing and each target's outcome (same order as job.targets). */
-export const planCleanupWork = (job: JobSpec, listing: Listing, outcomes: readonly TargetOutcome[], recorded: ReadonlyMap<string, ReadonlyMap<string, string>>): CleanupWork => {
+export const planCleanupWork = (job: JobSpec, listing: Listing, outcomes: readonly TargetOutcome[], recorded: ReadonlyMap<string, RecordedTarget>): CleanupWork => {
   const owner = ownerOf(job);
   const delta = holdDeltas(outcomes);
   const work: CleanupWork = { source: new Map(), targets: new Map() };
@@ -148,7 +153,7 @@ export const cleanupSyncSnapshots = async (
   log: Logger,
   source: SourceView,
   outcomes: readonly TargetOutcome[],
-  recorded: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  recorded: ReadonlyMap<string, RecordedTarget>,
 ): Promise<string[]> => {
   const work = planCleanupWork(job, source.listing, outcomes, recorded);
   const destroyed: string[] = [];

@@ -16,7 +16,7 @@ import type { PoolCapsCache } from './pool-caps.js';
 import type { JobReport, TargetReport } from './report.js';
 import { prepareSource, type SourceView } from './source.js';
 import { syncTarget, type TargetOutcome } from './target.js';
-import { recordJobState, recordedCommons } from './job-state.js';
+import { recordInFlight, recordJobState, recordedTargets } from './job-state.js';
 import { cleanupSyncSnapshots } from './cleanup.js';
 import type { EndpointPool } from './endpoint.js';
 import { publishRunMetrics } from '../state/metrics.js';
@@ -51,6 +51,8 @@ interface Seen {
   /** The source root's role and epoch after this cycle's role update. */
   sourceRole?: DatasetInfo;
   targetRoots: Map<string, DatasetInfo | null>;
+  /** target id -> datasets whose transfer failed with an unreadable result (their write-ahead record stays). */
+  unsure: Map<string, ReadonlySet<string>>;
 }
 
 export const runCycle = async (spec: JobSpec, env: CycleEnv): Promise<JobReport> => {
@@ -69,10 +71,10 @@ export const runCycle = async (spec: JobSpec, env: CycleEnv): Promise<JobReport>
   const signal = deadline?.signal ?? env.signal;
   try {
     if (lock) await env.phase?.('locked');
-    const seen: Seen = { targetRoots: new Map() };
+    const seen: Seen = { targetRoots: new Map(), unsure: new Map() };
     const report = await cycleBody(job, env, signal, lock, startedAt, seen);
     if (!env.dryRun) {
-      const state = await recordJobState(env.stateDir, job, report, env.log);
+      const state = await recordJobState(env.stateDir, job, report, env.log, seen.unsure);
       await env.phase?.('state-written');
       if (state && env.metrics) {
         const settings = env.metrics;
@@ -167,17 +169,19 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
         ...(env.progress ? { progress: env.progress } : {}),
         ...(phase ? { phase } : {}),
         pools,
+        writeAhead: (rel, snapshots) => recordInFlight(env.stateDir, job.id, target.id, rel, snapshots),
       });
     } catch (e) {
       outcome = { report: unreachable(target.id, formatSide(target.side), e), versions: null, commons: new Map() };
     }
     env.log.info({ target: target.id, state: outcome.report.state }, 'target done');
     if (outcome.listing) seen.targetRoots.set(target.id, outcome.listing.datasets.get(target.side.dataset) ?? null);
+    if (outcome.unsure) seen.unsure.set(target.id, outcome.unsure);
     if (!env.dryRun) await phase?.('target-done');
     outcomes.push(outcome);
   }
 
-  const destroyed = env.dryRun ? [] : await cleanupSyncSnapshots(job, env.runners, env.log, source, outcomes, await recordedCommons(env.stateDir, job.id));
+  const destroyed = env.dryRun ? [] : await cleanupSyncSnapshots(job, env.runners, env.log, source, outcomes, await recordedTargets(env.stateDir, job.id));
   if (!env.dryRun) await phase?.('cleaned');
   const targets = outcomes.map((o) => o.report);
   const notes = signal.aborted && !env.signal.aborted ? [`deadline of ${job.deadline}s reached; the next run resumes`] : [];

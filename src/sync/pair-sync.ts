@@ -6,6 +6,7 @@ import type { DatasetInfo } from '../core/dataset.js';
 import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
 import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
 import { compareVersions, sortVersions, type Version } from '../core/versions.js';
+import { ownsSyncSnapshot } from '../core/names.js';
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../outcome.js';
@@ -38,6 +39,12 @@ const carriedBy = (source: readonly Version[], step: Step): Version[] => {
   if (step.kind === 'incremental' && step.intermediates && step.from.kind === 'snapshot') return snapshotsAfter(source, step.from).filter((v) => compareVersions(v, step.to) <= 0);
   return step.kind === 'full' || step.kind === 'incremental' || step.kind === 'resume' ? [step.to] : [];
 };
+
+/** What a transfer step may leave on the target that cleanup could take from the source: its newest, and this job's sync snapshots it carries. */
+const inFlightOf = (ctx: TargetContext, pair: DatasetPair, step: Step & { readonly to: Version }): { name: string; guid: string }[] =>
+  carriedBy(pair.source.versions, step)
+    .filter((v) => v.kind === 'snapshot' && (v.guid === step.to.guid || ownsSyncSnapshot(ownerOf(ctx.job), v.name)))
+    .map((v) => ({ name: v.name, guid: v.guid }));
 
 /** Which snapshots of a failed step are on the target anyway (one `zfs get`), as the target lists them; null when unreadable. */
 const arrivedBeforeFailure = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promise<Version[] | null> => {
@@ -151,6 +158,8 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
   for (const step of decision.steps) {
     const started = Date.now();
     try {
+      // Write-ahead: once the stream starts, a kill may leave these on the target before any state write.
+      if (step.kind === 'full' || step.kind === 'incremental' || step.kind === 'resume') await ctx.writeAhead?.(pair.rel, inFlightOf(ctx, pair, step));
       const b = await runStep(ctx, pair, step);
       bytes += b ?? 0;
       done.push({ ...plannedStep(ctx, pair, step), ok: true, bytes: b, durationMs: Date.now() - started });

@@ -41,6 +41,11 @@ export interface TargetContext {
   readonly phase?: PhaseHook;
   /** Pool-narrowed capabilities, shared by the cycle's targets (sync/pool-caps.ts). */
   readonly pools: PoolCapsCache;
+  /**
+   * Records durably, before a transfer starts, which snapshots it may leave on the target (dataset path
+   * relative to the root): the write-ahead record cleanup reads back (sync/job-state.ts). Throws: no transfer.
+   */
+  readonly writeAhead?: (rel: string, snapshots: readonly { name: string; guid: string }[]) => Promise<void>;
 }
 
 /** What the source-side cleanup needs to know about this target, per dataset (relative name). */

@@ -1,6 +1,7 @@
 // Outages provoked for real (zfs-fuse behind a private sshd on 127.0.0.1), each asserting the exit code and the
 // first line Monit/Nagios keep (docs/design.md §2.1): the sshd stopped mid-stream on either side (the meter has
-// counted bytes first, found by polling), a closed port, a wrong key, a changed host key, a host without zfs.
+// counted bytes first, found by polling), a closed port, a wrong key, a changed host key, a host without zfs; and
+// a run killed after its receive followed by a run with the target down (the write-ahead record, design §4.3.1).
 import { execa } from 'execa';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +143,34 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
     const after = await sync(`${src.name}/deadline`, `${dst.name}/deadline`);
     expect(after.code, after.stdout).toBe(0);
     await expectReplicaEqual(`${src.name}/deadline`, `${dst.name}/deadline`);
+  });
+
+  it('a run SIGKILLed after its receive, then the target down: the source keeps what the target has; the next cycle is incremental', { timeout: 240_000 }, async () => {
+    // The state file still names the older common snapshot (the kill came before its write); the write-ahead
+    // record of the snapshot in flight keeps that one on the source while the target cannot be listed.
+    const from = `${src.name}/killed one`;
+    const to = sshd.side(`${dst.name}/killed one`);
+    await zfs('create', from);
+    writeFileSync(`${await mountpointOf(from)}/f`, 'one\n');
+    expect((await sync(from, to)).code).toBe(0);
+    const replicaGuid = await zfs('get', '-H', '-p', '-o', 'value', 'guid', `${dst.name}/killed one`);
+    writeFileSync(`${await mountpointOf(from)}/f`, 'two\n');
+    const killed = await runCli(['--state-dir', stateDir, 'sync', ...sshd.cliArgs, from, to], { env: { ZFAILOVER_FAULT: 'received' }, timeoutMs: 180_000 });
+    expect(killed.code, killed.stdout).not.toBe(0);
+    const sent = (await snapshotNames(`${dst.name}/killed one`)).at(-1)!;
+    expect(await snapshotNames(from)).toContain(sent);
+    await sshd.pause();
+    try {
+      const down = await sync(from, to);
+      expect(down.code, down.stdout).toBe(1);
+    } finally {
+      await sshd.resume();
+    }
+    expect(await snapshotNames(from)).toContain(sent); // before the fix: destroyed here, then "diverged"
+    const after = await sync(from, to);
+    expect(after.code, after.stdout).toBe(0);
+    expect(await zfs('get', '-H', '-p', '-o', 'value', 'guid', `${dst.name}/killed one`)).toBe(replicaGuid); // no full resend
+    await expectReplicaEqual(from, `${dst.name}/killed one`);
   });
 
   it('a closed port: WARNING "connection refused" with the host', async () => {

@@ -71,13 +71,21 @@ export const historyArb: fc.Arbitrary<History> = fc
     return { source: { versions: sourceVersions, epoch: null }, target, options: { initial: r.initial, intermediates: r.intermediates } };
   });
 
-/** Cleanup inputs for a history: one target whose common is known (or forgotten), plus a down target. */
-export const cleanupFor = (h: History, opts: { forgetFirst?: boolean } = {}) => {
+/**
+ * Cleanup inputs for a history: one target whose common is known (or forgotten), plus a down target (with the
+ * write-ahead record of the source snapshots at the `inFlight` indexes: sent by a run killed before its state write).
+ */
+export const cleanupFor = (h: History, opts: { forgetFirst?: boolean; inFlight?: readonly number[] } = {}) => {
   const tv = h.target?.versions ?? [];
   const common = h.target ? newestCommon(h.source.versions, tv) : null;
   const cursors: TargetCursor[] = [
     { id: 't1', versions: tv, commonGuid: opts.forgetFirst ? null : (common?.source.guid ?? null) },
-    { id: 't2', versions: null, commonGuid: h.source.versions.find((v) => v.kind === 'snapshot')?.guid ?? null },
+    {
+      id: 't2',
+      versions: null,
+      commonGuid: h.source.versions.find((v) => v.kind === 'snapshot')?.guid ?? null,
+      ...(opts.inFlight ? { inFlight: opts.inFlight.flatMap((i) => (h.source.versions.length > 0 ? [h.source.versions[i % h.source.versions.length]!.guid] : [])) } : {}),
+    },
   ];
   return { plan: planSyncCleanup(OWNER, h.source.versions, cursors), cursors, owner: OWNER };
 };

@@ -133,4 +133,15 @@ describe('sync snapshot cleanup properties', () => {
       RUNS,
     );
   });
+
+  it('cleanup never destroys on the source a snapshot in flight to a target it cannot list', () => {
+    fc.assert(
+      fc.property(historyArb, fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), (h, picks) => {
+        const { plan, cursors } = cleanupFor(h, { inFlight: picks });
+        const inFlight = new Set(cursors[1]!.inFlight);
+        for (const v of plan.source) expect(inFlight.has(v.guid)).toBe(false);
+      }),
+      RUNS,
+    );
+  });
 });

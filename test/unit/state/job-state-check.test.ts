@@ -15,9 +15,12 @@ const nonneg = fc.oneof(fc.constantFrom(0, -0, 0.5, 2 ** 60), fc.nat());
 const dict = <T>(keys: fc.Arbitrary<string>, values: fc.Arbitrary<T>, maxKeys: number) => fc.dictionary(keys, values, { maxKeys }).map((d) => ({ ...d }));
 const extra = dict(fc.constantFrom('x', 'extra', 'toString'), fc.jsonValue(), 2);
 const withExtra = <T extends object>(arb: fc.Arbitrary<T>) => fc.tuple(arb, extra).map(([o, e]) => ({ ...e, ...o }));
+const guid = fc.oneof(fc.constantFrom('0', '18446744073709551615', '99999999999999999999'), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String));
 const common = withExtra(
-  fc.record({ name: fc.string({ maxLength: 8 }), guid: fc.oneof(fc.constantFrom('0', '18446744073709551615', '99999999999999999999'), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String)), creation: real, createtxg: real }),
+  fc.record({ name: fc.string({ maxLength: 8 }), guid, creation: real, createtxg: real }),
 );
+/** The write-ahead record (optional: files written before it existed have none). */
+const inFlight = dict(fc.constantFrom('', 'a', 'a/b', 'constructor'), fc.array(withExtra(fc.record({ name: fc.string({ maxLength: 8 }), guid })), { maxLength: 3 }), 3);
 const target = withExtra(
   fc.record(
     {
@@ -27,6 +30,7 @@ const target = withExtra(
       lastSummary: fc.string({ maxLength: 8 }),
       common: fc.option(common, { nil: null }),
       datasets: dict(fc.constantFrom('', 'a', 'a/b', '1', 'constructor'), common, 3),
+      inFlight,
       bytes: nonneg,
       resume: fc.option(withExtra(fc.record({ token: fc.constant(true as const), since: ms })), { nil: null }),
       conflict: fc.option(fc.string({ maxLength: 8 }), { nil: null }),

@@ -90,6 +90,18 @@ describe('recordRun', () => {
     }
   });
 
+  test('the write-ahead record (inFlight): set by a run, kept by a run that did not learn it, cleared by an empty one', () => {
+    const base = { job: 'data', startedAt: 1000, finishedAt: 2000, state: 'OK' as const, summary: '', bytes: 0, snapshots: 0 };
+    const t = { side: 'vol2/data', state: 'OK' as const, summary: 'ok', bytes: 0 };
+    const s2 = { name: 'zfailover-sync_data_20261126T042900.123Z', guid: '18446744073709551615' };
+    const set = recordRun(null, { ...base, targets: { standby: { ...t, inFlight: { '': [s2], empty: [] } } } }, 2001);
+    expect(set.targets.standby?.inFlight).toEqual({ '': [s2] });
+    const kept = recordRun(set, { ...base, targets: { standby: { ...t, state: 'WARNING' } } }, 2002);
+    expect(kept.targets.standby?.inFlight).toEqual({ '': [s2] });
+    const cleared = recordRun(kept, { ...base, targets: { standby: { ...t, inFlight: {} } } }, 2003);
+    expect(cleared.targets.standby).not.toHaveProperty('inFlight');
+  });
+
   test('a failure records its error kind; a conflict names itself', () => {
     const base = { job: 'data', startedAt: 1000, finishedAt: 2000, bytes: 0, snapshots: 0, targets: {} };
     const warn = recordRun(null, { ...base, state: 'WARNING', summary: 'server1 unreachable', error: { kind: 'transient', message: 'server1 unreachable: timeout' } }, 2001);
@@ -114,10 +126,25 @@ describe('job state file', () => {
     expect(await readJobState(tmp.dir, 'data')).toEqual(sample);
   });
 
+  test('a file written before the write-ahead record existed (no inFlight) loads as it is; one with it round-trips', async () => {
+    const old = JSON.parse(JSON.stringify(sample)) as Record<string, unknown>;
+    expect(JSON.stringify(old)).not.toContain('inFlight');
+    writeFileSync(jobStatePath(tmp.dir, 'data'), JSON.stringify(old));
+    expect(await readJobState(tmp.dir, 'data')).toEqual(sample);
+    const withRecord: JobState = { ...sample, targets: { standby: { ...sample.targets.standby!, inFlight: { '': [{ name: 'zfailover-sync_data_20261126T043000.000Z', guid: '42' }] } } } };
+    await writeJobState(tmp.dir, withRecord);
+    expect(await readJobState(tmp.dir, 'data')).toEqual(withRecord);
+  });
+
   const corrupt: { name: string; content: string; message: string }[] = [
     { name: 'newer version', content: JSON.stringify({ ...sample, version: 2 }), message: 'state version 2 (this zfailover reads version 1)' },
     { name: 'wrong shape', content: JSON.stringify({ ...sample, consecutiveFailures: -1 }), message: 'consecutiveFailures: Too small: expected number to be >=0' },
     { name: 'another job', content: JSON.stringify({ ...sample, job: 'home' }), message: "belongs to job 'home', not 'data'" },
+    {
+      name: 'an in-flight GUID that is no number',
+      content: JSON.stringify({ ...sample, targets: { standby: { ...sample.targets.standby, inFlight: { '': [{ name: 'x', guid: 'abc' }] } } } }),
+      message: 'targets.standby.inFlight..0.guid: Invalid string: must match pattern /^\\d{1,20}$/',
+    },
     { name: 'truncated', content: JSON.stringify(sample).slice(0, 40), message: 'not valid JSON' },
   ];
   test.each(corrupt)('refused: $name', async ({ content, message }) => {

@@ -15,7 +15,7 @@ describe('runCycle against the ZFS model', () => {
     // Not vacuous: the histories reached the branches the invariants are about (counts over all runs are in the
     // hundreds; resumes are rarer and have their own regression test).
     const branches = ['clean OK cycle checked', 'cycle killed', 'cycle WARNING', 'transfer full ok', 'transfer incremental ok', 'transfer incremental failed', 'destroy'];
-    for (const what of [...branches, 'conflict target-modified', 'conflict diverged']) {
+    for (const what of [...branches, 'conflict target-modified', 'conflict diverged', 'target down after a kill past a receive']) {
       expect({ what, seen: (seen.get(what) ?? 0) > 0 }).toEqual({ what, seen: true });
     }
   }, 300_000);

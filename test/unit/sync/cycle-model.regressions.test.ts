@@ -45,12 +45,25 @@ describe('runCycle model regressions', () => {
     expect(last.state).toBe('OK');
   });
 
-  // KNOWN BUG, not fixed: fails today (test.fails), passes once fixed (then make it a plain test). Cycle 2 sends
-  // S2 and is killed before the job state file; cycle 3 cannot reach the target, trusts the recorded S1 and
-  // destroys S2 on the source, the snapshot the target really shares: cycle 4 finds them diverged. A fix needs a
-  // write-ahead record of what is being sent (e.g. a hold on the source snapshot while it is in flight).
-  test.fails('a target unreachable after a run killed past its receive keeps its real common snapshot', async () => {
+  test('a target unreachable after a run killed past its receive keeps its real common snapshot', async () => {
+    // Before: cycle 2 sent S2 and was killed before the job state file; cycle 3 could not reach the target,
+    // trusted the recorded S1 and destroyed S2 on the source, the snapshot the target really shares: cycle 4
+    // found them diverged. Now the write-ahead record (inFlight in the state file) keeps S2 while unread.
     const actions: Action[] = [sync(), sync({ kind: 'kill', phase: 'target-done', n: 1 }), { kind: 'sync', fault: { kind: 'down', target: 0 } }, sync()];
-    await play({ ...base, sourceCaps: 'zfs-fuse', actions }, { avoidKnownBug: false });
+    const last = await play({ ...base, sourceCaps: 'zfs-fuse', actions });
+    expect(last.state).toBe('OK');
+    expect(last.targets[0]!.datasets[0]!.steps.map((s) => s.kind)).toEqual(['incremental']);
   });
+
+  // The same kill at each phase past a receive, with cursor bookmarks and holds (OpenZFS) and without (zfs-fuse).
+  for (const phase of ['stream-running', 'received', 'confirmed', 'target-done', 'cleaned'] as const) {
+    for (const caps of ['zfs-fuse', 'openzfs'] as const) {
+      test(`killed at ${phase} (${caps}), then the target down: the next cycle is still incremental`, async () => {
+        const features = caps === 'openzfs' ? { bookmarks: true, holds: true } : {};
+        const actions: Action[] = [sync(), { kind: 'write-source', child: false }, sync({ kind: 'kill', phase, n: 1 }), { kind: 'sync', fault: { kind: 'down', target: 0 } }, sync()];
+        const last = await play({ ...base, sourceCaps: caps, targetCaps: [caps, caps], ...features, actions });
+        expect(last.state).toBe('OK');
+      });
+    }
+  }
 });
