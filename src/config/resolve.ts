@@ -88,6 +88,7 @@ export const resolveJob = (loaded: LoadedConfig, name: string, opts: ResolveOpti
       bwlimit: job.transport?.bwlimit !== undefined ? job.transport.bwlimit : DEFAULT_TRANSPORT.bwlimit,
     },
     ssh: resolveSsh(loaded, opts.stateDir, o),
+    ...(job.concurrency !== undefined ? { concurrency: job.concurrency } : {}),
   };
   return applyOverrides(base, o);
 };

@@ -1,5 +1,6 @@
 // One replication cycle of one job: lock -> source (snapshot, list) -> each target (list, plan, transfer,
 // confirm, cursor) -> cleanup of superseded sync snapshots -> state file -> unlock. docs/design.md §4.3.
+import { existsSync } from 'node:fs';
 import { timerMs } from '../core/duration.js';
 import type { JobCommands } from './invocation.js';
 import type { Logger } from 'pino';
@@ -99,9 +100,14 @@ export const runCycle = async (job: JobSpec, env: CycleEnv): Promise<JobReport> 
 
 const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock: Lock | null, startedAt: number, seen: Seen): Promise<JobReport> => {
   const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt };
+  // With parallel transfers several pipelines run at once: the lock records all that are alive, so the next run
+  // can kill every orphan of a killed one (a pid that exited is dropped: /proc no longer has it).
+  const live = new Set<number>();
   const onSpawn = (pids: number[]): void => {
+    for (const pid of pids) live.add(pid);
+    for (const pid of live) if (!existsSync(`/proc/${pid}`)) live.delete(pid);
     lock
-      ?.recordPids(pids)
+      ?.recordPids([...live])
       .then(() => env.phase?.('stream-running'))
       .catch((e: unknown) => env.log.warn({ err: e }, 'could not record child pids in the lock'));
   };

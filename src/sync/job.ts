@@ -48,9 +48,14 @@ export interface JobSpec {
   readonly send: SendOptions;
   readonly transport: TransportOptions;
   readonly ssh: SshSettings;
+  /** Dataset transfers at once per target (parents before children); absent = DEFAULT_CONCURRENCY. */
+  readonly concurrency?: number;
   /** The flags given on the command line that shaped this job: printed commands repeat them. */
   readonly flags?: JobFlags;
 }
 
 export const DEFAULT_SEND: SendOptions = { raw: 'auto', compressed: true, largeBlocks: true, embedded: true };
 export const DEFAULT_TRANSPORT: TransportOptions = { compress: 'none', mbuffer: false, mbufferSize: 16 * 1024 * 1024, bwlimit: null };
+
+/** Transfers at once per target when the job does not say (measured on the OpenZFS guest: docs/concurrency.md). */
+export const DEFAULT_CONCURRENCY = 1;
