@@ -132,6 +132,8 @@ const realDemoteEnv = (c: DemoteEnvInput): DemoteEnv => {
         mode: 'demote',
         primary: formatSide(job.source),
         replica: formatSide(target.side),
+        primaryDataset: job.source.dataset,
+        replicaDataset: target.side.dataset,
         epoch: null,
         // For demote hooks `replica` is the side being demoted (where its service must stop).
         runners: { local: runnerFor(null, job.ssh, { env: c.ctx.env }), primary: source, replica: runner },

@@ -49,6 +49,8 @@ export interface JobSpec {
   readonly send: SendOptions;
   readonly transport: TransportOptions;
   readonly ssh: SshSettings;
+  /** Dataset transfers at once per target (parents before children); absent = DEFAULT_CONCURRENCY. */
+  readonly concurrency?: number;
   /** The flags given on the command line that shaped this job: printed commands repeat them. */
   readonly flags?: JobFlags;
   /**

@@ -88,6 +88,7 @@ export const resolveJob = (loaded: LoadedConfig, name: string, opts: ResolveOpti
     },
     ssh: resolveSsh(loaded, opts.stateDir, o),
     ...(loaded.data.identity !== undefined ? { installation: loaded.data.identity } : {}),
+    ...(job.concurrency !== undefined ? { concurrency: job.concurrency } : {}),
   };
   return applyOverrides(base, o);
 };

@@ -1,5 +1,6 @@
 // One replication cycle of one job: lock -> source (snapshot, list) -> each target (list, plan, transfer,
 // confirm, cursor) -> cleanup of superseded sync snapshots -> state file -> unlock. docs/design.md §4.3.
+import { existsSync } from 'node:fs';
 import { timerMs } from '../core/duration.js';
 import type { JobCommands } from './invocation.js';
 import type { Logger } from 'pino';
@@ -113,11 +114,17 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
   const base = { job: job.id, source: formatSide(job.source), dryRun: env.dryRun, startedAt };
   // Pid records are written in order, and a phase after a transfer waits for them: a fault injected there must
   // not cut the lock's atomic write (it left a temp file in locks/ when the kill came first on a busy machine).
+  // With parallel transfers several pipelines run at once: the lock records all that are alive, so the next run
+  // can kill every orphan of a killed one (a pid that exited is dropped: /proc no longer has it).
   let recording: Promise<void> = Promise.resolve();
+  const live = new Set<number>();
   const onSpawn = (pids: number[]): void => {
     if (!lock) return;
+    for (const pid of pids) live.add(pid);
+    for (const pid of live) if (!existsSync(`/proc/${pid}`)) live.delete(pid);
+    const alive = [...live];
     recording = recording
-      .then(() => lock.recordPids(pids))
+      .then(() => lock.recordPids(alive))
       .then(() => env.phase?.('stream-running'))
       .catch((e: unknown) => env.log.warn({ err: e }, 'could not record child pids in the lock'));
   };

@@ -9,3 +9,6 @@ export const ownerOf = (job: JobSpec): Owner & { readonly installation: string }
   if (job.installation === undefined) throw new InternalError(`job ${job.id} has no installation identity yet`);
   return { job: job.id, installation: job.installation };
 };
+
+/** Transfers at once per target when the job does not say (measured on the OpenZFS guest: docs/concurrency.md). */
+export const DEFAULT_CONCURRENCY = 1;

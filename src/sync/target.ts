@@ -1,4 +1,5 @@
-// Target phase of a cycle, for one target: list it once, sync every dataset pair (parents first, pair-sync.ts),
+// Target phase of a cycle, for one target: list it once, sync every dataset pair (parents first, up to the job's
+// `concurrency` at once: pair-sync.ts, core/tree-schedule.ts),
 // confirm what arrived by GUID, then move the cursor and hold. Errors stay inside this target's report, so a
 // dead target never stops the others.
 import type { JobCommands } from './invocation.js';
@@ -14,8 +15,9 @@ import type { Capabilities } from '../zfs/types.js';
 import type { EndpointPool, SyncEndpoint } from './endpoint.js';
 import type { PhaseHook } from './phases.js';
 import type { PoolCapsCache } from './pool-caps.js';
-import type { JobSpec, TargetSpec } from './job.js';
-import { pairDatasets, parentRel, type DatasetPair } from './pairs.js';
+import { DEFAULT_CONCURRENCY, type JobSpec, type TargetSpec } from './job.js';
+import { pairDatasets, type DatasetPair } from './pairs.js';
+import { runTree } from '../core/tree-schedule.js';
 import { datasetReport, forTransfer, syncPair } from './pair-sync.js';
 import type { DatasetReport, TargetReport } from './report.js';
 import type { SourceView } from './source.js';
@@ -86,28 +88,36 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     }
   }
   const pairing = pairDatasets(ctx.source.listing, listing, { recursive: job.recursive, exclude: job.exclude });
-  const reports: DatasetReport[] = [];
+  const reports: DatasetReport[] = new Array<DatasetReport>(pairing.pairs.length);
   const versions = new Map<string, readonly Version[]>();
   const commons = new Map<string, string>();
-  const failedRels = new Set<string>();
   const unsure = new Set<string>();
-  const received: { pair: DatasetPair; newest: Version }[] = [];
+  const newest = new Array<Version | null>(pairing.pairs.length).fill(null);
+  let thrown: { error: unknown } | undefined;
 
-  for (const pair of pairing.pairs) {
-    const parent = parentRel(pair.rel);
-    if (pair.target === null && parent !== null && failedRels.has(parent)) {
-      failedRels.add(pair.rel);
-      reports.push(datasetReport(pair, 'WARNING', 'skipped', [], { message: 'parent was not replicated this cycle' }));
-      continue;
+  // Up to `concurrency` pairs at once, each after its parent (core/tree-schedule.ts); a new child whose parent
+  // was not replicated cannot be received, so it is skipped (and counts as failed for its own children).
+  await runTree(pairing.pairs, ctx.job.concurrency ?? DEFAULT_CONCURRENCY, async (pair, i, parentFailed) => {
+    if (pair.target === null && parentFailed) {
+      reports[i] = datasetReport(pair, 'WARNING', 'skipped', [], { message: 'parent was not replicated this cycle' });
+      return 'failed';
     }
-    const r = await syncPair(ctx, pair);
-    reports.push(r.report);
-    if (r.report.state !== 'OK') failedRels.add(pair.rel);
+    let r: Awaited<ReturnType<typeof syncPair>>;
+    try {
+      r = await syncPair(ctx, pair);
+    } catch (e) {
+      thrown ??= { error: e }; // as before: the target fails as a whole, once the streams in flight ended
+      return 'failed';
+    }
+    reports[i] = r.report;
     versions.set(pair.rel, r.targetVersions);
     if (r.unsure) unsure.add(pair.rel);
     else if (r.commonGuid) commons.set(pair.rel, r.commonGuid);
-    if (r.newest) received.push({ pair, newest: r.newest });
-  }
+    newest[i] = r.newest;
+    return r.report.state === 'OK' ? 'ok' : 'failed';
+  });
+  if (thrown) throw thrown.error;
+  const received = pairing.pairs.flatMap((pair, i) => (newest[i] ? [{ pair, newest: newest[i]! }] : []));
 
   if (!ctx.dryRun && received.length > 0) {
     await ctx.phase?.('received');

@@ -48,7 +48,7 @@ describe.skipIf(reason)(`start-up of sync --job (built bin)${reason ? ` (skipped
     const edited = await run('--config', cfg, 'sync', '--job', 'data');
     expect(edited.code).toBe(3);
     expect(edited.out).toBe(
-      `UNKNOWN: config error: ${cfg}:6: jobs.data.largeBlocks: unknown key (allowed: source, targets, recursive, exclude, sync_snapshot, deadline, initial, resume, bookmarks, holds, rollback_target, send, transport, failover)`,
+      `UNKNOWN: config error: ${cfg}:6: jobs.data.largeBlocks: unknown key (allowed: source, targets, recursive, exclude, sync_snapshot, deadline, concurrency, initial, resume, bookmarks, holds, rollback_target, send, transport, failover)`,
     );
   });
 });

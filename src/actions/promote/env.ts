@@ -74,6 +74,8 @@ export const realPromoteEnv = (c: PromoteEnvInput): PromoteEnv => {
         mode,
         primary: formatSide(job.source),
         replica: formatSide(target.side),
+        primaryDataset: job.source.dataset,
+        replicaDataset: target.side.dataset,
         epoch,
         runners: { local: runnerFor(null, job.ssh, { env: c.env }), primary: mode === 'takeover' ? null : primaryRunner, replica: replicaRunner },
         skip: c.settings.skip,

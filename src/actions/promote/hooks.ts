@@ -13,6 +13,9 @@ export interface HookRunContext {
   readonly mode: 'planned' | 'takeover' | 'demote';
   readonly primary: string;
   readonly replica: string;
+  /** The datasets alone (a side spec's host part may hold ':' and '@', a dataset name ':' too: never split them). */
+  readonly primaryDataset: string;
+  readonly replicaDataset: string;
   readonly epoch: number | null;
   readonly runners: { readonly local: Runner; readonly primary: Runner | null; readonly replica: Runner };
   readonly skip: ReadonlySet<string>;
@@ -23,7 +26,9 @@ export interface HookRunContext {
 /**
  * The environment a hook sees:
  *   ZFAILOVER_JOB, ZFAILOVER_WHEN (before|after|abort|demote), ZFAILOVER_MODE (planned|takeover|demote),
- *   ZFAILOVER_PRIMARY, ZFAILOVER_REPLICA (side specs), ZFAILOVER_EPOCH (the new epoch)
+ *   ZFAILOVER_PRIMARY, ZFAILOVER_REPLICA (side specs), ZFAILOVER_EPOCH (the new epoch),
+ *   ZFAILOVER_PRIMARY_DATASET, ZFAILOVER_REPLICA_DATASET (the job's root datasets on each side, e.g. for
+ *   `zfs set volmode=dev "$ZFAILOVER_REPLICA_DATASET"` before a VM starts from a promoted zvol)
  */
 export const hookEnv = (h: HookSpec, c: HookRunContext): string[] => [
   `ZFAILOVER_JOB=${c.job}`,
@@ -32,6 +37,8 @@ export const hookEnv = (h: HookSpec, c: HookRunContext): string[] => [
   `ZFAILOVER_PRIMARY=${c.primary}`,
   `ZFAILOVER_REPLICA=${c.replica}`,
   `ZFAILOVER_EPOCH=${c.epoch ?? ''}`,
+  `ZFAILOVER_PRIMARY_DATASET=${c.primaryDataset}`,
+  `ZFAILOVER_REPLICA_DATASET=${c.replicaDataset}`,
 ];
 
 /** Exit status of coreutils `timeout` when time ran out (124), or of a process it had to SIGKILL. */

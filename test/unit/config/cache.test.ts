@@ -220,7 +220,7 @@ describe('a bad config fails exactly as without the cache', () => {
   const BAD = [
     [
       'jobs:\n  data:\n    source: vol1/a\n    targets: [vol2/a]\n    largeBlocks: true\n',
-      ':6: jobs.data.largeBlocks: unknown key (allowed: source, targets, recursive, exclude, sync_snapshot, deadline, initial, resume, bookmarks, holds, rollback_target, send, transport, failover)',
+      ':6: jobs.data.largeBlocks: unknown key (allowed: source, targets, recursive, exclude, sync_snapshot, deadline, concurrency, initial, resume, bookmarks, holds, rollback_target, send, transport, failover)',
     ],
     ['jobs:\n  data:\n    source: vol1/a\n    targets: [vol2/a]\n    deadline: soon\n', ":6: jobs.data.deadline: not a duration: 'soon' (use e.g. 60s, 15m; null for none)"],
     ['jobs:\n  data: [\n', ':4: YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
