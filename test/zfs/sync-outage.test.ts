@@ -106,8 +106,10 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
 
   it('the source host lost mid-transfer (pull): WARNING naming it and the send; bytes the local receive took', { timeout: 240_000 }, async () => {
     const { r, seen } = await cutMidStream('pull', sshd.side(`${src.name}/pull`), `${dst.name}/pull`, /zfs send/);
-    // The local meter saw the stream end and printed its exact total: at least what we watched it take.
-    expect(perf(r, 'sent'), r.line).toBeGreaterThanOrEqual(seen - 256 * 1024);
+    // The bytes are the local meter's last report: dd reports once a second, so when the cut pipeline is stopped
+    // before dd reads its end, the figure can lag what we watched it take by about a second of the 512 KiB/s
+    // limit (300 KiB short was seen at load 18); two report periods bound it from below.
+    expect(perf(r, 'sent'), r.line).toBeGreaterThanOrEqual(seen - 2 * 512 * 1024);
   });
 
   it('the target host lost mid-transfer (push): WARNING naming it and the receive', { timeout: 240_000 }, async () => {
