@@ -102,27 +102,20 @@ describe.skipIf(reason)(`openzfs: parallel transfers${g.reason ? skipNote(g) : b
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  // Four cycles of 12 changed datasets: 15-25 minutes when the TCG guest is shared with other test runs.
-  it('replicates the tree at concurrency 4, then 1, 2 and 4 again with every dataset changed: equal by GUID and checksum', { timeout: 2_400_000 }, async () => {
+  // Correctness only (a full cycle at 4, an incremental at 2, every dataset changed): the serial-vs-parallel timing
+  // is a measurement, not a test (docs/concurrency.md has the figures; four timed cycles took 15-25 min here).
+  it('replicates the tree at concurrency 4, then at 2 with every dataset changed: equal by GUID and checksum', { timeout: 1_200_000 }, async () => {
     config(4);
     const first = await sync();
     expect(first.code, first.stdout).toBe(0);
     await expectTreeEqual();
-    const times: string[] = [];
-    for (const n of [1, 2, 4]) {
-      for (const c of CHILDREN) await change(c, 128);
-      config(n);
-      const started = Date.now();
-      const r = await sync();
-      const ms = Date.now() - started;
-      times.push(`concurrency ${n}: ${(ms / 1000).toFixed(1)} s`);
-      expect(r.code, r.stdout).toBe(0);
-      expect(r.json.report.targets[0]!.datasets.filter((d) => d.outcome !== 'nothing-to-do')).toHaveLength(CHILDREN.length);
-      await expectTreeEqual();
-    }
+    for (const c of CHILDREN) await change(c, 128);
+    config(2);
+    const r = await sync();
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.json.report.targets[0]!.datasets.filter((d) => d.outcome !== 'nothing-to-do')).toHaveLength(CHILDREN.length);
+    await expectTreeEqual();
     expect(await sums('dst', CHILDREN)).toEqual(await sums('src', CHILDREN));
-    // The figures for docs/concurrency.md (12 changed datasets of 128 KiB each, one cycle, wall clock).
-    console.log(`[concurrency] ${CHILDREN.length} changed datasets, 128 KiB each: ${times.join('; ')}`);
   });
 
   it('a conflicting dataset does not stop its siblings; its new child is skipped, not failed', async () => {
