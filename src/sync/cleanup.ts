@@ -12,7 +12,7 @@ import type { EndpointPool, SyncEndpoint } from './endpoint.js';
 import { ownerOf, type JobSpec } from './job.js';
 import type { RecordedTarget } from './job-state.js';
 import type { SourceView } from './source.js';
-import type { TargetOutcome } from './target.js';
+import type { TargetOutcome } from './target-context.js';
 
 /** What to destroy: source dataset -> short names; target id -> target dataset -> short names. */
 export interface CleanupWork {

@@ -7,7 +7,7 @@ import { newestCommon } from '../core/common.js';
 import type { Capabilities } from '../zfs/types.js';
 import type { SyncEndpoint } from './endpoint.js';
 import type { DatasetPair } from './pairs.js';
-import type { TargetContext } from './target.js';
+import type { TargetContext } from './target-context.js';
 import { ownerOf } from './job.js';
 
 /**

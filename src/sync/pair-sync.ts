@@ -22,7 +22,7 @@ import type { TransferEnds } from './endpoint.js';
 import { afterFullReceive } from './receive-fixups.js';
 import { planningVersions } from './cursor.js';
 import { ownerOf } from './job.js';
-import type { TargetContext } from './target.js';
+import type { TargetContext } from './target-context.js';
 
 export interface PairResult {
   readonly report: DatasetReport;

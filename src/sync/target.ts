@@ -2,8 +2,6 @@
 // `concurrency` at once: pair-sync.ts, core/tree-schedule.ts),
 // confirm what arrived by GUID, then move the cursor and hold. Errors stay inside this target's report, so a
 // dead target never stops the others.
-import type { JobCommands } from './invocation.js';
-import type { Logger } from 'pino';
 import type { Listing } from '../core/dataset.js';
 import { fullName, type Version } from '../core/versions.js';
 import { oneLine, PermanentError } from '../errors.js';
@@ -11,59 +9,16 @@ import { stateForError, worstState } from '../outcome.js';
 import { onJobHost } from './invocation.js';
 import { ZfsError } from '../zfs/errors.js';
 import { formatSide } from '../zfs/side.js';
-import type { Capabilities } from '../zfs/types.js';
-import type { EndpointPool, SyncEndpoint } from './endpoint.js';
-import type { PhaseHook } from './phases.js';
-import type { PoolCapsCache } from './pool-caps.js';
-import { DEFAULT_CONCURRENCY, type JobSpec, type TargetSpec } from './job.js';
+import { DEFAULT_CONCURRENCY, type TargetSpec } from './job.js';
 import { pairDatasets, type DatasetPair } from './pairs.js';
 import { runTree } from '../core/tree-schedule.js';
 import { datasetReport, forTransfer, syncPair } from './pair-sync.js';
-import type { DatasetReport, TargetReport } from './report.js';
-import type { SourceView } from './source.js';
+import type { DatasetReport } from './report.js';
+import type { TargetContext, TargetOutcome } from './target-context.js';
 import { moveCursors } from './cursor.js';
 import { applyRoleUpdate, targetRoleUpdate } from './roles.js';
 
-export interface TargetContext {
-  readonly job: JobSpec;
-  readonly target: TargetSpec;
-  readonly source: SourceView;
-  /** The target's endpoint, and the pool that moves streams between endpoints. */
-  readonly endpoint: SyncEndpoint;
-  readonly endpoints: EndpointPool;
-  readonly caps: Capabilities;
-  readonly now: number;
-  readonly dryRun: boolean;
-  readonly signal: AbortSignal;
-  readonly log: Logger;
-  readonly onSpawn: (pids: number[]) => void;
-  readonly commands: JobCommands;
-  readonly progress?: (line: string) => void;
-  /** Fault-injection seam (sync/phases.ts); absent in production. */
-  readonly phase?: PhaseHook;
-  /** Pool-narrowed capabilities, shared by the cycle's targets (sync/pool-caps.ts). */
-  readonly pools: PoolCapsCache;
-  /**
-   * Records durably, before a transfer starts, which snapshots it may leave on the target (dataset path
-   * relative to the root): the write-ahead record cleanup reads back (sync/job-state.ts). Throws: no transfer.
-   */
-  readonly writeAhead?: (rel: string, snapshots: readonly { name: string; guid: string }[]) => Promise<void>;
-}
-
-/** What the source-side cleanup needs to know about this target, per dataset (relative name). */
-export interface TargetOutcome {
-  readonly report: TargetReport;
-  /** rel -> target versions after this cycle, or null when the target could not be listed. */
-  readonly versions: ReadonlyMap<string, readonly Version[]> | null;
-  /** rel -> GUID of the newest common version after this cycle. */
-  readonly commons: ReadonlyMap<string, string>;
-  /** Source snapshots (full names) that got this target's hold, and that lost it, this cycle. */
-  readonly sourceHolds?: { readonly held: readonly string[]; readonly released: readonly string[] };
-  /** The target's listing at the start of this cycle (every dataset under its root), when it could be listed. */
-  readonly listing?: Listing;
-  /** rel of pairs whose transfer failed with an unreadable result: cleanup treats them like an unlisted target. */
-  readonly unsure?: ReadonlySet<string>;
-}
+export type { TargetContext, TargetOutcome } from './target-context.js';
 
 export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => {
   const { job, target } = ctx;

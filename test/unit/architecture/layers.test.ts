@@ -110,9 +110,7 @@ describe('src/ against the layer order of docs/design.md §1', () => {
     expect(moduleCircles(SRC, ORDER)).toEqual([]);
   });
 
-  // The one circle left is inside the sync engine (TargetContext, declared in sync/target.ts, is used by the
-  // pair-sync.ts and cursor.ts that target.ts calls); the engine's seam work (issue 15 step 5) reshapes those files.
-  test.skip('no files form an import circle (skipped: 1 circle remains, sync/target.ts with sync/pair-sync.ts and sync/cursor.ts)', () => {
+  test('no files form an import circle', () => {
     expect(importCircles(SRC)).toEqual([]);
   });
 
