@@ -1,15 +1,13 @@
 // Wiring of `zfailover demote`: the reverse job (its source the primary that stays, its target the side to
 // demote) -> its lock -> the demote flow over runners (zfs operations on the demoted side, the first sync as one
 // ordinary cycle of that job) -> result, record, alert (a demotion event).
+import { setUpFailover } from './failover-setup.js';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { CliContext, GlobalOptions } from './context.js';
 import type { CommandResult } from '../outcome.js';
-import { loadConfig, type LoadedConfig } from '../config/loader.js';
-import { resolveStateDir } from '../config/resolve.js';
+import type { LoadedConfig } from '../config/loaded.js';
 import { formatDivergedDatasetName } from '../core/names.js';
-import { createLogger } from '../log.js';
-import { ensureStateDir } from '../state/dir.js';
 import type { Lock } from '../state/lock.js';
 import { runCycle } from '../sync/cycle.js';
 import { configJobs, jobCommands, onJobHost, type JobCommands } from '../sync/invocation.js';
@@ -22,8 +20,8 @@ import { acquireFailoverLock } from '../actions/promote/lock.js';
 import { publishFailoverMetrics } from '../actions/promote/publish-metrics.js';
 import { readRecord, writeRecord, type FailoverRecord } from '../actions/promote/record.js';
 import { renderDemote } from '../actions/promote/report.js';
-import { failoverSettings } from '../actions/promote/settings.js';
-import { listSide, resolvePair, type Pair, type SideArgs } from '../actions/promote/sides.js';
+import type { FailoverSettings } from '../actions/promote/settings.js';
+import { listSide, type Pair, type SideArgs } from '../actions/promote/sides.js';
 import { runZfsOp } from '../actions/promote/zfs-ops.js';
 import { runDemoteFlow, type DemoteEnv, type DemoteOutcome } from '../actions/demote/flow.js';
 
@@ -38,21 +36,10 @@ export const runDemoteCommand = async (input: {
   globals: GlobalOptions;
   ctx: CliContext;
 }): Promise<CommandResult> => {
-  const { opts, globals, ctx } = input;
-  const loaded = await loadConfig(globals.config, { optional: opts.job === undefined });
-  const stateDir = resolveStateDir(globals.stateDir, loaded);
-  const pair = resolvePair('demote', opts, input.sides, loaded, stateDir);
-  const settings = failoverSettings(loaded, pair.job.adhoc ? null : pair.job.id, opts);
-  const dryRun = opts.dryRun === true;
-  const startedAt = ctx.now();
-  if (!dryRun) await ensureStateDir(stateDir);
-  const log = (
-    await createLogger({
-      file: globals.logFile ?? loaded.data.log?.file,
-      level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
-      verbose: globals.verbose,
-    })
-  ).child({ job: pair.job.id, action: 'demote' });
+  const { globals, ctx } = input;
+  const setup = await setUpFailover('demote', input);
+  const { loaded, stateDir, pair, settings, dryRun, startedAt } = setup;
+  const log = setup.log.child({ job: pair.job.id, action: 'demote' });
   const commands = jobCommands(pair.job, globals, configJobs(loaded, stateDir));
   const syncCommand = zfailoverLine(commands.invocation, ['sync']);
   const command = zfailoverLine(commands.invocation, ['demote'], { target: pair.job.targets.length > 1 ? pair.target.id : undefined });
@@ -107,7 +94,7 @@ interface DemoteEnvInput {
   readonly log: Logger;
   readonly lock: Lock | null;
   readonly commands: JobCommands;
-  readonly settings: ReturnType<typeof failoverSettings>;
+  readonly settings: FailoverSettings;
   readonly record: FailoverRecord | null;
 }
 

@@ -1,16 +1,14 @@
 // Wiring of `zfailover promote`: arguments and config -> the job and its two sides -> the job's lock -> the
 // promote flow over the real environment -> one result, the record and the alert (a promotion event).
+import { setUpFailover } from './failover-setup.js';
 import { zfailoverLine } from '../core/operator-command.js';
 import { configJobs, jobCommands, onJobHost, type JobCommands } from '../sync/invocation.js';
 import type { JobSpec } from '../config/job-spec.js';
 import { hostname } from 'node:os';
 import type { CliContext, GlobalOptions } from './context.js';
 import type { CommandResult } from '../outcome.js';
-import { loadConfig, type LoadedConfig } from '../config/loader.js';
-import { resolveStateDir } from '../config/resolve.js';
+import type { LoadedConfig } from '../config/loaded.js';
 import { UsageError } from '../errors.js';
-import { createLogger } from '../log.js';
-import { ensureStateDir } from '../state/dir.js';
 import type { Lock } from '../state/lock.js';
 import { RunnerPool } from '../sync/runners.js';
 import { formatSide } from '../zfs/side.js';
@@ -20,8 +18,7 @@ import { acquireFailoverLock } from '../actions/promote/lock.js';
 import { publishFailoverMetrics } from '../actions/promote/publish-metrics.js';
 import { isInterrupted, readRecord } from '../actions/promote/record.js';
 import { renderPromote } from '../actions/promote/report.js';
-import { failoverSettings } from '../actions/promote/settings.js';
-import { resolvePair, type Pair, type SideArgs } from '../actions/promote/sides.js';
+import type { Pair, SideArgs } from '../actions/promote/sides.js';
 
 export interface PromoteCliOptions extends SideArgs {
   takeover?: boolean;
@@ -43,19 +40,8 @@ export const runPromoteCommand = async (input: {
     throw new UsageError('--takeover promotes without the primary and may leave its last writes behind: add --force (or try --dry-run)');
   if (opts.force && !opts.takeover) throw new UsageError('--force only applies to --takeover');
   if (opts.acceptTree && !opts.takeover) throw new UsageError('--accept-tree only applies to --takeover (a planned switchover syncs the whole tree)');
-  const loaded = await loadConfig(globals.config, { optional: opts.job === undefined });
-  const stateDir = resolveStateDir(globals.stateDir, loaded);
-  const pair = resolvePair('promote', opts, input.sides, loaded, stateDir);
-  const settings = failoverSettings(loaded, pair.job.adhoc ? null : pair.job.id, opts);
+  const { loaded, stateDir, pair, settings, dryRun, startedAt, log } = await setUpFailover('promote', input);
   const mode = opts.takeover ? 'takeover' : 'planned';
-  const dryRun = opts.dryRun === true;
-  const startedAt = ctx.now();
-  if (!dryRun) await ensureStateDir(stateDir);
-  const log = await createLogger({
-    file: globals.logFile ?? loaded.data.log?.file,
-    level: globals.logLevel ?? loaded.data.log?.level ?? 'info',
-    verbose: globals.verbose,
-  });
   const cmds = commandsFor(pair, globals, configJobs(loaded, stateDir));
   const runners = new RunnerPool(stateDir, ctx.now, ctx.env);
   let lock: Lock | null = null;
