@@ -203,7 +203,7 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
       expect(dstSnaps.filter((n) => n.includes('@zfailover-sync_')), ds).toHaveLength(1);
       const holds = (await gx(`zfs holds -H ${dstSnaps.join(' ')}`)).trim().split('\n').filter(Boolean);
       expect(holds, ds).toHaveLength(1);
-      expect(holds[0]).toMatch(/\tzfailover_adhoc-[0-9a-f]{8}_t1\t/);
+      expect(holds[0]).toMatch(/\tzfailover_adhoc-[0-9a-f]{8}_[A-Za-z0-9.-]+_t1\t/);
       expect(bookmarks[0]!.split('_').at(-1)).toBe((await gx(`zfs get -H -p -o value guid ${dstSnaps.at(-1)}`)).trim());
     }
   }, 600_000);
