@@ -67,7 +67,12 @@ export const moveCursors = async (
         await src.endpoint.createBookmark(src.caps, `${pair.source.name}@${common.name}`, `${pair.source.name}#${name}`);
       }
       if (!mine.some((v) => v.name === name) && common?.kind !== 'snapshot') continue; // never drop the only cursor
+      // Another target of the job without a cursor of its own (a run killed before its cursor moved) may have
+      // only our old cursor as its base once the snapshot is gone: keep it until that target has its own
+      // (found by the cycle model: the later target's increment failed with "incremental source does not exist").
+      const unanchored = job.targets.some((t) => t.id !== target.id && !pair.source.versions.some((v) => v.kind === 'bookmark' && ownCursor(owner, t.id, v.name) !== null));
       for (const old of mine.filter((v) => v.name !== name)) {
+        if (unanchored && !pair.source.versions.some((v) => v.kind === 'snapshot' && v.guid === old.guid)) continue;
         await src.endpoint.destroyBookmark(src.caps, `${pair.source.name}#${old.name}`);
         destroyed.push(`${pair.source.name}#${old.name}`);
       }

@@ -1,12 +1,11 @@
 // One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
 import { fixLine, zfailoverLine } from '../core/operator-command.js';
-import { newestCommon, snapshotsAfter } from '../core/common.js';
+import { newestCommon } from '../core/common.js';
 import type { DatasetInfo } from '../core/dataset.js';
 import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
 import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
-import { compareVersions, sortVersions, type Version } from '../core/versions.js';
-import { ownsSyncSnapshot } from '../core/names.js';
+import { sortVersions, type Version } from '../core/versions.js';
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../outcome.js';
@@ -21,6 +20,7 @@ import { bytesBeforeFailure, stepLabel } from './transfer.js';
 import type { TransferEnds } from './endpoint.js';
 import { afterFullReceive } from './receive-fixups.js';
 import { planningVersions } from './cursor.js';
+import { arrivedBeforeFailure, inFlightOf } from './carried.js';
 import { ownerOf } from './job.js';
 import type { TargetContext } from './target-context.js';
 
@@ -33,33 +33,6 @@ export interface PairResult {
   /** A transfer failed and what reached the target could not be read: its versions and common point are unknown. */
   readonly unsure?: boolean;
 }
-
-/** The snapshots a send step carries, oldest first (an -I stream carries every source snapshot after its base). */
-const carriedBy = (source: readonly Version[], step: Step): Version[] => {
-  if (step.kind === 'incremental' && step.intermediates && step.from.kind === 'snapshot') return snapshotsAfter(source, step.from).filter((v) => compareVersions(v, step.to) <= 0);
-  return step.kind === 'full' || step.kind === 'incremental' || step.kind === 'resume' ? [step.to] : [];
-};
-
-/** What a transfer step may leave on the target that cleanup could take from the source: its newest, and this job's sync snapshots it carries. */
-const inFlightOf = (ctx: TargetContext, pair: DatasetPair, step: Step & { readonly to: Version }): { name: string; guid: string }[] =>
-  carriedBy(pair.source.versions, step)
-    .filter((v) => v.kind === 'snapshot' && (v.guid === step.to.guid || ownsSyncSnapshot(ownerOf(ctx.job), v.name)))
-    .map((v) => ({ name: v.name, guid: v.guid }));
-
-/** Which snapshots of a failed step are on the target anyway (one `zfs get`), as the target lists them; null when unreadable. */
-const arrivedBeforeFailure = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promise<Version[] | null> => {
-  const carried = carriedBy(pair.source.versions, step);
-  if (carried.length === 0) return [];
-  try {
-    const got = await ctx.endpoint.getVersions(ctx.caps, carried.map((v) => `${pair.targetName}@${v.name}`));
-    return carried.flatMap((v) => {
-      const t = got.get(`${pair.targetName}@${v.name}`);
-      return t && t.guid === v.guid ? [t] : [];
-    });
-  } catch {
-    return null;
-  }
-};
 
 const mergeVersions = (vs: readonly Version[], extra: readonly Version[]): Version[] => sortVersions([...vs.filter((v) => !extra.some((x) => x.guid === v.guid && x.kind === v.kind)), ...extra]);
 

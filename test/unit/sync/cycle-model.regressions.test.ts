@@ -34,6 +34,14 @@ describe('runCycle model regressions', () => {
     expect(last.targets[0]!.datasets[0]!.steps.map((s) => s.kind)).toEqual(['abort-resume', 'full']);
   });
 
+  test("a target killed before its own cursor existed keeps the other target's old cursor as its base", async () => {
+    // Before (found at seed 708220868 after the merges): the first target moved its cursor and destroyed the old
+    // one, the only source version the second target shared once the snapshot was pruned: CRITICAL, then a
+    // no-common-snapshot conflict.
+    const last = await play({ ...base, targets: 2, bookmarks: true, actions: [sync({ kind: 'kill', phase: 'confirmed', n: 2 }), { kind: 'prune-source', pick: 0 }, sync()] });
+    expect(last.state).toBe('OK');
+  });
+
   test("a target plans from its own cursor bookmark, not another target's moved earlier in the cycle", async () => {
     // Before: the second target sent from the first one's cursor, just destroyed: "incremental source does not exist".
     await play({ ...base, targets: 2, bookmarks: true, actions: [sync(), { kind: 'prune-source', pick: 0 }, sync()] });
