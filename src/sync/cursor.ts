@@ -59,7 +59,8 @@ export const moveCursors = async (
       const guid = commons.get(pair.rel);
       if (!guid) continue;
       // Ours: this installation's cursor for this job and target, and a legacy one (retired once the new exists).
-      const mine = pair.source.versions.filter((v) => v.kind === 'bookmark' && ownCursor(owner, target.id, v.name) !== null);
+      const cursorsOf = (targetId: string): Version[] => pair.source.versions.filter((v) => v.kind === 'bookmark' && ownCursor(owner, targetId, v.name) !== null);
+      const mine = cursorsOf(target.id);
       const name = formatCursorBookmarkName(owner.job, owner.installation, target.id, guid);
       // The snapshot, not another target's cursor of the same GUID (bookmarks sort first on a txg tie).
       const common = pair.source.versions.find((v) => v.guid === guid && v.kind === 'snapshot') ?? pair.source.versions.find((v) => v.guid === guid);
@@ -70,7 +71,7 @@ export const moveCursors = async (
       // Another target of the job without a cursor of its own (a run killed before its cursor moved) may have
       // only our old cursor as its base once the snapshot is gone: keep it until that target has its own
       // (found by the cycle model: the later target's increment failed with "incremental source does not exist").
-      const unanchored = job.targets.some((t) => t.id !== target.id && !pair.source.versions.some((v) => v.kind === 'bookmark' && ownCursor(owner, t.id, v.name) !== null));
+      const unanchored = job.targets.some((t) => t.id !== target.id && cursorsOf(t.id).length === 0);
       for (const old of mine.filter((v) => v.name !== name)) {
         if (unanchored && !pair.source.versions.some((v) => v.kind === 'snapshot' && v.guid === old.guid)) continue;
         await src.endpoint.destroyBookmark(src.caps, `${pair.source.name}#${old.name}`);
