@@ -92,6 +92,8 @@ export interface PlanOptions {
   readonly initial: 'all' | 'newest';
   /** `-I` (send intermediate snapshots, e.g. zfs-auto-snapshot's) or `-i` (only the newest). */
   readonly intermediates: boolean;
+  /** Intermediate snapshots not worth carrying (this job's own superseded sync snapshots). */
+  readonly leaveOut?: (v: Version) => boolean;
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = { initial: 'all', intermediates: true };
@@ -179,14 +181,35 @@ const initialPlan = (versions: readonly Version[], newest: Version, options: Pla
   return { kind: 'plan', steps, common: null, newest };
 };
 
-/** From a common snapshot: one `-I` step. From a bookmark: `-i` to the first later snapshot, then `-I` on. */
+/**
+ * From a common snapshot: one `-I` step. From a bookmark: `-i` to the first later snapshot, then `-I` on.
+ * Snapshots `leaveOut` names (this job's superseded sync snapshots, left behind by failed cycles) are not
+ * carried: the stream jumps over them with `-i`. A snapshot that could not be sent (too big for the target, or
+ * held by a crashed `zfs send`) then never blocks the cycles after it, and cleanup drops it.
+ */
 export const incrementalSteps = (from: Version, later: readonly Version[], options: PlanOptions): Step[] => {
   const newest = later[later.length - 1] as Version;
   if (!options.intermediates) return [{ kind: 'incremental', from, to: newest, intermediates: false }];
-  if (from.kind === 'snapshot') return [{ kind: 'incremental', from, to: newest, intermediates: true }];
-  const next = later[0] as Version;
-  const steps: Step[] = [{ kind: 'incremental', from, to: next, intermediates: false }];
-  if (next !== newest) steps.push({ kind: 'incremental', from: next, to: newest, intermediates: true });
+  const steps: Step[] = [];
+  let at = from;
+  let jumped = from.kind !== 'snapshot'; // a bookmark carries nothing after it: `-i` to the first snapshot
+  let run: Version[] = [];
+  const flush = (): void => {
+    const [first, last] = [run[0], run[run.length - 1]];
+    if (!first || !last) return;
+    if (jumped) steps.push({ kind: 'incremental', from: at, to: first, intermediates: false });
+    if (!jumped || first !== last) steps.push({ kind: 'incremental', from: jumped ? first : at, to: last, intermediates: true });
+    at = last;
+    run = [];
+    jumped = false;
+  };
+  for (const v of later) {
+    if (v !== newest && options.leaveOut?.(v) === true) {
+      flush();
+      jumped = true;
+    } else run.push(v);
+  }
+  flush();
   return steps;
 };
 

@@ -2,8 +2,9 @@
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
 import { fixLine, zfailoverLine } from '../core/operator-command.js';
 import { newestCommon } from '../core/common.js';
+import { ownsSyncSnapshot } from '../core/names.js';
 import type { DatasetInfo } from '../core/dataset.js';
-import { applySteps, planReplication, type Decision, type Step, type TargetState } from '../core/plan.js';
+import { applySteps, planReplication, type Decision, type PlanOptions, type Step, type TargetState } from '../core/plan.js';
 import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
 import { sortVersions, type Version } from '../core/versions.js';
 import { formatSize } from '../core/duration.js';
@@ -16,7 +17,7 @@ import { onJobHost } from './invocation.js';
 import { capsForPool } from './pool-caps.js';
 import type { DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport } from './report.js';
-import { bytesBeforeFailure, stepLabel } from './transfer.js';
+import { bytesBeforeFailure, stagesOfFailure, stepLabel } from './transfer.js';
 import type { TransferEnds } from './endpoint.js';
 import { afterFullReceive } from './receive-fixups.js';
 import { planningVersions } from './cursor.js';
@@ -77,9 +78,11 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
       ctx.log.warn({ err: e, dataset: pair.targetName }, 'resume token unreadable; the partial receive will be aborted');
     }
   }
-  const options = { initial: ctx.job.initial, intermediates: true };
+  const owner = ownerOf(ctx.job);
+  // This job's older sync snapshots are superseded: the stream jumps over them (a failed cycle's cannot block the next).
+  const options: PlanOptions = { initial: ctx.job.initial, intermediates: true, leaveOut: (v) => v.kind === 'snapshot' && ownsSyncSnapshot(owner, v.name) };
   const target = pair.target ? targetStateOf(pair.target, toGuid, refused, stale) : null;
-  const decision = planReplication({ versions: planningVersions(pair.source.versions, ownerOf(ctx.job), ctx.target.id), epoch: pair.source.epoch }, target, options);
+  const decision = planReplication({ versions: planningVersions(pair.source.versions, owner, ctx.target.id), epoch: pair.source.epoch }, target, options);
   const policy = { rollbackTarget: ctx.job.rollbackTarget };
   return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);
 };
@@ -140,6 +143,8 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
     } catch (e) {
       // A transfer cut mid-stream still moved data (a resumable receive keeps it): report what reached the target.
       const partial = bytesBeforeFailure(e);
+      const stages = stagesOfFailure(e);
+      if (stages) ctx.log.warn({ dataset: pair.targetName, stages }, 'transfer failed');
       bytes += partial ?? 0;
       done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: partial, durationMs: Date.now() - started, error: oneLine(e) });
       const err = asConflict(e, pair, ctx);

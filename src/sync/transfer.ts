@@ -90,6 +90,10 @@ export const runTransfer = async (
   if (!r.ok) {
     const e = r.error ?? new InternalError(`pipeline failed without an error: ${describeProcesses(processes)}`);
     if (r.bytes !== null) partialBytes.set(e, r.bytes);
+    stagesOfFailures.set(
+      e,
+      r.stages.map((st) => ({ stage: st.label, exitCode: st.exitCode, signal: st.signal, stderr: st.stderr.trim().split('\n').slice(-3).join(' | ').slice(-300) })),
+    );
     throw e;
   }
   return { bytes: r.bytes, durationMs: Date.now() - started };
@@ -97,6 +101,18 @@ export const runTransfer = async (
 
 /** Bytes that reached the receiver before a transfer failed, keyed by the error runTransfer threw. */
 const partialBytes = new WeakMap<object, number>();
+
+/** How each process of a failed transfer ended, for the log: a stage's own crash shows here, not in the report. */
+export interface StageEnd {
+  readonly stage: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** Its last stderr lines. */
+  readonly stderr: string;
+}
+const stagesOfFailures = new WeakMap<object, readonly StageEnd[]>();
+
+export const stagesOfFailure = (e: unknown): readonly StageEnd[] | null => (typeof e === 'object' && e !== null ? (stagesOfFailures.get(e) ?? null) : null);
 
 /** What a failed transfer had delivered (the report's bytes), or null when unknown or not a transfer error. */
 export const bytesBeforeFailure = (e: unknown): number | null => (typeof e === 'object' && e !== null ? (partialBytes.get(e) ?? null) : null);

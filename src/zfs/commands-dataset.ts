@@ -1,5 +1,6 @@
 // One function per zfs verb on datasets: properties, rollback, resumable-receive state, estimates, mounts,
 // create/rename/clone. Runner first; idempotent where the name says so (mount, umount, abortResume).
+import { setTimeout as pause } from 'node:timers/promises';
 import type { ResumeTokenFields } from '../core/resume-token.js';
 import { isAlreadyDone } from './classify.js';
 import type { SendStep } from './argv.js';
@@ -113,8 +114,25 @@ export const createDataset = async (runner: Runner, dataset: string, opts?: Call
   await runner.exec(['zfs', 'create', ...(opts?.parents ? ['-p'] : []), ...propArgs(opts?.properties ?? {}), dataset], execOpts(opts));
 };
 
-export const renameDataset = async (runner: Runner, from: string, to: string, opts?: CallOptions): Promise<void> => {
-  await runner.exec(['zfs', 'rename', from, to], execOpts(opts));
+/** Tries of a rename refused as busy, and the first pause between them (doubled each time: 0.25 + 0.5 + 1 + 2 s). */
+export const RENAME_BUSY_TRIES = 5;
+const RENAME_BUSY_PAUSE_MS = 250;
+
+/**
+ * Rename a dataset. A rename refused as busy is tried again a few times: a filesystem unmounted a moment ago can
+ * still be busy (zfs-fuse tears its FUSE mount down after `zfs unmount` returns; on OpenZFS a scanner that just
+ * let go). A holder that stays is reported after about 4 s, as before.
+ */
+export const renameDataset = async (runner: Runner, from: string, to: string, opts?: CallOptions & { pauseMs?: number }): Promise<void> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runner.exec(['zfs', 'rename', from, to], execOpts(opts));
+      return;
+    } catch (e) {
+      if (!(e instanceof ZfsError && e.reason === 'busy') || attempt >= RENAME_BUSY_TRIES) throw e;
+      await pause((opts?.pauseMs ?? RENAME_BUSY_PAUSE_MS) * 2 ** (attempt - 1), undefined, { signal: opts?.signal });
+    }
+  }
 };
 
 export const cloneSnapshot = async (runner: Runner, fullSnapshot: string, target: string, opts?: CallOptions & { properties?: Readonly<Record<string, string>> }): Promise<void> => {

@@ -49,22 +49,35 @@ describe.skipIf(reason)(`zfs-fuse: sync killed at every phase recovers${reason ?
       expect((await sync(s, t)).code).toBe(0);
       const common = (await snapshotNames(t)).at(-1)!;
       await writeRandom(`${mnt}/too-big.bin`, 80);
-      const full = await sync(s, t);
+      const full = await runCli(['--state-dir', stateDir, '-v', '--log-level', 'warn', 'sync', '-r', s, t]);
       expect([full.code, full.line]).toEqual([2, expect.stringMatching(/^CRITICAL: .*out of space/)]);
       expect(full.stdout).toMatch(/fix: free space/);
       expect(await snapshotNames(s)).toContain(common); // the common snapshot survives the failure
-      // The failed send ended on its broken pipe, not by a signal: zfs-fuse left no temporary hold behind.
-      for (const snap of await snapshotNames(s)) expect([snap, await zfs('get', '-H', '-o', 'value', 'userrefs', `${s}@${snap}`)]).toEqual([snap, '0']);
+      // The log says how each process of the failed transfer ended.
+      const failed = full.stderr.split('\n').filter((l) => l.includes('"transfer failed"')).map((l) => JSON.parse(l) as { stages: { stage: string; exitCode: number | null; signal: string | null; stderr: string }[] });
+      expect(failed).toHaveLength(1);
+      const send = failed[0]!.stages[0]!;
+      expect(send.stage).toMatch(/^zfs send /);
+      // The failed send ended on its broken pipe, not by our signal: zfs-fuse left no temporary hold behind.
+      // Except when zfs-fuse's own `zfs send` crashed ("internal error: Connection reset by peer", SIGABRT; about
+      // 1 run in 3 here): the crashed command never releases its temporary holds. That is zfs-fuse's, not ours,
+      // and is exactly what the recovery below must survive.
+      const sendCrashed = send.signal === 'SIGABRT' && /internal error/.test(send.stderr);
+      expect(send.signal === null || send.signal === 'SIGPIPE' || sendCrashed, JSON.stringify(send)).toBe(true);
+      if (!sendCrashed) for (const snap of await snapshotNames(s)) expect([snap, await zfs('get', '-H', '-o', 'value', 'userrefs', `${s}@${snap}`)]).toEqual([snap, '0']);
       rmSync(`${mnt}/too-big.bin`);
-      // The unsent snapshot holding the big file is ours and not common: the cleanup drops it, and the cycle
-      // after that fits.
-      let last = await sync(s, t);
-      for (let i = 0; i < 2 && last.code !== 0; i++) last = await sync(s, t);
+      // The unsent snapshot holding the big file is ours and not common: the next cycle's stream jumps over it
+      // (even when a crashed send left it held), and cleanup drops it once nothing holds it.
+      const last = await sync(s, t);
       expect(last.code, last.stdout).toBe(0);
       const newest = (await snapshotNames(t)).at(-1)!;
       expect((await guidsOf(t))[newest]).toBe((await guidsOf(s))[newest]);
       expect(await snapshotChecksums(`${t}@${newest}`)).toEqual(await snapshotChecksums(`${s}@${newest}`));
-      expect((await snapshotNames(s)).filter((n) => n.startsWith('zfailover-sync_'))).toEqual([newest]); // no pile-up
+      // No pile-up: only the newest sync snapshot is left, and the big one if a crashed zfs-fuse send still holds it.
+      const userrefs = async (n: string) => Number(await zfs('get', '-H', '-o', 'value', 'userrefs', `${s}@${n}`));
+      const held: string[] = [];
+      for (const n of await snapshotNames(s)) if (sendCrashed && n !== newest && (await userrefs(n)) > 0) held.push(n);
+      expect((await snapshotNames(s)).filter((n) => n.startsWith('zfailover-sync_'))).toEqual([...held, newest]);
     } finally {
       await small.destroy();
     }

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { planSyncCleanup, type TargetCursor } from '../../../src/core/cleanup.js';
 import { newestCommon } from '../../../src/core/common.js';
-import { formatSyncSnapshotName } from '../../../src/core/names.js';
+import { formatSyncSnapshotName, ownsSyncSnapshot } from '../../../src/core/names.js';
 import type { PlanOptions, SourceState, TargetState } from '../../../src/core/plan.js';
 import type { Version } from '../../../src/core/versions.js';
 
@@ -44,6 +44,7 @@ export const historyArb: fc.Arbitrary<History> = fc
     resume: fc.constantFrom('none', 'none', 'next', 'gone'),
     initial: fc.constantFrom<'all' | 'newest'>('all', 'newest'),
     intermediates: fc.boolean(),
+    leaveOut: fc.boolean(),
   })
   .map((r) => {
     const full: Version[] = [];
@@ -68,7 +69,7 @@ export const historyArb: fc.Arbitrary<History> = fc
       resume = { token: '1-tok', toGuid: r.resume === 'next' ? `g${k}` : 'gone' };
     }
     const target: TargetState | null = absent ? null : { versions: targetVersions, written: r.written, resume, role: null, epoch: null };
-    return { source: { versions: sourceVersions, epoch: null }, target, options: { initial: r.initial, intermediates: r.intermediates } };
+    return { source: { versions: sourceVersions, epoch: null }, target, options: { initial: r.initial, intermediates: r.intermediates, ...(r.leaveOut ? { leaveOut: (v: Version) => ownsSyncSnapshot(OWNER, v.name) } : {}) } };
   });
 
 /**

@@ -80,6 +80,30 @@ describe('planner properties', () => {
   });
 });
 
+describe('left-out intermediates', () => {
+  it('an incremental plan carries no left-out snapshot but the newest, and every other intermediate', () => {
+    fc.assert(
+      fc.property(historyArb, (h) => {
+        const d = planReplication(h.source, h.target, h.options);
+        if (d.kind !== 'plan' || !h.options.intermediates || h.target === null || h.target.resume) return;
+        const leaveOut = h.options.leaveOut ?? (() => false);
+        const newest = newestSnapshot(h.source.versions)!;
+        const carried = new Set<string>();
+        for (const s of d.steps) {
+          if (s.kind !== 'incremental') continue;
+          const span = s.intermediates ? h.source.versions.filter((v) => v.kind === 'snapshot' && v.createtxg > s.from.createtxg && v.createtxg <= s.to.createtxg) : [s.to];
+          for (const v of span) carried.add(v.guid);
+        }
+        const common = newestCommon(h.source.versions, h.target.versions)!;
+        const after = h.source.versions.filter((v) => v.kind === 'snapshot' && v.createtxg > common.source.createtxg);
+        expect(after.filter((v) => carried.has(v.guid) && v.guid !== newest.guid && leaveOut(v))).toEqual([]);
+        expect(after.filter((v) => !carried.has(v.guid) && !leaveOut(v))).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+});
+
 describe('sync snapshot cleanup properties', () => {
   it('destroys a subset of this installation\'s own sync snapshots of this job, never a common one, never the newest', () => {
     fc.assert(

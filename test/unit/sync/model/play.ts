@@ -13,6 +13,7 @@ import { jobCommands } from '../../../../src/sync/invocation.js';
 import { SYNC_PHASES, type SyncPhase } from '../../../../src/sync/phases.js';
 import type { JobReport } from '../../../../src/sync/report.js';
 import type { JobSpec } from '../../../../src/sync/job.js';
+import { parseSyncSnapshotName } from '../../../../src/core/names.js';
 import { job as jobOf } from '../../checks/builders.js';
 import { KilledError, ModelRun, OPENZFS, sameSet, World, ZFS_FUSE, type Ds } from './zfs-model.js';
 
@@ -162,8 +163,12 @@ const checkCycle = (world: World, job: JobSpec, report: JobReport | null, before
     // The increment starts from the newest snapshot both sides share (by GUID) and ends at the newest source snapshot.
     if (e.step === 'incremental') {
       expect({ target: e.target, from: e.fromGuid }).toEqual({ target: e.target, from: e.newestCommonGuid });
-      // From a bookmark only -i exists: to the first snapshot after it, and -I on from there (core/plan.ts).
-      if (!e.fromBookmark) expect({ target: e.target, to: e.toGuid }).toEqual({ target: e.target, to: e.newestSourceGuid });
+      // This job's superseded sync snapshots (one installation in the model) may be jumped over with -i, and
+      // nothing else. A step ends at the newest source snapshot, except: from a bookmark (-i to the first snapshot
+      // after it, -I on: core/plan.ts), after a jump, or just before a superseded sync snapshot to jump next.
+      const own = (n: string | null): boolean => n !== null && parseSyncSnapshotName(n)?.job === job.id;
+      expect({ target: e.target, jumped: e.jumped.filter((n) => !own(n)) }).toEqual({ target: e.target, jumped: [] });
+      if (!e.fromBookmark && e.jumped.length === 0 && !own(e.after)) expect({ target: e.target, to: e.toGuid }).toEqual({ target: e.target, to: e.newestSourceGuid });
     }
     if (e.step === 'full') {
       expect({ target: e.target, common: e.newestCommonGuid }).toEqual({ target: e.target, common: null });

@@ -120,6 +120,10 @@ export type ModelEvent =
       readonly target: string;
       readonly fromGuid: string | null;
       readonly fromBookmark: boolean;
+      /** Source snapshots an `-i` step from a snapshot jumps over (core/plan.ts leaves this job's superseded sync snapshots out). */
+      readonly jumped: readonly string[];
+      /** The source snapshot right after the step's end (null at the newest). */
+      readonly after: string | null;
       readonly toGuid: string;
       /** The source's newest snapshot and the newest version both sides share, when the transfer started. */
       readonly newestSourceGuid: string | null;
@@ -344,6 +348,8 @@ export class ModelRun implements EndpointPool {
       toGuid: step.to.guid,
       newestSourceGuid: World.newest(sds)?.guid ?? null,
       newestCommonGuid: World.newestCommon(sds, tds),
+      jumped: jumpedOver(step, sds),
+      after: nextAfter(step, sds),
     };
     const fail = (e: Error, fromGuid: string | null): never => {
       w.events.push({ ...event, fromGuid, ok: false });
@@ -612,3 +618,17 @@ export class ModelEndpoint implements SyncEndpoint {
     await this.run.enter(this.host, ['zfs', 'unmount', dataset]);
   }
 }
+
+/** The source snapshots strictly between an `-i` step's base snapshot and its end (none for -I, bookmarks, full). */
+const jumpedOver = (step: SendStep, sds: { readonly snaps: readonly Snap[] } | undefined): string[] => {
+  if (step.kind !== 'incremental' || step.intermediates || step.from.kind !== 'snapshot' || !sds) return [];
+  const from = sds.snaps.find((s) => s.guid === step.from.guid);
+  const to = sds.snaps.find((s) => s.guid === step.to.guid);
+  return from && to ? sds.snaps.filter((s) => s.txg > from.txg && s.txg < to.txg).map((s) => s.name) : [];
+};
+
+const nextAfter = (step: SendStep, sds: { readonly snaps: readonly Snap[] } | undefined): string | null => {
+  const to = sds?.snaps.find((s) => s.guid === step.to.guid);
+  if (!sds || !to) return null;
+  return sds.snaps.filter((s) => s.txg > to.txg).sort((a, b) => a.txg - b.txg)[0]?.name ?? null;
+};
