@@ -20,7 +20,7 @@ import { RunnerPool } from '../sync/runners.js';
 import { poolList } from '../zfs/pool.js';
 import { formatSide, parseSide, type Side } from '../zfs/side.js';
 import type { Peer } from '../core/retention/prune.js';
-import { rememberedCommon, relativeInJob } from '../actions/prune/peers.js';
+import { rememberedCommon, rememberedInFlight, relativeInJob } from '../actions/prune/peers.js';
 import { resolveEntries } from '../config/retention.js';
 import { runUnit, type SnapshotUnit, type UnitReport } from '../actions/snapshot/execute.js';
 import { renderSnapshotPlan, summarizeSnapshots } from '../actions/snapshot/report.js';
@@ -193,7 +193,7 @@ const statePeers = async (jobs: readonly JobSpec[], stateDir: string, side: Side
         continue;
       }
       const v = rememberedCommon(state?.targets[t.id]?.common, rel, versions);
-      peers.push({ name: `${job.id}/${t.id}`, state: 'known', commonGuid: v?.guid ?? null });
+      peers.push({ name: `${job.id}/${t.id}`, state: 'known', commonGuid: v?.guid ?? null, ...rememberedInFlight(state?.targets[t.id], rel) });
     }
   }
   return peers;

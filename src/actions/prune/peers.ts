@@ -8,7 +8,7 @@ import { newestCommon } from '../../core/common.js';
 import type { Policy } from '../../core/retention/policy.js';
 import type { Peer } from '../../core/retention/prune.js';
 import { snapshotsOf, type Version } from '../../core/versions.js';
-import type { CommonSnapshot } from '../../state/job-state.js';
+import type { CommonSnapshot, TargetState } from '../../state/job-state.js';
 import type { JobSpec } from '../../config/job-spec.js';
 import { formatSide, type Side } from '../../zfs/side.js';
 import { sameHost } from '../../config/job-checks.js';
@@ -38,6 +38,12 @@ export const rememberedCommon = (common: CommonSnapshot | null | undefined, rel:
   return (rel === '' ? snaps.find((v) => v.guid === common.guid) : snaps.find((v) => v.name === common.name)) ?? null;
 };
 
+/** The write-ahead record of a target for one dataset path: GUIDs sent there that no run read back (design §4.3.1). */
+export const rememberedInFlight = (target: TargetState | undefined, rel: string): { maybeCommon?: readonly string[] } => {
+  const guids = (target?.inFlight?.[rel] ?? []).map((v) => v.guid);
+  return guids.length > 0 ? { maybeCommon: guids } : {};
+};
+
 export interface SourcePeerInput {
   readonly job: JobSpec;
   readonly targetIndex: number;
@@ -47,6 +53,8 @@ export interface SourcePeerInput {
   readonly targetView: SideView;
   /** The target's newest common snapshot from the job state (the root's). */
   readonly stateCommon: CommonSnapshot | null | undefined;
+  /** The target's record in the job state, for what a run may have sent past that common snapshot. */
+  readonly stateTarget?: TargetState | undefined;
   readonly targetPolicy: Policy | null;
 }
 
@@ -73,7 +81,7 @@ export const sourcePeer = (i: SourcePeerInput): Peer => {
   }
   const remembered = rememberedCommon(i.stateCommon, i.rel, i.source.versions);
   if (!remembered) return { name, state: 'unknown', why: `${i.targetView.why}, and the job state knows no common snapshot here` };
-  return { name, state: 'known', commonGuid: remembered.guid, target: { afterTxg: remembered.createtxg, snapshots: [], policy: i.targetPolicy } };
+  return { name, state: 'known', commonGuid: remembered.guid, ...rememberedInFlight(i.stateTarget, i.rel), target: { afterTxg: remembered.createtxg, snapshots: [], policy: i.targetPolicy } };
 };
 
 export interface TargetPeerInput {
@@ -82,6 +90,7 @@ export interface TargetPeerInput {
   readonly target: DatasetInfo;
   readonly sourceView: SideView;
   readonly stateCommon: CommonSnapshot | null | undefined;
+  readonly stateTarget?: TargetState | undefined;
 }
 
 /** The source, seen from one of its target datasets. */
@@ -97,5 +106,5 @@ export const targetPeer = (i: TargetPeerInput): Peer => {
   }
   const remembered = rememberedCommon(i.stateCommon, i.rel, i.target.versions);
   if (!remembered) return { name, state: 'unknown', why: `${i.sourceView.why}, and the job state knows no common snapshot here` };
-  return { name, state: 'known', commonGuid: remembered.guid };
+  return { name, state: 'known', commonGuid: remembered.guid, ...rememberedInFlight(i.stateTarget, i.rel) };
 };

@@ -110,7 +110,7 @@ export const runPrune = async (input: PruneRunInput): Promise<PruneRunResult> =>
         const view = await views.get(t.side, job.recursive, job.ssh);
         if (!view.ok) problem({ kind: 'fallback', state: 'WARNING', subject: `${job.id}/${t.id}`, text: `${view.why}; protecting what the job state remembers` });
         const tPolicy = targetPolicy(input.loaded, job, i, policy);
-        peers.push(sourcePeer({ job, targetIndex: i, rel, source: info, targetView: asSideView(view), stateCommon: state?.targets[t.id]?.common, targetPolicy: tPolicy }));
+        peers.push(sourcePeer({ job, targetIndex: i, rel, source: info, targetView: asSideView(view), stateCommon: state?.targets[t.id]?.common, stateTarget: state?.targets[t.id], targetPolicy: tPolicy }));
       }
     }
     return { peers, jobs };
@@ -149,7 +149,7 @@ export const runPrune = async (input: PruneRunInput): Promise<PruneRunResult> =>
         const policy = targetPolicy(input.loaded, job, i, entry?.policy ?? null);
         if (!policy) continue;
         done.add(key(where));
-        const peers = [targetPeer({ job, rel, target: info, sourceView: asSideView(sourceView), stateCommon: state?.targets[t.id]?.common })];
+        const peers = [targetPeer({ job, rel, target: info, sourceView: asSideView(sourceView), stateCommon: state?.targets[t.id]?.common, stateTarget: state?.targets[t.id] })];
         // A replica that is itself replicated further (cascade) also keeps what its own targets need.
         peers.push(...(await sourcePeers(where, info, policy)).peers);
         decide(`${job.id}/${t.id}`, where, info, policy, peers, [job.id], view);

@@ -19,6 +19,8 @@ export type Peer =
       readonly name: string;
       readonly state: 'known';
       readonly commonGuid: string | null;
+      /** GUIDs a sync run started sending to this peer that no run read back (its write-ahead record): any of them may be the real common snapshot, so each is kept like it. */
+      readonly maybeCommon?: readonly string[];
       /** Source side only: the target's view, to find the snapshots it still needs. */
       readonly target?: {
         /** createtxg (on the source) of the common point; null = the target has nothing in common yet. */
@@ -96,7 +98,8 @@ export const decidePrune = (input: PruneInput): PruneDecision => {
 
   const commonFor = new Map<string, string[]>();
   for (const p of input.peers) {
-    if (p.state === 'known' && p.commonGuid !== null) push(commonFor, p.commonGuid, p.name);
+    if (p.state !== 'known') continue;
+    for (const g of [...(p.commonGuid !== null ? [p.commonGuid] : []), ...(p.maybeCommon ?? [])]) push(commonFor, g, p.name);
   }
   const neededBy = input.side === 'source' && frozen === null ? neededByTargets(snapshots, input.peers, now) : new Map<string, string[]>();
 

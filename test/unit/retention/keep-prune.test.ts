@@ -80,6 +80,21 @@ describe('prune protections', () => {
     expect(decidePrune(input).items[1]?.peers).toEqual(['backup']);
   });
 
+  test('a snapshot a killed sync run may have delivered (the write-ahead record) is kept like the common one', () => {
+    // The job state remembers s[0] as common; a run sent s[1] and was killed before reading the target back, so
+    // s[1] may be the real common snapshot now. The target's own policy would not need it (hourly 1).
+    const s = hours(6);
+    const target = { afterTxg: s[0]!.createtxg, snapshots: [], policy: withKeep(operatorPolicy(), { hourly: 1 }) };
+    const peer = { name: 'backup', state: 'known' as const, commonGuid: s[0]!.guid, target };
+    const without = codes({ ...base(s), peers: [peer] });
+    expect(without[s[1]!.name]).toBe('destroy:beyond-keep');
+    for (const side of ['source', 'target'] as const) {
+      const d = decidePrune({ ...base(s), side, peers: [{ ...peer, ...(side === 'target' ? { target: undefined } : {}), maybeCommon: [s[1]!.guid] }] });
+      expect(d.items.find((i) => i.snapshot.name === s[1]!.name)).toMatchObject({ action: 'keep', code: 'newest-common', peers: ['backup'] });
+      expect(d.destroy.map((v) => v.name)).toEqual([s[2]!.name]);
+    }
+  });
+
   test('a target that cannot be seen and has no job state freezes the source', () => {
     const input: PruneInput = { ...base(), peers: [{ name: 'backup', state: 'unknown', why: 'unreachable, no job state' }] };
     const d = decidePrune(input);
