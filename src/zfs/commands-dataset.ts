@@ -57,7 +57,8 @@ const TOKEN_FLAGS = ['rawok', 'compressok', 'embedok', 'largeblockok', 'savedok'
 
 /** Decode the nvlist printed by `zfs send -nvt TOKEN` (OpenZFS 2.x); null when it is not there. */
 export const parseResumeTokenInfo = (text: string): ResumeTokenInfo | null => {
-  const field = (k: string): string | undefined => new RegExp(`^\\s*${k} = (\\S+)$`, 'm').exec(text)?.[1];
+  // A value runs to the end of its line: a dataset name may contain blanks (`toname = pool/a b@snap`).
+  const field = (k: string): string | undefined => new RegExp(`^\\s*${k} = (.*\\S)\\s*$`, 'm').exec(text)?.[1];
   const hex = (v: string | undefined): string | null => (v !== undefined && /^0x[0-9a-f]+$/i.test(v) ? BigInt(v).toString() : null);
   const toGuid = hex(field('toguid'));
   const toName = field('toname');

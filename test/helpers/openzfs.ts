@@ -206,7 +206,8 @@ const installFile = async (s: GuestSession, localPath: string, guestPath: string
 };
 
 /** ssh to the guest with one identity; multiplexed (one key exchange per process and key: ~1 s under TCG). */
-const session = (port: number, keyFile: string, knownHostsFile: string, ctlDir: string): GuestSession => {
+/** ssh access to a guest on `port` (the shared one, or a private instance a test boots itself). */
+export const session = (port: number, keyFile: string, knownHostsFile: string, ctlDir: string): GuestSession => {
   const sshOptions = [`UserKnownHostsFile=${knownHostsFile}`, 'GlobalKnownHostsFile=/dev/null', 'IdentitiesOnly=yes'];
   const sshArgv = () => [
     'ssh', '-i', keyFile, '-p', String(port), ...sshOptions.flatMap((o) => ['-o', o]),

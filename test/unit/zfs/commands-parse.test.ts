@@ -22,6 +22,10 @@ describe('parseResumeTokenInfo', () => {
     expect(parseResumeTokenInfo(text)).toEqual({ toGuid: '18446744073709551615', fromGuid: '16', toName: 'p/a@b', bytes: 0, flags: new Set() });
     expect(parseResumeTokenInfo('cannot resume send: resume token is corrupt')).toBeNull();
   });
+  test('a dataset name with blanks is read whole (it was cut at the first blank: every such token was aborted and resent in full)', () => {
+    const text = 'resume token contents:\nnvlist version: 0\n\tobject = 0x1\n\toffset = 0x0\n\tbytes = 0x10\n\ttoguid = 0x20\n\ttoname = src/pc x/pc data@zfailover-sync_j_h_1  \n';
+    expect(parseResumeTokenInfo(text)).toMatchObject({ toGuid: '32', fromGuid: null, toName: 'src/pc x/pc data@zfailover-sync_j_h_1', bytes: 16 });
+  });
 });
 
 describe('destroyBatches', () => {
