@@ -194,7 +194,7 @@ const notify = async (loaded: LoadedConfig, stateDir: string, pair: Pair, o: Dem
         summary: o.summary,
         ...(o.hint ? { command: o.hint } : {}),
         ...(o.refusal ? { conflict: o.refusal.conflict } : {}),
-        ...(epoch !== undefined ? { epoch } : {}),
+        ...(o.datasetEpoch !== null ? { epoch: o.datasetEpoch } : {}),
       },
     ],
     events:

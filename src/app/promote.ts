@@ -148,7 +148,7 @@ const notify = async (
         summary: o.summary,
         ...(o.hint ? { command: o.hint } : {}),
         ...(o.refusal ? { conflict: o.refusal.conflict } : {}),
-        ...(o.epoch !== null ? { epoch: o.epoch } : {}),
+        ...(o.datasetEpoch !== null ? { epoch: o.datasetEpoch } : {}),
       },
     ],
     events: promoted

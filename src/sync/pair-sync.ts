@@ -1,6 +1,6 @@
 // One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
-import { fixLine, zfailoverLine } from '../core/operator-command.js';
+import { commandLine, fixLine, zfailoverLine } from '../core/operator-command.js';
 import { newestCommon } from '../core/common.js';
 import { ownsSyncSnapshot } from '../core/names.js';
 import type { DatasetInfo } from '../core/dataset.js';
@@ -246,8 +246,9 @@ const receiveConflictHint = (name: ConflictName, ctx: TargetContext): string => 
 const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {
   const { from, to } = stepLabel(s);
   let command: string;
-  if (s.kind === 'abort-resume') command = `${ctx.endpoint.label}: zfs recv -A ${pair.targetName}`;
-  else if (s.kind === 'rollback') command = `${ctx.endpoint.label}: zfs rollback -r ${pair.targetName}@${s.to.name}`;
+  // Host label, then the command quoted by the one builder (the names may hold blanks).
+  if (s.kind === 'abort-resume') command = `${ctx.endpoint.label}: ${commandLine(['zfs', 'receive', '-A', pair.targetName])}`;
+  else if (s.kind === 'rollback') command = `${ctx.endpoint.label}: ${commandLine(['zfs', 'rollback', '-r', `${pair.targetName}@${s.to.name}`])}`;
   else command = ctx.endpoints.describe(ctx.job, s, transferEnds(ctx, pair));
   return { kind: s.kind, from, to, command, ok: null, bytes: null, durationMs: null };
 };

@@ -2,6 +2,7 @@
 // ssh failures that are not "host unreachable". The reason alone decides the kind, hence the exit code.
 import { commandLine, fixLine } from '../core/operator-command.js';
 import { type ErrorKind, PermanentError, ZfoError } from '../errors.js';
+import { STAGE_FAILED_MARKER } from './quote.js';
 
 export type ZfsFailureReason =
   | 'dataset-not-found'
@@ -104,10 +105,19 @@ export class ZfsError extends ZfoError {
   }
 }
 
+/** One dd progress record (`1048576 bytes (1.0 MB, 1.0 MiB) copied, 1.2 s, 874 kB/s`). */
+const DD_PROGRESS = /(\d+ bytes (?:\([^)\r\n]*\) )?copied, [^,\r\n]+, [\d.,]+ ?[kMGTPE]?i?B\/s)/g;
+
 /** The line of stderr that says why (zfs prints `cannot ...: reason`; usage dumps follow an `invalid option`). */
 export const reasonLine = (stderr: string): string => {
-  // The meter stage's (dd) counts and records lines are bookkeeping, never the reason.
-  const lines = stderr.split(/[\r\n]/).map((l) => l.trim()).filter((l) => l && !/^\d+ bytes .*copied|^\d+\+\d+ records (in|out)$/.test(l));
+  // The meter stage's (dd) counts and records lines are bookkeeping, never the reason; so is the marker of a failed
+  // remote stage. dd rewrites its progress line with \r and, killed by the broken pipe, ends it without a newline:
+  // the receiver's `cannot ...` then continues that line, so each progress record is cut off first.
+  const lines = stderr
+    .replace(DD_PROGRESS, '$1\n')
+    .split(/[\r\n]/)
+    .map((l) => l.trim())
+    .filter((l) => l && !/^\d+ bytes .*copied|^\d+\+\d+ records (in|out)$/.test(l) && !l.startsWith(`${STAGE_FAILED_MARKER} `));
   const best = lines.find((l) => /^(cannot|internal error|invalid|bad property|unrecognized|missing|too many|warning)/i.test(l)) ?? lines[0] ?? '';
   return best.length > 240 ? `${best.slice(0, 237)}...` : best;
 };

@@ -108,6 +108,47 @@ describe.skipIf(reason)(`zfs-fuse: sync raises alerts on state changes${reason ?
     expect(traps.map((t) => t.get('ZFAILOVER-MIB::zfEpoch.0'))).toEqual(['0', '0']);
   });
 
+  it('promote and demote refusals: the trap carries the epoch the refused dataset has (0 unmarked, -1 when it cannot be listed)', async () => {
+    // The inform was acknowledged before the run ended; snmptrapd's log may lag a little behind it.
+    const trapOf = async (job: string, source: string) => {
+      const mine = () => trapd.traps.filter((t) => t.get('ZFAILOVER-MIB::zfJob.0') === job && t.get('ZFAILOVER-MIB::zfSource.0') === source);
+      for (let i = 0; i < 200 && mine().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(mine()).toHaveLength(1);
+      return mine()[0]!;
+    };
+    // Promote --takeover while the primary answers: refused; the replica was synced once (epoch 0, set by sync).
+    await zfs('create', `${src.name}/p`);
+    const p = config('prefuse', `${src.name}/p`, `${dst.name}/p`);
+    expect((await runCli(['--config', p, 'sync', '--job', 'prefuse'])).code).toBe(0);
+    const promote = await runCli(['--config', p, 'promote', '--job', 'prefuse', '--takeover', '--force']);
+    expect(promote.code, promote.stdout).toBe(2);
+    expect(promote.line).toMatch(/^CRITICAL: refused: primary .* answers/);
+    const pt = await trapOf('prefuse', 'promote');
+    expect(pt.get('ZFAILOVER-MIB::zfConflict.0')).toBe('unsafe');
+    expect(pt.get('ZFAILOVER-MIB::zfDataset.0')).toBe(`${dst.name}/p`);
+    expect(pt.get('ZFAILOVER-MIB::zfEpoch.0')).toBe('0');
+
+    // Demote onto a dataset that shares no snapshot with the primary (neither side marked yet: epoch 0).
+    await zfs('create', `${src.name}/d`);
+    await zfs('snapshot', `${src.name}/d@one`);
+    await zfs('create', `${dst.name}/d`);
+    await zfs('snapshot', `${dst.name}/d@other`);
+    const d = config('drefuse', `${src.name}/d`, `${dst.name}/d`);
+    const demote = await runCli(['--config', d, 'demote', '--job', 'drefuse']);
+    expect(demote.code, demote.stdout).toBe(2);
+    expect(demote.line).toMatch(/^CRITICAL: refused: .*shares no snapshot/);
+    const dt = await trapOf('drefuse', 'demote');
+    expect(dt.get('ZFAILOVER-MIB::zfConflict.0')).toBe('no-common-snapshot');
+    expect(dt.get('ZFAILOVER-MIB::zfEpoch.0')).toBe('0');
+
+    // A replica that does not exist has no epoch to read: the MIB's "not known" (-1).
+    const g = config('pgone', `${src.name}/p`, `${dst.name}/nowhere`);
+    const gone = await runCli(['--config', g, 'promote', '--job', 'pgone', '--takeover', '--force']);
+    expect(gone.code, gone.stdout).toBe(2);
+    const gt = await trapOf('pgone', 'promote');
+    expect(gt.get('ZFAILOVER-MIB::zfEpoch.0')).toBe('-1');
+  });
+
   it('SMTP down during the failure: the alert arrives on a later run, replication unaffected', async () => {
     await zfs('create', `${src.name}/b`);
     const cfg = config('outage', `${src.name}/b`, `${dst.name}/b`);

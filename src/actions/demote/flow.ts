@@ -6,7 +6,7 @@ import type { DemoteCommands } from '../../core/failover/demote.js';
 import type { ServiceState } from '../../outcome.js';
 import { decideDemote, type DemotePlan } from '../../core/failover/demote.js';
 import { describeOp, type ZfsOp } from '../../core/failover/ops.js';
-import type { Refusal, TreeView } from '../../core/failover/tree.js';
+import { listedEpoch, type Refusal, type TreeView } from '../../core/failover/tree.js';
 import { oneLine } from '../../errors.js';
 import type { FlowStep, HookOutcome } from '../promote/flow.js';
 
@@ -39,6 +39,11 @@ export interface DemoteOutcome {
   readonly hint?: string;
   readonly refusal: Refusal | null;
   readonly plan: DemotePlan | null;
+  /**
+   * The epoch the demoted side carries for the alert (zfEpoch): the demotion's epoch, or when refused the one it
+   * was listed with (0 when unmarked); null when it could not be read.
+   */
+  readonly datasetEpoch: number | null;
   readonly changed: boolean;
   readonly steps: readonly FlowStep[];
   readonly hooks: readonly HookOutcome[];
@@ -61,6 +66,7 @@ export const runDemoteFlow = async (env: DemoteEnv, o: DemoteOptions): Promise<D
     summary,
     refusal: null,
     plan: decision.kind === 'refuse' ? null : decision,
+    datasetEpoch: decision.kind === 'refuse' ? listedEpoch(target) : decision.epoch,
     changed,
     steps,
     hooks,

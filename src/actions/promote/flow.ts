@@ -6,7 +6,7 @@ import type { PromoteCommands } from '../../core/failover/promote.js';
 import type { ServiceState } from '../../outcome.js';
 import { decidePromote, decideSwitch, demotePrimaryOps, promoteOps, type PromoteMode, type PromotePlan } from '../../core/failover/promote.js';
 import { describeOp, type OpGroup, type ZfsOp } from '../../core/failover/ops.js';
-import type { Refusal, TreeEvidence, TreeView } from '../../core/failover/tree.js';
+import { listedEpoch, type Refusal, type TreeEvidence, type TreeView } from '../../core/failover/tree.js';
 import type { Version } from '../../core/versions.js';
 import { oneLine } from '../../errors.js';
 
@@ -59,6 +59,11 @@ export interface PromoteOutcome {
   readonly refusal: Refusal | null;
   readonly plan: PromotePlan | null;
   readonly epoch: number | null;
+  /**
+   * The epoch the replica carries for the alert (zfEpoch): the promotion's epoch, or when refused the one it was
+   * listed with (0 when unmarked); null when it could not be read.
+   */
+  readonly datasetEpoch: number | null;
   /** The replica's dataset -> snapshot it was promoted at. */
   readonly points: Readonly<Record<string, string>>;
   /** Whether anything in ZFS was changed. */
@@ -98,6 +103,7 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
     refusal: null,
     plan: decision.kind === 'refuse' ? null : decision,
     epoch: decision.kind === 'refuse' ? null : decision.epoch,
+    datasetEpoch: decision.kind === 'refuse' ? listedEpoch(replica) : decision.epoch,
     points: {},
     changed,
     steps,

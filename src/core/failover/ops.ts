@@ -1,5 +1,6 @@
 // The zfs operations a failover decision asks for, as data: the executor runs them in order (each one
 // idempotent or checked before), a dry run prints them, and the model test interprets them. Pure.
+import { commandLine } from '../operator-command.js';
 
 export type ZfsOp =
   /** `zfs set k=v ... ds` (one transaction on OpenZFS, one call per property on zfs-fuse). */
@@ -21,31 +22,34 @@ export type ZfsOp =
 
 const props = (p: Readonly<Record<string, string>>): string[] => Object.entries(p).map(([k, v]) => `${k}=${v}`);
 
-/** The command as an operator would type it (display only; execution uses argument arrays). */
-export const describeOp = (o: ZfsOp): string => {
+/** The argv of an operation (what the executor runs, as an operator would type it). */
+export const opArgv = (o: ZfsOp): string[] => {
   switch (o.op) {
     case 'set':
-      return `zfs set ${props(o.props).join(' ')} ${o.dataset}`;
+      return ['zfs', 'set', ...props(o.props), o.dataset];
     case 'inherit':
-      return `zfs inherit ${o.prop} ${o.dataset}`;
+      return ['zfs', 'inherit', o.prop, o.dataset];
     case 'mount':
-      return `zfs mount ${o.dataset}`;
+      return ['zfs', 'mount', o.dataset];
     case 'unmount':
-      return `zfs unmount ${o.dataset}`;
+      return ['zfs', 'unmount', o.dataset];
     case 'snapshot':
-      return `zfs snapshot${o.recursive ? ' -r' : ''} ${o.snapshot}`;
+      return ['zfs', 'snapshot', ...(o.recursive ? ['-r'] : []), o.snapshot];
     case 'rollback':
-      return `zfs rollback ${o.snapshot}`;
+      return ['zfs', 'rollback', o.snapshot];
     case 'abort-resume':
-      return `zfs receive -A ${o.dataset}`;
+      return ['zfs', 'receive', '-A', o.dataset];
     case 'rename':
-      return `zfs rename ${o.from} ${o.to}`;
+      return ['zfs', 'rename', o.from, o.to];
     case 'clone':
-      return `zfs clone ${props(o.props).map((p) => `-o ${p} `).join('')}${o.snapshot} ${o.dataset}`;
+      return ['zfs', 'clone', ...props(o.props).flatMap((p) => ['-o', p]), o.snapshot, o.dataset];
     case 'promote-clone':
-      return `zfs promote ${o.dataset}`;
+      return ['zfs', 'promote', o.dataset];
   }
 };
+
+/** The command as an operator would paste it on that side's host, quoted by the one builder (names may hold blanks). */
+export const describeOp = (o: ZfsOp): string => commandLine(opArgv(o));
 
 /** A group of operations on one side, with the reason shown to the operator. */
 export interface OpGroup {

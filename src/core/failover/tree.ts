@@ -39,6 +39,8 @@ export const joinRel = (root: string, rel: string): string => (rel === '' ? root
 export const sourceRole = (d: DatasetInfo): Role => d.role ?? 'primary';
 export const targetRole = (d: DatasetInfo): Role => d.role ?? 'replica';
 export const epochOf = (d: DatasetInfo | null): number => d?.epoch ?? 0;
+/** The epoch a tree's root carries as listed (0 when unmarked), or null when the root is not there to read (alerts: unknown). */
+export const listedEpoch = (t: TreeView | null): number | null => (rootOf(t) ? epochOf(rootOf(t)) : null);
 
 /** What the local job state file says about the last run that reached the replica (takeover evidence). */
 export interface TreeEvidence {
