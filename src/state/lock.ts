@@ -4,7 +4,7 @@
 // The lock is <state>/locks/<job>.lock, created by link(2) from a complete temp file, so it is never seen
 // half-written. It names its holder by pid + start time + boot id (a reused pid is not the holder) and the
 // pids of the holder's pipeline. Acquisition never waits: a live holder means LockBusyError (WARNING).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -127,38 +127,71 @@ export const acquireLock = async (stateDir: string, job: string, opts: AcquireOp
     pids: [],
     token: randomBytes(12).toString('hex'),
   };
-  const tmp = tempPathFor(path);
-  const stale: (LockHolder | null)[] = [];
-  let recovered: RecoveredLock[] = [];
-  let acquired = false;
-  try {
-    await writeComplete(tmp, `${JSON.stringify(holder)}\n`);
-    // A few rounds cover losing a race to another recovering run; each round makes progress or ends.
-    for (let round = 0; round < 8 && !acquired; round++) {
-      try {
-        await link(tmp, path);
-        acquired = true;
-        break;
-      } catch (e) {
-        if (errCode(e) !== 'EEXIST') throw new StateDirError(path, `cannot create lock: ${describeErrno(e)}`, { cause: e });
-      }
-      const existing = await readLockFile(path);
-      if (existing === null) continue;
-      if (existing.holder && (await holderAlive(existing.holder))) {
-        throw new LockBusyError(job, existing.holder.pid, opts.nowMs - existing.holder.startedAt);
-      }
-      if (await claimStale(path, existing)) stale.push(existing.holder);
+  const text = `${JSON.stringify(holder)}\n`;
+  let replaced: ReadLock | undefined;
+  // A run that lost a takeover race to another recovering run finds the winner's lock (busy) on the next round.
+  for (let round = 0; ; round++) {
+    const r = await takeName(path, text, 0);
+    if (r.kind === 'taken') {
+      replaced = r.replaced;
+      break;
     }
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-    // Orphans of a dead holder are killed by whoever removed its lock, even if another run then won the
-    // race for the new one (or this one is busy): nobody else knows about them any more.
-    recovered = await Promise.all(stale.map(async (h) => ({ holder: h, killed: h ? await killRecorded(h.pids, opts.graceMs) : [] })));
+    if (r.kind === 'busy') throw new LockBusyError(job, r.holder.pid, opts.nowMs - r.holder.startedAt);
+    if (round >= 8) throw new TransientError(`job ${job}: could not take the lock ${path} (contended), retrying next run`);
+    await pause(25 * (round + 1));
   }
-  if (!acquired) throw new TransientError(`job ${job}: could not take the lock ${path} (contended), retrying next run`);
+  // Orphans of the dead holder are killed by the one run that replaced its lock: nobody else knows about them.
+  const recovered: RecoveredLock[] = replaced ? [{ holder: replaced.holder, killed: replaced.holder ? await killRecorded(replaced.holder.pids, opts.graceMs) : [] }] : [];
   await syncDir(`${stateDir}/locks`);
   return makeLock(path, job, holder, recovered);
 };
+
+type Taken = { readonly kind: 'taken'; readonly replaced?: ReadLock } | { readonly kind: 'busy'; readonly holder: LockHolder } | { readonly kind: 'contended' };
+
+/**
+ * Create `name` holding `text`, or take it over from a dead holder. Of several runs racing for it, exactly one
+ * wins: a takeover first creates the claim `<name>.takeover-<key of the dead content>` with link(2) (only one run
+ * can), checks that `name` still holds that content, then rename(2)s its own complete file over it. The name is
+ * never absent meanwhile, so no fresh link(2) can slip in (the old rename-aside let a third run in: two holders).
+ * A claim whose claimer died is itself taken over the same way (depth-bounded).
+ */
+const takeName = async (name: string, text: string, depth: number): Promise<Taken> => {
+  if (depth > 3) return { kind: 'contended' };
+  const tmp = tempPathFor(name);
+  await writeComplete(tmp, text);
+  try {
+    try {
+      await link(tmp, name);
+      return { kind: 'taken' };
+    } catch (e) {
+      if (errCode(e) !== 'EEXIST') throw new StateDirError(name, `cannot create lock: ${describeErrno(e)}`, { cause: e });
+    }
+    const existing = await readLockFile(name);
+    if (existing === null) return { kind: 'contended' }; // released meanwhile: the next round links it
+    if (existing.holder && (await holderAlive(existing.holder))) return depth === 0 ? { kind: 'busy', holder: existing.holder } : { kind: 'contended' };
+    const claim = `${name}.takeover-${claimKey(existing)}`;
+    const got = await takeName(claim, text, depth + 1);
+    if (got.kind !== 'taken') return { kind: 'contended' };
+    try {
+      // Holding the claim, nobody else can replace this content; a holder that is dead cannot release it.
+      const now = await readLockFile(name);
+      if (now === null || !sameContent(now, existing)) return { kind: 'contended' };
+      await rename(tmp, name);
+      return { kind: 'taken', replaced: existing };
+    } finally {
+      await unlink(claim).catch(() => undefined);
+    }
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+};
+
+/** Names one lock content: its holder's random token, or for an unreadable file a digest of what it holds. */
+const claimKey = (l: ReadLock): string => l.holder?.token ?? createHash('sha256').update(`${l.dev}:${l.ino}:${l.text}`).digest('hex').slice(0, 24);
+
+const sameContent = (a: ReadLock, b: ReadLock): boolean => a.ino === b.ino && a.dev === b.dev && a.text === b.text;
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The lock's content, complete and on disk before link(2) makes it visible under the lock name. */
 const writeComplete = async (tmp: string, text: string): Promise<void> => {
@@ -173,30 +206,6 @@ const writeComplete = async (tmp: string, text: string): Promise<void> => {
   } catch (e) {
     throw new StateDirError(dirname(tmp), `cannot write lock: ${describeErrno(e)}`, { cause: e });
   }
-};
-
-/**
- * Move a stale lock out of the way so exactly one recovering run removes it: rename it to a private name,
- * then check that what was moved is the file judged stale (same inode, same content). If another run had
- * replaced it meanwhile with a fresh lock, put that one back.
- */
-const claimStale = async (path: string, judged: ReadLock): Promise<boolean> => {
-  const claimed = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
-  try {
-    await rename(path, claimed);
-  } catch (e) {
-    if (errCode(e) === 'ENOENT') return false;
-    throw new StateDirError(path, `cannot move stale lock: ${describeErrno(e)}`, { cause: e });
-  }
-  const moved = await readLockFile(claimed);
-  const same = moved !== null && moved.ino === judged.ino && moved.dev === judged.dev && moved.text === judged.text;
-  if (!same) {
-    // Not ours to remove: restore it. EEXIST means a third run holds the path already; the displaced
-    // holder will find its lock gone at release, which it tolerates.
-    await link(claimed, path).catch(() => undefined);
-  }
-  await unlink(claimed).catch(() => undefined);
-  return same;
 };
 
 const makeLock = (path: string, job: string, initial: LockHolder, recovered: readonly RecoveredLock[]): Lock => {
