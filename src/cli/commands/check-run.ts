@@ -5,6 +5,7 @@ import type { CommandResult } from '../../outcome.js';
 import type { CheckCliOptions } from '../../app/check.js';
 import type { JobCliOptions } from '../../checks/job-probe.js';
 import { formatRange, type Range } from '../../plugin/range.js';
+import type { SelectionCheck } from '../options/check.js';
 
 /**
  * The alert kind of a check run: `check-<name>`, plus the -w/-c the caller gave, so two callers with
@@ -14,7 +15,7 @@ import { formatRange, type Range } from '../../plugin/range.js';
 export const checkAlertKind = (name: string, opts: { warning?: Range | undefined; critical?: Range | undefined }): string =>
   [`check-${name}`, ...(opts.warning ? ['-w', formatRange(opts.warning)] : []), ...(opts.critical ? ['-c', formatRange(opts.critical)] : [])].join(' ');
 
-export type SelectionCheck = 'rpo' | 'divergence' | 'job';
+export type { SelectionCheck };
 
 export interface SelectionCheckInput {
   readonly source: string | undefined;
