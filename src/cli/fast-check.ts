@@ -51,7 +51,7 @@ export const fastCheck = (argv: readonly string[]): FastCheck | null => {
   // Commander's option values: the table's `--no-*` defaults first, then each option in the order given.
   const opts: Record<string, unknown> = defaultsOf(CHECKS[name].options);
   const seen = new Set<string>();
-  for (i += 2; i < argv.length; ) {
+  for (i += 2; i < argv.length;) {
     const global = readGlobal(argv, i, globals);
     if (global !== null) {
       i = global;

@@ -17,7 +17,7 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
   const { ctx, globals } = deps;
   // A check result goes to zfailover's alert book only with `checks.send_alerts: true` (the producer decides);
   // rpo, divergence and job do the same in runSelectionCheck, which the plugins' fast path also runs.
-  const setResult = async (kind: string, opts: Parameters<typeof checkAlertKind>[1], job: string, subject: string, r: CommandResult): Promise<void> => {
+  const setResult = async (kind: CheckName, opts: Parameters<typeof checkAlertKind>[1], job: string, subject: string, r: CommandResult): Promise<void> => {
     const { alertResult } = await import('../../app/alert-producer.js');
     deps.setResult(await alertResult({ source: 'check', kind: checkAlertKind(kind, opts), job, subject }, r, globals(), ctx));
   };
@@ -54,7 +54,13 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
   const poolCheck = (name: 'health' | 'capacity', description: string): Command =>
     sub(name, description, (c) => c.argument('[pools...]', 'pools to check (default: all imported pools)')).action(async (pools: string[], opts) => {
       const { runPoolCheck } = await import('../../app/check-pools.js');
-      await setResult(name, opts, opts.hostname ?? 'local', pools.length > 0 ? pools.join(' ') : '*', await runPoolCheck(name, { pools, opts, globals: globals(), ctx }));
+      await setResult(
+        name,
+        opts,
+        opts.hostname ?? 'local',
+        pools.length > 0 ? pools.join(' ') : '*',
+        await runPoolCheck(name, { pools, opts, globals: globals(), ctx }),
+      );
     });
   poolCheck('health', 'pool state, vdev errors, data errors, resilvering');
   poolCheck('capacity', 'percent of each pool allocated');
@@ -64,6 +70,12 @@ export const registerCheck = (program: Command, deps: CommandDeps): void => {
     c.argument('[datasets...]', 'only the snapshots: entries covering these datasets (default: every entry and job target)'),
   ).action(async (datasets: string[], opts) => {
     const { runGapsCheck } = await import('../../app/check-gaps.js');
-    await setResult('gaps', opts, Array.isArray(opts.job) && opts.job.length > 0 ? opts.job.join(',') : 'all', datasets.length > 0 ? datasets.join(' ') : '*', await runGapsCheck({ datasets, opts, globals: globals(), ctx }));
+    await setResult(
+      'gaps',
+      opts,
+      Array.isArray(opts.job) && opts.job.length > 0 ? opts.job.join(',') : 'all',
+      datasets.length > 0 ? datasets.join(' ') : '*',
+      await runGapsCheck({ datasets, opts, globals: globals(), ctx }),
+    );
   });
 };

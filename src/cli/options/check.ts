@@ -39,8 +39,20 @@ interface Defaults {
 const common = (kind: MetricKind, metric: string, defaults: Defaults): OptionSpec[] => {
   const dflt = (v: string | undefined): string => (v ? `; default ${v}` : '');
   return [
-    { flags: '-w, --warning <range>', description: `warning range for ${metric} (${EXAMPLES[kind]}${dflt(defaults.warning)})`, parse: rangeOf(kind), sudo: true, example: SAMPLE[kind] },
-    { flags: '-c, --critical <range>', description: `critical range for ${metric}${dflt(defaults.critical)}`, parse: rangeOf(kind), sudo: true, example: `~:${SAMPLE[kind]}` },
+    {
+      flags: '-w, --warning <range>',
+      description: `warning range for ${metric} (${EXAMPLES[kind]}${dflt(defaults.warning)})`,
+      parse: rangeOf(kind),
+      sudo: true,
+      example: SAMPLE[kind],
+    },
+    {
+      flags: '-c, --critical <range>',
+      description: `critical range for ${metric}${dflt(defaults.critical)}`,
+      parse: rangeOf(kind),
+      sudo: true,
+      example: `~:${SAMPLE[kind]}`,
+    },
     {
       flags: '-t, --timeout <duration>',
       description: `give up with UNKNOWN after this long, killing pending zfs/ssh (default ${DEFAULT_TIMEOUT_SEC}s)`,
@@ -51,7 +63,13 @@ const common = (kind: MetricKind, metric: string, defaults: Defaults): OptionSpe
     VERSION_OPTION,
     CONFIG,
     STATE_DIR,
-    { flags: '--max-lines <n>', description: 'long output lines at most (default 100; Monit keeps 512 bytes in all)', parse: countOf(0), sudo: true, example: '5' },
+    {
+      flags: '--max-lines <n>',
+      description: 'long output lines at most (default 100; Monit keeps 512 bytes in all)',
+      parse: countOf(0),
+      sudo: true,
+      example: '5',
+    },
   ];
 };
 
@@ -75,7 +93,14 @@ const POOL_HOST: readonly OptionSpec[] = [
 ];
 
 /** A check's table: the options before the common ones, the common ones, the check's own. */
-const table = (kind: MetricKind, metric: string, defaults: Defaults, before: readonly OptionSpec[], own: readonly OptionSpec[], sudoPositionals = false): CheckTable => ({
+const table = (
+  kind: MetricKind,
+  metric: string,
+  defaults: Defaults,
+  before: readonly OptionSpec[],
+  own: readonly OptionSpec[],
+  sudoPositionals = false,
+): CheckTable => ({
   options: [...before, ...common(kind, metric, defaults), ...own],
   sudoPositionals,
 });
@@ -87,7 +112,13 @@ export const CHECKS: Readonly<Record<CheckName, CheckTable>> = {
   divergence: table('count', 'snapshots behind', {}, SELECTION, []),
   job: table('duration', 'the age of the last successful sync', { warning: '2m', critical: '10m' }, SELECTION, [
     { flags: '--failures-warning <n>', description: 'WARNING from this many failed runs in a row (default 3)', parse: countOf(1), sudo: true, example: '2' },
-    { flags: '--failures-critical <n>', description: 'CRITICAL from this many failed runs in a row (default: none)', parse: countOf(1), sudo: true, example: '5' },
+    {
+      flags: '--failures-critical <n>',
+      description: 'CRITICAL from this many failed runs in a row (default: none)',
+      parse: countOf(1),
+      sudo: true,
+      example: '5',
+    },
     {
       flags: '--max-runtime <duration>',
       description: 'WARNING when a run holds the lock, or a partial receive waits, longer (default 15m)',
@@ -109,7 +140,10 @@ export const CHECKS: Readonly<Record<CheckName, CheckTable>> = {
     'vdev read/write/checksum errors per pool',
     { warning: '0' },
     [],
-    [{ flags: '--degraded-is-critical', description: 'report a DEGRADED pool as CRITICAL (default WARNING: still serving, redundancy lost)', sudo: true }, ...POOL_HOST],
+    [
+      { flags: '--degraded-is-critical', description: 'report a DEGRADED pool as CRITICAL (default WARNING: still serving, redundancy lost)', sudo: true },
+      ...POOL_HOST,
+    ],
     true,
   ),
   capacity: table('percent', 'percent used', { warning: '80', critical: '90' }, [], POOL_HOST, true),
@@ -120,7 +154,13 @@ export const CHECKS: Readonly<Record<CheckName, CheckTable>> = {
     [],
     [
       { flags: '--job <name>', description: "only this job's source and targets; repeatable", repeatable: true, sudo: true, example: 'data' },
-      { flags: '--grace <duration>', description: 'how long a slot may stay empty, and a dropped snapshot linger (default 10m)', parse: durationValue, sudo: true, example: '20m' },
+      {
+        flags: '--grace <duration>',
+        description: 'how long a slot may stay empty, and a dropped snapshot linger (default 10m)',
+        parse: durationValue,
+        sudo: true,
+        example: '20m',
+      },
       NOW,
     ],
     true,

@@ -67,7 +67,8 @@ export const defaultsOf = (table: readonly OptionSpec[]): Record<string, boolean
 };
 
 /** Restricted/help views: every name (short and long) of the declarations. */
-export const flagNames = (table: readonly OptionSpec[]): string[] => table.flatMap((s) => [namesOf(s).short, namesOf(s).long].filter((n): n is string => n !== undefined));
+export const flagNames = (table: readonly OptionSpec[]): string[] =>
+  table.flatMap((s) => [namesOf(s).short, namesOf(s).long].filter((n): n is string => n !== undefined));
 
 /** A value the fast paths take as it is: commander has rules of its own for empty ones and ones starting with '-'. */
 const plain = (v: string | undefined): v is string => v !== undefined && v !== '' && !v.startsWith('-');
