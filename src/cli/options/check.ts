@@ -1,6 +1,6 @@
 // Every option of every check (`zfailover check <name>`, `check_zfs_<name>`), declared once as data. Commander's
 // commands (cli/commands/check.ts) are built from CHECKS; the plugins' commander-free parser (cli/fast-check.ts)
-// takes the FAST view of the same declarations; the sudo allow-list (cli/restricted.ts) takes those marked sudo.
+// takes fastView of the same declarations; the sudo allow-list (cli/restricted.ts) takes those marked sudo.
 // A new check option is one more entry here, and nothing else. test/unit/cli/option-tables.test.ts holds it so.
 import { DEFAULT_TIMEOUT_SEC, type MetricKind } from '../../plugin/values.js';
 import { CONFIG, PATH_GLOBALS, STATE_DIR, VERSION_OPTION } from './global.js';
