@@ -1,15 +1,15 @@
 // The usual plugin lines, `check_zfs_rpo|divergence|job --job NAME [--config F] [-w R] [-c R] [-t T] ...` (and
 // `zfailover [--config F] [--state-dir D] check <name> ...`), parsed without commander: loading and building
-// its tree is ~20 ms of every check. Only options taking a plain separate value (or `--long=value`) and flags are
-// taken, each at most once (--job repeatable), with values checked by the same functions commander's parsers
-// call; anything else (a positional, another option, a short option glued to its value, a value starting
-// with '-', a value those functions refuse, help, version) goes to commander as before, so usage errors keep
-// one parser. test/unit/cli/fast-check.test.ts holds both to the same input on every taken line.
-import { parseDuration } from '../core/duration.js';
-import type { Range } from '../plugin/range.js';
-import { countValue, thresholdValue, timeoutValue, type MetricKind } from '../plugin/values.js';
-import type { SelectionCheck, SelectionCheckInput } from './commands/check-run.js';
+// its tree is ~20 ms of every check. A view of the check's option table (options/check.ts), not a copy: it takes
+// the options fastView names (each at most once, --job repeatable) with the values their declared parsers accept,
+// and the program's paths anywhere; anything else (a positional, an ad-hoc option, a short option glued to its
+// value, a value starting with '-' or refused, help, version) goes to commander, so usage errors keep one parser.
+// test/unit/cli/fast-check.test.ts and option-tables.test.ts hold both to the same input on every taken line.
 import type { GlobalOptions } from '../app/context.js';
+import type { SelectionCheckInput } from './commands/check-run.js';
+import { CHECKS, fastView, SELECTION_CHECKS, type SelectionCheck } from './options/check.js';
+import { PATH_GLOBALS } from './options/global.js';
+import { defaultsOf, namesOf, readOption, type Read } from './options/spec.js';
 
 export interface FastCheck {
   readonly name: SelectionCheck;
@@ -17,108 +17,56 @@ export interface FastCheck {
   readonly opts: SelectionCheckInput['opts'];
 }
 
-const KIND: Readonly<Record<SelectionCheck, MetricKind>> = { rpo: 'duration', divergence: 'count', job: 'duration' };
-
-// Program options commander takes wherever they appear, before or after `check <name>`.
-const GLOBAL: Readonly<Record<string, 'config' | 'stateDir'>> = { '--config': 'config', '--state-dir': 'stateDir' };
-
-type Value = Range | number | string;
-/** Options with a value: the opts key and the value parser (null or a throw: refused, left to commander). */
-const valued = (name: SelectionCheck): Readonly<Record<string, readonly [string, (v: string) => Value | null]>> => {
-  const threshold = (v: string): Range => thresholdValue(KIND[name], v);
-  const common = {
-    '-w': ['warning', threshold],
-    '--warning': ['warning', threshold],
-    '-c': ['critical', threshold],
-    '--critical': ['critical', threshold],
-    '-t': ['timeout', timeoutValue],
-    '--timeout': ['timeout', timeoutValue],
-    '--max-lines': ['maxLines', (v: string) => countValue(0, v)],
-  } as const;
-  if (name !== 'job') return common;
-  return {
-    ...common,
-    '--failures-warning': ['failuresWarning', (v: string) => countValue(1, v)],
-    '--failures-critical': ['failuresCritical', (v: string) => countValue(1, v)],
-    '--max-runtime': ['maxRuntime', parseDuration],
-    '--prune-horizon': ['pruneHorizon', parseDuration],
-  };
+/** The program's paths read off the command line, commander's key (config, stateDir) each at most once. */
+export const readGlobal = (argv: readonly string[], i: number, globals: Record<string, string>): number | null => {
+  const r: Read | null = readOption(argv, i, PATH_GLOBALS);
+  if (r === null) return null;
+  const key = namesOf(r.spec).key;
+  if (globals[key] !== undefined) return null;
+  globals[key] = r.value as string;
+  return r.next;
 };
 
-/** Flags: the opts key and the value they set. The `--no-*` ones default to true (commander's rule). */
-const FLAGS: Readonly<Record<SelectionCheck, Readonly<Record<string, readonly [string, boolean]>>>> = {
-  rpo: { '--all': ['all', true], '--no-estimate': ['estimate', false] },
-  divergence: { '--all': ['all', true] },
-  job: { '--all': ['all', true], '--no-zfs': ['zfs', false] },
-};
-
-/** `--name value` or `--name=value` (long names only: commander reads `-w=1` as the value `=1`). */
-const split = (argv: readonly string[], i: number): [string, string | undefined, number] => {
-  const arg = argv[i] ?? '';
-  const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-  return eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1), i + 1] : [arg, argv[i + 1], i + 2];
-};
-// An empty value or one starting with '-' is left to commander, whose rules for those are its own.
-const plain = (v: string | undefined): v is string => v !== undefined && v !== '' && !v.startsWith('-');
+/** The globals commander's program gives when only the paths were given. */
+export const pathGlobals = (globals: Record<string, string>): GlobalOptions => ({
+  config: globals.config,
+  stateDir: globals.stateDir,
+  json: false,
+  logFile: undefined,
+  logLevel: undefined,
+  verbose: false,
+});
 
 export const fastCheck = (argv: readonly string[]): FastCheck | null => {
-  const globals: { config?: string; stateDir?: string } = {};
-  const global = (name: string, value: string | undefined): boolean => {
-    const key = GLOBAL[name];
-    if (key === undefined || !plain(value) || globals[key] !== undefined) return false;
-    globals[key] = value;
-    return true;
-  };
+  const globals: Record<string, string> = {};
   let i = 0;
   while (i < argv.length && argv[i] !== 'check') {
-    const [name, value, next] = split(argv, i);
-    if (!global(name, value)) return null;
+    const next = readGlobal(argv, i, globals);
+    if (next === null) return null;
     i = next;
   }
-  const name = argv[i + 1];
-  if (argv[i] !== 'check' || (name !== 'rpo' && name !== 'divergence' && name !== 'job')) return null;
-  const VALUED = valued(name);
-  const flags = FLAGS[name];
-  // Commander's option values: the --no-* defaults first, then each option in the order given.
-  const opts: Record<string, unknown> = {};
-  for (const [key, value] of Object.values(flags)) if (!value) opts[key] = true;
+  const name = SELECTION_CHECKS.find((n) => n === argv[i + 1]);
+  if (argv[i] !== 'check' || name === undefined) return null;
+  const view = fastView(name);
+  // Commander's option values: the table's `--no-*` defaults first, then each option in the order given.
+  const opts: Record<string, unknown> = defaultsOf(CHECKS[name].options);
   const seen = new Set<string>();
-  for (i += 2; i < argv.length; ) {
-    const arg = argv[i] as string;
-    const flag = flags[arg];
-    if (flag) {
-      if (seen.has(flag[0])) return null;
-      seen.add(flag[0]);
-      opts[flag[0]] = flag[1];
-      i += 1;
+  for (i += 2; i < argv.length;) {
+    const global = readGlobal(argv, i, globals);
+    if (global !== null) {
+      i = global;
       continue;
     }
-    const [option, value, next] = split(argv, i);
-    i = next;
-    if (GLOBAL[option] !== undefined) {
-      if (!global(option, value)) return null;
-      continue;
-    }
-    if (!plain(value)) return null;
-    if (option === '--job') {
-      opts.job = [...((opts.job as string[] | undefined) ?? []), value];
-      continue;
-    }
-    const spec = VALUED[option];
-    if (!spec || seen.has(spec[0])) return null;
-    seen.add(spec[0]);
-    let parsed: Value | null;
-    try {
-      parsed = spec[1](value);
-    } catch {
-      return null;
-    }
-    if (parsed === null) return null;
-    opts[spec[0]] = parsed;
+    // A program path given twice is commander's to refuse, not an option of the check.
+    if (readOption(argv, i, PATH_GLOBALS) !== null) return null;
+    const r = readOption(argv, i, view);
+    if (r === null) return null;
+    const key = namesOf(r.spec).key;
+    if (r.spec.repeatable) opts[key] = [...((opts[key] as unknown[] | undefined) ?? []), r.value];
+    else if (seen.has(key)) return null;
+    else opts[key] = r.value;
+    seen.add(key);
+    i = r.next;
   }
-  return {
-    name,
-    globals: { config: globals.config, stateDir: globals.stateDir, json: false, logFile: undefined, logLevel: undefined, verbose: false },
-    opts: opts as FastCheck['opts'],
-  };
+  return { name, globals: pathGlobals(globals), opts: opts as FastCheck['opts'] };
 };

@@ -6,6 +6,8 @@ import { exitCodeFor } from './exit.js';
 import { stateForError } from '../outcome.js';
 import { fastCheck } from './fast-check.js';
 import { fastSync } from './fast-sync.js';
+import { JSON_OUTPUT } from './options/global.js';
+import { namesOf } from './options/spec.js';
 import { restrictedRefusal } from './restricted.js';
 import { renderResult, stdoutOutput, type Output } from './output.js';
 import type { CommandResult } from '../outcome.js';
@@ -20,7 +22,7 @@ export interface MainOptions {
 
 export const main = async (argv: readonly string[], opts: MainOptions = {}): Promise<number> => {
   const out = opts.out ?? stdoutOutput;
-  const json = argv.includes('--json');
+  const json = argv.includes(namesOf(JSON_OUTPUT).long);
   let result: CommandResult | undefined;
   const ctx: CliContext = {
     out,

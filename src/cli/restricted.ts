@@ -5,32 +5,32 @@
 // --state-dir, --log-file, --ssh-*, -H, SOURCE TARGET, -r, --exclude, --id, --now) is refused with one UNKNOWN
 // line before anything is read, so the plugin reads only root's default config and the state it names
 // (`--config` naming exactly that default, as the documented lines do, is accepted).
-// An allow-list, not a deny-list: an option added later is refused under sudo until it is listed here.
+// An allow-list, not a deny-list: an option added later is refused under sudo until its declaration in the
+// check's table (options/check.ts) is marked `sudo`.
 import { DEFAULT_CONFIG_PATH } from '../config/paths.js';
+import { CHECKS, type CheckName } from './options/check.js';
+import { CONFIG, HELP_OPTION } from './options/global.js';
+import { flagNames, namesOf } from './options/spec.js';
 
 /** Options with a value, and flags, a restricted plugin accepts; per check name. */
 interface Allowed {
-  readonly valued: readonly string[];
-  readonly flags: readonly string[];
+  readonly valued: ReadonlySet<string>;
+  readonly flags: ReadonlySet<string>;
   /** Positional arguments (pool or dataset names that only filter what the config names). */
   readonly positionals: boolean;
 }
 
-const COMMON_VALUED = ['-w', '--warning', '-c', '--critical', '-t', '--timeout', '--max-lines'];
-const COMMON_FLAGS = ['-h', '--help', '-V', '--version'];
-
-const ALLOWED: Readonly<Record<string, Allowed>> = {
-  rpo: { valued: ['--job'], flags: ['--all', '--no-estimate'], positionals: false },
-  divergence: { valued: ['--job'], flags: ['--all'], positionals: false },
-  job: {
-    valued: ['--job', '--failures-warning', '--failures-critical', '--max-runtime', '--prune-horizon'],
-    flags: ['--all', '--no-zfs'],
-    positionals: false,
-  },
-  health: { valued: [], flags: ['--degraded-is-critical'], positionals: true },
-  capacity: { valued: [], flags: [], positionals: true },
-  gaps: { valued: ['--job', '--grace'], flags: [], positionals: true },
+const allowed = (check: string): Allowed | undefined => {
+  const table = Object.hasOwn(CHECKS, check) ? CHECKS[check as CheckName] : undefined;
+  if (!table) return undefined;
+  const sudo = [HELP_OPTION, ...table.options].filter((s) => s.sudo);
+  return {
+    valued: new Set(flagNames(sudo.filter((s) => namesOf(s).valued))),
+    flags: new Set(flagNames(sudo.filter((s) => !namesOf(s).valued))),
+    positionals: table.sudoPositionals,
+  };
 };
+const CONFIG_FLAG = namesOf(CONFIG).long;
 
 /**
  * The uid sudo/pkexec ran us for, when that is not root and we run as root; else null (no restriction).
@@ -64,12 +64,11 @@ export const restrictedRefusal = (programName: string, argv: readonly string[], 
   if (check === null) return null;
   const caller = restrictedCaller(env, euid);
   if (caller === null) return null;
-  const allowed = ALLOWED[check];
+  const allow = allowed(check);
   const refuse = (what: string): string =>
     `${programName} run by sudo for ${caller}: ${what} is refused (only --job, --all and thresholds; the default config ${DEFAULT_CONFIG_PATH} names the rest)`;
-  if (!allowed || argv[0] !== 'check' || argv[1] !== check) return refuse('this command line');
-  const valued = new Set([...COMMON_VALUED, ...allowed.valued]);
-  const flags = new Set([...COMMON_FLAGS, ...allowed.flags]);
+  if (!allow || argv[0] !== 'check' || argv[1] !== check) return refuse('this command line');
+  const { valued, flags } = allow;
   for (let i = 2; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') return refuse("'--'");
@@ -78,9 +77,9 @@ export const restrictedRefusal = (programName: string, argv: readonly string[], 
       const name = eq > 0 ? arg.slice(0, eq) : arg;
       if (flags.has(name) && eq < 0) continue;
       // The documented lines name the default config explicitly: that exact path (root's own) is harmless.
-      if (name === '--config') {
+      if (name === CONFIG_FLAG) {
         const value = eq > 0 ? arg.slice(eq + 1) : argv[i + 1];
-        if (value !== DEFAULT_CONFIG_PATH) return refuse(`option '--config' with a path other than ${DEFAULT_CONFIG_PATH}`);
+        if (value !== DEFAULT_CONFIG_PATH) return refuse(`option '${CONFIG_FLAG}' with a path other than ${DEFAULT_CONFIG_PATH}`);
         if (eq < 0) i++;
         continue;
       }
@@ -96,7 +95,7 @@ export const restrictedRefusal = (programName: string, argv: readonly string[], 
       if (arg.length === 2) i++;
       continue;
     }
-    if (!allowed.positionals) return refuse('a SOURCE/TARGET side (ad-hoc check)');
+    if (!allow.positionals) return refuse('a SOURCE/TARGET side (ad-hoc check)');
   }
   return null;
 };

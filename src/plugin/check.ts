@@ -28,7 +28,7 @@ export interface CheckSpec<P> {
   readonly what?: string;
 }
 
-export const DEFAULT_TIMEOUT_SEC = 30;
+export { DEFAULT_TIMEOUT_SEC } from './values.js';
 
 export const runCheck = async <P>(spec: CheckSpec<P>): Promise<CommandResult> => {
   const controller = new AbortController();

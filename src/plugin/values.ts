@@ -1,8 +1,10 @@
-// Plugin option values as plain functions, without commander: commander's argParsers (cli/plugin-options.ts,
-// cli/commands/check.ts) wrap them with their usage messages, and the plugins' commander-free fast path
-// (cli/fast-check.ts) calls the very same functions and leaves any value they refuse to commander.
+// Plugin option values as plain functions, without commander: the check option table (cli/options/check.ts)
+// declares its parsers with them, and both commander and the plugins' commander-free fast path read that table.
 import { parseDuration } from '../core/duration.js';
 import { durationAtom, parseRange, plainAtom, sizeAtom, type AtomParser, type Range } from './range.js';
+
+/** -t/--timeout when neither the command line nor the config's `checks:` section gives one. */
+export const DEFAULT_TIMEOUT_SEC = 30;
 
 export type MetricKind = 'duration' | 'size' | 'count' | 'percent';
 

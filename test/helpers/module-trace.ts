@@ -32,5 +32,13 @@ export const moduleTracer = (dir: string): ((file: string, ...args: string[]) =>
   };
 };
 
-/** Loaded chunks holding a module whose source path contains `marker` (esbuild's `// <path>` comments). */
-export const chunksHolding = (files: readonly string[], marker: string): string[] => files.filter((f) => readFileSync(f, 'utf8').includes(`\n// ${marker}`));
+/**
+ * Loaded chunks holding a module whose source path contains `marker` (esbuild's `// <path>` comments). The path
+ * may start with `../` segments: a git worktree whose node_modules is a symlink gets `// ../main/node_modules/...`.
+ */
+export const chunksHolding = (files: readonly string[], marker: string): string[] =>
+  files.filter((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .some((line) => line.startsWith('// ') && `/${line.slice(3)}`.includes(`/${marker}`)),
+  );

@@ -5,16 +5,29 @@ import type { CommandResult } from '../../outcome.js';
 import type { CheckCliOptions } from '../../app/check.js';
 import type { JobCliOptions } from '../../checks/job-probe.js';
 import { formatRange, type Range } from '../../plugin/range.js';
+import { CHECKS, type CheckName, type SelectionCheck } from '../options/check.js';
+import { namesOf } from '../options/spec.js';
 
 /**
  * The alert kind of a check run: `check-<name>`, plus the -w/-c the caller gave, so two callers with
  * different thresholds (Nagios every minute, a person with `-w 1s`) keep separate alert memories instead of
  * fighting over one (a WARNING then a FLAPPING OK four seconds later).
  */
-export const checkAlertKind = (name: string, opts: { warning?: Range | undefined; critical?: Range | undefined }): string =>
-  [`check-${name}`, ...(opts.warning ? ['-w', formatRange(opts.warning)] : []), ...(opts.critical ? ['-c', formatRange(opts.critical)] : [])].join(' ');
+export const checkAlertKind = (name: CheckName, opts: { warning?: Range | undefined; critical?: Range | undefined }): string =>
+  [
+    `check-${name}`,
+    ...(opts.warning ? [shortName(name, 'warning'), formatRange(opts.warning)] : []),
+    ...(opts.critical ? [shortName(name, 'critical'), formatRange(opts.critical)] : []),
+  ].join(' ');
 
-export type SelectionCheck = 'rpo' | 'divergence' | 'job';
+/** The name an operator types for the option filling `key` (-w, -c), from the check's table. */
+const shortName = (name: CheckName, key: string): string => {
+  const spec = CHECKS[name].options.find((s) => namesOf(s).key === key);
+  if (!spec) throw new Error(`check ${name} declares no ${key} option`);
+  return namesOf(spec).short ?? namesOf(spec).long;
+};
+
+export type { SelectionCheck };
 
 export interface SelectionCheckInput {
   readonly source: string | undefined;
