@@ -51,13 +51,38 @@ const generate = (root, argv) => {
   const cols = argv[argv.indexOf('-o') + 1].split(',');
   const lines = [];
   const row = (values) => lines.push(cols.map((c) => values[c] ?? '-').join('\t'));
-  const dsRow = (name, i) => row({ name, type: 'filesystem', guid: String(9e15 + i), createtxg: '5', creation: String(T0), written: '0', readonly: 'off', mounted: 'yes', mountpoint: `/${name}`, canmount: 'on', used: '1000', available: '100000000', referenced: '1000' });
+  const dsRow = (name, i) =>
+    row({
+      name,
+      type: 'filesystem',
+      guid: String(9e15 + i),
+      createtxg: '5',
+      creation: String(T0),
+      written: '0',
+      readonly: 'off',
+      mounted: 'yes',
+      mountpoint: `/${name}`,
+      canmount: 'on',
+      used: '1000',
+      available: '100000000',
+      referenced: '1000',
+    });
   for (let d = -1; d < DATASETS - 1; d++) {
     // The root and DATASETS - 1 children: DATASETS datasets in all, each with SNAPSHOTS snapshots.
     const name = d < 0 ? root : `${root}/ds${String(d).padStart(4, '0')}`;
     dsRow(name, d + 1);
     for (let s = 0; s < SNAPSHOTS; s++) {
-      row({ name: `${name}@zfailover-sync_bench_${s}`, type: 'snapshot', guid: String(1e15 + (d + 1) * 1000 + s), createtxg: String(10 + s), creation: String(T0 + s * 15), written: '0', used: '0', referenced: '1000', userrefs: '0' });
+      row({
+        name: `${name}@zfailover-sync_bench_${s}`,
+        type: 'snapshot',
+        guid: String(1e15 + (d + 1) * 1000 + s),
+        createtxg: String(10 + s),
+        creation: String(T0 + s * 15),
+        written: '0',
+        used: '0',
+        referenced: '1000',
+        userrefs: '0',
+      });
     }
   }
   return `${lines.join('\n')}\n`;
@@ -81,7 +106,9 @@ const env = { PATH: `${bin}:/usr/bin:/bin`, HOME: dir };
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const time = (file, args) => {
   const t = process.hrtime.bigint();
-  const r = TIME ? spawnSync(TIME, ['-f', 'ZFO_CPU %U %S', file, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 30 }) : spawnSync(file, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = TIME
+    ? spawnSync(TIME, ['-f', 'ZFO_CPU %U %S', file, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 30 })
+    : spawnSync(file, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
   const s = Number(process.hrtime.bigint() - t) / 1e9;
   const m = /ZFO_CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
   if (m) r.stderr = r.stderr.slice(0, m.index);
@@ -101,7 +128,9 @@ const measure = (label, file, args, check) => {
     last = r;
   }
   const m = { wall: median(walls), cpu: median(cpus), last };
-  console.log(`${label.padEnd(44)} wall median ${(m.wall * 1000).toFixed(0).padStart(5)} ms (min ${(Math.min(...walls) * 1000).toFixed(0).padStart(5)})  cpu median ${(m.cpu * 1000).toFixed(0).padStart(5)} ms`);
+  console.log(
+    `${label.padEnd(44)} wall median ${(m.wall * 1000).toFixed(0).padStart(5)} ms (min ${(Math.min(...walls) * 1000).toFixed(0).padStart(5)})  cpu median ${(m.cpu * 1000).toFixed(0).padStart(5)} ms`,
+  );
   return m;
 };
 const okLine = (r) => {
@@ -127,7 +156,9 @@ try {
   const ms = (x) => (x * 1000).toFixed(0);
   for (const r of results) {
     // This line's format is read by bench/lib/checks-bench.mjs (npm run bench): keep it as it is.
-    console.log(`check_zfs_${r.name}: wall ${ms(r.m.wall)} ms = node start-up x${(r.m.wall / node.wall).toFixed(1)}; beyond node start-up and the listings: wall ${ms(r.own.wall)} ms (${verdict(r.own.wall)}), cpu ${ms(r.own.cpu)} ms (${verdict(r.own.cpu)}) of the ${TARGET_SECONDS * 1000} ms target`);
+    console.log(
+      `check_zfs_${r.name}: wall ${ms(r.m.wall)} ms = node start-up x${(r.m.wall / node.wall).toFixed(1)}; beyond node start-up and the listings: wall ${ms(r.own.wall)} ms (${verdict(r.own.wall)}), cpu ${ms(r.own.cpu)} ms (${verdict(r.own.cpu)}) of the ${TARGET_SECONDS * 1000} ms target`,
+    );
     console.log(`  ${r.line.slice(0, 160)}`);
   }
   const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -139,7 +170,9 @@ try {
     );
   }
   const pass = results.every((r) => r.own.wall < TARGET_SECONDS);
-  console.log(`verdict (wall time, median of ${RUNS}): ${pass ? 'PASS' : 'FAIL'}; load average ${loadavg} (wall grows with the neighbours' load: rerun on a quiet machine before trusting a FAIL)`);
+  console.log(
+    `verdict (wall time, median of ${RUNS}): ${pass ? 'PASS' : 'FAIL'}; load average ${loadavg} (wall grows with the neighbours' load: rerun on a quiet machine before trusting a FAIL)`,
+  );
   process.exitCode = pass ? 0 : 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });

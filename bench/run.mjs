@@ -26,7 +26,12 @@ import { renderMetrics, runMetricsCycles } from './scenarios/metrics.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PARTS = ['cycles', 'tree', 'throughput', 'processes', 'openzfs', 'checks', 'metrics'];
-const only = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? PARTS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const MIB = Number(process.env.BENCH_MIB ?? 300);
 const ROUNDS = QUICK
   ? { small: 4, tree: 2, throughput: 2, oz1: 2, oz50: 0, checks: 5, metrics: 6 }
@@ -55,7 +60,10 @@ const main = async () => {
   mkdirSync(workDir, { recursive: true, mode: 0o700 });
   onCleanup(`remove ${workDir}`, () => {
     // A pool that could not be destroyed is still mounted below it: walking into a wedged FUSE mount would hang.
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(`${workDir}/`));
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4])
+      .filter((m) => m?.startsWith(`${workDir}/`));
     if (mounts.length > 0) throw new Error(`${workDir} kept: still mounted ${mounts.join(' ')}`);
     rmSync(workDir, { recursive: true, force: true });
   });
@@ -84,7 +92,8 @@ const main = async () => {
     if (only.has('cycles') && !interruptedBy()) await runSmallCycles(env, ROUNDS.small);
     if (only.has('tree') && !interruptedBy()) await runTreeCycles(env, ROUNDS.tree);
     if (only.has('throughput') && !interruptedBy()) await runThroughput(env, ROUNDS.throughput, MIB);
-    if (only.has('processes') && !interruptedBy()) result.processes = await countProcesses(env, QUICK ? ['local1', 'ssh1'] : ['local1', 'ssh1', 'local50', 'ssh50'], workDir);
+    if (only.has('processes') && !interruptedBy())
+      result.processes = await countProcesses(env, QUICK ? ['local1', 'ssh1'] : ['local1', 'ssh1', 'local50', 'ssh50'], workDir);
     if (only.has('openzfs') && !interruptedBy()) {
       try {
         result.openzfs = await runOpenzfs(workDir, { oz1: ROUNDS.oz1, oz50: ROUNDS.oz50 });
@@ -107,7 +116,14 @@ const main = async () => {
 
   const verdicts = [];
   const parts = [header(meta)];
-  if (only.has('cycles')) parts.push(renderCycles('No-change cycle, zfs-fuse (pool v23: no `written`, so both tools snapshot and send every cycle)', pick(CYCLE_SCENARIOS, ['local1', 'ssh1']), verdicts));
+  if (only.has('cycles'))
+    parts.push(
+      renderCycles(
+        'No-change cycle, zfs-fuse (pool v23: no `written`, so both tools snapshot and send every cycle)',
+        pick(CYCLE_SCENARIOS, ['local1', 'ssh1']),
+        verdicts,
+      ),
+    );
   if (only.has('tree')) parts.push(renderCycles('No-change cycle, tree of 1 + 50 datasets, zfs-fuse', pick(CYCLE_SCENARIOS, ['local50', 'ssh50']), verdicts));
   if (only.has('throughput')) parts.push(renderThroughput(THROUGHPUT_SCENARIOS, MIB, verdicts, MUX_TOOL));
   if (only.has('openzfs')) {
@@ -139,7 +155,10 @@ const pick = (o, keys) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 const header = (m) => {
   const load = describe(samples.map((s) => s.load1));
   const qemu = describe(samples.map((s) => s.qemuCores));
-  const during = load.n === 0 ? '' : `; 1-min load during runs median ${fmt(load.median, 2)} (${fmt(load.min, 2)}-${fmt(load.max, 2)}); qemu VMs burnt ${fmt(qemu.median, 2)} cores (median, max ${fmt(qemu.max, 2)}) during runs`;
+  const during =
+    load.n === 0
+      ? ''
+      : `; 1-min load during runs median ${fmt(load.median, 2)} (${fmt(load.min, 2)}-${fmt(load.max, 2)}); qemu VMs burnt ${fmt(qemu.median, 2)} cores (median, max ${fmt(qemu.max, 2)}) during runs`;
   return [
     `zfailover bench ${m.startedAt} -> ${m.finishedAt}${m.quick ? ' (BENCH_QUICK)' : ''}: ${m.cpus} x ${m.cpuModel}, node ${m.node}, syncoid ${m.syncoid}`,
     `load average at start ${m.loadAtStart.split(' ').slice(0, 3).join(' ')}, at end ${m.loadAtEnd.split(' ').slice(0, 3).join(' ')}${during}`,

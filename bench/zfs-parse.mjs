@@ -7,8 +7,36 @@ const N = Number(process.argv[2] ?? 100_000);
 const DATASETS = 100;
 const root = 'tank/data';
 const cols = ['name', 'type', ...DATASET_PROPERTIES];
-const dsRow = (name, i) => ({ type: 'filesystem', guid: String(10n ** 18n + BigInt(i)), createtxg: '5', creation: '1795668094', written: '0', receive_resume_token: '-', readonly: 'off', encryption: 'off', encryptionroot: '-', keystatus: 'none', mountpoint: `/${name}`, canmount: 'on', mounted: 'yes', origin: '-', used: '1024', available: '2048', referenced: '512', userrefs: '-', 'zfailover:role': 'primary', 'zfailover:epoch': '1', 'zfailover:promoted': '-' });
-const snapRow = (i) => ({ type: 'snapshot', guid: String(17n * 10n ** 18n + BigInt(i)), createtxg: String(100 + i), creation: String(1795668094 + i), userrefs: '0' });
+const dsRow = (name, i) => ({
+  type: 'filesystem',
+  guid: String(10n ** 18n + BigInt(i)),
+  createtxg: '5',
+  creation: '1795668094',
+  written: '0',
+  receive_resume_token: '-',
+  readonly: 'off',
+  encryption: 'off',
+  encryptionroot: '-',
+  keystatus: 'none',
+  mountpoint: `/${name}`,
+  canmount: 'on',
+  mounted: 'yes',
+  origin: '-',
+  used: '1024',
+  available: '2048',
+  referenced: '512',
+  userrefs: '-',
+  'zfailover:role': 'primary',
+  'zfailover:epoch': '1',
+  'zfailover:promoted': '-',
+});
+const snapRow = (i) => ({
+  type: 'snapshot',
+  guid: String(17n * 10n ** 18n + BigInt(i)),
+  createtxg: String(100 + i),
+  creation: String(1795668094 + i),
+  userrefs: '0',
+});
 const names = Array.from({ length: DATASETS }, (_, d) => (d === 0 ? root : `${root}/child${d}`));
 const list = [];
 const get = [];
@@ -44,7 +72,9 @@ const time = (label, fn, runs = 7) => {
   cpu.sort((a, b) => a - b);
   const versions = [...out.datasets.values()].reduce((n, d) => n + d.versions.length, 0);
   // CPU time is reported too: on a busy machine wall time mostly measures the neighbours.
-  console.log(`${label}: median ${ts[runs >> 1].toFixed(1)} ms wall (min ${ts[0].toFixed(1)}), ${cpu[runs >> 1].toFixed(1)} ms CPU (min ${cpu[0].toFixed(1)}) for ${versions} snapshots in ${out.datasets.size} datasets`);
+  console.log(
+    `${label}: median ${ts[runs >> 1].toFixed(1)} ms wall (min ${ts[0].toFixed(1)}), ${cpu[runs >> 1].toFixed(1)} ms CPU (min ${cpu[0].toFixed(1)}) for ${versions} snapshots in ${out.datasets.size} datasets`,
+  );
 };
 
 console.log(`input: list ${(listText.length / 1e6).toFixed(1)} MB, get ${(getText.length / 1e6).toFixed(1)} MB`);

@@ -26,12 +26,18 @@ try {
     run('sh', '-c', `zfs send ${pool}/src@s | zfs recv ${pool}/sh${i}`);
     rates.sh.push(MIB / ((Date.now() - t) / 1000));
     t = Date.now();
-    const r = await runPipeline(runner.processes([['zfs', 'send', `${pool}/src@s`], ['zfs', 'recv', `${pool}/rp${i}`]]));
+    const r = await runPipeline(
+      runner.processes([
+        ['zfs', 'send', `${pool}/src@s`],
+        ['zfs', 'recv', `${pool}/rp${i}`],
+      ]),
+    );
     if (!r.ok) throw r.error;
     rates.runPipeline.push(MIB / ((Date.now() - t) / 1000));
   }
   const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-  for (const [k, xs] of Object.entries(rates)) console.log(`${k}: median ${med(xs).toFixed(0)} MiB/s (${xs.map((x) => x.toFixed(0)).join(', ')}) for ${MIB} MiB`);
+  for (const [k, xs] of Object.entries(rates))
+    console.log(`${k}: median ${med(xs).toFixed(0)} MiB/s (${xs.map((x) => x.toFixed(0)).join(', ')}) for ${MIB} MiB`);
 } finally {
   for (let i = 0; i < 30; i++) {
     try {

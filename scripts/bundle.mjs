@@ -12,7 +12,10 @@ const root = new URL('..', import.meta.url).pathname;
 // versions, so an entry written by another build of the parser is never trusted.
 const buildId = (() => {
   const h = createHash('sha256');
-  const files = readdirSync(`${root}src`, { recursive: true }).map(String).filter((f) => f.endsWith('.ts')).sort();
+  const files = readdirSync(`${root}src`, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   for (const f of [...files.map((f) => `src/${f}`), 'package.json', 'package-lock.json']) {
     h.update(`${f}\0`);
     try {

@@ -43,7 +43,20 @@ export const silentLogger: Logger = new Proxy({} as Logger, {
 // nodemailer `auth.pass`, SNMP `community`, SNMPv3 `authKey`/`privKey`, API tokens. A ZFS resume token
 // (`receive_resume_token`, `resumeToken`) only describes a stream position and stays readable.
 const SECRET_EXACT = new Set(['pass', 'password', 'passwd', 'secret', 'token', 'community', 'authorization', 'cookie', 'credentials']);
-const SECRET_SUFFIXES = ['password', 'passwd', 'passphrase', 'secret', 'community', 'authkey', 'privkey', 'privatekey', 'apikey', 'accesstoken', 'authtoken', 'bearertoken'];
+const SECRET_SUFFIXES = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'community',
+  'authkey',
+  'privkey',
+  'privatekey',
+  'apikey',
+  'accesstoken',
+  'authtoken',
+  'bearertoken',
+];
 
 export const isSecretKey = (key: string): boolean => {
   const k = key.toLowerCase().replace(/[_-]/g, '');
@@ -91,7 +104,14 @@ export const createLogger = async (opts: LoggerOptions): Promise<Logger> => {
       streams.push({ level, stream: pino.destination({ fd, sync: true }) });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ELOOP' ? 'is a symbolic link' : (err.message ?? String(e)).replace(/\s+/g, ' ');
+      const why =
+        err.code === 'EACCES'
+          ? 'permission denied'
+          : err.code === 'EISDIR'
+            ? 'is a directory'
+            : err.code === 'ELOOP'
+              ? 'is a symbolic link'
+              : (err.message ?? String(e)).replace(/\s+/g, ' ');
       throw new ConfigError(`cannot open log file ${opts.file}: ${why}`, { cause: e });
     }
   }

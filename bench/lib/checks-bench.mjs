@@ -4,7 +4,8 @@
 import { progress, run } from './proc.mjs';
 import { ROOT } from './tools.mjs';
 
-const LINE = /^check_zfs_(\w+): wall (\d+) ms = node start-up x([\d.]+); beyond node start-up and the listings: wall (-?\d+) ms \((\w+)\), cpu (-?\d+) ms \((\w+)\) of the (\d+) ms target/;
+const LINE =
+  /^check_zfs_(\w+): wall (\d+) ms = node start-up x([\d.]+); beyond node start-up and the listings: wall (-?\d+) ms \((\w+)\), cpu (-?\d+) ms \((\w+)\) of the (\d+) ms target/;
 const NODE = /^node -e 0\s+wall median\s+(\d+) ms .*cpu median\s+(\d+) ms/;
 
 /** {ok, nodeWallMs, checks: [{name, wallMs, xNode, ownWallMs, ownCpuMs, targetMs, verdict}], output} */
@@ -16,6 +17,21 @@ export const runChecksBench = async (runs) => {
   const checks = lines
     .map((l) => LINE.exec(l))
     .filter(Boolean)
-    .map((m) => ({ name: m[1], wallMs: Number(m[2]), xNode: Number(m[3]), ownWallMs: Number(m[4]), ownCpuMs: Number(m[6]), targetMs: Number(m[8]), verdict: m[5] === 'within' ? 'PASS' : 'MISS' }));
-  return { ok: checks.length > 0, exitCode: r.code, nodeWallMs: node ? Number(node[1]) : null, nodeCpuMs: node ? Number(node[2]) : null, checks, output: (r.stdout + r.stderr).trim() };
+    .map((m) => ({
+      name: m[1],
+      wallMs: Number(m[2]),
+      xNode: Number(m[3]),
+      ownWallMs: Number(m[4]),
+      ownCpuMs: Number(m[6]),
+      targetMs: Number(m[8]),
+      verdict: m[5] === 'within' ? 'PASS' : 'MISS',
+    }));
+  return {
+    ok: checks.length > 0,
+    exitCode: r.code,
+    nodeWallMs: node ? Number(node[1]) : null,
+    nodeCpuMs: node ? Number(node[2]) : null,
+    checks,
+    output: (r.stdout + r.stderr).trim(),
+  };
 };

@@ -27,13 +27,27 @@ export const connectGuest = async (workDir) => {
   writeFileSync(knownHostsFile, `${keyLine}\n`);
   const sshOptions = [`UserKnownHostsFile=${knownHostsFile}`, 'GlobalKnownHostsFile=/dev/null', 'IdentitiesOnly=yes'];
   const socket = `${workDir}/guest-mux`;
-  const base = ['ssh', '-i', GUEST_KEY, '-p', String(GUEST_PORT), ...sshOptions.flatMap((o) => ['-o', o]), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=60', 'root@127.0.0.1'];
+  const base = [
+    'ssh',
+    '-i',
+    GUEST_KEY,
+    '-p',
+    String(GUEST_PORT),
+    ...sshOptions.flatMap((o) => ['-o', o]),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=60',
+    'root@127.0.0.1',
+  ];
   // Our own master for fixture commands: every new connection costs seconds of key exchange under TCG.
   if (!(await startMaster('to the guest', base, socket))) return { reason: `the guest on 127.0.0.1:${GUEST_PORT} refuses the lab key or does not answer` };
-  const exec = (command, timeoutMs = 600_000) => must('ssh', ['-o', 'ControlMaster=no', '-o', `ControlPath=${socket}`, ...base.slice(1), '--', command], { timeoutMs });
+  const exec = (command, timeoutMs = 600_000) =>
+    must('ssh', ['-o', 'ControlMaster=no', '-o', `ControlPath=${socket}`, ...base.slice(1), '--', command], { timeoutMs });
   const version = (await exec('zfs version | head -1')).stdout.trim();
   const pools = (await exec('zpool list -H -o name')).stdout.split('\n');
-  if (!pools.includes('src') || !pools.includes('dst')) return { reason: `the guest has no src/dst pools (${pools.join(' ')}): test/openzfs/openzfs-vm.sh ensure-pools` };
+  if (!pools.includes('src') || !pools.includes('dst'))
+    return { reason: `the guest has no src/dst pools (${pools.join(' ')}): test/openzfs/openzfs-vm.sh ensure-pools` };
   return { port: GUEST_PORT, key: GUEST_KEY, knownHostsFile, sshOptions, version, exec };
 };
 
@@ -49,7 +63,9 @@ export const guestRoots = async (guest, name, trees) => {
   await guest.exec(`zfs create -o ${sq(owner)} ${sq(`src/${name}`)} && zfs create -o ${sq(owner)} ${sq(`dst/${name}`)}`);
   onCleanup(`guest datasets src/${name} dst/${name}`, () => guest.exec(destroyScript([`src/${name}`, `dst/${name}`]), 300_000));
   const create = Object.entries(trees)
-    .map(([t, n]) => `zfs create ${sq(`src/${name}/${t}`)}` + (n > 0 ? `; for i in $(seq -w 0 ${n - 1}); do zfs create ${sq(`src/${name}/${t}`)}/c$i; done` : ''))
+    .map(
+      ([t, n]) => `zfs create ${sq(`src/${name}/${t}`)}` + (n > 0 ? `; for i in $(seq -w 0 ${n - 1}); do zfs create ${sq(`src/${name}/${t}`)}/c$i; done` : ''),
+    )
     .join('; ');
   const files = `zfs list -H -o name,mountpoint -r ${sq(`src/${name}`)} | while IFS=$'\\t' read -r ds mp; do echo "$ds" > "$mp/file"; done; zpool sync src`;
   await guest.exec(`set -e; ${create}; ${files}`);

@@ -37,7 +37,10 @@ export const createPool = async (name, image, sizeMiB, mountRoot) => {
     throw new Error(`zpool destroy -f ${name} still fails after 60 s: ${last} (image ${image})`);
   });
   // zfs-fuse can wedge (a FUSE request never answered): then every file operation hangs. Say so, not hang.
-  const probe = await run('/bin/sh', ['-c', 'echo probe > "$1/.bench-probe" && rm "$1/.bench-probe"', 'sh', `${mountRoot}/${name}`], { cpu: false, timeoutMs: 60_000 });
+  const probe = await run('/bin/sh', ['-c', 'echo probe > "$1/.bench-probe" && rm "$1/.bench-probe"', 'sh', `${mountRoot}/${name}`], {
+    cpu: false,
+    timeoutMs: 60_000,
+  });
   if (probe.code !== 0) throw new Error(`zfs-fuse does not serve file operations on the new pool ${name} within 60 s (wedged? look for processes in state D)`);
 };
 
@@ -91,4 +94,3 @@ export const snapshotsOf = async (dataset) =>
     .split('\n')
     .filter((l) => l.startsWith(`${dataset}@`))
     .map((l) => l.slice(dataset.length + 1));
-

@@ -85,7 +85,17 @@ export const run = (file, args, opts = {}) =>
         }
         rmSync(timeFile, { force: true });
       }
-      resolve({ argv: [file, ...args], code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), wallMs, cpuMs, load1: loadavg1(), qemuCores });
+      resolve({
+        argv: [file, ...args],
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        wallMs,
+        cpuMs,
+        load1: loadavg1(),
+        qemuCores,
+      });
     });
   });
 
@@ -140,7 +150,9 @@ export const descendantsOf = (pid) => {
 
 const readdirNumeric = (dir) => {
   try {
-    return readdirSync(dir).filter((n) => /^\d+$/.test(n)).map(Number);
+    return readdirSync(dir)
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number);
   } catch {
     return [];
   }

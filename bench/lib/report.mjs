@@ -26,7 +26,10 @@ const cycleRows = (scenarios, verdicts) =>
 export const renderCycles = (title, scenarios, verdicts) => {
   const out = [title];
   out.push(
-    table(['scenario', 'zfailover s: median (min-max, n)', 'syncoid s: median (min-max, n)', 'ratio (paired)', 'target', 'verdict', 'cpu ms z/s', 'notes'], cycleRows(scenarios, verdicts)),
+    table(
+      ['scenario', 'zfailover s: median (min-max, n)', 'syncoid s: median (min-max, n)', 'ratio (paired)', 'target', 'verdict', 'cpu ms z/s', 'notes'],
+      cycleRows(scenarios, verdicts),
+    ),
   );
   const node = describe(samples.filter((s) => s.scenario === 'node' && s.ok).map((s) => s.wallMs / 1000));
   if (node.n > 0) out.push(`node -e 0 (start-up floor, same rounds): ${fmtStat(node)} s`);
@@ -40,12 +43,34 @@ export const renderThroughput = (scenarios, mib, verdicts, muxTool) => {
     const data = compare(key, 'zfailover', 'raw pipe', 'dataRateMiBs', s.target, 'rateMiBs');
     verdicts.push({ what: `${s.title}, data path`, ratio: data.ratio, target: s.target, verdict: data.verdict });
     verdicts.push({ what: `${s.title}, end to end`, ratio: e2e.ratio, target: s.target, verdict: e2e.verdict });
-    rows.push([`${s.title}, end to end`, fmtStat(e2e.da, 0), fmtStat(e2e.db, 0), `${fmt(e2e.ratio)} (${fmt(e2e.paired)})`, `${s.target.op} ${s.target.value}`, e2e.verdict]);
-    rows.push([`${s.title}, data path`, fmtStat(data.da, 0), fmtStat(data.db, 0), `${fmt(data.ratio)} (${fmt(data.paired)})`, `${s.target.op} ${s.target.value}`, data.verdict]);
+    rows.push([
+      `${s.title}, end to end`,
+      fmtStat(e2e.da, 0),
+      fmtStat(e2e.db, 0),
+      `${fmt(e2e.ratio)} (${fmt(e2e.paired)})`,
+      `${s.target.op} ${s.target.value}`,
+      e2e.verdict,
+    ]);
+    rows.push([
+      `${s.title}, data path`,
+      fmtStat(data.da, 0),
+      fmtStat(data.db, 0),
+      `${fmt(data.ratio)} (${fmt(data.paired)})`,
+      `${s.target.op} ${s.target.value}`,
+      data.verdict,
+    ]);
     const fixed = describe(samples.filter((x) => x.ok && x.scenario === key && x.tool === 'zfailover' && x.dataMs != null).map((x) => x.wallMs - x.dataMs));
     if (fixed.n > 0) rows.push([`  (info) zfailover's cycle outside its send|recv, ms`, fmtStat(fixed, 0), '', '', '', '']);
     const mux = compare(key, 'zfailover', muxTool, 'dataRateMiBs', null, 'rateMiBs');
-    if (mux.db.n > 0) rows.push([`  (info) data path vs the raw pipe through a warm ssh master`, fmtStat(mux.da, 0), fmtStat(mux.db, 0), `${fmt(mux.ratio)} (${fmt(mux.paired)})`, '-', '']);
+    if (mux.db.n > 0)
+      rows.push([
+        `  (info) data path vs the raw pipe through a warm ssh master`,
+        fmtStat(mux.da, 0),
+        fmtStat(mux.db, 0),
+        `${fmt(mux.ratio)} (${fmt(mux.paired)})`,
+        '-',
+        '',
+      ]);
   }
   const cmds = [...new Set(samples.filter((x) => x.commands && x.ok).map((x) => `${x.tool}: ${x.commands[0]}`))].slice(0, 6);
   return [
@@ -70,7 +95,11 @@ export const renderProcesses = (counts) => {
     for (const [tool, c] of Object.entries(tools)) {
       const v = { ...(c.local?.zfsVerbs ?? {}) };
       if (c.remote) for (const [k, n] of Object.entries(c.remote.zfsVerbs ?? {})) v[k] = Math.max(v[k] ?? 0, n);
-      verbs.push(`  ${key} ${tool}: ${Object.entries(v).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+      verbs.push(
+        `  ${key} ${tool}: ${Object.entries(v)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')}`,
+      );
     }
   }
   return [
@@ -86,7 +115,12 @@ export const renderChecks = (checks, verdicts) => {
   if (!checks) return 'Checks bench: not run';
   if (!checks.ok) return `Checks bench: no result lines (exit ${checks.exitCode}):\n${checks.output.slice(-1500)}`;
   const rows = checks.checks.map((c) => {
-    verdicts.push({ what: `check_zfs_${c.name}: wall time beyond node start-up and the listings (1,000 x 100)`, measured: `${c.ownWallMs} ms`, wanted: `< ${c.targetMs} ms`, verdict: c.verdict });
+    verdicts.push({
+      what: `check_zfs_${c.name}: wall time beyond node start-up and the listings (1,000 x 100)`,
+      measured: `${c.ownWallMs} ms`,
+      wanted: `< ${c.targetMs} ms`,
+      verdict: c.verdict,
+    });
     return [`check_zfs_${c.name}`, c.wallMs, `x${c.xNode}`, c.ownWallMs, c.ownCpuMs, `< ${c.targetMs}`, c.verdict];
   });
   return [

@@ -16,7 +16,10 @@ export const straceLocal = (file) => [STRACE, '-f', '-qq', '--seccomp-bpf', '-tt
 /** Attach to an sshd listener and its connections; returns stop() -> trace file path. */
 export const attachRemote = async (sshdPid, file) => {
   const pids = descendantsOf(sshdPid);
-  const child = spawn(STRACE, ['-f', '-qq', '-e', 'trace=execve', '-s', '200', '-o', file, ...pids.flatMap((p) => ['-p', String(p)])], { stdio: 'ignore', detached: true });
+  const child = spawn(STRACE, ['-f', '-qq', '-e', 'trace=execve', '-s', '200', '-o', file, ...pids.flatMap((p) => ['-p', String(p)])], {
+    stdio: 'ignore',
+    detached: true,
+  });
   // Wait until every pid shows a tracer, so no early exec is missed.
   for (let i = 0; i < 50; i++) {
     await sleep(100);
@@ -121,7 +124,8 @@ export const summarize = (file) => {
   // zfs/zpool subcommands, wherever they run: directly, through `sh -c`, or as ssh's remote command.
   const verbs = {};
   for (const e of execs) {
-    const words = e.prog === 'zfs' || e.prog === 'zpool' ? e.argv : e.prog === 'ssh' ? (e.argv.at(-1) ?? '').split(/[\s;|]+/).map((w) => w.replace(/^'+|'+$/g, '')) : [];
+    const words =
+      e.prog === 'zfs' || e.prog === 'zpool' ? e.argv : e.prog === 'ssh' ? (e.argv.at(-1) ?? '').split(/[\s;|]+/).map((w) => w.replace(/^'+|'+$/g, '')) : [];
     for (let i = 0; i < words.length - 1; i++) {
       if (!/(^|\/)(zfs|zpool)$/.test(words[i]) || !/^[a-z]+$/.test(words[i + 1])) continue;
       const k = `${words[i].split('/').pop()} ${words[i + 1]}`;

@@ -99,7 +99,18 @@ export const startSshd = async (dir, name, identity, { sessionPath = BASE_PATH }
     killGroup(pid, 'SIGTERM');
     await sleep(200);
   });
-  const sshArgv = (extra = []) => ['ssh', '-i', identity.keyFile, '-p', String(port), ...identity.sshOptions.flatMap((o) => ['-o', o]), '-o', 'BatchMode=yes', ...extra, 'root@127.0.0.1'];
+  const sshArgv = (extra = []) => [
+    'ssh',
+    '-i',
+    identity.keyFile,
+    '-p',
+    String(port),
+    ...identity.sshOptions.flatMap((o) => ['-o', o]),
+    '-o',
+    'BatchMode=yes',
+    ...extra,
+    'root@127.0.0.1',
+  ];
   const s = { name, port, pid, dir: d, sshArgv };
   const probe = await must(sshArgv()[0], [...sshArgv().slice(1), 'echo $PATH']);
   s.remotePath = probe.stdout.trim();

@@ -73,6 +73,10 @@ export const fmtStat = (d, digits = 3) => (d.n === 0 ? 'no data' : `${fmt(d.medi
 export const table = (header, rows) => {
   const all = [header, ...rows].map((r) => r.map(String));
   const w = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => c.padEnd(w[i]))
+      .join('  ')
+      .trimEnd();
   return [line(all[0]), w.map((n) => '-'.repeat(n)).join('  '), ...all.slice(1).map(line)].join('\n');
 };

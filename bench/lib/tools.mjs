@@ -11,7 +11,9 @@ const ENV = { PATH: BASE_PATH, LC_ALL: 'C', HOME: '/root' };
 
 /** `prefix` (e.g. strace's argv) runs the command untimed for CPU; without it /usr/bin/time measures it. */
 const wrapped = (prefix, file, args) =>
-  prefix.length === 0 ? run(file, args, { env: ENV, timeoutMs: 900_000 }) : run(prefix[0], [...prefix.slice(1), file, ...args], { env: ENV, cpu: false, timeoutMs: 900_000 });
+  prefix.length === 0
+    ? run(file, args, { env: ENV, timeoutMs: 900_000 })
+    : run(prefix[0], [...prefix.slice(1), file, ...args], { env: ENV, cpu: false, timeoutMs: 900_000 });
 
 /**
  * Config for a set of jobs: `{name: {source, target, recursive}}`. The file is what an operator would write;
@@ -51,7 +53,9 @@ export const zfailoverSync = async (config, job, { json = false, prefix = [] } =
 
 /** Data-path time and bytes of a zfailover report: the send|recv steps only. */
 export const transferSteps = (report) => {
-  const steps = (report?.targets ?? []).flatMap((t) => t.datasets.flatMap((d) => d.steps)).filter((s) => s.kind === 'full' || s.kind === 'incremental' || s.kind === 'resume');
+  const steps = (report?.targets ?? [])
+    .flatMap((t) => t.datasets.flatMap((d) => d.steps))
+    .filter((s) => s.kind === 'full' || s.kind === 'incremental' || s.kind === 'resume');
   return {
     count: steps.length,
     durationMs: steps.reduce((s, x) => s + (x.durationMs ?? 0), 0),

@@ -6,7 +6,12 @@ import { interleave } from '../lib/interleave.mjs';
 import { compare, fmt, fmtStat, table } from '../lib/stats.mjs';
 import { zfailoverSync } from '../lib/tools.mjs';
 
-export const METRICS_SCENARIO = { scenario: 'metrics1', job: 'local1', title: 'no-change cycle, 1 dataset, local (zfs-fuse): metrics on / off', target: { op: '<=', value: 1.1 } };
+export const METRICS_SCENARIO = {
+  scenario: 'metrics1',
+  job: 'local1',
+  title: 'no-change cycle, 1 dataset, local (zfs-fuse): metrics on / off',
+  target: { op: '<=', value: 1.1 },
+};
 
 export const runMetricsCycles = async (env, workDir, rounds) => {
   const textDir = `${workDir}/textfile`;
@@ -34,7 +39,17 @@ export const renderMetrics = (result, verdicts) => {
     'Metrics: cost of writing the node_exporter textfile and counters per cycle',
     table(
       ['scenario', 'metrics on s: median (min-max, n)', 'metrics off s: median (min-max, n)', 'ratio (paired)', 'target', 'verdict', 'cpu ms on/off'],
-      [[title, fmtStat(s(c.da)), fmtStat(s(c.db)), `${fmt(c.ratio)} (${fmt(c.paired)})`, `${target.op} ${target.value}`, verdict, `${fmt(cpu.da.median, 0)} / ${fmt(cpu.db.median, 0)}`]],
+      [
+        [
+          title,
+          fmtStat(s(c.da)),
+          fmtStat(s(c.db)),
+          `${fmt(c.ratio)} (${fmt(c.paired)})`,
+          `${target.op} ${target.value}`,
+          verdict,
+          `${fmt(cpu.da.median, 0)} / ${fmt(cpu.db.median, 0)}`,
+        ],
+      ],
     ),
     wrote ? `  textfile written: ${result.files.join(', ')}` : '  no textfile was written: the comparison proves nothing',
   ].join('\n');

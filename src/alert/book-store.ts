@@ -27,10 +27,21 @@ const isKeyMemory = (v: unknown): v is KeyMemory => {
   if (typeof v !== 'object' || v === null) return false;
   const m = v as Record<string, unknown>;
   return (
-    isStr(m.job) && isStr(m.dataset) && (m.target === null || isStr(m.target)) && isStr(m.kind) &&
-    isState(m.state) && isStr(m.signature) && isStr(m.summary) && isNum(m.since) && isNum(m.seen) &&
-    isState(m.notified) && isStr(m.notifiedSignature) && (m.notifiedAt === null || isNum(m.notifiedAt)) &&
-    Array.isArray(m.changes) && m.changes.every(isNum) && typeof m.flapping === 'boolean'
+    isStr(m.job) &&
+    isStr(m.dataset) &&
+    (m.target === null || isStr(m.target)) &&
+    isStr(m.kind) &&
+    isState(m.state) &&
+    isStr(m.signature) &&
+    isStr(m.summary) &&
+    isNum(m.since) &&
+    isNum(m.seen) &&
+    isState(m.notified) &&
+    isStr(m.notifiedSignature) &&
+    (m.notifiedAt === null || isNum(m.notifiedAt)) &&
+    Array.isArray(m.changes) &&
+    m.changes.every(isNum) &&
+    typeof m.flapping === 'boolean'
   );
 };
 

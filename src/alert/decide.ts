@@ -58,15 +58,13 @@ export const EMPTY_BOOK: AlertBook = { keys: {} };
 export const SEEN_RESOLUTION_MS = 3600_000;
 
 /** Unambiguous key of (job, dataset, target, kind). */
-export const alertKey = (i: Pick<AlertItem, 'job' | 'dataset' | 'target' | 'kind'>): string =>
-  JSON.stringify([i.job, i.dataset, i.target ?? '', i.kind]);
+export const alertKey = (i: Pick<AlertItem, 'job' | 'dataset' | 'target' | 'kind'>): string => JSON.stringify([i.job, i.dataset, i.target ?? '', i.kind]);
 
 /** The state as far as notifications are concerned: below minState counts as OK. */
 export const alertLevel = (state: ServiceState, minState: AlertPolicy['minState']): ServiceState =>
   state === 'OK' || (minState === 'CRITICAL' && state !== 'CRITICAL') ? 'OK' : state;
 
-const signatureOf = (level: ServiceState, conflict: string | undefined): string =>
-  level === 'OK' ? 'OK' : conflict ? `${level}:${conflict}` : level;
+const signatureOf = (level: ServiceState, conflict: string | undefined): string => (level === 'OK' ? 'OK' : conflict ? `${level}:${conflict}` : level);
 
 export interface DecideContext {
   readonly now: number;

@@ -21,7 +21,11 @@ export interface EmailFormatOptions {
 const MAX_SUBJECT = 200;
 const LATE_MS = 60_000;
 
-const oneLine = (s: string): string => s.replace(/[\r\n\t]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+const oneLine = (s: string): string =>
+  s
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
 const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 3)}...`);
 export const formatTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 
@@ -46,7 +50,10 @@ export const stateLabel = (n: Notification): string => {
 const where = (n: Notification): string => `${n.item.job} ${n.item.dataset}${n.item.target ? ` -> ${n.item.target}` : ''}`;
 
 const subjectOf = (n: Notification, prefix: string): string =>
-  clip(oneLine(n.type === 'test' ? `${prefix} TEST ${n.host}: ${n.item.summary}` : `${prefix} ${stateLabel(n)} ${n.host} ${where(n)}: ${n.item.summary}`), MAX_SUBJECT);
+  clip(
+    oneLine(n.type === 'test' ? `${prefix} TEST ${n.host}: ${n.item.summary}` : `${prefix} ${stateLabel(n)} ${n.host} ${where(n)}: ${n.item.summary}`),
+    MAX_SUBJECT,
+  );
 
 const field = (name: string, value: string): string => `${`${name}:`.padEnd(12)}${oneLine(value)}`;
 

@@ -45,8 +45,7 @@ export interface VarbindSpec {
   readonly value: Uint8Array | number;
 }
 
-export const notificationOid = (enterpriseOid: string, type: NotificationType): string =>
-  `${enterpriseOid}.0.${NOTIFICATIONS[type].arc}`;
+export const notificationOid = (enterpriseOid: string, type: NotificationType): string => `${enterpriseOid}.0.${NOTIFICATIONS[type].arc}`;
 
 export const objectOid = (enterpriseOid: string, name: ObjectName): string =>
   `${enterpriseOid}.1.${(OBJECTS.find((o) => o.name === name) as (typeof OBJECTS)[number]).arc}.0`;
@@ -83,12 +82,10 @@ export const dateAndTime = (ms: number): Uint8Array => {
   ]);
 };
 
-const int32OrUnknown = (n: number | undefined): number =>
-  n === undefined || !Number.isFinite(n) || n < 0 ? -1 : Math.min(INT32_MAX, Math.round(n));
+const int32OrUnknown = (n: number | undefined): number => (n === undefined || !Number.isFinite(n) || n < 0 ? -1 : Math.min(INT32_MAX, Math.round(n)));
 
 /** The message object: the summary, with the note (flapping, stable again) when there is one. */
-export const notificationMessage = (n: Notification): string =>
-  (n.note ? `${n.item.summary} (${n.note})` : n.item.summary).replace(/\s+/g, ' ').trim();
+export const notificationMessage = (n: Notification): string => (n.note ? `${n.item.summary} (${n.note})` : n.item.summary).replace(/\s+/g, ' ').trim();
 
 export const notificationVarbinds = (n: Notification, enterpriseOid: string): VarbindSpec[] => {
   const text = (s: string): Uint8Array => utf8Truncate(s.replace(/[\r\n]+/g, ' '));

@@ -61,11 +61,22 @@ const parseEntry = (text: string): QueueEntry | null => {
     const o = JSON.parse(text) as Partial<QueueEntry> & { version?: unknown };
     const n = o.notification as Partial<Notification> | undefined;
     const ok =
-      o.version === 1 && Array.isArray(o.channels) && o.channels.every((c) => typeof c === 'string') &&
-      typeof o.attempts === 'number' && typeof n === 'object' && n !== null && typeof n.type === 'string' &&
-      typeof n.time === 'number' && typeof n.host === 'string' && typeof n.item === 'object' && n.item !== null &&
-      typeof n.item.summary === 'string' && typeof n.item.state === 'string';
-    return ok ? { notification: o.notification as Notification, channels: o.channels as string[], attempts: o.attempts as number, lastError: o.lastError ?? null } : null;
+      o.version === 1 &&
+      Array.isArray(o.channels) &&
+      o.channels.every((c) => typeof c === 'string') &&
+      typeof o.attempts === 'number' &&
+      typeof n === 'object' &&
+      n !== null &&
+      typeof n.type === 'string' &&
+      typeof n.time === 'number' &&
+      typeof n.host === 'string' &&
+      typeof n.item === 'object' &&
+      n.item !== null &&
+      typeof n.item.summary === 'string' &&
+      typeof n.item.state === 'string';
+    return ok
+      ? { notification: o.notification as Notification, channels: o.channels as string[], attempts: o.attempts as number, lastError: o.lastError ?? null }
+      : null;
   } catch {
     return null;
   }

@@ -35,7 +35,7 @@ const statOrFail = (file: string, what: string): Stats => {
     return statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${what}: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`);
+    throw new ConfigError(`${what}: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')})`);
   }
 };
 

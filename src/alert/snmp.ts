@@ -24,10 +24,7 @@ export const describeReceiver = (r: SnmpReceiver, enterpriseOid: string, host: s
 /** sysUpTime for the notifications: the host's uptime (a CLI process's own uptime would always be ~0). */
 const hostUpTime = (): number => Math.floor(uptime() * 100) % 2 ** 32;
 
-export const createTrapSender = async (
-  r: SnmpReceiver,
-  opts: { readonly enterpriseOid: string; readonly host: string },
-): Promise<TrapSender> => {
+export const createTrapSender = async (r: SnmpReceiver, opts: { readonly enterpriseOid: string; readonly host: string }): Promise<TrapSender> => {
   const at = (k: string): string => `alerts.snmp.receivers[${r.name}].${k}`;
   const snmp = (await import('net-snmp')).default as typeof snmpModule;
   const common = {
@@ -46,9 +43,7 @@ export const createTrapSender = async (
       level: r.priv ? snmp.SecurityLevel.authPriv : snmp.SecurityLevel.authNoPriv,
       authProtocol: snmp.AuthProtocols[r.auth.protocol],
       authKey: readSecret({ where: at('auth.key'), ref: r.auth.key, minLength: 8 }),
-      ...(r.priv
-        ? { privProtocol: snmp.PrivProtocols[r.priv.protocol], privKey: readSecret({ where: at('priv.key'), ref: r.priv.key, minLength: 8 }) }
-        : {}),
+      ...(r.priv ? { privProtocol: snmp.PrivProtocols[r.priv.protocol], privKey: readSecret({ where: at('priv.key'), ref: r.priv.key, minLength: 8 }) } : {}),
     };
     // Only traps use our own engineID (the receiver must know it); informs discover the receiver's.
     const engineID = r.mode === 'trap' ? (r.engineId ?? defaultEngineId(opts.enterpriseOid, opts.host)) : undefined;

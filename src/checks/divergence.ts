@@ -49,7 +49,8 @@ export const evaluateDivergence = (probes: readonly JobProbe[], o: DivergenceOpt
   for (const p of probes) {
     for (const t of p.targets) {
       if (t.error !== null) items.push({ finding: { state: 'UNKNOWN', subject: t.label, text: `cannot list target: ${oneLine(t.error)}` } });
-      else if (p.source === null) items.push({ finding: { state: 'UNKNOWN', subject: t.label, text: `cannot list source ${formatSide(p.job.source)}: ${oneLine(p.sourceError)}` } });
+      else if (p.source === null)
+        items.push({ finding: { state: 'UNKNOWN', subject: t.label, text: `cannot list source ${formatSide(p.job.source)}: ${oneLine(p.sourceError)}` } });
       else if (!p.source.exists) items.push({ finding: { state: 'UNKNOWN', subject: t.label, text: `source ${formatSide(p.job.source)} does not exist` } });
       else for (const pair of t.pairs) items.push(pairFinding(p, t, pair, o));
     }

@@ -38,7 +38,9 @@ export const DEFAULT_WARNING = parseRange('0', plainAtom);
 
 export const onlyWanted = (run: PruneRunResult, wanted: readonly Side[]): PruneRunResult => ({
   ...run,
-  datasets: run.datasets.filter((d) => wanted.some((w) => sameHost(w, d.where) && (d.where.dataset === w.dataset || d.where.dataset.startsWith(`${w.dataset}/`)))),
+  datasets: run.datasets.filter((d) =>
+    wanted.some((w) => sameHost(w, d.where) && (d.where.dataset === w.dataset || d.where.dataset.startsWith(`${w.dataset}/`))),
+  ),
 });
 
 /** Newest instant a replica has received: the time its newest snapshot's name states (else its creation). */
@@ -124,7 +126,13 @@ export const evaluateRun = (run: PruneRunResult, o: EvalOptions): Evaluation => 
     maxDetails: o.maxLines,
     findings,
     perfdata: [
-      { label: 'missing', value: missing, ...(o.thresholds.warning ? { warning: o.thresholds.warning } : {}), ...(o.thresholds.critical ? { critical: o.thresholds.critical } : {}), min: 0 },
+      {
+        label: 'missing',
+        value: missing,
+        ...(o.thresholds.warning ? { warning: o.thresholds.warning } : {}),
+        ...(o.thresholds.critical ? { critical: o.thresholds.critical } : {}),
+        min: 0,
+      },
       { label: 'over', value: over, min: 0 },
       { label: 'future', value: future, min: 0 },
       { label: 'expected', value: expected, min: 0 },

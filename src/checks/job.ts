@@ -62,7 +62,15 @@ export const evaluateJobs = (data: readonly JobData[], o: JobCheckOptions): Eval
     }
   }
   const perfdata: Perfdatum[] = [];
-  if (ages.length) perfdata.push({ label: 'last_success', value: Math.round(Math.max(...ages)), uom: 's', warning: o.thresholds.warning, critical: o.thresholds.critical, min: 0 });
+  if (ages.length)
+    perfdata.push({
+      label: 'last_success',
+      value: Math.round(Math.max(...ages)),
+      uom: 's',
+      warning: o.thresholds.warning,
+      critical: o.thresholds.critical,
+      min: 0,
+    });
   if (failures.length) perfdata.push({ label: 'failures', value: Math.max(...failures), min: 0 });
   const piles = data.flatMap((d) => (d.prune && !(d.prune instanceof Error) ? d.prune.datasets : []));
   if (piles.length) {
@@ -124,16 +132,28 @@ const jobFinding = (d: JobData, o: JobCheckOptions): { finding: Finding; failure
       }
     }
   }
-  if (running !== null && running > o.maxRuntime) parts.push({ state: 'WARNING', text: `run of pid ${d.lock?.holder?.pid} holds the lock for ${dur(running)} (> ${dur(o.maxRuntime)})` });
+  if (running !== null && running > o.maxRuntime)
+    parts.push({ state: 'WARNING', text: `run of pid ${d.lock?.holder?.pid} holds the lock for ${dur(running)} (> ${dur(o.maxRuntime)})` });
   const notes = [
-    ...(s.lastRun ? [`last run ${dur((o.now - s.lastRun.finishedAt) / 1000)} ago: ${s.lastRun.summary && s.lastRun.summary !== s.lastRun.state ? `${s.lastRun.state}: ${s.lastRun.summary}` : s.lastRun.state}`] : []),
+    ...(s.lastRun
+      ? [
+          `last run ${dur((o.now - s.lastRun.finishedAt) / 1000)} ago: ${s.lastRun.summary && s.lastRun.summary !== s.lastRun.state ? `${s.lastRun.state}: ${s.lastRun.summary}` : s.lastRun.state}`,
+        ]
+      : []),
     ...(running !== null ? [`running now (pid ${d.lock?.holder?.pid}, for ${dur(running)})`] : []),
     ...(d.lock && !d.lock.alive ? ['stale lock of a dead run: the next run recovers it'] : []),
     ...(d.prune instanceof Error ? [`prune state unreadable: ${oneLine(d.prune)}`] : []),
   ];
   const state = worstState(parts.map((p) => p.state));
-  const text = parts.filter((p) => p.state === state).map((p) => p.text).join('; ') || 'last run OK';
-  return { finding: { state, subject, text, notes, ...(state !== 'OK' ? { hint: fixLine(syncOf(d.job, o, '--dry-run'), "shows the next run's plan") } : {}) }, failures: n };
+  const text =
+    parts
+      .filter((p) => p.state === state)
+      .map((p) => p.text)
+      .join('; ') || 'last run OK';
+  return {
+    finding: { state, subject, text, notes, ...(state !== 'OK' ? { hint: fixLine(syncOf(d.job, o, '--dry-run'), "shows the next run's plan") } : {}) },
+    failures: n,
+  };
 };
 
 const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: JobCheckOptions): { finding: Finding; age: number | null } => {
@@ -151,7 +171,12 @@ const targetFinding = (d: JobData, s: JobState, id: string, side: string, o: Job
     // Within the thresholds a failed last run is no problem yet, but the line must not read as "all is well".
     if (t.lastState !== 'OK') parts.push({ state: 'OK', text: `last run ${t.lastState}: ${t.lastSummary}` });
   }
-  if (t?.conflict) parts.push({ state: 'CRITICAL', text: `conflict ${t.conflict}`, hint: fixLine(zfailoverLine(cmdsOf(d.job, o).invocation, ['check', 'divergence']), 'names the command that resolves it') });
+  if (t?.conflict)
+    parts.push({
+      state: 'CRITICAL',
+      text: `conflict ${t.conflict}`,
+      hint: fixLine(zfailoverLine(cmdsOf(d.job, o).invocation, ['check', 'divergence']), 'names the command that resolves it'),
+    });
   if (t?.resume) {
     const waiting = (o.now - t.resume.since) / 1000;
     parts.push({ state: waiting > o.maxRuntime ? 'WARNING' : 'OK', text: `partial receive pending for ${dur(waiting)}` });

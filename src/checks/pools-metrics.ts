@@ -22,7 +22,16 @@ export interface PoolRunFacts {
 
 export const poolFamilies = (f: PoolRunFacts, counters: RunCounters): MetricFamily[] => {
   const family = (name: string, help: string, samples: Sample[]): MetricFamily => ({ name, help, type: 'gauge', samples });
-  const run = runFamilies({ command: 'check', job: f.unit, startedAt: f.startedAt, finishedAt: f.finishedAt, state: f.state, lastSuccessAt: counters.lastSuccessAt, consecutiveFailures: counters.consecutiveFailures, counters });
+  const run = runFamilies({
+    command: 'check',
+    job: f.unit,
+    startedAt: f.startedAt,
+    finishedAt: f.finishedAt,
+    state: f.state,
+    lastSuccessAt: counters.lastSuccessAt,
+    consecutiveFailures: counters.consecutiveFailures,
+    counters,
+  });
   if (f.check === 'health') {
     const samples: Sample[] = [];
     for (const p of f.pools) {
@@ -34,8 +43,20 @@ export const poolFamilies = (f: PoolRunFacts, counters: RunCounters): MetricFami
   const labels = (p: PoolInfo) => ({ host: f.host, pool: p.name });
   return [
     ...run,
-    family('zfailover_pool_size_bytes', 'Pool size from zpool list, bytes (approximate where zpool prints rounded sizes).', f.pools.map((p) => ({ labels: labels(p), value: p.size }))),
-    family('zfailover_pool_allocated_bytes', 'Pool space allocated, bytes.', f.pools.map((p) => ({ labels: labels(p), value: p.allocated }))),
-    family('zfailover_pool_used_ratio', 'Pool capacity used, 0..1 (zpool list CAP).', f.pools.map((p) => ({ labels: labels(p), value: p.capacity / 100 }))),
+    family(
+      'zfailover_pool_size_bytes',
+      'Pool size from zpool list, bytes (approximate where zpool prints rounded sizes).',
+      f.pools.map((p) => ({ labels: labels(p), value: p.size })),
+    ),
+    family(
+      'zfailover_pool_allocated_bytes',
+      'Pool space allocated, bytes.',
+      f.pools.map((p) => ({ labels: labels(p), value: p.allocated })),
+    ),
+    family(
+      'zfailover_pool_used_ratio',
+      'Pool capacity used, 0..1 (zpool list CAP).',
+      f.pools.map((p) => ({ labels: labels(p), value: p.capacity / 100 })),
+    ),
   ];
 };

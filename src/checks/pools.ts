@@ -58,7 +58,11 @@ export const evaluateHealth = (d: PoolsData, o: { degradedIsCritical: boolean; t
     if (st.scan === 'resilver-in-progress') parts.push({ state: 'WARNING', text: 'resilver in progress' });
     const state = parts.reduce<ServiceState>((w, x) => (rank(x.state) > rank(w) ? x.state : w), 'OK');
     if (state !== 'OK') problems++;
-    const notes = [...(st.status ? [`status: ${st.status}`] : []), ...(st.action ? [`action: ${st.action}`] : []), ...(st.scanText ? [`scan: ${st.scanText}`] : [])];
+    const notes = [
+      ...(st.status ? [`status: ${st.status}`] : []),
+      ...(st.action ? [`action: ${st.action}`] : []),
+      ...(st.scanText ? [`scan: ${st.scanText}`] : []),
+    ];
     findings.push({ state, subject, text: parts.map((x) => x.text).join(', '), notes, ...(state !== 'OK' ? { hint: `zpool status -v ${p.name}` } : {}) });
   }
   return {

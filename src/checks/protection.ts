@@ -79,7 +79,9 @@ export const protectionOf = (job: Owner, pairs: readonly ProtectionPair[], horiz
     risks,
     checked,
     ...(risks.length
-      ? { hint: 'let sync take its own snapshots (no --no-sync-snap) and keep holds/bookmarks on, or exclude these from foreign pruners (zfs hold keep <snapshot>)' }
+      ? {
+          hint: 'let sync take its own snapshots (no --no-sync-snap) and keep holds/bookmarks on, or exclude these from foreign pruners (zfs hold keep <snapshot>)',
+        }
       : {}),
   };
 };

@@ -79,7 +79,13 @@ const pairFinding = (p: JobProbe, t: TargetProbe, pair: ProbedPair, o: RpoOption
   ];
   if (lag.rpo === null) {
     return {
-      finding: { state: 'CRITICAL', subject, text: 'no common snapshot with the source (by GUID)', hint: fixLine(zfailoverLine(commandsOf(p, o).invocation, ['check', 'divergence']), 'names the conflict and the command that resolves it'), notes },
+      finding: {
+        state: 'CRITICAL',
+        subject,
+        text: 'no common snapshot with the source (by GUID)',
+        hint: fixLine(zfailoverLine(commandsOf(p, o).invocation, ['check', 'divergence']), 'names the conflict and the command that resolves it'),
+        notes,
+      },
       lag: { rpo: null, behind: lag.behind.length, pending: null, resumeAge },
     };
   }
@@ -121,7 +127,8 @@ const unreadable = (subject: string, what: string, e: unknown): Finding => ({
 });
 
 /** The commands of a probed job, through the check's invocation (sync/invocation.ts builds them). */
-export const commandsOf = (p: JobProbe, o: { commands?: ((job: JobSpec) => JobCommands) | undefined }): JobCommands => (o.commands ?? ((j) => jobCommands(j, {})))(p.job);
+export const commandsOf = (p: JobProbe, o: { commands?: ((job: JobSpec) => JobCommands) | undefined }): JobCommands =>
+  (o.commands ?? ((j) => jobCommands(j, {})))(p.job);
 
 /** `zfailover sync ...` for this job, quoted, with `extra` arguments. */
 export const syncCommand = (p: JobProbe, o: { commands?: ((job: JobSpec) => JobCommands) | undefined }, ...extra: string[]): string =>

@@ -28,5 +28,4 @@ export const thresholdsFor = (
   };
 };
 
-export const resolveTimeout = (cli: number | undefined, config: ChecksConfig | undefined): number =>
-  cli ?? config?.timeout ?? DEFAULT_TIMEOUT_SEC;
+export const resolveTimeout = (cli: number | undefined, config: ChecksConfig | undefined): number => cli ?? config?.timeout ?? DEFAULT_TIMEOUT_SEC;

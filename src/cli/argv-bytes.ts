@@ -13,7 +13,7 @@ export const invalidUtf8Argument = (count: number, cmdline: () => Buffer = () =>
     return null;
   }
   const parts: Buffer[] = [];
-  for (let start = 0; start < raw.length; ) {
+  for (let start = 0; start < raw.length;) {
     const end = raw.indexOf(0, start);
     parts.push(raw.subarray(start, end < 0 ? raw.length : end));
     start = end < 0 ? raw.length : end + 1;

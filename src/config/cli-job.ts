@@ -28,7 +28,10 @@ export interface CliJobInput {
  * targets matters because target ids (t1, t2, ...) are positional and appear in hold tags and bookmarks.
  */
 export const adhocJobId = (source: Side, targets: readonly Side[]): string =>
-  `adhoc-${createHash('sha256').update([source, ...targets].map(formatSide).join('\0')).digest('hex').slice(0, 8)}`;
+  `adhoc-${createHash('sha256')
+    .update([source, ...targets].map(formatSide).join('\0'))
+    .digest('hex')
+    .slice(0, 8)}`;
 
 export const jobFromCli = (input: CliJobInput): JobSpec => {
   const { opts } = input;

@@ -105,7 +105,12 @@ const encode = (data: unknown): string =>
 
 const isTagged = (v: object): v is Record<typeof TAG, string> => {
   const keys = Object.keys(v);
-  return keys.length === 1 && keys[0] === TAG && typeof (v as Record<string, unknown>)[TAG] === 'string' && Object.hasOwn(TAGGED, (v as Record<string, string>)[TAG] as string);
+  return (
+    keys.length === 1 &&
+    keys[0] === TAG &&
+    typeof (v as Record<string, unknown>)[TAG] === 'string' &&
+    Object.hasOwn(TAGGED, (v as Record<string, string>)[TAG] as string)
+  );
 };
 
 const revive = (v: unknown): unknown => {

@@ -59,9 +59,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
 
 const typeMessage = (expected: string, input: unknown, show: (v: unknown) => string): string => {
   const hint =
-    expected === 'boolean' && typeof input === 'string' && /^(yes|no|on|off|y|n|true|false)$/i.test(input)
-      ? ' (YAML 1.2: write true or false, unquoted)'
-      : '';
+    expected === 'boolean' && typeof input === 'string' && /^(yes|no|on|off|y|n|true|false)$/i.test(input) ? ' (YAML 1.2: write true or false, unquoted)' : '';
   return `expected ${TYPE_NAMES[expected] ?? expected}, got ${show(input)}${hint}`;
 };
 

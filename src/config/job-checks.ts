@@ -78,7 +78,10 @@ export const crossJobProblems = (
       if (clash) {
         out.push({
           job: name,
-          problem: { path: ['targets', i, 'dataset'], message: `target ${formatSide(t.side)} overlaps a target of job '${clash.name}' (jobs.${clash.name}.targets[${clash.index}])` },
+          problem: {
+            path: ['targets', i, 'dataset'],
+            message: `target ${formatSide(t.side)} overlaps a target of job '${clash.name}' (jobs.${clash.name}.targets[${clash.index}])`,
+          },
         });
       }
     });

@@ -15,11 +15,8 @@ import { retentionProblems } from './retention.js';
 export { isReadableByOthers } from '../state/trust.js';
 
 /** Validate config text; `file` is only used in messages. Throws ConfigFileError listing every problem. */
-export const parseConfigText = (
-  text: string,
-  file: string,
-  meta: { mode: number | null; uid: number | null } = { mode: null, uid: null },
-): LoadedConfig => parseConfigSource(text, file, meta).loaded;
+export const parseConfigText = (text: string, file: string, meta: { mode: number | null; uid: number | null } = { mode: null, uid: null }): LoadedConfig =>
+  parseConfigSource(text, file, meta).loaded;
 
 /** parseConfigText plus, on demand, the document's line table for the cache (null when too large for one). */
 export const parseConfigSource = (
@@ -54,9 +51,7 @@ export const parseConfigSource = (
  * e.g. `x-defaults: &defaults {holds: true}` and `<<: *defaults` in each job.
  */
 const withoutExtensions = (value: unknown): unknown =>
-  value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-')))
-    : value;
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-'))) : value;
 
 /** The job as the cross-field checks see it (target ids defaulted to t1, t2, ...). */
 export const jobShape = (job: JobConfig): JobShape => ({

@@ -39,7 +39,9 @@ export const loadConfig = async (path: string | undefined, opts: LoadOptions = {
     // StrictModes: a config another user could have written (its ssh options, hosts and paths run as root).
     const untrusted = configFileProblem(meta);
     if (untrusted) throw new UntrustedPathError(file, `config file not trusted: ${untrusted}`, secureFix(file));
-    const loaded = opts.cache ? await loadCached(file, text, { path: resolvePath(file), key: fileKey(st), text }, meta, opts.cache.stateDir) : await parse(file, text, meta);
+    const loaded = opts.cache
+      ? await loadCached(file, text, { path: resolvePath(file), key: fileKey(st), text }, meta, opts.cache.stateDir)
+      : await parse(file, text, meta);
     if (loaded.data.alerts) {
       // Secrets (SMTP password, SNMPv3 keys) in a file other users can read: refused for every command, on
       // every run, from the mode and owner read just now (a cache hit included), and secret files re-checked.

@@ -52,7 +52,8 @@ export const resolveJob = (loaded: LoadedConfig, name: string, opts: ResolveOpti
   const job = loaded.data.jobs?.[name];
   if (!job || !Object.hasOwn(loaded.data.jobs ?? {}, name)) {
     const known = jobNames(loaded);
-    const why = loaded.path === null ? 'there is no config file (use --config FILE)' : known.length ? `known jobs: ${known.join(', ')}` : 'the config defines no jobs';
+    const why =
+      loaded.path === null ? 'there is no config file (use --config FILE)' : known.length ? `known jobs: ${known.join(', ')}` : 'the config defines no jobs';
     throw new ConfigFileError(loaded.path, [{ line: null, path: null, message: `no job '${name}': ${why}` }]);
   }
   const o = opts.overrides ?? {};
@@ -93,8 +94,7 @@ export const resolveJob = (loaded: LoadedConfig, name: string, opts: ResolveOpti
   return applyOverrides(base, o);
 };
 
-export const resolveAllJobs = (loaded: LoadedConfig, opts: ResolveOptions): JobSpec[] =>
-  jobNames(loaded).map((name) => resolveJob(loaded, name, opts));
+export const resolveAllJobs = (loaded: LoadedConfig, opts: ResolveOptions): JobSpec[] => jobNames(loaded).map((name) => resolveJob(loaded, name, opts));
 
 /**
  * ssh settings: config `ssh:` with `--ssh-key`/`--ssh-port` replacing and `--ssh-option` placed first

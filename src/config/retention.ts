@@ -7,7 +7,16 @@ import { ConfigFileError, formatKeyPath } from './problems.js';
 import type { SnapshotsEntry } from './schema/retention.js';
 import { makePolicy, type Policy } from '../core/retention/policy.js';
 import type { Schedule } from '../core/retention/schedule.js';
-import { resolveKeepSpec, resolvePolicySpec, SpecError, type KeepSpec, type PolicySpec, type ResolvedHooks, type SpecPath, type SpecProblem } from '../core/retention/spec.js';
+import {
+  resolveKeepSpec,
+  resolvePolicySpec,
+  SpecError,
+  type KeepSpec,
+  type PolicySpec,
+  type ResolvedHooks,
+  type SpecPath,
+  type SpecProblem,
+} from '../core/retention/spec.js';
 import type { JobSpec } from './job-spec.js';
 import type { Side } from '../zfs/side.js';
 

@@ -17,13 +17,48 @@ const MANAGED: Readonly<Record<string, string>> = {
 /** Options that only tune the connection, authentication or host-key pinning (lower case, as ssh compares). */
 const ALLOWED = new Set(
   [
-    'AddressFamily', 'BindAddress', 'BindInterface', 'CASignatureAlgorithms', 'CertificateFile', 'CheckHostIP', 'Ciphers',
-    'Compression', 'ConnectionAttempts', 'FingerprintHash', 'GlobalKnownHostsFile', 'GSSAPIAuthentication',
-    'HashKnownHosts', 'HostbasedAcceptedAlgorithms', 'HostKeyAlgorithms', 'HostKeyAlias', 'HostName', 'IdentitiesOnly',
-    'IdentityFile', 'IPQoS', 'KbdInteractiveAuthentication', 'KexAlgorithms', 'LogLevel', 'MACs', 'NumberOfPasswordPrompts',
-    'PasswordAuthentication', 'Port', 'PreferredAuthentications', 'PubkeyAcceptedAlgorithms', 'PubkeyAcceptedKeyTypes',
-    'PubkeyAuthentication', 'RekeyLimit', 'RequiredRSASize', 'RevokedHostKeys', 'ServerAliveCountMax', 'ServerAliveInterval',
-    'StrictHostKeyChecking', 'TCPKeepAlive', 'UpdateHostKeys', 'User', 'UserKnownHostsFile', 'VerifyHostKeyDNS',
+    'AddressFamily',
+    'BindAddress',
+    'BindInterface',
+    'CASignatureAlgorithms',
+    'CertificateFile',
+    'CheckHostIP',
+    'Ciphers',
+    'Compression',
+    'ConnectionAttempts',
+    'FingerprintHash',
+    'GlobalKnownHostsFile',
+    'GSSAPIAuthentication',
+    'HashKnownHosts',
+    'HostbasedAcceptedAlgorithms',
+    'HostKeyAlgorithms',
+    'HostKeyAlias',
+    'HostName',
+    'IdentitiesOnly',
+    'IdentityFile',
+    'IPQoS',
+    'KbdInteractiveAuthentication',
+    'KexAlgorithms',
+    'LogLevel',
+    'MACs',
+    'NumberOfPasswordPrompts',
+    'PasswordAuthentication',
+    'Port',
+    'PreferredAuthentications',
+    'PubkeyAcceptedAlgorithms',
+    'PubkeyAcceptedKeyTypes',
+    'PubkeyAuthentication',
+    'RekeyLimit',
+    'RequiredRSASize',
+    'RevokedHostKeys',
+    'ServerAliveCountMax',
+    'ServerAliveInterval',
+    'StrictHostKeyChecking',
+    'TCPKeepAlive',
+    'UpdateHostKeys',
+    'User',
+    'UserKnownHostsFile',
+    'VerifyHostKeyDNS',
   ].map((k) => k.toLowerCase()),
 );
 
@@ -56,8 +91,10 @@ export const sshOptionProblem = (opt: string): string | null => {
   const key = p.key.toLowerCase();
   const managed = MANAGED[key];
   if (managed) return `ssh option ${keyShown(p.key)} is not allowed: ${managed}`;
-  if (!ALLOWED.has(key)) return `ssh option ${keyShown(p.key)} is not allowed: zfailover runs ssh as root and takes only the options listed in docs/design.md (Security)`;
-  if (key === 'stricthostkeychecking' && !STRICT_OK.has(p.value.toLowerCase())) return `ssh option ${keyShown(p.key)} is not allowed with this value: ${HOST_KEYS_HINT}`;
+  if (!ALLOWED.has(key))
+    return `ssh option ${keyShown(p.key)} is not allowed: zfailover runs ssh as root and takes only the options listed in docs/design.md (Security)`;
+  if (key === 'stricthostkeychecking' && !STRICT_OK.has(p.value.toLowerCase()))
+    return `ssh option ${keyShown(p.key)} is not allowed with this value: ${HOST_KEYS_HINT}`;
   return null;
 };
 

@@ -12,8 +12,7 @@ export interface YamlSource {
   readonly locate: (path: KeyPath) => Located;
 }
 
-const isMergeKey = (key: unknown): boolean =>
-  isScalar(key) && (key.value === '<<' || (typeof key.value === 'symbol' && key.value.description === '<<'));
+const isMergeKey = (key: unknown): boolean => isScalar(key) && (key.value === '<<' || (typeof key.value === 'symbol' && key.value.description === '<<'));
 
 /** First line of a yaml error, without the position and the code excerpt that follow it. */
 const shortMessage = (message: string): string => {
@@ -37,7 +36,8 @@ export const parseYaml = (text: string): YamlSource => {
   let complexKeys = 0;
   visit(doc, {
     Pair(_, pair) {
-      if (isCollection(pair.key) && ++complexKeys) problems.push({ line: lineOf((pair.key as Node).range?.[0]), path: null, message: 'YAML: a key must be a plain value, not a list or mapping' });
+      if (isCollection(pair.key) && ++complexKeys)
+        problems.push({ line: lineOf((pair.key as Node).range?.[0]), path: null, message: 'YAML: a key must be a plain value, not a list or mapping' });
     },
   });
   let value: unknown;

@@ -26,7 +26,10 @@ export interface CleanupPlan {
   readonly targets: ReadonlyMap<string, readonly Version[]>;
 }
 
-const isOwnSync = (owner: Owner) => (v: Version): boolean => v.kind === 'snapshot' && ownsSyncSnapshot(owner, v.name);
+const isOwnSync =
+  (owner: Owner) =>
+  (v: Version): boolean =>
+    v.kind === 'snapshot' && ownsSyncSnapshot(owner, v.name);
 
 export const planSyncCleanup = (owner: Owner, source: readonly Version[], targets: readonly TargetCursor[]): CleanupPlan => {
   const own = source.filter(isOwnSync(owner)).sort(compareVersions);

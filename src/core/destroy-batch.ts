@@ -58,5 +58,7 @@ export const batchDestroys = (what: ReadonlyMap<string, readonly string[]>, carr
 };
 
 /** Every dataset of a listing (dataset -> its snapshot short names) that carries `name`. */
-export const carriersIn = (snapshotsByDataset: ReadonlyMap<string, ReadonlySet<string>>) => (name: string): string[] =>
-  [...snapshotsByDataset].filter(([, names]) => names.has(name)).map(([ds]) => ds);
+export const carriersIn =
+  (snapshotsByDataset: ReadonlyMap<string, ReadonlySet<string>>) =>
+  (name: string): string[] =>
+    [...snapshotsByDataset].filter(([, names]) => names.has(name)).map(([ds]) => ds);

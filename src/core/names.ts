@@ -136,7 +136,8 @@ export interface CursorName {
 const GUID_RE = /^\d{1,20}$/;
 
 export const formatCursorBookmarkName = (job: string, installation: string, target: string, guid: string): string => {
-  if (!isValidId(job) || !isValidId(installation) || !isValidId(target)) throw new RangeError(`invalid job/installation/target: ${job}/${installation}/${target}`);
+  if (!isValidId(job) || !isValidId(installation) || !isValidId(target))
+    throw new RangeError(`invalid job/installation/target: ${job}/${installation}/${target}`);
   if (!GUID_RE.test(guid)) throw new RangeError(`invalid guid: ${guid}`);
   return `${CURSOR_PREFIX}${job}_${installation}_${target}_${guid}`;
 };
@@ -146,7 +147,9 @@ export const parseCursorBookmarkName = (name: string): CursorName | null => {
   const parts = name.slice(CURSOR_PREFIX.length).split('_');
   if (parts.length !== 3 && parts.length !== 4) return null;
   const [job, installation, target, guid] = (parts.length === 4 ? parts : [parts[0], null, parts[1], parts[2]]) as [string, string | null, string, string];
-  return isValidId(job) && (installation === null || isValidId(installation)) && isValidId(target) && GUID_RE.test(guid) ? { job, installation, target, guid } : null;
+  return isValidId(job) && (installation === null || isValidId(installation)) && isValidId(target) && GUID_RE.test(guid)
+    ? { job, installation, target, guid }
+    : null;
 };
 
 /** The cursor of this job and target kept by this installation (or its legacy name), else null. */
@@ -163,7 +166,8 @@ export interface HoldTag {
 }
 
 export const formatHoldTag = (job: string, installation: string, target: string): string => {
-  if (!isValidId(job) || !isValidId(installation) || !isValidId(target)) throw new RangeError(`invalid job/installation/target: ${job}/${installation}/${target}`);
+  if (!isValidId(job) || !isValidId(installation) || !isValidId(target))
+    throw new RangeError(`invalid job/installation/target: ${job}/${installation}/${target}`);
   return `${HOLD_PREFIX}${job}_${installation}_${target}`;
 };
 

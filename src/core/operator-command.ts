@@ -95,7 +95,24 @@ export type Subcommand = 'sync' | 'demote' | 'promote' | 'status' | 'check';
 
 /** Flags each subcommand accepts (the same names its commander declaration has). */
 const ACCEPTS: Record<Subcommand, ReadonlySet<keyof JobFlags>> = {
-  sync: new Set<keyof JobFlags>(['recursive', 'exclude', 'id', 'sshKey', 'sshPort', 'sshOption', 'syncSnap', 'resume', 'bookmarks', 'holds', 'raw', 'compress', 'mbuffer', 'bwlimit', 'initial', 'deadline']),
+  sync: new Set<keyof JobFlags>([
+    'recursive',
+    'exclude',
+    'id',
+    'sshKey',
+    'sshPort',
+    'sshOption',
+    'syncSnap',
+    'resume',
+    'bookmarks',
+    'holds',
+    'raw',
+    'compress',
+    'mbuffer',
+    'bwlimit',
+    'initial',
+    'deadline',
+  ]),
   demote: new Set<keyof JobFlags>(['recursive', 'exclude', 'id', 'sshKey', 'sshPort', 'sshOption']),
   promote: new Set<keyof JobFlags>(['recursive', 'exclude', 'id', 'sshKey', 'sshPort', 'sshOption']),
   status: new Set<keyof JobFlags>(['recursive', 'sshKey', 'sshPort', 'sshOption']),

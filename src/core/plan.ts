@@ -118,12 +118,16 @@ export const planReplication = (source: SourceState, target: TargetState | null,
   }
 
   if (target.resume) {
-    const to = target.resume.toGuid === null || target.resume.refused || target.resume.stale ? undefined : snapshotsOf(source.versions).find((v) => v.guid === target.resume?.toGuid);
+    const to =
+      target.resume.toGuid === null || target.resume.refused || target.resume.stale
+        ? undefined
+        : snapshotsOf(source.versions).find((v) => v.guid === target.resume?.toGuid);
     if (!to) {
       // The snapshot the partial stream leads to is gone (or the token is unreadable): abort, then plan afresh.
       // A partial first receive (no snapshot on the target yet) is the whole dataset: `recv -A` destroys it, so
       // the plan after the abort is the initial one (a "no common snapshot" conflict here would never clear).
-      const rest = target.versions.length === 0 ? initialPlan(source.versions, srcNewest, options) : planReplication(source, { ...target, resume: null }, options);
+      const rest =
+        target.versions.length === 0 ? initialPlan(source.versions, srcNewest, options) : planReplication(source, { ...target, resume: null }, options);
       const reason =
         target.resume.refused ??
         target.resume.stale ??

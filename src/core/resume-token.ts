@@ -50,7 +50,8 @@ export const resumeTokenProblem = (t: ResumeTokenFields, e: ResumeExpectation): 
   if (t.fromGuid !== null && !e.targetGuids.has(t.fromGuid)) return 'resume token starts from a base the two sides do not share';
   if (t.fromGuid === null && e.targetGuids.size > 0) return 'resume token asks for a full stream into a target that has snapshots';
   if (t.flags.has('savedok')) return 'resume token asks for a saved (partially received) stream';
-  if (t.flags.has('rawok') !== e.raw) return e.raw ? 'resume token asks for a decrypted stream of a dataset sent raw' : 'resume token asks for a raw stream the job does not send';
+  if (t.flags.has('rawok') !== e.raw)
+    return e.raw ? 'resume token asks for a decrypted stream of a dataset sent raw' : 'resume token asks for a raw stream the job does not send';
   // A flag the job may still leave out (both ends, each pool, must support it) is not required; one the job
   // never uses is refused.
   const allowed: Readonly<Record<string, boolean>> = { compressok: e.compressed, embedok: e.embedded, largeblockok: e.largeBlocks };

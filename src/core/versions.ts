@@ -20,8 +20,7 @@ export interface Version {
 }
 
 /** `pool/ds@snap` or `pool/ds#bookmark`. */
-export const fullName = (v: Pick<Version, 'kind' | 'dataset' | 'name'>): string =>
-  `${v.dataset}${v.kind === 'snapshot' ? '@' : '#'}${v.name}`;
+export const fullName = (v: Pick<Version, 'kind' | 'dataset' | 'name'>): string => `${v.dataset}${v.kind === 'snapshot' ? '@' : '#'}${v.name}`;
 
 /** createtxg order; on a tie a bookmark sorts before the snapshot it was made from (zrepl's rule). */
 export const compareVersions = (a: Version, b: Version): number => {

@@ -69,8 +69,7 @@ export const runCheck = async <P>(spec: CheckSpec<P>): Promise<CommandResult> =>
   }
 };
 
-const abortReason = (reason: unknown, timeoutSec: number): Error =>
-  reason instanceof Error ? reason : new DeadlineError(`timed out after ${timeoutSec}s`);
+const abortReason = (reason: unknown, timeoutSec: number): Error => (reason instanceof Error ? reason : new DeadlineError(`timed out after ${timeoutSec}s`));
 
 export const toResult = (ev: Evaluation): CommandResult => {
   const s = summarise(ev.findings, ev);

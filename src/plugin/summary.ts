@@ -41,8 +41,7 @@ const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' 
 const describe = (f: Finding): string => (f.subject === '' ? f.text : `${f.subject}: ${f.text}`);
 
 /** Findings sorted worst first (stable within a state), the order of the long output. */
-export const sortFindings = (fs: readonly Finding[]): Finding[] =>
-  ORDER.flatMap((s) => fs.filter((f) => f.state === s));
+export const sortFindings = (fs: readonly Finding[]): Finding[] => ORDER.flatMap((s) => fs.filter((f) => f.state === s));
 
 export const summarise = (findings: readonly Finding[], opts: SummaryOptions): Summary => {
   const maxBytes = opts.maxBytes ?? DEFAULT_SUMMARY_BYTES;
@@ -93,11 +92,7 @@ const longOutput = (sorted: Finding[], maxDetails: number): string[] => {
   const lines: string[] = [];
   let shown = 0;
   for (const f of sorted) {
-    const block = [
-      `${f.state}: ${describe(f)}`,
-      ...(f.notes ?? []).map((n) => `  ${n}`),
-      ...(f.hint ? [`  fix: ${f.hint}`] : []),
-    ];
+    const block = [`${f.state}: ${describe(f)}`, ...(f.notes ?? []).map((n) => `  ${n}`), ...(f.hint ? [`  fix: ${f.hint}`] : [])];
     if (lines.length + block.length > maxDetails) break;
     lines.push(...block);
     shown++;

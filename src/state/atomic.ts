@@ -5,8 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { describeErrno, StateDirError, StateFileCorruptError } from './errors.js';
 
 /** Temp file name next to `path`; unique per process and call, so concurrent writers never share one. */
-export const tempPathFor = (path: string): string =>
-  join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+export const tempPathFor = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 
 /**
  * Write `data` to `path` atomically: temp file in the same directory, fsync, rename over `path`, fsync the

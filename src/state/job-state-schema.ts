@@ -51,11 +51,15 @@ export const jobStateSchema = z.object({
   version: z.literal(JOB_STATE_VERSION),
   job: z.string(),
   updatedAt: epochMs,
-  lastRun: z
-    .object({ startedAt: epochMs, finishedAt: epochMs, state: serviceState, summary: z.string(), conflict: z.string().optional() })
-    .nullable(),
+  lastRun: z.object({ startedAt: epochMs, finishedAt: epochMs, state: serviceState, summary: z.string(), conflict: z.string().optional() }).nullable(),
   lastSuccess: z
-    .object({ at: epochMs, startedAt: epochMs, durationMs: z.number().nonnegative(), bytes: z.number().nonnegative(), snapshots: z.number().int().nonnegative() })
+    .object({
+      at: epochMs,
+      startedAt: epochMs,
+      durationMs: z.number().nonnegative(),
+      bytes: z.number().nonnegative(),
+      snapshots: z.number().int().nonnegative(),
+    })
     .nullable(),
   lastError: z.object({ at: epochMs, kind: z.string(), message: z.string() }).nullable(),
   /** Runs in a row that did not end OK; 0 after a success. */
@@ -67,4 +71,3 @@ export type JobState = z.infer<typeof jobStateSchema>;
 export type TargetState = z.infer<typeof targetStateSchema>;
 export type CommonSnapshot = z.infer<typeof commonSchema>;
 export type InFlightSnapshot = NonNullable<TargetState['inFlight']>[string][number];
-

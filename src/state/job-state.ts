@@ -67,12 +67,7 @@ export const recordRun = (prev: JobState | null, run: RunRecord, now: number): J
       ...(t.datasets !== undefined ? { datasets: { ...t.datasets } } : before?.datasets !== undefined ? { datasets: before.datasets } : {}),
       ...(inFlight ? { inFlight } : {}),
       bytes: t.bytes,
-      resume:
-        t.resumable === undefined
-          ? (before?.resume ?? null)
-          : t.resumable
-            ? { token: true, since: before?.resume?.since ?? run.finishedAt }
-            : null,
+      resume: t.resumable === undefined ? (before?.resume ?? null) : t.resumable ? { token: true, since: before?.resume?.since ?? run.finishedAt } : null,
       conflict: t.conflict ?? null,
     };
   }
@@ -80,7 +75,13 @@ export const recordRun = (prev: JobState | null, run: RunRecord, now: number): J
     version: JOB_STATE_VERSION,
     job: run.job,
     updatedAt: now,
-    lastRun: { startedAt: run.startedAt, finishedAt: run.finishedAt, state: run.state, summary: run.summary, ...(run.conflict !== undefined ? { conflict: run.conflict } : {}) },
+    lastRun: {
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      state: run.state,
+      summary: run.summary,
+      ...(run.conflict !== undefined ? { conflict: run.conflict } : {}),
+    },
     lastSuccess: ok
       ? { at: run.finishedAt, startedAt: run.startedAt, durationMs: Math.max(0, run.finishedAt - run.startedAt), bytes: run.bytes, snapshots: run.snapshots }
       : (prev?.lastSuccess ?? null),
@@ -94,7 +95,11 @@ export const recordRun = (prev: JobState | null, run: RunRecord, now: number): J
 
 /** The in-flight entries that name a snapshot, as a fresh record; undefined when none is left. */
 const nonEmpty = (r: Readonly<Record<string, readonly InFlightSnapshot[]>> | undefined): Record<string, InFlightSnapshot[]> | undefined => {
-  const out = Object.fromEntries(Object.entries(r ?? {}).filter(([, v]) => v.length > 0).map(([k, v]) => [k, v.map((x) => ({ name: x.name, guid: x.guid }))]));
+  const out = Object.fromEntries(
+    Object.entries(r ?? {})
+      .filter(([, v]) => v.length > 0)
+      .map(([k, v]) => [k, v.map((x) => ({ name: x.name, guid: x.guid }))]),
+  );
   return Object.keys(out).length > 0 ? out : undefined;
 };
 
@@ -118,8 +123,7 @@ export const parseJobState = async (value: unknown, job?: string): Promise<JobSt
 };
 
 /** The job's state, or null before its first recorded run. Damaged -> StateFileCorruptError (UNKNOWN). */
-export const readJobState = (stateDir: string, job: string): Promise<JobState | null> =>
-  readJson(jobStatePath(stateDir, job), (v) => parseJobState(v, job));
+export const readJobState = (stateDir: string, job: string): Promise<JobState | null> => readJson(jobStatePath(stateDir, job), (v) => parseJobState(v, job));
 
 /** Mode 0640: the jobs/ directory decides who may read (0700 by default; widen it for a nagios group). */
 export const writeJobState = async (stateDir: string, state: JobState): Promise<void> => {

@@ -81,7 +81,10 @@ const readLockFile = async (path: string): Promise<ReadLock | null> => {
 };
 
 const isProcessId = (v: unknown): v is ProcessId =>
-  typeof v === 'object' && v !== null && Number.isSafeInteger((v as ProcessId).pid) && ((v as ProcessId).procStart === null || Number.isSafeInteger((v as ProcessId).procStart));
+  typeof v === 'object' &&
+  v !== null &&
+  Number.isSafeInteger((v as ProcessId).pid) &&
+  ((v as ProcessId).procStart === null || Number.isSafeInteger((v as ProcessId).procStart));
 
 /** The holder, or null for anything that is not a complete lock of ours. */
 export const parseHolder = (text: string): LockHolder | null => {
@@ -141,7 +144,9 @@ export const acquireLock = async (stateDir: string, job: string, opts: AcquireOp
     await pause(25 * (round + 1));
   }
   // Orphans of the dead holder are killed by the one run that replaced its lock: nobody else knows about them.
-  const recovered: RecoveredLock[] = replaced ? [{ holder: replaced.holder, killed: replaced.holder ? await killRecorded(replaced.holder.pids, opts.graceMs) : [] }] : [];
+  const recovered: RecoveredLock[] = replaced
+    ? [{ holder: replaced.holder, killed: replaced.holder ? await killRecorded(replaced.holder.pids, opts.graceMs) : [] }]
+    : [];
   await syncDir(`${stateDir}/locks`);
   return makeLock(path, job, holder, recovered);
 };

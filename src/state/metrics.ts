@@ -42,14 +42,31 @@ export const readCounters = async (stateDir: string, command: MetricsCommand, jo
     return ZERO_COUNTERS;
   }
   try {
-    const v = JSON.parse(text) as { version?: unknown; runs?: unknown; failures?: unknown; consecutiveFailures?: unknown; lastSuccessAt?: unknown; bytes?: unknown };
+    const v = JSON.parse(text) as {
+      version?: unknown;
+      runs?: unknown;
+      failures?: unknown;
+      consecutiveFailures?: unknown;
+      lastSuccessAt?: unknown;
+      bytes?: unknown;
+    };
     const runs = count(v.runs);
     const failures = count(v.failures);
     const consecutiveFailures = count(v.consecutiveFailures ?? 0);
     const lastSuccessAt = v.lastSuccessAt === null || v.lastSuccessAt === undefined ? null : count(v.lastSuccessAt);
     const bytes: Record<string, number> = {};
     const rawBytes = v.bytes;
-    if (v.version !== COUNTERS_VERSION || runs === null || failures === null || consecutiveFailures === null || (v.lastSuccessAt != null && lastSuccessAt === null) || typeof rawBytes !== 'object' || rawBytes === null || Array.isArray(rawBytes)) throw new Error('bad shape');
+    if (
+      v.version !== COUNTERS_VERSION ||
+      runs === null ||
+      failures === null ||
+      consecutiveFailures === null ||
+      (v.lastSuccessAt != null && lastSuccessAt === null) ||
+      typeof rawBytes !== 'object' ||
+      rawBytes === null ||
+      Array.isArray(rawBytes)
+    )
+      throw new Error('bad shape');
     for (const [k, b] of Object.entries(rawBytes)) {
       const n = count(b);
       if (!isValidId(k) || n === null) throw new Error('bad bytes');
@@ -63,7 +80,18 @@ export const readCounters = async (stateDir: string, command: MetricsCommand, jo
 };
 
 export const writeCounters = (stateDir: string, command: MetricsCommand, job: string, c: RunCounters): Promise<void> =>
-  writeJsonAtomic(countersPath(stateDir, command, job), { version: COUNTERS_VERSION, runs: c.runs, failures: c.failures, consecutiveFailures: c.consecutiveFailures, lastSuccessAt: c.lastSuccessAt, bytes: c.bytes }, 0o600);
+  writeJsonAtomic(
+    countersPath(stateDir, command, job),
+    {
+      version: COUNTERS_VERSION,
+      runs: c.runs,
+      failures: c.failures,
+      consecutiveFailures: c.consecutiveFailures,
+      lastSuccessAt: c.lastSuccessAt,
+      bytes: c.bytes,
+    },
+    0o600,
+  );
 
 /**
  * Write the textfile: a random temp name in the same directory (not ending in .prom, so node_exporter never

@@ -17,7 +17,10 @@ interface ProcStat {
 export const parseProcStat = (text: string): ProcStat | null => {
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
-  const fields = text.slice(close + 2).trim().split(/\s+/); // fields[0] is field 3 (state)
+  const fields = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/); // fields[0] is field 3 (state)
   const start = Number(fields[19]); // field 22
   return fields[0] && Number.isSafeInteger(start) ? { state: fields[0], start } : null;
 };
@@ -36,7 +39,10 @@ let cachedBootId: string | null | undefined;
 /** Changes on every boot; a lock written before a reboot is stale whatever its pid. */
 export const bootId = async (): Promise<string | null> => {
   if (cachedBootId === undefined) {
-    cachedBootId = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((t) => t.trim() || null, () => null);
+    cachedBootId = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
+      (t) => t.trim() || null,
+      () => null,
+    );
   }
   return cachedBootId;
 };
@@ -66,7 +72,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 const waitGone = async (ids: readonly ProcessId[], ms: number): Promise<ProcessId[]> => {
   let left = [...ids];
-  for (const deadline = Date.now() + ms; left.length > 0 && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + ms; left.length > 0 && Date.now() < deadline;) {
     await sleep(20);
     const alive = await Promise.all(left.map(isRunning));
     left = left.filter((_, i) => alive[i]);

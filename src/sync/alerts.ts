@@ -14,12 +14,28 @@ export const syncAlertItems = (reports: readonly JobReport[], now: number): Aler
   for (const r of reports) {
     if (r.dryRun || (r.error?.kind === 'transient' && /already running/.test(r.error.message))) continue;
     if (r.error) {
-      items.push({ job: r.job, dataset: r.source, kind: 'replication', state: r.state, summary: r.error.message, ...(r.error.hint ? { command: r.error.hint } : {}) });
+      items.push({
+        job: r.job,
+        dataset: r.source,
+        kind: 'replication',
+        state: r.state,
+        summary: r.error.message,
+        ...(r.error.hint ? { command: r.error.hint } : {}),
+      });
       continue;
     }
     for (const t of r.targets) {
       if (t.error) {
-        items.push({ job: r.job, dataset: r.source, target: t.id, kind: 'replication', state: t.state, summary: t.error.message, ...(t.error.hint ? { command: t.error.hint } : {}), ...(r.epoch !== undefined ? { epoch: r.epoch } : {}) });
+        items.push({
+          job: r.job,
+          dataset: r.source,
+          target: t.id,
+          kind: 'replication',
+          state: t.state,
+          summary: t.error.message,
+          ...(t.error.hint ? { command: t.error.hint } : {}),
+          ...(r.epoch !== undefined ? { epoch: r.epoch } : {}),
+        });
         continue;
       }
       for (const d of t.datasets) {
@@ -43,7 +59,12 @@ export const syncAlertItems = (reports: readonly JobReport[], now: number): Aler
   return items;
 };
 
-export const notifySync = async (loaded: LoadedConfig, stateDir: string, reports: readonly JobReport[], opts: { now: () => number; log: Logger }): Promise<void> => {
+export const notifySync = async (
+  loaded: LoadedConfig,
+  stateDir: string,
+  reports: readonly JobReport[],
+  opts: { now: () => number; log: Logger },
+): Promise<void> => {
   if (!loaded.data.alerts) return;
   const items = syncAlertItems(reports, opts.now());
   if (items.length === 0) return;

@@ -11,7 +11,8 @@ import type { TargetContext } from './target-context.js';
 
 /** The snapshots a send step carries, oldest first (an -I stream carries every source snapshot after its base). */
 const carriedBy = (source: readonly Version[], step: Step): Version[] => {
-  if (step.kind === 'incremental' && step.intermediates && step.from.kind === 'snapshot') return snapshotsAfter(source, step.from).filter((v) => compareVersions(v, step.to) <= 0);
+  if (step.kind === 'incremental' && step.intermediates && step.from.kind === 'snapshot')
+    return snapshotsAfter(source, step.from).filter((v) => compareVersions(v, step.to) <= 0);
   return step.kind === 'full' || step.kind === 'incremental' || step.kind === 'resume' ? [step.to] : [];
 };
 
@@ -26,7 +27,10 @@ export const arrivedBeforeFailure = async (ctx: TargetContext, pair: DatasetPair
   const carried = carriedBy(pair.source.versions, step);
   if (carried.length === 0) return [];
   try {
-    const got = await ctx.endpoint.getVersions(ctx.caps, carried.map((v) => `${pair.targetName}@${v.name}`));
+    const got = await ctx.endpoint.getVersions(
+      ctx.caps,
+      carried.map((v) => `${pair.targetName}@${v.name}`),
+    );
     return carried.flatMap((v) => {
       const t = got.get(`${pair.targetName}@${v.name}`);
       return t && t.guid === v.guid ? [t] : [];

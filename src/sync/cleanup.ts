@@ -72,25 +72,39 @@ export const targetCursor = (
 };
 
 /** Pure: what to destroy on every side, given the source listing and each target's outcome (same order as job.targets). */
-export const planCleanupWork = (job: JobSpec, listing: Listing, outcomes: readonly TargetOutcome[], recorded: ReadonlyMap<string, RecordedTarget>): CleanupWork => {
+export const planCleanupWork = (
+  job: JobSpec,
+  listing: Listing,
+  outcomes: readonly TargetOutcome[],
+  recorded: ReadonlyMap<string, RecordedTarget>,
+): CleanupWork => {
   const owner = ownerOf(job);
   const delta = holdDeltas(outcomes);
   const work: CleanupWork = { source: new Map(), targets: new Map() };
   // A dataset in conflict is left exactly as it is for the operator's decision (rollback or demote).
-  const conflicted = new Set(outcomes.flatMap((o) => o.report.datasets.filter((d) => d.outcome === 'conflict' || d.conflict !== undefined).map((d) => d.target)));
+  const conflicted = new Set(
+    outcomes.flatMap((o) => o.report.datasets.filter((d) => d.outcome === 'conflict' || d.conflict !== undefined).map((d) => d.target)),
+  );
   for (const listed of listing.datasets.values()) {
     const rel = relativeName(listing.root, listed.name);
     if (rel === null) continue;
     const ds = withHolds(listed, delta);
     const cursors = job.targets.map((t, i) => targetCursor(owner, t.id, ds.versions, outcomes[i]!, rel, recorded));
     const plan = planSyncCleanup(owner, ds.versions, cursors);
-    if (plan.source.length > 0) work.source.set(ds.name, plan.source.map((v) => v.name));
+    if (plan.source.length > 0)
+      work.source.set(
+        ds.name,
+        plan.source.map((v) => v.name),
+      );
     for (const [id, vs] of plan.targets) {
       const t = job.targets.find((x) => x.id === id)!;
       const name = joinName(t.side.dataset, rel);
       if (conflicted.has(name)) continue;
       const perDataset = work.targets.get(id) ?? work.targets.set(id, new Map()).get(id)!;
-      perDataset.set(name, vs.map((v) => v.name));
+      perDataset.set(
+        name,
+        vs.map((v) => v.name),
+      );
     }
   }
   return work;
@@ -115,7 +129,12 @@ export const carriersOf = (job: JobSpec, listing: Listing | undefined, also: Sna
 };
 
 /** Destroy `what` on one endpoint; returns what is gone. A failure is logged and retried next cycle. */
-export const destroyOn = async (endpoint: SyncEndpoint, what: ReadonlyMap<string, readonly string[]>, carriers: ((name: string) => string[]) | null, log: Logger): Promise<string[]> => {
+export const destroyOn = async (
+  endpoint: SyncEndpoint,
+  what: ReadonlyMap<string, readonly string[]>,
+  carriers: ((name: string) => string[]) | null,
+  log: Logger,
+): Promise<string[]> => {
   const destroyed: string[] = [];
   const caps = await endpoint.capabilities();
   const where = endpoint.label === 'local' ? '' : `${endpoint.label}:`;

@@ -33,7 +33,10 @@ export const sshShellPrefix = (host: HostSpec | null): string => {
 };
 
 const list = (names: readonly { name: string }[], max = 3): string =>
-  names.slice(0, max).map((v) => v.name).join(', ') + (names.length > max ? `, +${names.length - max} more` : '');
+  names
+    .slice(0, max)
+    .map((v) => v.name)
+    .join(', ') + (names.length > max ? `, +${names.length - max} more` : '');
 
 /** Suffix of a dataset set aside because it shares no snapshot with the source. */
 export const ORPHANED_SUFFIX = '.orphaned';
@@ -67,7 +70,10 @@ export const describeConflict = (c: Conflict, ctx: ConflictContext): { message: 
         // Not demote: demote needs the target to be primary, and this one is a replica of a later epoch (the
         // primary of that epoch is elsewhere). Status names both sides' roles and epochs: demote the source
         // against the primary of epoch N.
-        hint: fixLine(zfailoverLine(ctx.invocation, ['status']), `shows each side's role and epoch; ${ctx.source} is older than epoch ${c.targetEpoch}: demote it against that epoch's primary`),
+        hint: fixLine(
+          zfailoverLine(ctx.invocation, ['status']),
+          `shows each side's role and epoch; ${ctx.source} is older than epoch ${c.targetEpoch}: demote it against that epoch's primary`,
+        ),
       };
     case 'no-common-snapshot': {
       const n = c.targetVersions.filter((v) => v.kind === 'snapshot').length;

@@ -59,7 +59,8 @@ export const moveCursors = async (
       const guid = commons.get(pair.rel);
       if (!guid) continue;
       // Ours: this installation's cursor for this job and target, and a legacy one (retired once the new exists).
-      const cursorsOf = (targetId: string): Version[] => pair.source.versions.filter((v) => v.kind === 'bookmark' && ownCursor(owner, targetId, v.name) !== null);
+      const cursorsOf = (targetId: string): Version[] =>
+        pair.source.versions.filter((v) => v.kind === 'bookmark' && ownCursor(owner, targetId, v.name) !== null);
       const mine = cursorsOf(target.id);
       const name = formatCursorBookmarkName(owner.job, owner.installation, target.id, guid);
       // The snapshot, not another target's cursor of the same GUID (bookmarks sort first on a txg tie).
@@ -93,7 +94,8 @@ export const moveCursors = async (
       if (!guid || !vs) continue;
       const prevGuid = pair.target ? (newestCommon(pair.source.versions, pair.target.versions)?.source.guid ?? null) : null;
       targetSide.push({ dataset: pair.targetName, guid, after: vs, before: pair.target?.versions ?? [], moved: prevGuid !== guid });
-      if (pair.source.role === 'replica') sourceSide.push({ dataset: pair.source.name, guid, after: pair.source.versions, before: pair.source.versions, moved: prevGuid !== guid });
+      if (pair.source.role === 'replica')
+        sourceSide.push({ dataset: pair.source.name, guid, after: pair.source.versions, before: pair.source.versions, moved: prevGuid !== guid });
     }
     if (ctx.caps.holds) {
       const t = await moveHolds(ctx.endpoint, ctx.caps, { tag, legacyTag }, targetSide);
@@ -126,7 +128,12 @@ interface HoldEntry {
  * way, from the snapshots that are no longer common; the common snapshot keeps it until it moves and the new tag
  * holds the new one, so it is never left unheld.
  */
-const moveHolds = async (endpoint: SyncEndpoint, caps: Capabilities, tags: { readonly tag: string; readonly legacyTag: string }, entries: readonly HoldEntry[]): Promise<{ held: string[]; released: string[] }> => {
+const moveHolds = async (
+  endpoint: SyncEndpoint,
+  caps: Capabilities,
+  tags: { readonly tag: string; readonly legacyTag: string },
+  entries: readonly HoldEntry[],
+): Promise<{ held: string[]; released: string[] }> => {
   const { tag, legacyTag } = tags;
   const toHold: string[] = [];
   const candidates: string[] = [];

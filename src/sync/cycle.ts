@@ -89,7 +89,18 @@ export const runCycle = async (spec: JobSpec, env: CycleEnv): Promise<JobReport>
           finishedAt: report.finishedAt,
           bytes,
           log: env.log,
-          families: (counters) => syncFamilies({ job, state, report, counters, ...(seen.source ? { source: seen.source } : {}), ...(seen.sourceRole ? { sourceRoot: seen.sourceRole } : {}), targetRoots: seen.targetRoots, now: env.now(), settings }),
+          families: (counters) =>
+            syncFamilies({
+              job,
+              state,
+              report,
+              counters,
+              ...(seen.source ? { source: seen.source } : {}),
+              ...(seen.sourceRole ? { sourceRoot: seen.sourceRole } : {}),
+              targetRoots: seen.targetRoots,
+              now: env.now(),
+              settings,
+            }),
         });
       }
     }

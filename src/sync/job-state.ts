@@ -40,7 +40,9 @@ export const recordJobState = async (
         side: t.side,
         state: t.state,
         summary: t.error?.message ?? `${t.state}`,
-        ...(reached ? { common: datasets[''] ?? null, datasets, inFlight: Object.fromEntries(kept), resumable: t.datasets.some((d) => d.resumePending === true) } : {}),
+        ...(reached
+          ? { common: datasets[''] ?? null, datasets, inFlight: Object.fromEntries(kept), resumable: t.datasets.some((d) => d.resumePending === true) }
+          : {}),
         bytes: targetTotals(t).bytes,
         conflict,
       };

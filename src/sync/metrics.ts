@@ -115,7 +115,10 @@ export const syncFamilies = (m: SyncMetricsInput): MetricFamily[] => {
     }
   }
   const thresholds: Sample[] = [];
-  for (const [severity, v] of [['warning', m.settings?.lagWarning], ['critical', m.settings?.lagCritical]] as const) {
+  for (const [severity, v] of [
+    ['warning', m.settings?.lagWarning],
+    ['critical', m.settings?.lagCritical],
+  ] as const) {
     if (v !== undefined) thresholds.push({ labels: { zfailover_job: job.id, severity }, value: v });
   }
   const lastSuccessAt = state.lastSuccess?.at ?? null;
@@ -131,14 +134,26 @@ export const syncFamilies = (m: SyncMetricsInput): MetricFamily[] => {
       counters: m.counters,
     }),
     family('zfailover_replication_lag_seconds', 'Age of the newest snapshot the replica shares with the source (by GUID) when the run ended, seconds.', lag),
-    family('zfailover_replication_common_snapshot_timestamp_seconds', 'Creation time of the newest snapshot the replica shares with the source, unix seconds (time() minus it is the live lag).', commonAt),
-    family('zfailover_replication_lag_threshold_seconds', 'RPO threshold the config sets for this job (checks.rpo); the alert rules use their defaults when absent.', thresholds),
+    family(
+      'zfailover_replication_common_snapshot_timestamp_seconds',
+      'Creation time of the newest snapshot the replica shares with the source, unix seconds (time() minus it is the live lag).',
+      commonAt,
+    ),
+    family(
+      'zfailover_replication_lag_threshold_seconds',
+      'RPO threshold the config sets for this job (checks.rpo); the alert rules use their defaults when absent.',
+      thresholds,
+    ),
     family('zfailover_replication_snapshots_behind', 'Source snapshots newer than the newest common one.', behind),
     family('zfailover_replication_conflict', 'A conflict blocks replication to this target (1 for the kind present, 0 for the others).', conflict),
     family('zfailover_replication_resume_pending', 'A partial receive waits on the target to be resumed (1) or not (0).', resume),
     family('zfailover_replication_resume_pending_since_timestamp_seconds', 'When the pending partial receive was first seen, unix seconds.', resumeSince),
     family('zfailover_target_last_run_state', 'How the last run ended for this target: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.', targetState),
-    family('zfailover_target_last_success_timestamp_seconds', 'End time of the last run that replicated to this target without error, unix seconds.', targetSuccess),
+    family(
+      'zfailover_target_last_success_timestamp_seconds',
+      'End time of the last run that replicated to this target without error, unix seconds.',
+      targetSuccess,
+    ),
     family('zfailover_sync_last_run_sent_bytes', 'Bytes sent to this target by the last run.', lastBytes),
     family('zfailover_sync_sent_bytes_total', 'Bytes sent to this target by all runs (kept in the state directory).', bytesTotal, 'counter'),
     family('zfailover_dataset_role', 'zfailover:role of the root dataset on each side (1 for the role it has, 0 for the others; none = unset).', role),

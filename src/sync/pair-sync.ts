@@ -35,7 +35,8 @@ export interface PairResult {
   readonly unsure?: boolean;
 }
 
-const mergeVersions = (vs: readonly Version[], extra: readonly Version[]): Version[] => sortVersions([...vs.filter((v) => !extra.some((x) => x.guid === v.guid && x.kind === v.kind)), ...extra]);
+const mergeVersions = (vs: readonly Version[], extra: readonly Version[]): Version[] =>
+  sortVersions([...vs.filter((v) => !extra.some((x) => x.guid === v.guid && x.kind === v.kind)), ...extra]);
 
 const targetStateOf = (ds: DatasetInfo, toGuid: string | null, refused: string | null = null, stale: string | null = null): TargetState => ({
   versions: ds.versions,
@@ -120,12 +121,22 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
   }
   if (decision.kind === 'nothing-to-do') {
     if (!ctx.dryRun) await keepReadonly(ctx, pair);
-    return { report: datasetReport(pair, 'OK', 'nothing-to-do', [], { common: decision.common.target }), targetVersions: before, commonGuid: decision.common.source.guid, newest: null };
+    return {
+      report: datasetReport(pair, 'OK', 'nothing-to-do', [], { common: decision.common.target }),
+      targetVersions: before,
+      commonGuid: decision.common.source.guid,
+      newest: null,
+    };
   }
   ctx = await forTransfer(ctx, pair.source.name, pair.targetName);
   if (ctx.dryRun) {
     const steps = decision.steps.map((s) => plannedStep(ctx, pair, s));
-    return { report: datasetReport(pair, 'OK', 'planned', steps, { common: commonNow?.target }), targetVersions: before, commonGuid: commonNow?.source.guid ?? null, newest: null };
+    return {
+      report: datasetReport(pair, 'OK', 'planned', steps, { common: commonNow?.target }),
+      targetVersions: before,
+      commonGuid: commonNow?.source.guid ?? null,
+      newest: null,
+    };
   }
 
   const done: StepReport[] = [];
@@ -151,7 +162,8 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       // An -I stream is received snapshot by snapshot: what arrived before the failure is on the target, and
       // may be the newest common snapshot now (cleanup must not take it from the source).
       const arrived = await arrivedBeforeFailure(ctx, pair, step);
-      if (arrived === null) ctx.log.warn({ dataset: pair.targetName }, 'could not read what reached the target before the transfer failed; the source keeps its snapshots');
+      if (arrived === null)
+        ctx.log.warn({ dataset: pair.targetName }, 'could not read what reached the target before the transfer failed; the source keeps its snapshots');
       else state = { ...state, versions: mergeVersions(state.versions, arrived) };
       const common = newestCommon(pair.source.versions, state.versions);
       return {
@@ -207,7 +219,12 @@ const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promi
       const r = await ctx.endpoints.transfer(ctx.job, step, transferEnds(ctx, pair), {
         signal: ctx.signal,
         onSpawn: ctx.onSpawn,
-        ...(show ? { onProgress: (bytes: number, ms: number) => show(`${pair.targetName} <- ${step.to.name}: ${formatSize(bytes)}, ${formatSize((bytes * 1000) / Math.max(ms, 1))}/s`) } : {}),
+        ...(show
+          ? {
+              onProgress: (bytes: number, ms: number) =>
+                show(`${pair.targetName} <- ${step.to.name}: ${formatSize(bytes)}, ${formatSize((bytes * 1000) / Math.max(ms, 1))}/s`),
+            }
+          : {}),
       });
       if (step.kind === 'full') await afterFullReceive(ctx.endpoint, ctx.caps, pair.targetName, ctx.log);
       return r.bytes;
@@ -226,7 +243,16 @@ const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext): unknown 
   if (e.reason === 'resume-state-exists') {
     // The fix runs on the target's host, reached the way the job reaches it (ssh key, port, options).
     const line = onJobHost(ctx.job, ctx.target.side.host, [['zfs', 'receive', '-A', pair.targetName]]);
-    return new ZfsError({ reason: e.reason, argv: e.argv, host: e.host, exitCode: e.exitCode, stderr: e.stderr, message: e.message, cause: e, hint: fixLine(line, 'drops the partial receive; otherwise the next run resumes it') });
+    return new ZfsError({
+      reason: e.reason,
+      argv: e.argv,
+      host: e.host,
+      exitCode: e.exitCode,
+      stderr: e.stderr,
+      message: e.message,
+      cause: e,
+      hint: fixLine(line, 'drops the partial receive; otherwise the next run resumes it'),
+    });
   }
   const name = byReason[e.reason];
   if (!name) return e;
@@ -239,8 +265,12 @@ const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext): unknown 
 /** The fix for a conflict zfs recv found (the planner could not: zfs-fuse has no `written`), from the same builder. */
 const receiveConflictHint = (name: ConflictName, ctx: TargetContext): string => {
   const rollback = zfailoverLine(ctx.commands.invocation, ['sync'], { extra: ['--rollback-target'] });
-  if (name === 'target-modified') return fixLine(rollback, 'discards the writes made on the replica since its newest snapshot; the sync sets readonly=on again');
-  return fixLine(ctx.commands.demoteTarget(ctx.target.id), `keeps the target's own snapshots in a renamed copy and makes it a replica again; to destroy them instead: ${rollback}`);
+  if (name === 'target-modified')
+    return fixLine(rollback, 'discards the writes made on the replica since its newest snapshot; the sync sets readonly=on again');
+  return fixLine(
+    ctx.commands.demoteTarget(ctx.target.id),
+    `keeps the target's own snapshots in a renamed copy and makes it a replica again; to destroy them instead: ${rollback}`,
+  );
 };
 
 const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {

@@ -18,14 +18,9 @@ export interface Pairing {
   readonly orphans: readonly string[];
 }
 
-const isExcluded = (name: string, exclude: readonly string[]): boolean =>
-  exclude.some((e) => name === e || name.startsWith(`${e}/`));
+const isExcluded = (name: string, exclude: readonly string[]): boolean => exclude.some((e) => name === e || name.startsWith(`${e}/`));
 
-export const pairDatasets = (
-  source: Listing,
-  target: Listing,
-  opts: { readonly recursive: boolean; readonly exclude: readonly string[] },
-): Pairing => {
+export const pairDatasets = (source: Listing, target: Listing, opts: { readonly recursive: boolean; readonly exclude: readonly string[] }): Pairing => {
   const pairs: DatasetPair[] = [];
   const seen = new Set<string>();
   for (const ds of source.datasets.values()) {

@@ -25,7 +25,8 @@ export const faultHookFromEnv = (env: NodeJS.ProcessEnv, kill: () => void = () =
   if (spec === undefined || spec === '') return undefined;
   const m = /^([a-z-]+)(?::([1-9]\d*))?$/.exec(spec);
   const phase = m?.[1] as SyncPhase | undefined;
-  if (!m || !phase || !SYNC_PHASES.includes(phase)) throw new UsageError(`ZFAILOVER_FAULT=${spec}: expected <phase>[:<n>], phase one of ${SYNC_PHASES.join(', ')}`);
+  if (!m || !phase || !SYNC_PHASES.includes(phase))
+    throw new UsageError(`ZFAILOVER_FAULT=${spec}: expected <phase>[:<n>], phase one of ${SYNC_PHASES.join(', ')}`);
   let left = m[2] === undefined ? 1 : Number(m[2]);
   return (reached) => {
     if (reached === phase && --left === 0) kill();

@@ -9,7 +9,14 @@ import type { SyncEndpoint } from './endpoint.js';
 /** Per cycle: `host|pool` -> the capabilities usable there. */
 export type PoolCapsCache = Map<string, Promise<Capabilities>>;
 
-export const capsForPool = (cache: PoolCapsCache, endpoint: SyncEndpoint, caps: Capabilities, dataset: string, log: Logger, signal?: AbortSignal): Promise<Capabilities> => {
+export const capsForPool = (
+  cache: PoolCapsCache,
+  endpoint: SyncEndpoint,
+  caps: Capabilities,
+  dataset: string,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<Capabilities> => {
   const pool = dataset.split('/')[0]!;
   const key = `${endpoint.label}|${pool}`;
   let found = cache.get(key);

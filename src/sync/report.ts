@@ -128,7 +128,8 @@ export const summarizeJobs = (reports: readonly JobReport[]): CommandResult => {
   const results = reports.map(summarizeJob);
   const state = worstState(results.map((x) => x.state));
   const bad = reports.filter((r) => r.state !== 'OK');
-  const summary = bad.length === 0 ? `${reports.length} jobs OK` : `${bad.length} of ${reports.length} jobs not OK: ${bad.map((r) => `${r.job} ${r.state}`).join(', ')}`;
+  const summary =
+    bad.length === 0 ? `${reports.length} jobs OK` : `${bad.length} of ${reports.length} jobs not OK: ${bad.map((r) => `${r.job} ${r.state}`).join(', ')}`;
   const bytes = reports.reduce((s, r) => s + r.targets.reduce((a, t) => a + targetTotals(t).bytes, 0), 0);
   return {
     state,

@@ -23,7 +23,13 @@ export const sourceRoleUpdate = (source: DatasetInfo): Record<string, string> | 
   source.role === null ? { [PROP_ROLE]: 'primary', [PROP_EPOCH]: String(source.epoch ?? 0) } : null;
 
 /** Returns whether `update` is now in place (true when there was nothing to do). */
-export const applyRoleUpdate = async (endpoint: SyncEndpoint, caps: Capabilities, dataset: string, update: Record<string, string> | null, log: Logger): Promise<boolean> => {
+export const applyRoleUpdate = async (
+  endpoint: SyncEndpoint,
+  caps: Capabilities,
+  dataset: string,
+  update: Record<string, string> | null,
+  log: Logger,
+): Promise<boolean> => {
   if (!update) return true;
   try {
     await endpoint.setProperties(caps, dataset, update);

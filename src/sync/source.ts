@@ -68,7 +68,10 @@ export const prepareSource = async (
   if (due.length === 0) return { endpoint, caps, listing, snapshot: null, snapshotted: [] };
   const fullNames = due.map((d) => `${d.name}@${name}`);
   if (opts.dryRun) {
-    listing = withVersions(listing, due.map((d) => virtualSnapshot(d, name)));
+    listing = withVersions(
+      listing,
+      due.map((d) => virtualSnapshot(d, name)),
+    );
   } else {
     // One call, atomic across the tree: several names where the host takes them (OpenZFS); `-r` on the root
     // where the whole tree is due and nothing is excluded (zfs-fuse); else one by one.

@@ -39,7 +39,13 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
     if (present !== true) {
       if (present instanceof Error) return failedTarget(target, side, present);
       const missing = parent ?? target.side.dataset;
-      return failedTarget(target, side, new PermanentError(`${missing} does not exist (pool not imported?): nothing received, the source keeps its common snapshot`, { hint: onJobHost(job, target.side.host, [['zpool', 'import', missing.split('/')[0]!]]) }));
+      return failedTarget(
+        target,
+        side,
+        new PermanentError(`${missing} does not exist (pool not imported?): nothing received, the source keeps its common snapshot`, {
+          hint: onJobHost(job, target.side.host, [['zpool', 'import', missing.split('/')[0]!]]),
+        }),
+      );
     }
   }
   const pairing = pairDatasets(ctx.source.listing, listing, { recursive: job.recursive, exclude: job.exclude });
@@ -110,7 +116,12 @@ export const syncTarget = async (ctx: TargetContext): Promise<TargetOutcome> => 
 };
 
 /** Keep the in-memory userrefs true after our hold moved, so cleanup may destroy what we just released. */
-const adjustHoldCounts = (pairs: readonly DatasetPair[], versions: Map<string, readonly Version[]>, held: readonly string[], released: readonly string[]): void => {
+const adjustHoldCounts = (
+  pairs: readonly DatasetPair[],
+  versions: Map<string, readonly Version[]>,
+  held: readonly string[],
+  released: readonly string[],
+): void => {
   const delta = new Map<string, number>();
   for (const n of held) delta.set(n, (delta.get(n) ?? 0) + 1);
   for (const n of released) delta.set(n, (delta.get(n) ?? 0) - 1);
@@ -142,7 +153,12 @@ const confirmReceived = async (ctx: TargetContext, received: { pair: DatasetPair
     if (v && v.guid === r.newest.guid) continue;
     const i = reports.findIndex((d) => d.target === r.pair.targetName);
     if (i >= 0) {
-      reports[i] = { ...reports[i]!, state: 'CRITICAL', outcome: 'failed', message: `received ${fullName(r.newest)} but the target shows ${v ? `GUID ${v.guid}` : 'no such snapshot'}` };
+      reports[i] = {
+        ...reports[i]!,
+        state: 'CRITICAL',
+        outcome: 'failed',
+        message: `received ${fullName(r.newest)} but the target shows ${v ? `GUID ${v.guid}` : 'no such snapshot'}`,
+      };
     }
   }
 };
@@ -157,7 +173,11 @@ const failedTarget = (target: TargetSpec, side: string, e: unknown): TargetOutco
       datasets: [],
       orphans: [],
       destroyed: [],
-      error: { kind: e instanceof ZfsError || e instanceof Error ? ((e as { kind?: never }).kind ?? 'unknown') : 'unknown', message: `${side}: ${oneLine(e)}`, ...(hint ? { hint } : {}) },
+      error: {
+        kind: e instanceof ZfsError || e instanceof Error ? ((e as { kind?: never }).kind ?? 'unknown') : 'unknown',
+        message: `${side}: ${oneLine(e)}`,
+        ...(hint ? { hint } : {}),
+      },
     },
     versions: null,
     commons: new Map(),

@@ -92,7 +92,12 @@ export const runTransfer = async (
     if (r.bytes !== null) partialBytes.set(e, r.bytes);
     stagesOfFailures.set(
       e,
-      r.stages.map((st) => ({ stage: st.label, exitCode: st.exitCode, signal: st.signal, stderr: st.stderr.trim().split('\n').slice(-3).join(' | ').slice(-300) })),
+      r.stages.map((st) => ({
+        stage: st.label,
+        exitCode: st.exitCode,
+        signal: st.signal,
+        stderr: st.stderr.trim().split('\n').slice(-3).join(' | ').slice(-300),
+      })),
     );
     throw e;
   }

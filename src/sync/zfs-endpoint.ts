@@ -111,7 +111,11 @@ const sidesOf = (ends: TransferEnds): TransferSides => ({
 
 /** send [| ...] | recv between two zfs endpoints, joined by kernel pipes. */
 export const zfsTransfer = async (job: JobSpec, step: SendStep, ends: TransferEnds, opts: TransferOptions): Promise<{ bytes: number | null }> => {
-  const r = await runTransfer(stepProcesses(job, step, sidesOf(ends)), { signal: opts.signal, onSpawn: opts.onSpawn, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const r = await runTransfer(stepProcesses(job, step, sidesOf(ends)), {
+    signal: opts.signal,
+    onSpawn: opts.onSpawn,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
   return { bytes: r.bytes };
 };
 

@@ -25,7 +25,14 @@ export interface SendArgvOptions {
 }
 
 const unsupported = (what: string, caps: Capabilities): ZfsError =>
-  new ZfsError({ reason: 'unsupported', argv: ['zfs', 'send'], host: '', exitCode: null, stderr: '', message: `${what} is not supported by ${caps.implementation} ${caps.version}` });
+  new ZfsError({
+    reason: 'unsupported',
+    argv: ['zfs', 'send'],
+    host: '',
+    exitCode: null,
+    stderr: '',
+    message: `${what} is not supported by ${caps.implementation} ${caps.version}`,
+  });
 
 /** `zfs send` for one step. */
 export const sendArgv = (caps: Capabilities, step: SendStep, opts: SendArgvOptions): string[] => {

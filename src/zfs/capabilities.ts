@@ -60,7 +60,8 @@ export const capabilitiesFromProbes = (p: CapabilityProbes): Capabilities => {
   // Pool version 5000 means feature flags (OpenZFS); zfs-fuse stops at legacy version 23.
   const legacy = poolVersion !== null && Number(poolVersion[1]) < 5000;
   const implementation: ZfsImplementation = ver === null && legacy ? 'zfs-fuse' : 'openzfs';
-  const version = ver?.[1] ?? (p.packageVersion ? /^(\d+(?:\.\d+)*)/.exec(p.packageVersion)?.[1] : undefined) ?? (poolVersion ? `pool-v${poolVersion[1]}` : 'unknown');
+  const version =
+    ver?.[1] ?? (p.packageVersion ? /^(\d+(?:\.\d+)*)/.exec(p.packageVersion)?.[1] : undefined) ?? (poolVersion ? `pool-v${poolVersion[1]}` : 'unknown');
 
   const u = p.zfsUsage;
   const send = flagsOf(usageOf(u, 'send'));
@@ -116,11 +117,28 @@ export const detectCapabilities = async (runner: Runner, signal?: AbortSignal): 
   if (!/where 'command' is one of the following/.test(usage.text)) {
     // A host without zfs (not installed, not on the session's PATH) needs the operator: CRITICAL with the fix.
     if (classifyZfsFailure(usage.text, ['zfs', '-?'], 127) === 'command-not-found') {
-      throw new ZfsError({ reason: 'command-not-found', argv: ['zfs', '-?'], host: runner.label, exitCode: 127, stderr: usage.text, message: `zfs not found on ${runner.label}` });
+      throw new ZfsError({
+        reason: 'command-not-found',
+        argv: ['zfs', '-?'],
+        host: runner.label,
+        exitCode: 127,
+        stderr: usage.text,
+        message: `zfs not found on ${runner.label}`,
+      });
     }
     // Otherwise say why (`Permission denied`, `failed to initialize ZFS library`): the first line zfs printed.
-    const cause = usage.text.split('\n').map((l) => l.trim()).find((l) => l !== '');
-    throw new ZfsError({ reason: 'unsupported', argv: ['zfs', '-?'], host: runner.label, exitCode: null, stderr: usage.text, message: `no usable zfs command on ${runner.label}${cause ? `: ${cause.slice(0, 160)}` : ''}` });
+    const cause = usage.text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '');
+    throw new ZfsError({
+      reason: 'unsupported',
+      argv: ['zfs', '-?'],
+      host: runner.label,
+      exitCode: null,
+      stderr: usage.text,
+      message: `no usable zfs command on ${runner.label}${cause ? `: ${cause.slice(0, 160)}` : ''}`,
+    });
   }
   let packageVersion: string | null = null;
   if (!version.ok) {
@@ -139,9 +157,26 @@ export const detectCapabilities = async (runner: Runner, signal?: AbortSignal): 
 };
 
 const CAPABILITY_KEYS: readonly (keyof Capabilities)[] = [
-  'implementation', 'version', 'listParsable', 'listTypes', 'bookmarks', 'resume', 'holds', 'holdsList', 'written',
-  'multiSnapshot', 'destroyList', 'recvUnmounted', 'recvProps', 'sendEstimate', 'rawSend', 'compressedSend',
-  'largeBlocks', 'embeddedData', 'encryption', 'poolListParsable',
+  'implementation',
+  'version',
+  'listParsable',
+  'listTypes',
+  'bookmarks',
+  'resume',
+  'holds',
+  'holdsList',
+  'written',
+  'multiSnapshot',
+  'destroyList',
+  'recvUnmounted',
+  'recvProps',
+  'sendEstimate',
+  'rawSend',
+  'compressedSend',
+  'largeBlocks',
+  'embeddedData',
+  'encryption',
+  'poolListParsable',
 ];
 
 /** The cached record if it is complete and well-typed, else null (a corrupt cache is simply re-detected). */

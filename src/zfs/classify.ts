@@ -63,7 +63,10 @@ const RULES: readonly Rule[] = [
   // zfs-fuse 0.7 `send` of a missing snapshot: "WARNING: could not send pool/ds@x: does not exist".
   { re: /could not send (\S+): does not exist/, reason: missingWhat },
   // zfs-fuse 0.7 and OpenZFS 2.3: "cannot open 'x': dataset does not exist", recv "destination 'x' does not exist".
-  { re: /'([^']*)'[^\n]*: dataset does not exist|dataset does not exist|destination '([^']*)' does not exist|no such pool|no such dataset/, reason: missingWhat },
+  {
+    re: /'([^']*)'[^\n]*: dataset does not exist|dataset does not exist|destination '([^']*)' does not exist|no such pool|no such dataset/,
+    reason: missingWhat,
+  },
   // zfs-fuse 0.7 / OpenZFS 2.3 (EBUSY): a receive into the same dataset already runs, or the dataset is in use.
   { re: /dataset is busy|pool is busy|is busy/, reason: (argv) => (verb(argv) === 'recv' ? 'receive-in-progress' : 'busy') },
   // OpenZFS 2.3 `zfs snapshot a@x a@y`: one snapshot per filesystem per call (the caller batches per dataset).
@@ -142,14 +145,21 @@ const UNREACHABLE: readonly { readonly re: RegExp; readonly cause: 'connection-l
  * command never exits 255 itself (`REMOTE_EXIT` in quote.ts turns its 255 into 254), so a 255 is ssh's.
  */
 export const classifySshFailure = (stderr: string, exitCode?: number | null): SshFailure | null => {
-  const line = (re: RegExp): string => stderr.split('\n').find((l) => re.test(l))?.trim() ?? stderr.trim().split('\n')[0] ?? '';
+  const line = (re: RegExp): string =>
+    stderr
+      .split('\n')
+      .find((l) => re.test(l))
+      ?.trim() ??
+    stderr.trim().split('\n')[0] ??
+    '';
   const hostKey = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed|No .* host key is known/;
   if (hostKey.test(stderr)) return { kind: 'host-key', cause: 'host-key', detail: line(hostKey) };
   const auth = /Permission denied \((publickey|password|keyboard-interactive|gssapi)|Too many authentication failures/;
   if (auth.test(stderr)) return { kind: 'auth', cause: 'auth', detail: line(auth) };
   for (const u of UNREACHABLE) if (u.re.test(stderr)) return { kind: 'unreachable', cause: u.cause, detail: u.say };
   // Configuration mistakes that retrying cannot fix: a bad -o, a missing key, a ControlPath over 108 bytes.
-  const config = /^ssh: |Bad configuration option|^command-line line|^Pseudo-terminal|^Warning: Identity file|too long for Unix domain socket|ControlPath too long/m;
+  const config =
+    /^ssh: |Bad configuration option|^command-line line|^Pseudo-terminal|^Warning: Identity file|too long for Unix domain socket|ControlPath too long/m;
   if (config.test(stderr)) return { kind: 'other', cause: 'ssh-config', detail: line(config) };
   if (exitCode === 255 && classifyZfsFailure(stderr, [], 255) === 'unknown' && !stderr.includes(STAGE_FAILED_MARKER)) {
     return { kind: 'unreachable', cause: 'connection-lost', detail: 'connection lost' };

@@ -17,7 +17,13 @@ const propArgs = (props: Readonly<Record<string, string>>): string[] => Object.e
  * Set properties. OpenZFS sets several in one call (one transaction: role, epoch and promotion point change
  * together); zfs-fuse takes one per call.
  */
-export const setProperties = async (runner: Runner, dataset: string, props: Readonly<Record<string, string>>, caps?: Capabilities, opts?: CallOptions): Promise<void> => {
+export const setProperties = async (
+  runner: Runner,
+  dataset: string,
+  props: Readonly<Record<string, string>>,
+  caps?: Capabilities,
+  opts?: CallOptions,
+): Promise<void> => {
   const pairs = Object.entries(props).map(([k, v]) => `${k}=${v}`);
   if (pairs.length === 0) return;
   if (caps?.implementation === 'openzfs') {
@@ -39,7 +45,15 @@ export const rollback = async (runner: Runner, fullSnapshot: string, opts: CallO
 /** Drop a partial receive (`recv -A`); nothing to drop is fine. */
 export const abortResume = async (runner: Runner, caps: Capabilities, dataset: string, opts?: CallOptions): Promise<void> => {
   const argv = ['zfs', 'receive', '-A', dataset];
-  if (!caps.resume) throw new ZfsError({ reason: 'unsupported', argv, host: runner.label, exitCode: null, stderr: '', message: `resumable receives are not supported on ${runner.label}` });
+  if (!caps.resume)
+    throw new ZfsError({
+      reason: 'unsupported',
+      argv,
+      host: runner.label,
+      exitCode: null,
+      stderr: '',
+      message: `resumable receives are not supported on ${runner.label}`,
+    });
   try {
     await runner.exec(argv, execOpts(opts));
   } catch (e) {
@@ -72,7 +86,15 @@ export const resumeTokenInfo = async (runner: Runner, token: string, opts?: Call
   const argv = ['zfs', 'send', '-nvt', token];
   const r = await runner.exec(argv, execOpts(opts));
   const info = parseResumeTokenInfo(`${r.stdout}\n${r.stderr}`);
-  if (!info) throw new ZfsError({ reason: 'bad-output', argv, host: runner.label, exitCode: 0, stderr: r.stderr, message: `cannot decode the resume token on ${runner.label} (zfs send -nvt printed no toguid/toname)` });
+  if (!info)
+    throw new ZfsError({
+      reason: 'bad-output',
+      argv,
+      host: runner.label,
+      exitCode: 0,
+      stderr: r.stderr,
+      message: `cannot decode the resume token on ${runner.label} (zfs send -nvt printed no toguid/toname)`,
+    });
   return info;
 };
 
@@ -91,7 +113,15 @@ export const sendEstimate = async (runner: Runner, caps: Capabilities, step: Sen
   }
   const r = await runner.exec(argv, execOpts(opts));
   const m = /^size\t(\d+)$/m.exec(`${r.stdout}\n${r.stderr}`);
-  if (!m) throw new ZfsError({ reason: 'bad-output', argv, host: runner.label, exitCode: 0, stderr: r.stderr, message: `no size line in zfs send -nvP output on ${runner.label}` });
+  if (!m)
+    throw new ZfsError({
+      reason: 'bad-output',
+      argv,
+      host: runner.label,
+      exitCode: 0,
+      stderr: r.stderr,
+      message: `no size line in zfs send -nvP output on ${runner.label}`,
+    });
   return Number(m[1]);
 };
 
@@ -111,7 +141,11 @@ export const umount = async (runner: Runner, dataset: string, opts?: CallOptions
   if (r.exitCode !== 0 && !/not currently mounted/.test(r.stderr)) throw zfsErrorFor(argv, runner.label, r);
 };
 
-export const createDataset = async (runner: Runner, dataset: string, opts?: CallOptions & { parents?: boolean; properties?: Readonly<Record<string, string>> }): Promise<void> => {
+export const createDataset = async (
+  runner: Runner,
+  dataset: string,
+  opts?: CallOptions & { parents?: boolean; properties?: Readonly<Record<string, string>> },
+): Promise<void> => {
   await runner.exec(['zfs', 'create', ...(opts?.parents ? ['-p'] : []), ...propArgs(opts?.properties ?? {}), dataset], execOpts(opts));
 };
 
@@ -136,7 +170,12 @@ export const renameDataset = async (runner: Runner, from: string, to: string, op
   }
 };
 
-export const cloneSnapshot = async (runner: Runner, fullSnapshot: string, target: string, opts?: CallOptions & { properties?: Readonly<Record<string, string>> }): Promise<void> => {
+export const cloneSnapshot = async (
+  runner: Runner,
+  fullSnapshot: string,
+  target: string,
+  opts?: CallOptions & { properties?: Readonly<Record<string, string>> },
+): Promise<void> => {
   await runner.exec(['zfs', 'clone', ...propArgs(opts?.properties ?? {}), fullSnapshot, target], execOpts(opts));
 };
 

@@ -56,7 +56,15 @@ export const getVersions = async (runner: Runner, _caps: Capabilities, fullNames
     if (!line) continue;
     const a = line.indexOf('\t');
     const b = line.lastIndexOf('\t');
-    if (a <= 0 || b <= a) throw new ZfsError({ reason: 'bad-output', argv, host: runner.label, exitCode: 0, stderr: '', message: `unexpected output from zfs get: ${JSON.stringify(line)}` });
+    if (a <= 0 || b <= a)
+      throw new ZfsError({
+        reason: 'bad-output',
+        argv,
+        host: runner.label,
+        exitCode: 0,
+        stderr: '',
+        message: `unexpected output from zfs get: ${JSON.stringify(line)}`,
+      });
     const name = line.slice(0, a);
     let m = props.get(name);
     if (!m) props.set(name, (m = new Map()));
@@ -105,7 +113,13 @@ export const destroyBatches = (dataset: string, shortNames: readonly string[]): 
  * Destroy snapshots of one dataset (short names). Already gone is success. A "busy" refusal of a snapshot
  * that carries holds is reported as `held` (OpenZFS < 2.3 and zfs-fuse say only "dataset is busy").
  */
-export const destroySnapshots = async (runner: Runner, caps: Capabilities, dataset: string, shortNames: readonly string[], opts?: CallOptions): Promise<void> => {
+export const destroySnapshots = async (
+  runner: Runner,
+  caps: Capabilities,
+  dataset: string,
+  shortNames: readonly string[],
+  opts?: CallOptions,
+): Promise<void> => {
   if (shortNames.length === 0) return;
   const targets = caps.destroyList ? destroyBatches(dataset, shortNames) : shortNames.map((s) => `${dataset}@${s}`);
   for (const target of targets) {
@@ -114,10 +128,20 @@ export const destroySnapshots = async (runner: Runner, caps: Capabilities, datas
     } catch (e) {
       if (e instanceof ZfsError && isAlreadyDone('destroy', e.reason)) continue;
       if (e instanceof ZfsError && e.reason === 'busy') {
-        const names = target.slice(dataset.length + 1).split(',').map((s) => `${dataset}@${s}`);
+        const names = target
+          .slice(dataset.length + 1)
+          .split(',')
+          .map((s) => `${dataset}@${s}`);
         const held = [...(await getVersions(runner, caps, names, opts)).values()].filter((v) => (v.userrefs ?? 0) > 0);
         if (held.length > 0) {
-          throw new ZfsError({ reason: 'held', argv: e.argv, host: e.host, exitCode: e.exitCode, stderr: e.stderr, message: `cannot destroy ${held.map((v) => `${v.dataset}@${v.name}`).join(', ')}${e.host === 'local' ? '' : ` on ${e.host}`}: held (${held.map((v) => v.userrefs).join(', ')} hold(s))` });
+          throw new ZfsError({
+            reason: 'held',
+            argv: e.argv,
+            host: e.host,
+            exitCode: e.exitCode,
+            stderr: e.stderr,
+            message: `cannot destroy ${held.map((v) => `${v.dataset}@${v.name}`).join(', ')}${e.host === 'local' ? '' : ` on ${e.host}`}: held (${held.map((v) => v.userrefs).join(', ')} hold(s))`,
+          });
         }
       }
       throw e;
@@ -134,7 +158,13 @@ export const destroySnapshotRecursive = async (runner: Runner, dataset: string, 
 };
 
 /** Run a verb on several snapshots in one call; when that fails as "already done" for one, redo them one by one. */
-const eachIdempotent = async (runner: Runner, verb: 'hold' | 'release', argvFor: (names: readonly string[]) => string[], fullNames: readonly string[], opts?: CallOptions): Promise<void> => {
+const eachIdempotent = async (
+  runner: Runner,
+  verb: 'hold' | 'release',
+  argvFor: (names: readonly string[]) => string[],
+  fullNames: readonly string[],
+  opts?: CallOptions,
+): Promise<void> => {
   if (fullNames.length === 0) return;
   try {
     await runner.exec(argvFor(fullNames), execOpts(opts));
@@ -170,7 +200,15 @@ export const holds = async (runner: Runner, caps: Capabilities, fullNames: reado
   const r = await runner.exec(argv, execOpts(opts));
   for (const line of r.stdout.split('\n').filter(Boolean)) {
     const [name, tag] = line.split('\t');
-    if (!name || tag === undefined) throw new ZfsError({ reason: 'bad-output', argv, host: runner.label, exitCode: 0, stderr: '', message: `unexpected output from zfs holds: ${JSON.stringify(line)}` });
+    if (!name || tag === undefined)
+      throw new ZfsError({
+        reason: 'bad-output',
+        argv,
+        host: runner.label,
+        exitCode: 0,
+        stderr: '',
+        message: `unexpected output from zfs holds: ${JSON.stringify(line)}`,
+      });
     out.set(name, [...(out.get(name) ?? []), tag]);
   }
   return out;

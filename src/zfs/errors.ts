@@ -62,8 +62,12 @@ const HINTS: Partial<Record<ZfsFailureReason, string>> = {
  */
 const abortResumeHint = (f: ZfsErrorFields): string => {
   const target = f.argv.at(-1);
-  if (f.argv[0] !== 'zfs' || !/^(receive|recv)$/.test(f.argv[1] ?? '') || !target || target.startsWith('-')) return 'a partial receive is pending: it is resumed next run, or dropped with zfs receive -A on the target';
-  return fixLine(commandLine(['zfs', 'receive', '-A', target]), `drops the partial receive${f.host === 'local' ? '' : ` (run it on ${f.host})`}; otherwise the next run resumes it`);
+  if (f.argv[0] !== 'zfs' || !/^(receive|recv)$/.test(f.argv[1] ?? '') || !target || target.startsWith('-'))
+    return 'a partial receive is pending: it is resumed next run, or dropped with zfs receive -A on the target';
+  return fixLine(
+    commandLine(['zfs', 'receive', '-A', target]),
+    `drops the partial receive${f.host === 'local' ? '' : ` (run it on ${f.host})`}; otherwise the next run resumes it`,
+  );
 };
 
 const hintFor = (f: ZfsErrorFields): string | undefined => f.hint ?? (f.reason === 'resume-state-exists' ? abortResumeHint(f) : HINTS[f.reason]);

@@ -7,12 +7,26 @@ import { STDOUT_LIMIT, type SpawnResult } from './spawn.js';
 import type { ExecResult } from './types.js';
 
 /** The error for a command that was stopped by us: the abort reason when it is one of ours, else `killed`. */
-export const stoppedError = (argv: readonly string[], host: string, r: SpawnResult, signal: AbortSignal | undefined, timeoutMs: number | undefined): ZfoError => {
+export const stoppedError = (
+  argv: readonly string[],
+  host: string,
+  r: SpawnResult,
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): ZfoError => {
   if (r.aborted && isZfoError(signal?.reason)) return signal.reason;
   // sync's --deadline (sync/cycle.ts deadlineSignal) aborts with a DOMException named TimeoutError.
-  if (r.aborted && signal?.reason instanceof Error && signal.reason.name === 'TimeoutError') return new DeadlineError(`deadline reached during ${argv.slice(0, 2).join(' ')}${host === 'local' ? '' : ` on ${host}`}: the next run resumes`);
+  if (r.aborted && signal?.reason instanceof Error && signal.reason.name === 'TimeoutError')
+    return new DeadlineError(`deadline reached during ${argv.slice(0, 2).join(' ')}${host === 'local' ? '' : ` on ${host}`}: the next run resumes`);
   const why = r.timedOut ? `timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s` : 'interrupted';
-  return new ZfsError({ reason: 'killed', argv, host, exitCode: r.exitCode, stderr: r.stderr, message: `${argv.slice(0, 2).join(' ')}${host === 'local' ? '' : ` on ${host}`}: ${why}` });
+  return new ZfsError({
+    reason: 'killed',
+    argv,
+    host,
+    exitCode: r.exitCode,
+    stderr: r.stderr,
+    message: `${argv.slice(0, 2).join(' ')}${host === 'local' ? '' : ` on ${host}`}: ${why}`,
+  });
 };
 
 /** A command whose output passed STDOUT_LIMIT: stopped and refused rather than read whole into memory. */

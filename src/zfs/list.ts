@@ -18,7 +18,11 @@ export interface ListOptions {
 }
 
 /** The argv of the listing call on a host with these capabilities. */
-export const listArgv = (caps: Capabilities, root: string, opts: Pick<ListOptions, 'recursive' | 'properties' | 'columns'>): { argv: string[]; columns: string[] | null } => {
+export const listArgv = (
+  caps: Capabilities,
+  root: string,
+  opts: Pick<ListOptions, 'recursive' | 'properties' | 'columns'>,
+): { argv: string[]; columns: string[] | null } => {
   const base: readonly string[] = opts.columns === 'replication' ? REPLICATION_PROPERTIES : DATASET_PROPERTIES;
   const extra = (opts.properties ?? []).filter((p) => !['name', 'type', ...base].includes(p));
   const depth = opts.recursive ? ['-r'] : ['-d', '1'];

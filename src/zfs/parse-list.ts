@@ -107,7 +107,15 @@ class ListRows {
   private dataset(start: number, end: number, t0: number): void {
     const f = this.text.slice(start, end).split('\t');
     const index = this.index;
-    this.out.dataset({ name: this.text.slice(start, t0), type: f[1] as string, value: (p) => { const i = index.get(p); return i === undefined ? undefined : f[i]; }, source: () => undefined });
+    this.out.dataset({
+      name: this.text.slice(start, t0),
+      type: f[1] as string,
+      value: (p) => {
+        const i = index.get(p);
+        return i === undefined ? undefined : f[i];
+      },
+      source: () => undefined,
+    });
   }
 
   /** Throws the precise error of an invalid version row (makeVersion names the field). */

@@ -32,8 +32,7 @@ export const bad = (ctx: ParseContext, why: string, line: string): ZfsError =>
   });
 
 /** Is `name` (a dataset, or the dataset part of a version) inside the listing's scope? */
-const inScope = (ctx: ParseContext, dataset: string): boolean =>
-  dataset === ctx.root || (ctx.recursive && dataset.startsWith(`${ctx.root}/`));
+const inScope = (ctx: ParseContext, dataset: string): boolean => dataset === ctx.root || (ctx.recursive && dataset.startsWith(`${ctx.root}/`));
 
 const opt = (v: string | undefined): string | null => (v === undefined || v === '-' ? null : v);
 
@@ -164,7 +163,8 @@ export class Assembler {
 export const intField = (ctx: ParseContext, v: string | undefined, prop: string, name: string): number | null => {
   if (v === undefined || v === '-') return null;
   const n = Number(v);
-  if (v === '' || !Number.isSafeInteger(n) || n < 0 || v.charCodeAt(0) === 43 /* + */ || v.includes('.') || v.includes('e')) throw bad(ctx, `${prop} is not a number (${v})`, name);
+  if (v === '' || !Number.isSafeInteger(n) || n < 0 || v.charCodeAt(0) === 43 /* + */ || v.includes('.') || v.includes('e'))
+    throw bad(ctx, `${prop} is not a number (${v})`, name);
   return n;
 };
 
@@ -178,7 +178,16 @@ export const guidField = (ctx: ParseContext, v: string | undefined, name: string
 };
 
 /** A version row's values as text positions; numbers are read in place so 100k rows make little garbage. */
-export const makeVersion = (ctx: ParseContext, kind: 'snapshot' | 'bookmark', name: string, sep: number, guid: string | undefined, txg: string | undefined, creation: string | undefined, refs: string | undefined): Version => {
+export const makeVersion = (
+  ctx: ParseContext,
+  kind: 'snapshot' | 'bookmark',
+  name: string,
+  sep: number,
+  guid: string | undefined,
+  txg: string | undefined,
+  creation: string | undefined,
+  refs: string | undefined,
+): Version => {
   const createtxg = intField(ctx, txg, 'createtxg', name);
   const created = intField(ctx, creation, 'creation', name);
   if (createtxg === null || created === null) throw bad(ctx, `missing ${createtxg === null ? 'createtxg' : 'creation'}`, name);

@@ -10,9 +10,26 @@ export { parseZfsList } from './parse-list.js';
 
 /** Dataset properties every listing asks for (after name and type), in `zfs list -o` order. */
 export const DATASET_PROPERTIES = [
-  'guid', 'createtxg', 'creation', 'written', 'receive_resume_token', 'readonly', 'encryption', 'encryptionroot',
-  'keystatus', 'mountpoint', 'canmount', 'mounted', 'origin', 'used', 'available', 'referenced', 'userrefs',
-  PROP_ROLE, PROP_EPOCH, PROP_PROMOTED,
+  'guid',
+  'createtxg',
+  'creation',
+  'written',
+  'receive_resume_token',
+  'readonly',
+  'encryption',
+  'encryptionroot',
+  'keystatus',
+  'mountpoint',
+  'canmount',
+  'mounted',
+  'origin',
+  'used',
+  'available',
+  'referenced',
+  'userrefs',
+  PROP_ROLE,
+  PROP_EPOCH,
+  PROP_PROMOTED,
 ] as const;
 
 /**
@@ -21,7 +38,16 @@ export const DATASET_PROPERTIES = [
  * parsed 100,000 times for a big tree. Properties left out read as null.
  */
 export const REPLICATION_PROPERTIES = [
-  'guid', 'createtxg', 'creation', 'written', 'receive_resume_token', 'encryption', 'userrefs', 'readonly', PROP_ROLE, PROP_EPOCH,
+  'guid',
+  'createtxg',
+  'creation',
+  'written',
+  'receive_resume_token',
+  'encryption',
+  'userrefs',
+  'readonly',
+  PROP_ROLE,
+  PROP_EPOCH,
 ] as const;
 
 /** What zfs-fuse (pool v23) knows of DATASET_PROPERTIES: asking for another one fails the whole `zfs get`. */

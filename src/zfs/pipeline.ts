@@ -102,8 +102,7 @@ const remoteParts = (spec: ProcessSpec): { host: string; argv: string[] } => {
 };
 
 const stageFailed = (r: Running): boolean =>
-  r.spawnError !== null ||
-  (r.started && (r.exitCode !== 0 || r.signal !== null || (isSsh(r.spec) && remoteStageFailures(r.stderr.text()).size > 0)));
+  r.spawnError !== null || (r.started && (r.exitCode !== 0 || r.signal !== null || (isSsh(r.spec) && remoteStageFailures(r.stderr.text()).size > 0)));
 
 /**
  * Failed only because another stage did: ended by our SIGTERM/SIGKILL, SIGPIPE, a broken pipe or a truncated
@@ -117,14 +116,27 @@ const consequential = (r: Running): boolean => {
   if (isSsh(r.spec) && r.exitCode === 255 && r.signal === null && !/Killed by signal/.test(stderr) && classifySshFailure(stderr, 255) !== null) return false;
   // An ssh client we signalled exits 255, often silently: that is our stop, not a lost connection.
   const byOurSignal =
-    r.killedByUs && (r.signal === 'SIGTERM' || r.signal === 'SIGKILL' || r.exitCode === 143 || r.exitCode === 137 || /Killed by signal/.test(stderr) || (isSsh(r.spec) && r.exitCode === 255));
+    r.killedByUs &&
+    (r.signal === 'SIGTERM' ||
+      r.signal === 'SIGKILL' ||
+      r.exitCode === 143 ||
+      r.exitCode === 137 ||
+      /Killed by signal/.test(stderr) ||
+      (isSsh(r.spec) && r.exitCode === 255));
   return byOurSignal || r.signal === 'SIGPIPE' || r.exitCode === 141 || (stageFailed(r) && isConsequentialFailure(stderr));
 };
 
 const stageError = (r: Running): ZfoError => {
   const stderr = r.stderr.text();
   if (r.spawnError) {
-    return new ZfsError({ reason: 'unsupported', argv: [r.spec.file, ...r.spec.args], host: 'local', exitCode: null, stderr: '', message: `cannot run ${r.spec.file}: ${r.spawnError.message}` });
+    return new ZfsError({
+      reason: 'unsupported',
+      argv: [r.spec.file, ...r.spec.args],
+      host: 'local',
+      exitCode: null,
+      stderr: '',
+      message: `cannot run ${r.spec.file}: ${r.spawnError.message}`,
+    });
   }
   if (isSsh(r.spec)) {
     const { host, argv } = remoteParts(r.spec);
@@ -148,7 +160,19 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
     const started = Date.now();
     const grace = opts.killGraceMs ?? 3000;
     const env = opts.env ?? toolEnv();
-    const run: Running[] = stages.map((spec) => ({ spec, child: null, pid: null, stderr: new BoundedText(STDERR_LIMIT), exitCode: null, signal: null, done: false, killedByUs: false, spawnError: null, endOrder: -1, started: false }));
+    const run: Running[] = stages.map((spec) => ({
+      spec,
+      child: null,
+      pid: null,
+      stderr: new BoundedText(STDERR_LIMIT),
+      exitCode: null,
+      signal: null,
+      done: false,
+      killedByUs: false,
+      spawnError: null,
+      endOrder: -1,
+      started: false,
+    }));
     const stdout = new BoundedText(STDOUT_LIMIT);
     let stopReason: 'failure' | 'abort' | 'deadline' | null = null;
     let ended = 0;
@@ -182,8 +206,19 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
       } else if (stopReason === 'abort') {
         const reason: unknown = opts.signal?.reason;
         // sync's --deadline (sync/cycle.ts deadlineSignal) aborts with a DOMException named TimeoutError.
-        if (reason instanceof Error && reason.name === 'TimeoutError') error = new DeadlineError(`deadline reached after ${Math.round((Date.now() - started) / 1000)}s: transfer stopped, the next run resumes`);
-        else error = isZfoError(reason) ? reason : new ZfsError({ reason: 'killed', argv: [stages[0]?.file ?? ''], host: 'local', exitCode: null, stderr: '', message: `transfer interrupted${reason instanceof Error ? `: ${reason.message}` : ''}` });
+        if (reason instanceof Error && reason.name === 'TimeoutError')
+          error = new DeadlineError(`deadline reached after ${Math.round((Date.now() - started) / 1000)}s: transfer stopped, the next run resumes`);
+        else
+          error = isZfoError(reason)
+            ? reason
+            : new ZfsError({
+                reason: 'killed',
+                argv: [stages[0]?.file ?? ''],
+                host: 'local',
+                exitCode: null,
+                stderr: '',
+                message: `transfer interrupted${reason instanceof Error ? `: ${reason.message}` : ''}`,
+              });
       } else if (failing.length > 0) {
         const root = failing.find((r) => !consequential(r)) ?? (failing[0] as Running);
         failedStage = run.indexOf(root);
@@ -193,7 +228,15 @@ export const runPipeline = (stages: readonly ProcessSpec[], opts: PipelineOption
       const last = run[run.length - 1] as Running;
       resolve({
         ok: error === null,
-        stages: run.map((r) => ({ label: r.spec.label, pid: r.pid, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr.text(), killedByUs: r.killedByUs, failed: stageFailed(r) })),
+        stages: run.map((r) => ({
+          label: r.spec.label,
+          pid: r.pid,
+          exitCode: r.exitCode,
+          signal: r.signal,
+          stderr: r.stderr.text(),
+          killedByUs: r.killedByUs,
+          failed: stageFailed(r),
+        })),
         stdout: out,
         bytes: meterOf(run) ?? receivedBytes(`${out}\n${last.stderr.text()}`),
         durationMs: Date.now() - started,

@@ -45,6 +45,14 @@ export const poolCapabilities = async (runner: Runner, caps: Capabilities, pool:
   const argv = ['zpool', 'get', '-H', '-p', '-o', 'name,property,value', FEATURES.map((f) => `feature@${f}`).join(','), pool];
   const r = await runner.exec(argv, { signal });
   const features = parsePoolFeatures(r.stdout);
-  if (features.size === 0) throw new ZfsError({ reason: 'bad-output', argv, host: runner.label, exitCode: 0, stderr: r.stderr, message: `no feature flags in zpool get output for ${pool} on ${runner.label}` });
+  if (features.size === 0)
+    throw new ZfsError({
+      reason: 'bad-output',
+      argv,
+      host: runner.label,
+      exitCode: 0,
+      stderr: r.stderr,
+      message: `no feature flags in zpool get output for ${pool} on ${runner.label}`,
+    });
   return narrowForPool(caps, features);
 };

@@ -44,7 +44,14 @@ export interface PoolStatus {
 }
 
 const bad = (argv: readonly string[], host: string, why: string, line: string): ZfsError =>
-  new ZfsError({ reason: 'bad-output', argv, host, exitCode: 0, stderr: '', message: `unexpected output from ${argv.slice(0, 2).join(' ')}: ${why}: ${JSON.stringify(line.slice(0, 200))}` });
+  new ZfsError({
+    reason: 'bad-output',
+    argv,
+    host,
+    exitCode: 0,
+    stderr: '',
+    message: `unexpected output from ${argv.slice(0, 2).join(' ')}: ${why}: ${JSON.stringify(line.slice(0, 200))}`,
+  });
 
 /** Error counters are exact or rounded (`1.2K`). */
 const counter = (s: string): number | null => (/^\d+$/.test(s) ? Number(s) : parseSize(s));
@@ -111,7 +118,16 @@ export const parsePoolStatus = (text: string, argv: readonly string[] = ['zpool'
   const state = fields.get('state');
   if (!name || !state) throw bad(argv, host, 'no pool/state lines', text.split('\n')[0] ?? '');
   const scanText = fields.get('scan') ?? fields.get('scrub') ?? null;
-  return { name, state, status: fields.get('status') ?? null, action: fields.get('action') ?? null, scan: scanState(scanText), scanText, vdevs, errors: fields.get('errors') ?? null };
+  return {
+    name,
+    state,
+    status: fields.get('status') ?? null,
+    action: fields.get('action') ?? null,
+    scan: scanState(scanText),
+    scanText,
+    vdevs,
+    errors: fields.get('errors') ?? null,
+  };
 };
 
 export const poolList = async (runner: Runner, caps: Capabilities, signal?: AbortSignal): Promise<PoolInfo[]> => {

@@ -29,9 +29,7 @@ const quoteStage = (argv: readonly string[]): string => {
 export const remoteCommand = (pipeline: readonly (readonly string[])[]): string => {
   if (pipeline.length === 0) throw new RangeError('empty pipeline');
   const last = pipeline.length - 1;
-  const stages = pipeline.map((argv, i) =>
-    i === last ? quoteStage(argv) : `{ ${quoteStage(argv)} || echo "${STAGE_FAILED_MARKER} ${i} $?" >&2; }`,
-  );
+  const stages = pipeline.map((argv, i) => (i === last ? quoteStage(argv) : `{ ${quoteStage(argv)} || echo "${STAGE_FAILED_MARKER} ${i} $?" >&2; }`));
   return REMOTE_PREAMBLE + stages.join(' | ') + REMOTE_EXIT;
 };
 

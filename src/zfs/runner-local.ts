@@ -28,7 +28,14 @@ export class LocalRunner implements Runner {
     if (!file) throw new RangeError('empty argv');
     const r = await spawnCapture(file, args, { env: this.env, input: opts.input, timeoutMs: opts.timeoutMs, signal: opts.signal });
     if (r.spawnError) {
-      throw new ZfsError({ reason: r.spawnError.code === 'ENOENT' ? 'unsupported' : 'unknown', argv, host: this.label, exitCode: null, stderr: '', message: `cannot run ${file}: ${r.spawnError.message}` });
+      throw new ZfsError({
+        reason: r.spawnError.code === 'ENOENT' ? 'unsupported' : 'unknown',
+        argv,
+        host: this.label,
+        exitCode: null,
+        stderr: '',
+        message: `cannot run ${file}: ${r.spawnError.message}`,
+      });
     }
     if (r.overflowed) throw tooMuchOutput(argv, this.label);
     if (r.aborted || r.timedOut) throw stoppedError(argv, this.label, r, opts.signal, opts.timeoutMs);

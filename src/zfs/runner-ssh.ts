@@ -38,7 +38,10 @@ export { sshFailureError } from './failure.js';
  * the 108-byte socket path for a long state directory (ssh adds a 17-character suffix while it binds).
  */
 export const controlPath = (s: Pick<SshSettings, 'controlDir' | 'key' | 'options'>, destination: string, port: number | undefined): string => {
-  const id = createHash('sha256').update(JSON.stringify([destination, port ?? null, s.key ?? null, s.options])).digest('hex').slice(0, 16);
+  const id = createHash('sha256')
+    .update(JSON.stringify([destination, port ?? null, s.key ?? null, s.options]))
+    .digest('hex')
+    .slice(0, 16);
   return `${s.controlDir}/${id}`;
 };
 
@@ -77,11 +80,16 @@ export class SshRunner implements Runner {
   private commonArgs(): string[] {
     const s = this.settings;
     return [
-      '-o', 'BatchMode=yes',
-      '-o', `ControlPath=${sshConfigPath(controlPath(s, this.destination, this.port))}`,
-      '-o', `ConnectTimeout=${s.connectTimeout}`,
-      '-o', `ServerAliveInterval=${SERVER_ALIVE_INTERVAL}`,
-      '-o', `ServerAliveCountMax=${SERVER_ALIVE_COUNT}`,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `ControlPath=${sshConfigPath(controlPath(s, this.destination, this.port))}`,
+      '-o',
+      `ConnectTimeout=${s.connectTimeout}`,
+      '-o',
+      `ServerAliveInterval=${SERVER_ALIVE_INTERVAL}`,
+      '-o',
+      `ServerAliveCountMax=${SERVER_ALIVE_COUNT}`,
       ...(s.key ? ['-i', s.key] : []),
       ...(this.port !== undefined ? ['-p', String(this.port)] : []),
       ...s.options.flatMap((o) => ['-o', o]),
@@ -137,7 +145,19 @@ export class SshRunner implements Runner {
         // stdio fully detached: the persisting master must never hold Monit's pipes (Monit would wait on them).
         const child = spawn(
           'ssh',
-          ['-M', '-N', '-f', '-o', 'ControlMaster=yes', '-o', `ControlPersist=${this.settings.controlPersist}`, '-E', this.logFile, ...this.commonArgs(), this.destination],
+          [
+            '-M',
+            '-N',
+            '-f',
+            '-o',
+            'ControlMaster=yes',
+            '-o',
+            `ControlPersist=${this.settings.controlPersist}`,
+            '-E',
+            this.logFile,
+            ...this.commonArgs(),
+            this.destination,
+          ],
           { env: this.env, stdio: 'ignore', detached: true },
         );
         const timer = setTimeout(() => child.kill('SIGTERM'), timerMs((this.settings.connectTimeout + 10) * 1000));
@@ -176,8 +196,11 @@ export class SshRunner implements Runner {
     if (argv.length === 0) throw new RangeError('empty argv');
     await this.ensureMaster(opts.signal);
     const [file, ...args] = this.sshArgv([argv]);
-    const r = await this.session(() => spawnCapture(file as string, args, { env: this.env, input: opts.input, timeoutMs: opts.timeoutMs, signal: opts.signal }));
-    if (r.spawnError) throw new ZfsError({ reason: 'unsupported', argv, host: this.label, exitCode: null, stderr: '', message: `cannot run ssh: ${r.spawnError.message}` });
+    const r = await this.session(() =>
+      spawnCapture(file as string, args, { env: this.env, input: opts.input, timeoutMs: opts.timeoutMs, signal: opts.signal }),
+    );
+    if (r.spawnError)
+      throw new ZfsError({ reason: 'unsupported', argv, host: this.label, exitCode: null, stderr: '', message: `cannot run ssh: ${r.spawnError.message}` });
     if (r.overflowed) throw tooMuchOutput(argv, this.label);
     if (r.aborted || r.timedOut) throw stoppedError(argv, this.label, r, opts.signal, opts.timeoutMs);
     // ssh's own failure is thrown even under allowFailure: "the host is gone" is never a command's answer.

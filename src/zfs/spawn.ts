@@ -78,7 +78,10 @@ export class BoundedText {
 }
 
 /** Stop a child: SIGTERM, then SIGKILL if it is still there after the grace period. */
-export const terminate = (child: { pid?: number | undefined; exitCode: number | null; signalCode: string | null; kill(sig: NodeJS.Signals): boolean }, graceMs: number): void => {
+export const terminate = (
+  child: { pid?: number | undefined; exitCode: number | null; signalCode: string | null; kill(sig: NodeJS.Signals): boolean },
+  graceMs: number,
+): void => {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const t = setTimeout(() => {

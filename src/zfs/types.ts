@@ -101,5 +101,4 @@ export interface Capabilities {
 }
 
 /** Human list of what a host lacks, for logs and `status`. */
-export const missingCapabilities = (c: Capabilities): string[] =>
-  (Object.entries(c) as [string, unknown][]).filter(([, v]) => v === false).map(([k]) => k);
+export const missingCapabilities = (c: Capabilities): string[] => (Object.entries(c) as [string, unknown][]).filter(([, v]) => v === false).map(([k]) => k);

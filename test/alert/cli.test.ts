@@ -57,7 +57,8 @@ describe.skipIf(reason)(`zfailover alert (built bin) ${reason ? `(skipped: ${rea
     return file;
   };
   const V2C = () => `{ name: v2c, host: 127.0.0.1, port: ${trapd.port}, version: 2c, community: cli-community, mode: inform, timeout: 1s }`;
-  const V3TRAP = () => `{ name: v3trap, host: 127.0.0.1, port: ${trapd.port}, version: 3, mode: trap, user: zftrap, auth: { key: trapAuthKey1 }, priv: { key: trapPrivKey1 } }`;
+  const V3TRAP = () =>
+    `{ name: v3trap, host: 127.0.0.1, port: ${trapd.port}, version: 3, mode: trap, user: zftrap, auth: { key: trapAuthKey1 }, priv: { key: trapPrivKey1 } }`;
 
   test('alert test: every channel answers, one line each, exit 0', async () => {
     const r = await runCli(['--config', config('ok.yml', 0o600, [V2C(), V3TRAP()]), 'alert', 'test']);
@@ -67,7 +68,9 @@ describe.skipIf(reason)(`zfailover alert (built bin) ${reason ? `(skipped: ${rea
     const lines = r.stdout.split('\n').slice(1, 4);
     expect(lines[0]).toMatch(/^ok email: email to ops@example\.test via 127\.0\.0\.1:\d+ \(none\): 250 /);
     expect(lines[1]).toMatch(/^ok snmp:v2c: snmp inform to 127\.0\.0\.1:\d+ \(v2c\): inform acknowledged$/);
-    expect(lines[2]).toBe(`ok snmp:v3trap: snmp trap to 127.0.0.1:${trapd.port} (v3 authPriv user zftrap engineID ${defaultEngineId('1.3.6.1.4.1.32473', hostname())}): trap sent (traps are not acknowledged)`);
+    expect(lines[2]).toBe(
+      `ok snmp:v3trap: snmp trap to 127.0.0.1:${trapd.port} (v3 authPriv user zftrap engineID ${defaultEngineId('1.3.6.1.4.1.32473', hostname())}): trap sent (traps are not acknowledged)`,
+    );
     const [m] = await smtp.waitFor(1);
     expect(m?.mail.subject).toBe(`[zfailover] TEST ${hostname()}: test alert from zfailover on ${hostname()}; if you read this, alerts reach you`);
     const traps = await trapd.waitFor(2);
@@ -77,7 +80,12 @@ describe.skipIf(reason)(`zfailover alert (built bin) ${reason ? `(skipped: ${rea
 
   test('alert test: a silent receiver makes it CRITICAL, naming the channel', async () => {
     const dead = await freeUdpPort();
-    const r = await runCli(['--config', config('dead.yml', 0o600, [`{ name: gone, host: 127.0.0.1, port: ${dead}, version: 2c, community: x, timeout: 1s, retries: 0 }`]), 'alert', 'test']);
+    const r = await runCli([
+      '--config',
+      config('dead.yml', 0o600, [`{ name: gone, host: 127.0.0.1, port: ${dead}, version: 2c, community: x, timeout: 1s, retries: 0 }`]),
+      'alert',
+      'test',
+    ]);
     expect(r.code).toBe(2);
     expect(r.line).toBe('CRITICAL: test alert failed on 1 of 2 channels: snmp:gone: no acknowledgement after 1 tries of 1s');
   });
@@ -124,7 +132,14 @@ describe.skipIf(reason)(`zfailover alert (built bin) ${reason ? `(skipped: ${rea
     expect([after.code, after.line]).toEqual([2, 'CRITICAL: 1 active alert, no delivery pending']);
 
     // A job that stopped reporting more than `forget` (7 d) ago no longer counts.
-    await notifyAlerts({ config: alerts, stateDir, now: Date.now() - 8 * 86400_000, host: 'host-a', source: 'sync', items: [replication('CRITICAL', { job: 'deleted' })] });
+    await notifyAlerts({
+      config: alerts,
+      stateDir,
+      now: Date.now() - 8 * 86400_000,
+      host: 'host-a',
+      source: 'sync',
+      items: [replication('CRITICAL', { job: 'deleted' })],
+    });
     await smtp.waitFor(before + 2);
     const stale = await runCli(['--config', file, 'alert', 'status']);
     expect(stale.line).toBe('CRITICAL: 1 active alert, no delivery pending');

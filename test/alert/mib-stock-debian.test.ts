@@ -81,7 +81,11 @@ describe.skipIf(reason)(`SNMP on stock Debian: documented steps give translated 
 
   test('zfailover alert test arrives as names: notification, objects and enum values', async () => {
     const cfg = `${dir}/alert.yml`;
-    writeFileSync(cfg, `state_dir: ${dir}/state\nalerts:\n  snmp:\n    receivers:\n      - { name: nms, host: 127.0.0.1, port: ${port}, version: 2c, community: public, mode: inform, timeout: 2s }\n`, { mode: 0o600 });
+    writeFileSync(
+      cfg,
+      `state_dir: ${dir}/state\nalerts:\n  snmp:\n    receivers:\n      - { name: nms, host: 127.0.0.1, port: ${port}, version: 2c, community: public, mode: inform, timeout: 2s }\n`,
+      { mode: 0o600 },
+    );
     const r = await runCli(['--config', cfg, 'alert', 'test']);
     expect(r.code, r.stdout).toBe(0);
     const log = readFileSync(`${dir}/trapd.log`, 'utf8');

@@ -42,7 +42,10 @@ describe.skipIf(reason)(`ZFAILOVER-MIB ${reason ? `(skipped: ${reason})` : ''}`,
 
   test('the same smilint run does report a broken copy (the check can fail)', () => {
     const broken = join(tmp, 'ZFAILOVER-MIB.txt');
-    writeFileSync(broken, readFileSync(PROJECT_MIB, 'utf8').replace('SYNTAX      Integer32 (-1..2147483647)\n    UNITS', 'SYNTAX      Integer33 (-1..2147483647)\n    UNITS'));
+    writeFileSync(
+      broken,
+      readFileSync(PROJECT_MIB, 'utf8').replace('SYNTAX      Integer32 (-1..2147483647)\n    UNITS', 'SYNTAX      Integer33 (-1..2147483647)\n    UNITS'),
+    );
     expect(smilint(broken)).toMatch(/unknown type `Integer33'/);
   });
 

@@ -93,7 +93,16 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
     try {
       const config = alertsConfig({ email: emailSection(silent.port, { timeout: '30s' }), deadline: '60s' });
       const started = performance.now();
-      const r = await notifyAlerts({ config, stateDir: state.dir, now: T0, host: HOST, source: 'sync', items: [replication('CRITICAL')], logger, deadlineMs: 1500 });
+      const r = await notifyAlerts({
+        config,
+        stateDir: state.dir,
+        now: T0,
+        host: HOST,
+        source: 'sync',
+        items: [replication('CRITICAL')],
+        logger,
+        deadlineMs: 1500,
+      });
       const took = performance.now() - started;
       expect(took).toBeLessThan(15_000); // the SMTP timeout is 30 s: only the 1.5 s deadline ends it sooner
       expect(r).toMatchObject({ raised: 1, delivered: 0, pending: 1 });
@@ -106,14 +115,34 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
   test('an SNMP receiver that is down times out, and gets the inform once it is up', async () => {
     const port = await freeUdpPort();
     const config = alertsConfig({ snmp: { receivers: [v2c(port)] } });
-    const down = await notifyAlerts({ config, stateDir: state.dir, now: T0, host: HOST, source: 'check', items: [replication('WARNING', { kind: 'rpo' })], logger });
+    const down = await notifyAlerts({
+      config,
+      stateDir: state.dir,
+      now: T0,
+      host: HOST,
+      source: 'check',
+      items: [replication('WARNING', { kind: 'rpo' })],
+      logger,
+    });
     expect(down).toMatchObject({ raised: 1, delivered: 0, pending: 1, errors: ['snmp:nms: no acknowledgement after 1 tries of 1s'] });
     const late = await startSnmptrapd({ communities: ['public-test'], port });
     try {
-      const up = await notifyAlerts({ config, stateDir: state.dir, now: T0 + 15_000, host: HOST, source: 'check', items: [replication('WARNING', { kind: 'rpo' })], logger });
+      const up = await notifyAlerts({
+        config,
+        stateDir: state.dir,
+        now: T0 + 15_000,
+        host: HOST,
+        source: 'check',
+        items: [replication('WARNING', { kind: 'rpo' })],
+        logger,
+      });
       expect(up).toEqual({ raised: 0, delivered: 1, pending: 0, errors: [] });
       const [t] = await late.waitFor(1);
-      expect([t?.get('ZFAILOVER-MIB::zfAlertKind.0'), t?.get('ZFAILOVER-MIB::zfState.0'), t?.get('ZFAILOVER-MIB::zfSource.0')]).toEqual(['rpo', 'warning', 'check']);
+      expect([t?.get('ZFAILOVER-MIB::zfAlertKind.0'), t?.get('ZFAILOVER-MIB::zfState.0'), t?.get('ZFAILOVER-MIB::zfSource.0')]).toEqual([
+        'rpo',
+        'warning',
+        'check',
+      ]);
     } finally {
       await late.stop();
     }
@@ -123,7 +152,21 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
     const v3 = await startSnmptrapd({ users: [{ name: 'zfinform', authKey: 'rightAuthKey1', privKey: 'rightPrivKey1' }] });
     try {
       const config = alertsConfig({
-        snmp: { receivers: [{ name: 'v3', host: '127.0.0.1', port: v3.port, version: 3, user: 'zfinform', auth: { key: 'wrongAuthKey9' }, priv: { key: 'rightPrivKey1' }, timeout: '1s', retries: 0 }] },
+        snmp: {
+          receivers: [
+            {
+              name: 'v3',
+              host: '127.0.0.1',
+              port: v3.port,
+              version: 3,
+              user: 'zfinform',
+              auth: { key: 'wrongAuthKey9' },
+              priv: { key: 'rightPrivKey1' },
+              timeout: '1s',
+              retries: 0,
+            },
+          ],
+        },
       });
       const r = await notifyAlerts({ config, stateDir: state.dir, now: T0, host: HOST, source: 'sync', items: [replication('CRITICAL')], logger });
       expect(r).toMatchObject({ raised: 1, delivered: 0, pending: 1 });
@@ -138,7 +181,15 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
     await smtp.stop();
     const config = alertsConfig({ email: emailSection(smtp.port), queue: { max_entries: 3 } });
     for (let i = 0; i < 5; i++) {
-      await notifyAlerts({ config, stateDir: state.dir, now: T0 + i * 1000, host: HOST, source: 'promote', events: [replication('OK', { kind: 'promotion', epoch: i, summary: `promoted, epoch ${i}` })], logger });
+      await notifyAlerts({
+        config,
+        stateDir: state.dir,
+        now: T0 + i * 1000,
+        host: HOST,
+        source: 'promote',
+        events: [replication('OK', { kind: 'promotion', epoch: i, summary: `promoted, epoch ${i}` })],
+        logger,
+      });
     }
     expect(queueFiles(state.dir)).toHaveLength(3);
     expect(logger.text()).toMatch(/undelivered alert dropped \(queue limit or age\).*promoted, epoch 0/);
@@ -155,9 +206,17 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
     await smtp.stop();
     const config = alertsConfig({ email: emailSection(smtp.port), snmp: { receivers: [v2c(trapd.port)] } });
     await trapd.stop();
-    trapd = await startSnmptrapd({ communities: ['public-test'], port: (config.snmp!.receivers[0]!).port });
+    trapd = await startSnmptrapd({ communities: ['public-test'], port: config.snmp!.receivers[0]!.port });
     for (let i = 0; i < 6; i++) {
-      await notifyAlerts({ config: { ...config, snmp: null }, stateDir: state.dir, now: T0 + i, host: HOST, source: 'sync', items: [replication('CRITICAL', { dataset: `tank/d${i}` })], logger });
+      await notifyAlerts({
+        config: { ...config, snmp: null },
+        stateDir: state.dir,
+        now: T0 + i,
+        host: HOST,
+        source: 'sync',
+        items: [replication('CRITICAL', { dataset: `tank/d${i}` })],
+        logger,
+      });
     }
     expect(queueFiles(state.dir)).toHaveLength(6);
     await smtp.start();
@@ -193,7 +252,15 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
     const book = bookPath(join(state.dir, 'alerts'), 'nightly');
     const before = statSync(book);
     for (let i = 1; i <= 5; i++) {
-      const r = await notifyAlerts({ config, stateDir: state.dir, now: T0 + i * 15_000, host: HOST, source: 'sync', items: [replication('CRITICAL', { summary: `lag grows ${i}` })], logger });
+      const r = await notifyAlerts({
+        config,
+        stateDir: state.dir,
+        now: T0 + i * 15_000,
+        host: HOST,
+        source: 'sync',
+        items: [replication('CRITICAL', { summary: `lag grows ${i}` })],
+        logger,
+      });
       expect(r).toEqual({ raised: 0, delivered: 0, pending: 0, errors: [] });
     }
     const after = statSync(book);
@@ -214,7 +281,15 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
   test('a broken state directory and a logger that throws: the call resolves with the error, nothing thrown', async () => {
     const config = alertsConfig({ email: emailSection(smtp.port) });
     const throwing = { debug: boom, info: boom, warn: boom, error: boom };
-    const r = await notifyAlerts({ config, stateDir: '/etc/hostname/not-a-dir', now: T0, host: HOST, source: 'sync', items: [replication('CRITICAL')], logger: throwing });
+    const r = await notifyAlerts({
+      config,
+      stateDir: '/etc/hostname/not-a-dir',
+      now: T0,
+      host: HOST,
+      source: 'sync',
+      items: [replication('CRITICAL')],
+      logger: throwing,
+    });
     expect(r).toMatchObject({ raised: 0, delivered: 0, pending: 0 });
     expect(r.errors[0]).toMatch(/^alert state directory unusable: ENOTDIR/);
   });
@@ -225,7 +300,16 @@ describe.skipIf(reason)(`alert delivery through outages ${reason ? `(skipped: ${
     await notifyAlerts({ config, stateDir: state.dir, now: T0, host: HOST, source: 'sync', items: [replication('OK')], logger });
     writeFileSync(`${bookPath(alerts, 'nightly')}.lock`, String(process.pid));
     const started = performance.now();
-    const r = await notifyAlerts({ config, stateDir: state.dir, now: T0 + 15_000, host: HOST, source: 'sync', items: [replication('CRITICAL')], logger, deadlineMs: 1000 });
+    const r = await notifyAlerts({
+      config,
+      stateDir: state.dir,
+      now: T0 + 15_000,
+      host: HOST,
+      source: 'sync',
+      items: [replication('CRITICAL')],
+      logger,
+      deadlineMs: 1000,
+    });
     expect(performance.now() - started).toBeLessThan(10_000); // the lock is never released: a hang guard
     // Half the budget at most goes to waiting, so the alert still goes out.
     expect(r).toEqual({ raised: 1, delivered: 1, pending: 0, errors: [] });

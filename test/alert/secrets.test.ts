@@ -30,7 +30,17 @@ const refusal = (f: () => void): string => {
   throw new Error('accepted');
 };
 
-const INLINE = ['alerts:', '  email:', '    host: 127.0.0.1', '    secure: none', '    user: zfo', '    password: s3cret-inline', '    from: a@b.test', '    to: ops@b.test', ''].join('\n');
+const INLINE = [
+  'alerts:',
+  '  email:',
+  '    host: 127.0.0.1',
+  '    secure: none',
+  '    user: zfo',
+  '    password: s3cret-inline',
+  '    from: a@b.test',
+  '    to: ops@b.test',
+  '',
+].join('\n');
 
 describe('a config file holding an inline secret', () => {
   test.each([
@@ -39,7 +49,10 @@ describe('a config file holding an inline secret', () => {
   ])('mode %s is refused with one line naming the key and the file', async (mode, expected) => {
     const cfg = file(`inline-${mode.toString(8)}.yml`, INLINE, mode);
     // Loading refuses it (for every command), with the same one line verifyAlertSecrets gives.
-    const err = await loadConfig(cfg).then(() => null, (e: unknown) => e);
+    const err = await loadConfig(cfg).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     const msg = (err as Error).message;
     expect(msg).toBe(`config holds alerts.email.password: ${cfg} is ${expected}; refusing it`);
@@ -58,7 +71,10 @@ describe('a config file holding an inline secret', () => {
   test.skipIf(!isRoot)(`a file owned by another user is refused ${isRoot ? '' : '(skipped: needs root to chown)'}`, async () => {
     const cfg = file('inline-other.yml', INLINE, 0o600);
     chownSync(cfg, 65534, 65534);
-    const err = await loadConfig(cfg).then(() => null, (e: unknown) => e);
+    const err = await loadConfig(cfg).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     // Refused before its secrets are looked at: any config another user owns is (src/state/trust.ts).
     expect((err as Error).message).toMatch(/config file not trusted: owned by uid 65534, not by uid 0 or root/);
@@ -78,8 +94,12 @@ describe('secret files', () => {
 
   test('readable by others, missing, empty, too short: refused, never quoting the content', () => {
     const open = file('open.pass', 'world-can-read\n', 0o604);
-    expect(refusal(() => verifyAlertSecrets(withFile(open), null))).toBe(`alerts.email.password_file: ${open} is readable by other users (mode 0604); refusing it`);
-    expect(refusal(() => verifyAlertSecrets(withFile(join(dir, 'nope')), null))).toBe(`alerts.email.password_file: cannot read ${join(dir, 'nope')} (no such file)`);
+    expect(refusal(() => verifyAlertSecrets(withFile(open), null))).toBe(
+      `alerts.email.password_file: ${open} is readable by other users (mode 0604); refusing it`,
+    );
+    expect(refusal(() => verifyAlertSecrets(withFile(join(dir, 'nope')), null))).toBe(
+      `alerts.email.password_file: cannot read ${join(dir, 'nope')} (no such file)`,
+    );
     const empty = file('empty.pass', '\n', 0o600);
     expect(refusal(() => verifyAlertSecrets(withFile(empty), null))).toMatch(/is empty \(the secret is its first line\)$/);
     const short = file('short.key', 'abc\n', 0o600);

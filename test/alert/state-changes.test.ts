@@ -11,7 +11,14 @@ import { alertsConfig, capturingLogger, HOST, replication, T0, tempStateDir } fr
 
 const reason = snmptrapdUnavailableReason();
 const PEN = '1.3.6.1.4.1.32473';
-const SECRETS = { smtp: 'smtp-pass-Zq81', community: 'comm-Xy77s', infAuth: 'infAuthPass123', infPriv: 'infPrivPass123', trapAuth: 'trapAuthPass77', trapPriv: 'trapPrivPass77' };
+const SECRETS = {
+  smtp: 'smtp-pass-Zq81',
+  community: 'comm-Xy77s',
+  infAuth: 'infAuthPass123',
+  infPriv: 'infPrivPass123',
+  trapAuth: 'trapAuthPass77',
+  trapPriv: 'trapPrivPass77',
+};
 
 describe.skipIf(reason)(`alerts on state changes: smtp-server + snmptrapd ${reason ? `(skipped: ${reason})` : ''}`, () => {
   let smtp: SmtpSink;
@@ -30,12 +37,37 @@ describe.skipIf(reason)(`alerts on state changes: smtp-server + snmptrapd ${reas
       ],
     });
     config = alertsConfig({
-      email: { host: '127.0.0.1', port: smtp.port, secure: 'none', user: 'zfo', password: SECRETS.smtp, from: 'zfailover@host-a.test', to: ['ops@example.test', 'oncall@example.test'] },
+      email: {
+        host: '127.0.0.1',
+        port: smtp.port,
+        secure: 'none',
+        user: 'zfo',
+        password: SECRETS.smtp,
+        from: 'zfailover@host-a.test',
+        to: ['ops@example.test', 'oncall@example.test'],
+      },
       snmp: {
         receivers: [
           { name: 'nms-v2c', host: '127.0.0.1', port: trapd.port, version: '2c', community: SECRETS.community, mode: 'inform' },
-          { name: 'nms-v3', host: '127.0.0.1', port: trapd.port, version: 3, user: 'zfinform', auth: { protocol: 'sha', key: SECRETS.infAuth }, priv: { protocol: 'aes', key: SECRETS.infPriv } },
-          { name: 'nms-v3-trap', host: '127.0.0.1', port: trapd.port, version: 3, mode: 'trap', user: 'zftrap', auth: { key: SECRETS.trapAuth }, priv: { key: SECRETS.trapPriv } },
+          {
+            name: 'nms-v3',
+            host: '127.0.0.1',
+            port: trapd.port,
+            version: 3,
+            user: 'zfinform',
+            auth: { protocol: 'sha', key: SECRETS.infAuth },
+            priv: { protocol: 'aes', key: SECRETS.infPriv },
+          },
+          {
+            name: 'nms-v3-trap',
+            host: '127.0.0.1',
+            port: trapd.port,
+            version: 3,
+            mode: 'trap',
+            user: 'zftrap',
+            auth: { key: SECRETS.trapAuth },
+            priv: { key: SECRETS.trapPriv },
+          },
         ],
       },
     });
@@ -71,8 +103,18 @@ describe.skipIf(reason)(`alerts on state changes: smtp-server + snmptrapd ${reas
       '[zfailover] CRITICAL host-a.test nightly tank/data -> backup: target diverged from source after snapshot zfailover-sync_nightly_20261126T095945.000Z',
     );
     const h = problem.mail.headers;
-    expect([h.get('x-zfailover-type'), h.get('x-zfailover-state'), h.get('x-zfailover-host'), h.get('x-zfailover-job')]).toEqual(['problem', 'CRITICAL', HOST, 'nightly']);
-    expect([h.get('x-zfailover-dataset'), h.get('x-zfailover-target'), h.get('x-zfailover-kind'), h.get('x-zfailover-conflict')]).toEqual(['tank/data', 'backup', 'replication', 'diverged']);
+    expect([h.get('x-zfailover-type'), h.get('x-zfailover-state'), h.get('x-zfailover-host'), h.get('x-zfailover-job')]).toEqual([
+      'problem',
+      'CRITICAL',
+      HOST,
+      'nightly',
+    ]);
+    expect([h.get('x-zfailover-dataset'), h.get('x-zfailover-target'), h.get('x-zfailover-kind'), h.get('x-zfailover-conflict')]).toEqual([
+      'tank/data',
+      'backup',
+      'replication',
+      'diverged',
+    ]);
     expect(h.get('auto-submitted')).toBe('auto-generated');
     const body = problem.mail.text ?? '';
     expect(body).toContain('Host:       host-a.test\n');
@@ -129,7 +171,11 @@ describe.skipIf(reason)(`alerts on state changes: smtp-server + snmptrapd ${reas
       expect(t.get('ZFAILOVER-MIB::zfEventTime.0')).toBe('2026-11-26,10:0:15.0,+0:0');
     }
     for (const t of traps.filter((x) => x.get('SNMPv2-MIB::snmpTrapOID.0') === 'ZFAILOVER-MIB::zfAlertRecovery')) {
-      expect([t.get('ZFAILOVER-MIB::zfState.0'), t.get('ZFAILOVER-MIB::zfPreviousState.0'), t.get('ZFAILOVER-MIB::zfLagSeconds.0')]).toEqual(['ok', 'critical', '12 seconds']);
+      expect([t.get('ZFAILOVER-MIB::zfState.0'), t.get('ZFAILOVER-MIB::zfPreviousState.0'), t.get('ZFAILOVER-MIB::zfLagSeconds.0')]).toEqual([
+        'ok',
+        'critical',
+        '12 seconds',
+      ]);
       expect(t.get('ZFAILOVER-MIB::zfConflict.0')).toBe('');
     }
     // snmptrapd's own log renders the enumeration with its number: the MIB's values are the exit codes.
@@ -148,7 +194,16 @@ describe.skipIf(reason)(`alerts on state changes: smtp-server + snmptrapd ${reas
       const traps = trapd.traps.length;
       const states = ['OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK', 'CRITICAL', 'OK'] as const;
       const run = (t: number, s: 'OK' | 'CRITICAL') =>
-        notifyAlerts({ config, stateDir: flapState.dir, now: T0 + t, host: HOST, source: 'sync', items: [replication(s, { dataset: 'tank/flappy' })], logger, deadlineMs: 10_000 });
+        notifyAlerts({
+          config,
+          stateDir: flapState.dir,
+          now: T0 + t,
+          host: HOST,
+          source: 'sync',
+          items: [replication(s, { dataset: 'tank/flappy' })],
+          logger,
+          deadlineMs: 10_000,
+        });
       for (const [i, s] of states.entries()) await run(i * 15_000, s);
       // Stable OK for a whole window (runs every 15 s): exactly one closing notice.
       for (let t = 9 * 15_000; t <= 8 * 15_000 + 615_000; t += 15_000) await run(t, 'OK');

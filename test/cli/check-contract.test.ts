@@ -60,8 +60,11 @@ describe.skipIf(reason)(`check_zfs_* plugin contract${reason ? ` (skipped: ${rea
     expect([r.state, r.code, r.summary]).toEqual(['UNKNOWN', 3, 'timed out after 1s']);
     expect(Date.now() - t0).toBeLessThan(25_000); // the listing hangs 47 s: only the 1 s timeout ends it sooner
     // The killed zfs is gone (polled: its reaping is not instantaneous on a loaded machine).
-    const hung = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('sleep 47.25'));
-    for (const bound = Date.now() + 10_000; hung().length > 0 && Date.now() < bound; ) await new Promise((res) => setTimeout(res, 100));
+    const hung = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes('sleep 47.25'));
+    for (const bound = Date.now() + 10_000; hung().length > 0 && Date.now() < bound;) await new Promise((res) => setTimeout(res, 100));
     expect(hung()).toEqual([]);
   });
 
@@ -71,21 +74,43 @@ describe.skipIf(reason)(`check_zfs_* plugin contract${reason ? ` (skipped: ${rea
     const dst: FakeDataset[] = [{ name: 'bk/dst', snaps: [['a', '1', 5, NOW - 20]] }];
     for (let i = 0; i < 999; i++) {
       const lag = i % 333 === 7 ? 7200 : 20;
-      src.push({ name: `tank/src/d${i}`, snaps: [['old', `${1000 + i}`, 5, NOW - lag], ['new', `${5000 + i}`, 9, NOW - 15]] });
-      dst.push({ name: `bk/dst/d${i}`, snaps: lag > 20 ? [['old', `${1000 + i}`, 5, NOW - lag]] : [['old', `${1000 + i}`, 5, NOW - lag], ['new', `${5000 + i}`, 9, NOW - 15]] });
+      src.push({
+        name: `tank/src/d${i}`,
+        snaps: [
+          ['old', `${1000 + i}`, 5, NOW - lag],
+          ['new', `${5000 + i}`, 9, NOW - 15],
+        ],
+      });
+      dst.push({
+        name: `bk/dst/d${i}`,
+        snaps:
+          lag > 20
+            ? [['old', `${1000 + i}`, 5, NOW - lag]]
+            : [
+                ['old', `${1000 + i}`, 5, NOW - lag],
+                ['new', `${5000 + i}`, 9, NOW - 15],
+              ],
+      });
     }
     fake.setListing('tank/src', src);
     fake.setListing('bk/dst', dst);
     const r = await judged('rpo', '-r', 'tank/src', 'bk/dst', '-w', '1m', '-c', '1h', '--no-estimate');
     expect([r.state, r.code]).toEqual(['CRITICAL', 2]);
     expect(Buffer.byteLength(r.summary)).toBeLessThanOrEqual(200);
-    expect(r.summary).toBe('3 of 1000 datasets CRITICAL: bk/dst/d340: rpo 2h00m (above 1h00m), 1 snapshot behind, bk/dst/d673: rpo 2h00m (above 1h00m), 1 snapshot behind, bk/dst/d7: rpo 2h00m (above 1h00m), 1 snapshot behind');
+    expect(r.summary).toBe(
+      '3 of 1000 datasets CRITICAL: bk/dst/d340: rpo 2h00m (above 1h00m), 1 snapshot behind, bk/dst/d673: rpo 2h00m (above 1h00m), 1 snapshot behind, bk/dst/d7: rpo 2h00m (above 1h00m), 1 snapshot behind',
+    );
     expect(r.perf.rpo?.value).toBeGreaterThanOrEqual(7200);
     expect(r.perf.rpo?.value).toBeLessThan(7210);
     expect(r.perf.behind?.value).toBe(1);
     expect(r.lines.length).toBeLessThanOrEqual(102);
     const heads = r.lines.slice(1).filter((l) => !l.startsWith(' '));
-    expect(heads.slice(0, 4).map((l) => l.slice(0, 20))).toEqual(['CRITICAL: bk/dst/d34', 'CRITICAL: bk/dst/d67', 'CRITICAL: bk/dst/d7:', 'OK: bk/dst: rpo 0s (']);
+    expect(heads.slice(0, 4).map((l) => l.slice(0, 20))).toEqual([
+      'CRITICAL: bk/dst/d34',
+      'CRITICAL: bk/dst/d67',
+      'CRITICAL: bk/dst/d7:',
+      'OK: bk/dst: rpo 0s (',
+    ]);
     expect(r.lines.at(-1)).toMatch(/^\.\.\. \d+ more not shown \(\d+ OK\)$/);
     // One listing per side, whatever the number of datasets.
     expect(fake.calls().filter((c) => c.startsWith('list ')).length).toBe(2);
@@ -101,12 +126,25 @@ describe.skipIf(reason)(`check_zfs_* plugin contract${reason ? ` (skipped: ${rea
     const d = await judged('divergence', 'tank/src', 'bk/dst');
     expect([d.state, d.code]).toEqual(['CRITICAL', 2]);
     expect(d.summary).toMatch(/^bk\/dst: target-modified: was modified since @a \(73728 bytes written/);
-    expect(d.lines).toContainEqual(expect.stringMatching(/^ {2}fix: zfailover (--state-dir \S+ )?sync tank\/src bk\/dst --rollback-target {2}# discards the writes made on the replica since @a/));
+    expect(d.lines).toContainEqual(
+      expect.stringMatching(
+        /^ {2}fix: zfailover (--state-dir \S+ )?sync tank\/src bk\/dst --rollback-target {2}# discards the writes made on the replica since @a/,
+      ),
+    );
   });
 
   test('resume token and send estimate: pending bytes and the partial receive are reported; divergence calls it behind', async () => {
     const NOW = Math.floor(Date.now() / 1000);
-    fake.setListing('tank/src', [{ name: 'tank/src', snaps: [['a', '11', 5, NOW - 100], ['b', '12', 6, NOW - 40]], props: { written: '4096' } }]);
+    fake.setListing('tank/src', [
+      {
+        name: 'tank/src',
+        snaps: [
+          ['a', '11', 5, NOW - 100],
+          ['b', '12', 6, NOW - 40],
+        ],
+        props: { written: '4096' },
+      },
+    ]);
     fake.setListing('bk/dst', [{ name: 'bk/dst', snaps: [['a', '11', 7, NOW - 100]], props: { written: '0', receive_resume_token: '1-e604ea4bf-e0-789c63' } }]);
     fake.setSendEstimate(5_242_880);
     fake.setResumeToken('tank/src@b', '12', 1_048_576);
@@ -122,7 +160,7 @@ describe.skipIf(reason)(`check_zfs_* plugin contract${reason ? ` (skipped: ${rea
 
   test('unexpected zfs output is UNKNOWN naming the command, never a crash exit code', async () => {
     fake.setListing('tank/src', [{ name: 'tank/src', snaps: [] }]);
-    fake.failListing('bk/dst', "internal error: Bad file descriptor");
+    fake.failListing('bk/dst', 'internal error: Bad file descriptor');
     const r = await judged('rpo', 'tank/src', 'bk/dst');
     expect([r.state, r.code]).toEqual(['UNKNOWN', 3]);
     expect(r.summary).toMatch(/^bk\/dst: cannot list target: /);

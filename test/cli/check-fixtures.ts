@@ -91,8 +91,18 @@ echo "fake zfs: unexpected: $*" >&2; exit 2
       const out: string[] = [];
       const row = (v: Record<string, string>): void => void out.push(cols.map((c) => v[c] ?? '-').join('\t'));
       for (const d of datasets) {
-        row({ name: d.name, type: 'filesystem', guid: `77${d.name.length}${out.length}`, createtxg: '1', creation: String(Math.floor(Date.now() / 1000) - 30 * 86_400), written: '0', readonly: 'off', ...d.props });
-        for (const [n, guid, txg, creation] of d.snaps) row({ name: `${d.name}@${n}`, type: 'snapshot', guid, createtxg: String(txg), creation: String(creation), userrefs: '0' });
+        row({
+          name: d.name,
+          type: 'filesystem',
+          guid: `77${d.name.length}${out.length}`,
+          createtxg: '1',
+          creation: String(Math.floor(Date.now() / 1000) - 30 * 86_400),
+          written: '0',
+          readonly: 'off',
+          ...d.props,
+        });
+        for (const [n, guid, txg, creation] of d.snaps)
+          row({ name: `${d.name}@${n}`, type: 'snapshot', guid, createtxg: String(txg), creation: String(creation), userrefs: '0' });
       }
       rmSync(`${dir}/list/${key(root)}.err`, { force: true });
       writeFileSync(`${dir}/list/${key(root)}.txt`, `${out.join('\n')}\n`);
@@ -108,7 +118,10 @@ echo "fake zfs: unexpected: $*" >&2; exit 2
     },
     setResumeToken(toName, toGuid, bytes) {
       const hex = (n: string | number): string => `0x${BigInt(n).toString(16)}`;
-      writeFileSync(`${dir}/token.txt`, `resume token contents:\nnvlist version: 0\n\tobject = 0x1\n\toffset = 0x0\n\tbytes = ${hex(bytes)}\n\ttoguid = ${hex(toGuid)}\n\ttoname = ${toName}\n`);
+      writeFileSync(
+        `${dir}/token.txt`,
+        `resume token contents:\nnvlist version: 0\n\tobject = 0x1\n\toffset = 0x0\n\tbytes = ${hex(bytes)}\n\ttoguid = ${hex(toGuid)}\n\ttoname = ${toName}\n`,
+      );
     },
     calls() {
       try {

@@ -54,7 +54,8 @@ export const judge = (stdout: string, code: number, opts: { maxFirstLine?: numbe
     expect(parsed.map((p) => [p.label, p.value])).toEqual(ours.map((p) => [p.label, expect.closeTo(p.value * (scale[p.uom ?? ''] ?? 1), 6)]));
   }
   if (perfText && PERL) {
-    const script = 'use Monitoring::Plugin::Performance; print join("\\n", map { $_->label . "=" . $_->value } Monitoring::Plugin::Performance->parse_perfstring($ARGV[0])), "\\n";';
+    const script =
+      'use Monitoring::Plugin::Performance; print join("\\n", map { $_->label . "=" . $_->value } Monitoring::Plugin::Performance->parse_perfstring($ARGV[0])), "\\n";';
     const out = execFileSync('perl', ['-e', script, perfText], { stdio: 'pipe' }).toString().trim().split('\n');
     expect(out).toEqual(ours.map((p) => `${p.label}=${p.value}`));
   }

@@ -14,14 +14,11 @@ const reason = cliBuilt();
 const dir = mkdtempSync(join(tmpdir(), 'zfo-check-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
-
 describe.skipIf(reason)(`start-up of the check plugins (built bins)${reason ? ` (skipped: ${reason})` : ''}`, () => {
   const stateDir = join(dir, 'state');
   const cfg = join(dir, 'zfailover.yml');
   const trace = moduleTracer(dir);
   const run = (plugin: string, ...args: string[]) => trace(join(ROOT, 'bin', plugin), ...args);
-
 
   test('rpo with an unchanged config: no yaml, config schemas, zod or commander; the same answer as commander gives', async () => {
     mkdirSync(join(stateDir, 'jobs'), { recursive: true });
@@ -38,7 +35,8 @@ describe.skipIf(reason)(`start-up of the check plugins (built bins)${reason ? ` 
     const second = await run('check_zfs_rpo', '--job', 'nope', '--config', cfg, '-w', '1m');
     expect([second.code, second.out]).toEqual([3, noJob]);
     expect(second.loaded.length).toBeGreaterThan(3);
-    for (const m of ['node_modules/yaml/', 'src/config/schema/', 'node_modules/zod/', 'node_modules/commander/']) expect([m, chunksHolding(second.loaded, m)]).toEqual([m, []]);
+    for (const m of ['node_modules/yaml/', 'src/config/schema/', 'node_modules/zod/', 'node_modules/commander/'])
+      expect([m, chunksHolding(second.loaded, m)]).toEqual([m, []]);
 
     // A glued short option (`-w1m`) is commander's: loaded, and the same answer.
     const glued = await run('check_zfs_rpo', '--job', 'nope', '--config', cfg, '-w1m');

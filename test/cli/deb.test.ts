@@ -72,7 +72,16 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
       expect(entry(`usr/lib/nagios/plugins/${p}`)?.slice(5)).toEqual([`./usr/lib/nagios/plugins/${p}`, '->', `../../zfailover/bin/${p}`]);
       expect(entry(`usr/share/man/man8/${p}.8.gz`)).toBeDefined();
     }
-    for (const p of ['usr/share/man/man8/zfailover.8.gz', 'usr/share/man/man5/zfailover.yml.5.gz', 'usr/share/snmp/mibs/ZFAILOVER-MIB.txt', 'etc/logrotate.d/zfailover', 'usr/share/doc/zfailover/copyright', 'usr/share/doc/zfailover/changelog.gz', 'usr/share/doc/zfailover/examples/monit/zfailover-sync.monitrc', 'usr/share/doc/zfailover/examples/nagios-icinga.md'])
+    for (const p of [
+      'usr/share/man/man8/zfailover.8.gz',
+      'usr/share/man/man5/zfailover.yml.5.gz',
+      'usr/share/snmp/mibs/ZFAILOVER-MIB.txt',
+      'etc/logrotate.d/zfailover',
+      'usr/share/doc/zfailover/copyright',
+      'usr/share/doc/zfailover/changelog.gz',
+      'usr/share/doc/zfailover/examples/monit/zfailover-sync.monitrc',
+      'usr/share/doc/zfailover/examples/nagios-icinga.md',
+    ])
       expect(entry(p), p).toBeDefined();
     // No node_modules: the bundle is self-contained. Shebangs name Debian's /usr/bin/node.
     expect(list.some((f) => f[5]?.includes('node_modules'))).toBe(false);
@@ -97,7 +106,9 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
     expect(pages.length).toBe(2 + PLUGINS.length);
     const plain = async (page: string) => (await execa('sh', ['-c', 'gzip -dc "$1" | mandoc -T utf8 | col -bx', 'sh', page])).stdout;
     for (const page of pages) {
-      const lint = await execa('sh', ['-c', 'gzip -dc "$1" > "$1.roff" && mandoc -T lint "$1.roff"; rc=$?; rm -f "$1.roff"; exit $rc', 'sh', page], { reject: false });
+      const lint = await execa('sh', ['-c', 'gzip -dc "$1" > "$1.roff" && mandoc -T lint "$1.roff"; rc=$?; rm -f "$1.roff"; exit $rc', 'sh', page], {
+        reject: false,
+      });
       expect([page, lint.stdout, lint.stderr, lint.exitCode]).toEqual([page, '', '', 0]);
     }
     // Drift: the options each command's --help prints (the program's own parser) are all in the page.
@@ -117,7 +128,16 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
     }
     // zfailover.yml(5): every key of the shipped example config is documented.
     const yman = await plain(`${dir}/x/usr/share/man/man5/zfailover.yml.5.gz`);
-    for (const k of ['state_dir', 'log.file', 'ssh.control_persist', 'jobs.<name>.source', 'jobs.<name>.targets[].dataset', 'jobs.<name>.transport.mbuffer_size', 'alerts', 'checks'])
+    for (const k of [
+      'state_dir',
+      'log.file',
+      'ssh.control_persist',
+      'jobs.<name>.source',
+      'jobs.<name>.targets[].dataset',
+      'jobs.<name>.transport.mbuffer_size',
+      'alerts',
+      'checks',
+    ])
       expect(yman).toContain(k);
     expect(yman).toMatch(/jobs\.<name>\.deadline\s+duration/);
   }, 300_000);
@@ -141,7 +161,11 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
     const plainMan = await s.sh(`MANPAGER=cat MANWIDTH=80 ${manLine}`);
     expect([plainMan.code, plainMan.stdout.split('\n')[0]]).toEqual([0, expect.stringMatching(/^ZFAILOVER\(8\) +System Administration +ZFAILOVER\(8\)$/)]);
     const w = await s.sh('man -w zfailover; man -w 5 zfailover.yml; man -w check_zfs_rpo');
-    expect(w.stdout.split('\n')).toEqual(['/usr/share/man/man8/zfailover.8.gz', '/usr/share/man/man5/zfailover.yml.5.gz', '/usr/share/man/man8/check_zfs_rpo.8.gz']);
+    expect(w.stdout.split('\n')).toEqual([
+      '/usr/share/man/man8/zfailover.8.gz',
+      '/usr/share/man/man5/zfailover.yml.5.gz',
+      '/usr/share/man/man8/check_zfs_rpo.8.gz',
+    ]);
     const m = await s.sh('MANWIDTH=80 man -P cat -l /usr/share/man/man8/zfailover.8.gz');
     expect(m.code, m.stderr).toBe(0);
     expect(m.stdout).toMatch(/^ZFAILOVER\(8\)/);
@@ -151,9 +175,26 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
     fake.setListing('tank/src', [{ name: 'tank/src', snaps: [['a', '11', 5, NOW - 5000]], props: { written: '0' } }]);
     fake.setListing('bk/dst', [{ name: 'bk/dst', snaps: [['a', '11', 7, NOW - 5000]], props: { written: '0' } }]);
     s.put(fake.dir, fake.dir);
-    const c = await s.run(['/usr/bin/env', '-i', `PATH=${fake.dir}/bin:/usr/bin:/bin`, '/usr/lib/nagios/plugins/check_zfs_rpo', 'tank/src', 'bk/dst', '--state-dir', fake.stateDir]);
-    const onHost = await execa(`${ROOT}bin/check_zfs_rpo`, ['tank/src', 'bk/dst', '--state-dir', fake.stateDir], { env: fake.env, extendEnv: false, reject: false });
-    expect([c.code, c.stdout.split('\n')[0], c.stderr]).toEqual([0, expect.stringMatching(/^OK: bk\/dst: rpo 0s \(unchanged since the newest snapshot\) \| /), '']);
+    const c = await s.run([
+      '/usr/bin/env',
+      '-i',
+      `PATH=${fake.dir}/bin:/usr/bin:/bin`,
+      '/usr/lib/nagios/plugins/check_zfs_rpo',
+      'tank/src',
+      'bk/dst',
+      '--state-dir',
+      fake.stateDir,
+    ]);
+    const onHost = await execa(`${ROOT}bin/check_zfs_rpo`, ['tank/src', 'bk/dst', '--state-dir', fake.stateDir], {
+      env: fake.env,
+      extendEnv: false,
+      reject: false,
+    });
+    expect([c.code, c.stdout.split('\n')[0], c.stderr]).toEqual([
+      0,
+      expect.stringMatching(/^OK: bk\/dst: rpo 0s \(unchanged since the newest snapshot\) \| /),
+      '',
+    ]);
     expect(c.stdout).toBe(onHost.stdout);
     const u = await s.run(['/usr/sbin/check_zfs_health', '--bogus']);
     expect([u.code, u.stdout.split('\n')[0]]).toEqual([3, expect.stringMatching(/^UNKNOWN: usage: unknown option --bogus /)]);
@@ -163,8 +204,10 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
   }, 600_000);
 
   test("an upgrade keeps the operator's config; --remove keeps config and state; --purge deletes them", async () => {
-    const mine = 'version: 1\n# the operator\'s own config\n';
-    await s.sh(`printf '%s' '${mine.replace(/'/g, "'\\''")}' > /etc/zfailover/zfailover.yml; echo cursor > /var/lib/zfailover/kept; echo k > /etc/zfailover/known_hosts`);
+    const mine = "version: 1\n# the operator's own config\n";
+    await s.sh(
+      `printf '%s' '${mine.replace(/'/g, "'\\''")}' > /etc/zfailover/zfailover.yml; echo cursor > /var/lib/zfailover/kept; echo k > /etc/zfailover/known_hosts`,
+    );
     const up = await s.sh(`apt-get install -y /root/debs/zfailover_${NEXT}_all.deb </dev/null`);
     expect(up.code, up.stdout + up.stderr).toBe(0);
     expect((await s.run(['dpkg-query', '-W', '-f', '${Version}', 'zfailover'])).stdout).toBe(NEXT);
@@ -174,7 +217,9 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
     const rm = await s.run(['dpkg', '--remove', 'zfailover']);
     expect(rm.code, rm.stdout + rm.stderr).toBe(0);
     expect((await s.run(['dpkg-query', '-W', '-f', '${Status}', 'zfailover'])).stdout).toBe('deinstall ok config-files');
-    const after = await s.sh('for f in /usr/sbin/zfailover /usr/lib/nagios/plugins/check_zfs_rpo /usr/lib/zfailover /etc/zfailover/zfailover.yml /etc/zfailover/known_hosts /var/lib/zfailover/kept; do [ -e "$f" ] && echo "kept $f" || echo "gone $f"; done');
+    const after = await s.sh(
+      'for f in /usr/sbin/zfailover /usr/lib/nagios/plugins/check_zfs_rpo /usr/lib/zfailover /etc/zfailover/zfailover.yml /etc/zfailover/known_hosts /var/lib/zfailover/kept; do [ -e "$f" ] && echo "kept $f" || echo "gone $f"; done',
+    );
     expect(after.stdout.split('\n')).toEqual([
       'gone /usr/sbin/zfailover',
       'gone /usr/lib/nagios/plugins/check_zfs_rpo',
@@ -187,8 +232,15 @@ describe.skipIf(reason)(`the Debian package${reason ? ` (skipped: ${reason})` : 
 
     const purge = await s.run(['dpkg', '--purge', 'zfailover']);
     expect(purge.code, purge.stdout + purge.stderr).toBe(0);
-    const gone = await s.sh('for f in /etc/zfailover /var/lib/zfailover /var/log/zfailover /etc/logrotate.d/zfailover; do [ -e "$f" ] && echo "kept $f" || echo "gone $f"; done; dpkg-query -W zfailover 2>&1 || true');
-    expect(gone.stdout.split('\n').slice(0, 4)).toEqual(['gone /etc/zfailover', 'gone /var/lib/zfailover', 'gone /var/log/zfailover', 'gone /etc/logrotate.d/zfailover']);
+    const gone = await s.sh(
+      'for f in /etc/zfailover /var/lib/zfailover /var/log/zfailover /etc/logrotate.d/zfailover; do [ -e "$f" ] && echo "kept $f" || echo "gone $f"; done; dpkg-query -W zfailover 2>&1 || true',
+    );
+    expect(gone.stdout.split('\n').slice(0, 4)).toEqual([
+      'gone /etc/zfailover',
+      'gone /var/lib/zfailover',
+      'gone /var/log/zfailover',
+      'gone /etc/logrotate.d/zfailover',
+    ]);
     // nodejs stays: it is Debian's package, installed as a dependency, for apt autoremove to judge.
     expect((await s.run(['node', '--version'])).stdout).toMatch(/^v18\./);
   }, 600_000);

@@ -38,7 +38,7 @@ describe.skipIf(reason)(`scripts/install.sh${reason ? ` (skipped: ${reason})` : 
     expect(existsSync(`${dir}/opt/zfailover/node_modules`)).toBe(false);
   });
 
-  test('a re-install keeps the operator\'s config; --uninstall keeps config and state, removes the rest', async () => {
+  test("a re-install keeps the operator's config; --uninstall keeps config and state, removes the rest", async () => {
     writeFileSync(`${dir}/etc/zfailover/zfailover.yml`, 'version: 1\n# mine\n', { mode: 0o600 });
     expect((await install()).exitCode).toBe(0);
     expect(readFileSync(`${dir}/etc/zfailover/zfailover.yml`, 'utf8')).toBe('version: 1\n# mine\n');

@@ -46,7 +46,12 @@ describe.skipIf(reason)(`snapshot/prune/check gaps: bad input is one UNKNOWN lin
     ['day: 1,', 'day: 32,', 9, "templates.operator.schedules.monthly.day: expected a day 1..31 or 'last', got 32"],
     ['hourly: 24', 'hourly: -3', 6, 'templates.operator.schedules.hourly: keep must be a whole number 0..1000000, got -3'],
     ['use: operator', 'use: operater', 13, "snapshots[0].use: unknown template 'operater' (defined: operator)"],
-    ['frequent: {every: 5m, keep: 24}', 'frequent: {every: 5m, keep: 24, kep: 2}', 5, "templates.operator.schedules.frequent.kep: unknown key (did you mean 'keep'?)"],
+    [
+      'frequent: {every: 5m, keep: 24}',
+      'frequent: {every: 5m, keep: 24, kep: 2}',
+      5,
+      "templates.operator.schedules.frequent.kep: unknown key (did you mean 'keep'?)",
+    ],
     ['    use: operator', '    use: operator\n    time_zone: Mars/Olympus', 14, "snapshots[0].time_zone: unknown time zone 'Mars/Olympus'"],
   ])('config %j -> %j: exit 3 naming line %i and the key', async (from, to, line, message) => {
     const r = await withConfig(GOOD.replace(from, to), ['snapshot', '--dry-run']);

@@ -11,14 +11,11 @@ const reason = cliBuilt();
 const dir = mkdtempSync(join(tmpdir(), 'zfo-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
-
 describe.skipIf(reason)(`start-up of sync --job (built bin)${reason ? ` (skipped: ${reason})` : ''}`, () => {
   const stateDir = join(dir, 'state');
   const cfg = join(dir, 'zfailover.yml');
   const trace = moduleTracer(dir);
   const run = (...args: string[]) => trace(BIN, ...args);
-
 
   test('an unchanged config: no yaml, no config schemas, no commander; an edited one: parsed, errors as ever', async () => {
     mkdirSync(stateDir);

@@ -16,7 +16,10 @@ export interface CliResult {
 
 export const cliBuilt = (): string | null => (existsSync(`${ROOT}dist/cli/bin.js`) ? null : 'dist/ is missing: run npm run build');
 
-export const runCli = async (args: readonly string[], opts: { env?: Record<string, string>; bin?: string; timeoutMs?: number; input?: string } = {}): Promise<CliResult> => {
+export const runCli = async (
+  args: readonly string[],
+  opts: { env?: Record<string, string>; bin?: string; timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> => {
   const r = await execa(opts.bin ?? BIN, [...args], {
     reject: false,
     env: opts.env ?? {},

@@ -26,8 +26,17 @@ export const moduleTracer = (dir: string): ((file: string, ...args: string[]) =>
   return async (file, ...args) => {
     const trace = join(dir, `trace-${++runs}.txt`);
     writeFileSync(trace, '');
-    const r = await execa('node', ['--import', join(dir, 'register.mjs'), file, ...args], { reject: false, env: { PATH: process.env.PATH ?? '', ZFO_TRACE: trace } });
-    const loaded = [...new Set(readFileSync(trace, 'utf8').split('\n').filter((u) => u.includes('/dist/bundle/')))].map((u) => new URL(u).pathname);
+    const r = await execa('node', ['--import', join(dir, 'register.mjs'), file, ...args], {
+      reject: false,
+      env: { PATH: process.env.PATH ?? '', ZFO_TRACE: trace },
+    });
+    const loaded = [
+      ...new Set(
+        readFileSync(trace, 'utf8')
+          .split('\n')
+          .filter((u) => u.includes('/dist/bundle/')),
+      ),
+    ].map((u) => new URL(u).pathname);
     return { code: r.exitCode, out: r.stdout, loaded };
   };
 };

@@ -9,8 +9,7 @@ import { TEST_ROOT, uniqueName } from './zfs-fuse.js';
 
 const MONIT = '/usr/bin/monit';
 
-export const monitUnavailableReason = (): string | null =>
-  existsSync(MONIT) ? null : 'monit is not installed (apt-get install monit)';
+export const monitUnavailableReason = (): string | null => (existsSync(MONIT) ? null : 'monit is not installed (apt-get install monit)');
 
 export interface MonitProgram {
   /** Service name (`check program <name>`). */

@@ -144,8 +144,7 @@ const load = async (): Promise<OpenzfsGuestResult> => {
       const name = `${prefix}-${rand()}`;
       const src = `src/${name}`;
       const dst = `dst/${name}`;
-      const props = (p: Record<string, string> = {}) =>
-        [[OWNER_PROP, ownerTag()], ...Object.entries(p)].map(([k, v]) => `-o ${sq(`${k}=${v}`)}`).join(' ');
+      const props = (p: Record<string, string> = {}) => [[OWNER_PROP, ownerTag()], ...Object.entries(p)].map(([k, v]) => `-o ${sq(`${k}=${v}`)}`).join(' ');
       await base.exec(`zfs create ${props(opts.srcProps)} ${src} && zfs create ${props(opts.dstProps)} ${dst}`);
       return {
         name,
@@ -210,10 +209,27 @@ const installFile = async (s: GuestSession, localPath: string, guestPath: string
 export const session = (port: number, keyFile: string, knownHostsFile: string, ctlDir: string): GuestSession => {
   const sshOptions = [`UserKnownHostsFile=${knownHostsFile}`, 'GlobalKnownHostsFile=/dev/null', 'IdentitiesOnly=yes'];
   const sshArgv = () => [
-    'ssh', '-i', keyFile, '-p', String(port), ...sshOptions.flatMap((o) => ['-o', o]),
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=30', '-o', 'LogLevel=ERROR',
+    'ssh',
+    '-i',
+    keyFile,
+    '-p',
+    String(port),
+    ...sshOptions.flatMap((o) => ['-o', o]),
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=30',
+    '-o',
+    'LogLevel=ERROR',
     // the ControlPath hash (%C) ignores the identity: one socket directory per key keeps sessions apart
-    '-o', 'ControlMaster=auto', '-o', `ControlPath=${ctlDir}/${keyFile.split('/').pop()}-%C`, '-o', 'ControlPersist=30',
+    '-o',
+    'ControlMaster=auto',
+    '-o',
+    `ControlPath=${ctlDir}/${keyFile.split('/').pop()}-%C`,
+    '-o',
+    'ControlPersist=30',
     'root@127.0.0.1',
   ];
   const run = (command: string, opts: GuestExecOptions = {}): Promise<GuestExecResult> =>

@@ -59,7 +59,15 @@ export const referenceParseZfsList = (text: string, columns: readonly string[], 
       } else {
         const name = text.slice(start, t0);
         const f = text.slice(start, end).split('\t');
-        out.dataset({ name, type: f[1] as string, value: (p) => { const i = index.get(p); return i === undefined ? undefined : f[i]; }, source: () => undefined });
+        out.dataset({
+          name,
+          type: f[1] as string,
+          value: (p) => {
+            const i = index.get(p);
+            return i === undefined ? undefined : f[i];
+          },
+          source: () => undefined,
+        });
       }
     }
     start = end + 1;

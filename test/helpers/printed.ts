@@ -9,7 +9,10 @@ export const NAGIOS_ILLEGAL = /[`~$&|'"<>]/;
 
 /** Every `fix:` line of a result (long output), without the `fix: ` prefix; at least one is expected. */
 export const fixesOf = (r: Pick<CliResult, 'stdout'>): string[] => {
-  const fixes = r.stdout.split('\n').filter((l) => l.trimStart().startsWith('fix: ')).map((l) => l.trimStart().slice(5));
+  const fixes = r.stdout
+    .split('\n')
+    .filter((l) => l.trimStart().startsWith('fix: '))
+    .map((l) => l.trimStart().slice(5));
   expect(fixes.length, r.stdout).toBeGreaterThan(0);
   return fixes;
 };

@@ -81,11 +81,15 @@ export const startDaemon = async (bin: string, argsFor: (port: number) => string
       exited = true;
     });
     const url = `http://127.0.0.1:${port}`;
-    const up = await pollUntil(`${bin} on ${url}`, async () => {
-      if (exited) return false;
-      const r = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(5000) });
-      return r.ok ? true : undefined;
-    }, 60_000).catch(() => false);
+    const up = await pollUntil(
+      `${bin} on ${url}`,
+      async () => {
+        if (exited) return false;
+        const r = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(5000) });
+        return r.ok ? true : undefined;
+      },
+      60_000,
+    ).catch(() => false);
     if (up) {
       return {
         url,
@@ -107,7 +111,13 @@ export const startDaemon = async (bin: string, argsFor: (port: number) => string
 };
 
 export const promtool = (args: readonly string[], opts: { input?: string; cwd?: string } = {}) =>
-  execa(PROMTOOL, [...args], { reject: false, all: true, timeout: 120_000, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+  execa(PROMTOOL, [...args], {
+    reject: false,
+    all: true,
+    timeout: 120_000,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
 
 export const DASHBOARD = fileURLToPath(new URL('../../grafana/zfailover-dashboard.json', import.meta.url));
 

@@ -55,9 +55,7 @@ export const freeUdpPort = (): Promise<number> =>
     });
   });
 
-export const startSnmptrapd = async (
-  opts: { communities?: readonly string[]; users?: readonly TrapdUser[]; port?: number } = {},
-): Promise<TestTrapd> => {
+export const startSnmptrapd = async (opts: { communities?: readonly string[]; users?: readonly TrapdUser[]; port?: number } = {}): Promise<TestTrapd> => {
   const dir = `${TEST_ROOT}/${uniqueName('trapd-')}`;
   const mibDir = `${dir}/mibs`;
   mkdirSync(`${dir}/persist`, { recursive: true, mode: 0o700 });
@@ -76,9 +74,7 @@ export const startSnmptrapd = async (
       '[snmp] mibs SNMPv2-MIB:ZFAILOVER-MIB',
       'doNotRetainNotificationLogs yes',
       ...(opts.communities ?? []).map((c) => `authCommunity log,execute ${c}`),
-      ...users.map(
-        (u) => `createUser ${u.engineId ? `-e 0x${u.engineId} ` : ''}${u.name} SHA "${u.authKey}"${u.privKey ? ` AES "${u.privKey}"` : ''}`,
-      ),
+      ...users.map((u) => `createUser ${u.engineId ? `-e 0x${u.engineId} ` : ''}${u.name} SHA "${u.authKey}"${u.privKey ? ` AES "${u.privKey}"` : ''}`),
       ...users.map((u) => `authUser log,execute ${u.name} ${u.privKey ? 'priv' : 'auth'}`),
       `traphandle default ${dir}/handler.sh`,
       '',
@@ -86,11 +82,10 @@ export const startSnmptrapd = async (
   );
   const port = opts.port ?? (await freeUdpPort());
   const logFile = `${dir}/snmptrapd.log`;
-  const child: ChildProcess = spawn(
-    SNMPTRAPD,
-    ['-f', '-C', '-c', `${dir}/snmptrapd.conf`, '-Lf', logFile, `udp:127.0.0.1:${port}`],
-    { stdio: 'ignore', env: { ...process.env, SNMP_PERSISTENT_DIR: `${dir}/persist`, MIBDIRS: mibDir } },
-  );
+  const child: ChildProcess = spawn(SNMPTRAPD, ['-f', '-C', '-c', `${dir}/snmptrapd.conf`, '-Lf', logFile, `udp:127.0.0.1:${port}`], {
+    stdio: 'ignore',
+    env: { ...process.env, SNMP_PERSISTENT_DIR: `${dir}/persist`, MIBDIRS: mibDir },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const log = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   for (let i = 0; !/NET-SNMP version/.test(log()); i++) {

@@ -126,7 +126,9 @@ describe.skipIf(reason)(`openzfs: parallel transfers${g.reason ? skipNote(g) : b
       config(4);
       expect((await sync()).code).toBe(0);
     }
-    await gx(`zfs set readonly=off '${ds('dst', bad)}' && zfs set mountpoint=/tmp/${roots.name}-bad '${ds('dst', bad)}' && (zfs mount '${ds('dst', bad)}' 2>/dev/null || true) && echo local > /tmp/${roots.name}-bad/local && zfs snapshot '${ds('dst', bad)}@local'`);
+    await gx(
+      `zfs set readonly=off '${ds('dst', bad)}' && zfs set mountpoint=/tmp/${roots.name}-bad '${ds('dst', bad)}' && (zfs mount '${ds('dst', bad)}' 2>/dev/null || true) && echo local > /tmp/${roots.name}-bad/local && zfs snapshot '${ds('dst', bad)}@local'`,
+    );
     await gx(`zfs create '${ds('src', bad)}/new'`);
     for (const c of CHILDREN) await change(c, 64);
     config(4);
@@ -139,7 +141,9 @@ describe.skipIf(reason)(`openzfs: parallel transfers${g.reason ? skipNote(g) : b
     for (const c of CHILDREN.filter((x) => x !== bad)) expect(d.get(`/${c}`), c).toBe(s.get(`/${c}`));
     expect(d.get(`/${bad}`)).not.toBe(s.get(`/${bad}`));
     // Repaired (the local writes dropped), the next cycle brings the child and its new child.
-    await gx(`zfs unmount '${ds('dst', bad)}'; zfs destroy '${ds('dst', bad)}@local' && zfs inherit mountpoint '${ds('dst', bad)}' && zfs set readonly=on '${ds('dst', bad)}'`);
+    await gx(
+      `zfs unmount '${ds('dst', bad)}'; zfs destroy '${ds('dst', bad)}@local' && zfs inherit mountpoint '${ds('dst', bad)}' && zfs set readonly=on '${ds('dst', bad)}'`,
+    );
     await gx(`zfs rollback '${(await gx(`zfs list -H -o name -t snapshot -s createtxg -d 1 '${ds('dst', bad)}' | tail -n 1`)).trim()}'`);
     const again = await sync();
     expect(again.code, again.stdout).toBe(0);

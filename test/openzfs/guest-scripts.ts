@@ -67,8 +67,7 @@ exit $rc
 `;
 
 /** A guest command line that runs `script` with bash and the given positional arguments. */
-export const bashCommand = (script: string, args: readonly string[] = []): string =>
-  `bash -c ${sq(script)} guest ${args.map(sq).join(' ')}`;
+export const bashCommand = (script: string, args: readonly string[] = []): string => `bash -c ${sq(script)} guest ${args.map(sq).join(' ')}`;
 
 /** Lists `name<TAB>owner` of the test roots directly below the pools (args: the pools). */
 export const LIST_OWNED_ROOTS = `zfs get -H -o name,value -s local -d 1 ${OWNER_PROP} "$@" 2>/dev/null || true`;

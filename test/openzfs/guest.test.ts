@@ -41,7 +41,12 @@ describe.skipIf(g.reason)(`openzfs: guest harness${skipNote(g)}`, () => {
     expect(guest.zfsVersion).toMatch(/^zfs-2\.3\./);
     // the stream tools zfailover pipes through (--compress, --mbuffer, progress)
     const tools = await guest.exec('for t in mbuffer zstd lz4 pv; do command -v $t; done');
-    expect(tools.trim().split('\n').map((p) => p.split('/').pop())).toEqual(['mbuffer', 'zstd', 'lz4', 'pv']);
+    expect(
+      tools
+        .trim()
+        .split('\n')
+        .map((p) => p.split('/').pop()),
+    ).toEqual(['mbuffer', 'zstd', 'lz4', 'pv']);
   });
 
   test('the host key is pinned: a different key for the same address is refused', async () => {
@@ -92,7 +97,9 @@ describe.skipIf(g.reason)(`openzfs: guest harness${skipNote(g)}`, () => {
     await guest.exec(`zfs create ${r.src}/a && head -c 3000000 /dev/urandom > /${r.src}/a/x && zfs snapshot ${r.src}/a@1`);
     await guest.exec(`zfs send ${r.src}/a@1 | zfs recv -u ${r.dst}/a && zfs hold zfailover_t_t ${r.dst}/a@1`);
     await guest.exec(`zfs snapshot ${r.src}/a@2 && zfs hold keep ${r.src}/a@2`);
-    await guest.run(`head -c 100 /dev/urandom >> /${r.src}/a/x; zfs snapshot ${r.src}/a@3; zfs send -i @1 ${r.src}/a@3 | head -c 20000 | zfs recv -s -u ${r.dst}/a`);
+    await guest.run(
+      `head -c 100 /dev/urandom >> /${r.src}/a/x; zfs snapshot ${r.src}/a@3; zfs send -i @1 ${r.src}/a@3 | head -c 20000 | zfs recv -s -u ${r.dst}/a`,
+    );
     expect((await guest.exec(`zfs get -H -o value userrefs ${r.dst}/a@1`)).trim()).toBe('1');
     await r.cleanup();
     const left = await guest.run(`zfs list -H -o name ${r.src} ${r.dst}`);
@@ -100,7 +107,7 @@ describe.skipIf(g.reason)(`openzfs: guest harness${skipNote(g)}`, () => {
     expect(left.stdout).toBe('');
   });
 
-  test('a zfs shim is first on PATH of its identity\'s ssh sessions, logs calls, and leaves other sessions alone', async () => {
+  test("a zfs shim is first on PATH of its identity's ssh sessions, logs calls, and leaves other sessions alone", async () => {
     const shimFile = join(tmp, 'zfs-shim');
     writeFileSync(shimFile, '#!/bin/bash\nprintf \'%s\\n\' "$*" >> "$ZFS_CALL_LOG"\nexec /usr/sbin/zfs "$@"\n');
     const shim = await guest.installShim(shimFile);

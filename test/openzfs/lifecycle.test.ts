@@ -30,8 +30,7 @@ describe.skipIf(g.reason)(`openzfs: harness lifecycle on a private guest${skipNo
   // small and single-CPU: this guest runs next to the shared one and other test files
   const scriptEnv = { ZFSLAB_RUN: runDir, ZFSLAB_MEM: '1024', ZFSLAB_SMP: '1', ZFSLAB_DISK_SIZE: '1G' };
   let port = 0;
-  const script = (...args: string[]) =>
-    execa(SCRIPT, args, { env: { ...scriptEnv, ZFSLAB_SSH_PORT: String(port) }, reject: false, timeout: 600_000 });
+  const script = (...args: string[]) => execa(SCRIPT, args, { env: { ...scriptEnv, ZFSLAB_SSH_PORT: String(port) }, reject: false, timeout: 600_000 });
   const alive = async () => (await script('alive')).exitCode === 0;
   let server: Server | undefined;
   const poolCreation = async () => (await script('exec', 'zfs get -H -p -o value creation src dst')).stdout.trim();

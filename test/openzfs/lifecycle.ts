@@ -116,7 +116,12 @@ export const prepareGuest = async (opts: PrepareOptions = {}): Promise<PreparedG
   if (acq.timedOut) return fail(`guest build/boot did not finish within ${timeoutS}s`);
   if (acq.code !== 0) return fail(`guest build/boot failed (exit ${acq.code})`);
   acquired = true;
-  const kv = Object.fromEntries(acq.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const kv = Object.fromEntries(
+    acq.stdout
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   log(logFile, `acquired in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${JSON.stringify(kv)}`);
 
   // Pin the guest's host key, so the product under test keeps StrictHostKeyChecking on.
@@ -133,9 +138,27 @@ export const prepareGuest = async (opts: PrepareOptions = {}): Promise<PreparedG
   const ssh = (command: string) =>
     run(
       'ssh',
-      ['-i', keyFile, '-p', String(port), '-o', `UserKnownHostsFile=${knownHostsFile}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-        '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20',
-        'root@127.0.0.1', '--', command],
+      [
+        '-i',
+        keyFile,
+        '-p',
+        String(port),
+        '-o',
+        `UserKnownHostsFile=${knownHostsFile}`,
+        '-o',
+        'GlobalKnownHostsFile=/dev/null',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=20',
+        'root@127.0.0.1',
+        '--',
+        command,
+      ],
       300_000,
     );
   const check = await ssh('zfs version | head -1; zpool list -H -o name,health');

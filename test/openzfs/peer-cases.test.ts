@@ -112,7 +112,9 @@ describe.skipIf(reason)(`openzfs: peer scenario families${g.reason ? skipNote(g)
     expect(await newestGuid(`${roots.dst}/enc/child`)).toBe(await newestGuid(`${roots.src}/enc/child`));
     // The replica opens with the source's key (raw stream: same wrapping key), and its files are the source's.
     // Each dataset arrives in its own raw stream: the child is its own encryption root on the replica (same key).
-    await gx(`zfs list -H -o name,encryptionroot -r '${roots.dst}/enc' | awk -F'\\t' '$1 == $2 {print $1}' | while read -r d; do zfs load-key -L file://${key} "$d"; done`);
+    await gx(
+      `zfs list -H -o name,encryptionroot -r '${roots.dst}/enc' | awk -F'\\t' '$1 == $2 {print $1}' | while read -r d; do zfs load-key -L file://${key} "$d"; done`,
+    );
     try {
       expect(await sums(`${roots.dst}/enc/child`)).toBe(await sums(`${roots.src}/enc/child`));
       expect(await sums(`${roots.dst}/enc`)).toBe(await sums(`${roots.src}/enc`));

@@ -82,8 +82,18 @@ describe.skipIf(reason)(`openzfs: power cut of the target mid-receive${reason ? 
     const s = `${roots!.src}/pc data`;
     const t = `dst/pc copy ${randomBytes(2).toString('hex')}`;
     await src.exec(`zfs create ${sq(s)} && head -c ${24 * MiB} /dev/urandom > ${sq(`/${s}/big.bin`)}`);
-    const cli = ['--ssh-key', guest.keyFile, '--ssh-option', `UserKnownHostsFile=${knownHosts}`, '--ssh-option', 'GlobalKnownHostsFile=/dev/null', '--ssh-option', 'IdentitiesOnly=yes'];
-    const sync = (...extra: string[]) => runCli(['--state-dir', stateDir, 'sync', ...cli, ...extra, src.side(s), `root@127.0.0.1:${port}:${t}`], { timeoutMs: 600_000 });
+    const cli = [
+      '--ssh-key',
+      guest.keyFile,
+      '--ssh-option',
+      `UserKnownHostsFile=${knownHosts}`,
+      '--ssh-option',
+      'GlobalKnownHostsFile=/dev/null',
+      '--ssh-option',
+      'IdentitiesOnly=yes',
+    ];
+    const sync = (...extra: string[]) =>
+      runCli(['--state-dir', stateDir, 'sync', ...cli, ...extra, src.side(s), `root@127.0.0.1:${port}:${t}`], { timeoutMs: 600_000 });
     // 1 MiB/s: the transfer takes ~24 s, far longer than it takes to see its first durable bytes.
     const running = sync('--bwlimit', '1M');
     let finished: CliResult | undefined;
@@ -102,7 +112,9 @@ describe.skipIf(reason)(`openzfs: power cut of the target mid-receive${reason ? 
     const r = await running;
     expect(r.code, r.stdout).toBe(1);
     const host = `root@127\\.0\\.0\\.1:${port}`;
-    expect(r.line, r.stdout).toMatch(new RegExp(`^WARNING: .*${host} unreachable: (connection lost during zfs receive|connection refused|connection reset|connection closed)`));
+    expect(r.line, r.stdout).toMatch(
+      new RegExp(`^WARNING: .*${host} unreachable: (connection lost during zfs receive|connection refused|connection reset|connection closed)`),
+    );
     expect(r.stdout.split('\n')[0]!.length).toBeLessThan(300);
     // The bytes are what reached the receiver (its meter's last report), not the sender's 0.
     expect(perf(r, 'sent'), r.line).toBeGreaterThan(0);

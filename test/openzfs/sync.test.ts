@@ -22,8 +22,7 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
   const guest = g as OpenzfsGuest;
   let roots: GuestRoots;
   let stateDir: string;
-  const sync = (args: string[], extra: string[] = []) =>
-    runCli(['--state-dir', stateDir, 'sync', ...guest.cliArgs, ...extra, ...args], { timeoutMs: 300_000 });
+  const sync = (args: string[], extra: string[] = []) => runCli(['--state-dir', stateDir, 'sync', ...guest.cliArgs, ...extra, ...args], { timeoutMs: 300_000 });
   const json = async (args: string[], extra: string[] = []) => {
     const r = await sync(args, ['--json', ...extra]);
     return { ...r, json: JSON.parse(r.stdout) as JsonReport };
@@ -58,7 +57,7 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
    * (SIGKILL, SIGTERM, a killed ssh) then lands mid-stream on a machine of any speed. The bound only guards a hang.
    */
   const untilReceiving = async (ds: string, run: { exitCode?: number | null }, min = 128 * 1024): Promise<void> => {
-    for (const bound = Date.now() + 300_000; Date.now() < bound; ) {
+    for (const bound = Date.now() + 300_000; Date.now() < bound;) {
       if ((await receivedBytes(ds)) >= min) return;
       if (typeof run.exitCode === 'number') throw new Error(`the sync into ${ds} ended (exit ${run.exitCode}) before the receiver had ${min} bytes`);
       await new Promise((r) => setTimeout(r, 250));
@@ -70,8 +69,7 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
    * 96 KiB/s a 3 MiB increment takes over 30 s, several of the guest's 5 s transaction groups, so the polled
    * `written` of the partial receive shows data well before the end (at 256 KiB/s it once finished unseen).
    */
-  const background = (name: string) =>
-    execa(BIN, ['--state-dir', stateDir, 'sync', ...guest.cliArgs, '--bwlimit', '96K', S(name), D(name)], { reject: false });
+  const background = (name: string) => execa(BIN, ['--state-dir', stateDir, 'sync', ...guest.cliArgs, '--bwlimit', '96K', S(name), D(name)], { reject: false });
 
   beforeAll(async () => {
     roots = await guest.uniqueRoots('sync', { dstProps: { mountpoint: 'none' } });
@@ -112,7 +110,9 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
     const cut = await sync([S('res'), D('res')], ['--bwlimit', '32K', '--deadline', '40s']);
     expect(cut.code, cut.stdout).toBe(1);
     expect(cut.line).toMatch(/^WARNING: .*deadline/);
-    expect((await gx(`zfs get -H -o value receive_resume_token ${roots.dst}/res`)).trim(), 'the deadline fell before any byte reached the receiver').not.toBe('-');
+    expect((await gx(`zfs get -H -o value receive_resume_token ${roots.dst}/res`)).trim(), 'the deadline fell before any byte reached the receiver').not.toBe(
+      '-',
+    );
     const resumed = await json([S('res'), D('res')]);
     expect(resumed.code, resumed.stdout).toBe(0);
     expect(resumed.json.report.targets[0]!.datasets[0]!.steps[0]!.kind).toBe('resume');
@@ -200,7 +200,10 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
       const srcSync = (await gx(`zfs list -H -o name -t snapshot -d 1 ${roots.src}/${ds}`)).split('\n').filter((n) => n.includes('@zfailover-sync_'));
       const dstSnaps = (await gx(`zfs list -H -o name -t snapshot -d 1 ${roots.dst}/${ds}`)).trim().split('\n').filter(Boolean);
       expect(srcSync, ds).toHaveLength(1);
-      expect(dstSnaps.filter((n) => n.includes('@zfailover-sync_')), ds).toHaveLength(1);
+      expect(
+        dstSnaps.filter((n) => n.includes('@zfailover-sync_')),
+        ds,
+      ).toHaveLength(1);
       const holds = (await gx(`zfs holds -H ${dstSnaps.join(' ')}`)).trim().split('\n').filter(Boolean);
       expect(holds, ds).toHaveLength(1);
       expect(holds[0]).toMatch(/\tzfailover_adhoc-[0-9a-f]{8}_[A-Za-z0-9.-]+_t1\t/);
@@ -285,4 +288,3 @@ describe.skipIf(reason)(`openzfs: zfailover sync against OpenZFS 2.3${g.reason ?
     }
   });
 });
-

@@ -85,7 +85,9 @@ describe.skipIf(reason)(`openzfs: zvols${g.reason ? skipNote(g) : built ? ` (ski
 
   it('replicates zvols inside a -r tree (filesystems and zvols mixed, a sparse one), full and incremental', async () => {
     const t = `${roots.src}/pve data`;
-    await gx(`zfs create '${t}' && echo conf > '/${t}/vm-100.conf' && zfs create -V 8M '${t}/vm-100-disk-0' && zfs create '${t}/sub' && zfs create -s -V 32M '${t}/sub/vm-101-disk-0'`);
+    await gx(
+      `zfs create '${t}' && echo conf > '/${t}/vm-100.conf' && zfs create -V 8M '${t}/vm-100-disk-0' && zfs create '${t}/sub' && zfs create -s -V 32M '${t}/sub/vm-101-disk-0'`,
+    );
     await fill(`${t}/vm-100-disk-0`, 1024);
     await fill(`${t}/sub/vm-101-disk-0`, 512, 4096);
     const d = `${roots.dst}/pve data`;
@@ -121,7 +123,7 @@ describe.skipIf(reason)(`openzfs: zvols${g.reason ? skipNote(g) : built ? ` (ski
       const x = await guest.run(`zfs get -H -p -o value written '${roots.dst}/res/%recv'`);
       return x.exitCode === 0 && /^\d+$/.test(x.stdout.trim()) ? Number(x.stdout.trim()) : 0;
     };
-    for (const bound = Date.now() + 300_000; (await received()) < 128 * 1024; ) {
+    for (const bound = Date.now() + 300_000; (await received()) < 128 * 1024;) {
       if (typeof run.exitCode === 'number' || Date.now() > bound) throw new Error(`no partial receive seen (sync exit ${run.exitCode})`);
       await new Promise((res) => setTimeout(res, 250));
     }

@@ -29,7 +29,10 @@ describe.skipIf(skip !== null)(`config errors do not echo secrets ${skip ? `(ski
   it('--config on a private key: one line, no key material', async () => {
     const body = 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW'.repeat(6);
     const key = write('id_ed25519', `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`);
-    for (const cmd of [['check', 'rpo', '--job', 'x'], ['sync', '--job', 'x']]) {
+    for (const cmd of [
+      ['check', 'rpo', '--job', 'x'],
+      ['sync', '--job', 'x'],
+    ]) {
       const r = await runCli(['--config', key, ...cmd]);
       expect(r.code).toBe(3);
       expect(r.line).toMatch(/^UNKNOWN: config error: .*id_ed25519.*expected a mapping, got a string/);
@@ -39,9 +42,23 @@ describe.skipIf(skip !== null)(`config errors do not echo secrets ${skip ? `(ski
   });
 
   it.each([
-    ['SMTP password', ['alerts:', '  email:', '    to: [ops@example.org]', '    from: z@example.org', '    host: 127.0.0.1', '    user: u', '    password: 918273645501']],
+    [
+      'SMTP password',
+      ['alerts:', '  email:', '    to: [ops@example.org]', '    from: z@example.org', '    host: 127.0.0.1', '    user: u', '    password: 918273645501'],
+    ],
     ['SNMP community', ['alerts:', '  snmp:', '    receivers:', '      - host: 127.0.0.1', '        version: 2c', '        community: 918273645501']],
-    ['USM key', ['alerts:', '  snmp:', '    receivers:', '      - host: 127.0.0.1', '        version: "3"', '        user: u', '        auth: { protocol: sha, key: 918273645501 }']],
+    [
+      'USM key',
+      [
+        'alerts:',
+        '  snmp:',
+        '    receivers:',
+        '      - host: 127.0.0.1',
+        '        version: "3"',
+        '        user: u',
+        '        auth: { protocol: sha, key: 918273645501 }',
+      ],
+    ],
   ])('an unquoted all-digit %s is not echoed', async (_what, lines) => {
     const f = write(`${uniqueName('c')}.yml`, ['version: 1', `state_dir: ${dir}/state`, ...lines, ''].join('\n'));
     const r = await runCli(['--config', f, 'check', 'rpo', '--all']);

@@ -21,7 +21,11 @@ describe.skipIf(skip !== null)(`degenerate inputs ${skip ? `(skipped: ${skip})` 
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cfg = `${dir}/c.yml`;
-  writeFileSync(cfg, ['version: 1', `state_dir: ${dir}/state`, 'jobs:', '  j:', '    source: zfo-inputs-nopool/a', '    targets: [zfo-inputs-nopool/b]', ''].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    cfg,
+    ['version: 1', `state_dir: ${dir}/state`, 'jobs:', '  j:', '    source: zfo-inputs-nopool/a', '    targets: [zfo-inputs-nopool/b]', ''].join('\n'),
+    { mode: 0o600 },
+  );
 
   it('a FIFO or a device as --config is refused at once (nothing blocks, nothing is read)', async () => {
     const fifo = `${dir}/fifo`;
@@ -36,7 +40,7 @@ describe.skipIf(skip !== null)(`degenerate inputs ${skip ? `(skipped: ${skip})` 
   it("--state-dir '' is a usage error, not the default", async () => {
     const r = await runCli(['--config', cfg, '--state-dir', '', 'sync', '--job', 'j']);
     expect(r.code).toBe(3);
-    expect(r.line).toBe("UNKNOWN: --state-dir: empty path (leave the option out for the default)");
+    expect(r.line).toBe('UNKNOWN: --state-dir: empty path (leave the option out for the default)');
   });
 
   it('--bwlimit 0 is refused as the config refuses it; mbuffer_size 1E is refused', async () => {
@@ -44,7 +48,20 @@ describe.skipIf(skip !== null)(`degenerate inputs ${skip ? `(skipped: ${skip})` 
     expect(r.code).toBe(3);
     expect(r.line).toMatch(/^UNKNOWN: usage: .*--bwlimit.*must be above 0/);
     const big = `${dir}/big.yml`;
-    writeFileSync(big, ['version: 1', `state_dir: ${dir}/state`, 'jobs:', '  j:', '    source: zfo-inputs-nopool/a', '    targets: [zfo-inputs-nopool/b]', '    transport: { mbuffer_size: 1E }', ''].join('\n'), { mode: 0o600 });
+    writeFileSync(
+      big,
+      [
+        'version: 1',
+        `state_dir: ${dir}/state`,
+        'jobs:',
+        '  j:',
+        '    source: zfo-inputs-nopool/a',
+        '    targets: [zfo-inputs-nopool/b]',
+        '    transport: { mbuffer_size: 1E }',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
     const b = await runCli(['--config', big, 'sync', '--job', 'j']);
     expect(b.code).toBe(3);
     expect(b.line).toMatch(/^UNKNOWN: config error: .*big\.yml:7: jobs\.j\.transport\.mbuffer_size: must be at most 64G, got 1E$/);
@@ -74,7 +91,9 @@ describe.skipIf(skip !== null)(`degenerate inputs ${skip ? `(skipped: ${skip})` 
 
   it('an unused template that uses itself is refused like a used one', async () => {
     const bad = `${dir}/templates.yml`;
-    writeFileSync(bad, ['version: 1', 'templates:', '  a: { schedules: { hourly: { keep: 24 } } }', '  loop: { use: loop }', 'jobs: {}', ''].join('\n'), { mode: 0o600 });
+    writeFileSync(bad, ['version: 1', 'templates:', '  a: { schedules: { hourly: { keep: 24 } } }', '  loop: { use: loop }', 'jobs: {}', ''].join('\n'), {
+      mode: 0o600,
+    });
     const r = await runCli(['--config', bad, 'check', 'job', '--all', '--no-zfs']);
     expect(r.code).toBe(3);
     expect(r.line).toMatch(new RegExp(`^UNKNOWN: config error: ${bad}:4: templates\\.loop\\.use: template '?loop'? uses itself`));

@@ -8,7 +8,7 @@ const g = await openzfsGuest();
 
 describe.skipIf(g.reason)(`OpenZFS: the checks' zfs/zpool reads as an unprivileged uid${skipNote(g)}`, () => {
   const guest = g as OpenzfsGuest;
-  it('zpool list/status and zfs get/list of snapshots work for uid 65534 and equal root\'s output', async () => {
+  it("zpool list/status and zfs get/list of snapshots work for uid 65534 and equal root's output", async () => {
     const roots = await guest.uniqueRoots('nonroot');
     try {
       await guest.exec(`zfs snapshot ${roots.src}@a && zfs hold keep ${roots.src}@a`);

@@ -41,7 +41,11 @@ describe.skipIf(localSkip !== null)(`checks as the nagios user without sudo${loc
     await zfs('create', `${pool.name}/data`);
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o755);
-    writeFileSync(config, `version: 1\nstate_dir: ${stateDir}\njobs:\n  data:\n    source: ${pool.name}/data\n    targets: [{ name: standby, dataset: ${pool.name}/copy }]\n`, { mode: 0o600 });
+    writeFileSync(
+      config,
+      `version: 1\nstate_dir: ${stateDir}\njobs:\n  data:\n    source: ${pool.name}/data\n    targets: [{ name: standby, dataset: ${pool.name}/copy }]\n`,
+      { mode: 0o600 },
+    );
     const r = await runCli(['--config', config, 'sync', '--job', 'data']);
     expect(r.code, r.stdout).toBe(0);
     // The docs' commands, verbatim but for the two paths: config and job states readable by the group.

@@ -62,7 +62,10 @@ describe.skipIf(reason)(`openzfs: a hostile resume token is refused${g.reason ? 
     expect(ds.message).toBe('resume token asks for a stream flag the job does not use (compressok); partial receive aborted, nothing sent from it');
     // Nothing was sent from the token: the partial receive aborted, then the job's own plain increment.
     expect(ds.steps.map((s) => s.kind)).toEqual(['abort-resume', 'incremental']);
-    expect(ds.steps.some((s) => /send\b.*-t\b/.test(s.command)), JSON.stringify(ds.steps)).toBe(false);
+    expect(
+      ds.steps.some((s) => /send\b.*-t\b/.test(s.command)),
+      JSON.stringify(ds.steps),
+    ).toBe(false);
     expect(ds.steps[1]!.command).not.toMatch(/zfs send [^|]*-c/);
     expect((await gx(`zfs get -H -o value receive_resume_token ${dst}`)).trim()).toBe('-');
     const guid = async (ds: string) => (await gx(`zfs list -H -p -o guid -t snapshot -s createtxg -d 1 ${ds} | tail -n 1`)).trim();

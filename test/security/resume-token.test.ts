@@ -10,11 +10,25 @@ import { parseResumeTokenInfo } from '../../src/zfs/commands-dataset.js';
 const nvt = (fields: Record<string, string>): string =>
   ['resume token contents:', 'nvlist version: 0', ...Object.entries(fields).map(([k, v]) => (v === '' ? `\t${k}` : `\t${k} = ${v}`)), ''].join('\n');
 
-const snap = (dataset: string, name: string, guid: string, txg: number): Version => ({ kind: 'snapshot', dataset, name, guid, createtxg: txg, creation: txg } as Version);
+const snap = (dataset: string, name: string, guid: string, txg: number): Version =>
+  ({ kind: 'snapshot', dataset, name, guid, createtxg: txg, creation: txg }) as Version;
 
 describe('resume token fields', () => {
   it('parses the stream flags, printed with a value or bare', () => {
-    const info = parseResumeTokenInfo(nvt({ fromguid: '0x10', object: '0x1', offset: '0x0', bytes: '0x20', toguid: '0x11', toname: 'p/a@b', compressok: '1', rawok: '1', embedok: '', largeblockok: 'B_TRUE' }));
+    const info = parseResumeTokenInfo(
+      nvt({
+        fromguid: '0x10',
+        object: '0x1',
+        offset: '0x0',
+        bytes: '0x20',
+        toguid: '0x11',
+        toname: 'p/a@b',
+        compressok: '1',
+        rawok: '1',
+        embedok: '',
+        largeblockok: 'B_TRUE',
+      }),
+    );
     expect(info?.flags).toEqual(new Set(['rawok', 'compressok', 'embedok', 'largeblockok']));
     expect(parseResumeTokenInfo(nvt({ toguid: '0x11', toname: 'p/a@b', rawokay: '1' }))?.flags).toEqual(new Set());
   });

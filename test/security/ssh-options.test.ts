@@ -7,10 +7,44 @@ import { sshOptionProblem, sshOptionsProblem } from '../../src/config/ssh-option
 import { cliBuilt, runCli } from '../helpers/cli.js';
 import { TEST_ROOT, uniqueName } from '../helpers/zfs-fuse.js';
 
-const DANGEROUS = ['ProxyCommand', 'ProxyJump', 'ProxyUseFdpass', 'LocalCommand', 'PermitLocalCommand', 'KnownHostsCommand', 'Match', 'Host', 'Include',
-  'PKCS11Provider', 'SecurityKeyProvider', 'RemoteCommand', 'LocalForward', 'RemoteForward', 'DynamicForward', 'ForwardAgent', 'ForwardX11',
-  'ForwardX11Trusted', 'XAuthLocation', 'Tunnel', 'TunnelDevice', 'IdentityAgent', 'AddKeysToAgent', 'SetEnv', 'SendEnv', 'RequestTTY', 'SessionType',
-  'StdinNull', 'ForkAfterAuthentication', 'EscapeChar', 'CanonicalizeHostname', 'ControlMaster', 'ControlPath', 'ControlPersist', 'BatchMode', 'ConnectTimeout'];
+const DANGEROUS = [
+  'ProxyCommand',
+  'ProxyJump',
+  'ProxyUseFdpass',
+  'LocalCommand',
+  'PermitLocalCommand',
+  'KnownHostsCommand',
+  'Match',
+  'Host',
+  'Include',
+  'PKCS11Provider',
+  'SecurityKeyProvider',
+  'RemoteCommand',
+  'LocalForward',
+  'RemoteForward',
+  'DynamicForward',
+  'ForwardAgent',
+  'ForwardX11',
+  'ForwardX11Trusted',
+  'XAuthLocation',
+  'Tunnel',
+  'TunnelDevice',
+  'IdentityAgent',
+  'AddKeysToAgent',
+  'SetEnv',
+  'SendEnv',
+  'RequestTTY',
+  'SessionType',
+  'StdinNull',
+  'ForkAfterAuthentication',
+  'EscapeChar',
+  'CanonicalizeHostname',
+  'ControlMaster',
+  'ControlPath',
+  'ControlPersist',
+  'BatchMode',
+  'ConnectTimeout',
+];
 
 const spellings = (key: string, value: string): string[] => [
   `${key}=${value}`,
@@ -35,15 +69,34 @@ describe('ssh option allow-list', () => {
   });
 
   it('refuses what ssh would parse differently from us', () => {
-    for (const opt of ['"ProxyCommand" id', '-oProxyCommand=id', 'UserKnownHostsFile=/x\nProxyCommand=id', 'UserKnownHostsFile=/x\rProxyCommand id', 'Port', '=x', '']) {
+    for (const opt of [
+      '"ProxyCommand" id',
+      '-oProxyCommand=id',
+      'UserKnownHostsFile=/x\nProxyCommand=id',
+      'UserKnownHostsFile=/x\rProxyCommand id',
+      'Port',
+      '=x',
+      '',
+    ]) {
       expect(sshOptionProblem(opt), JSON.stringify(opt)).not.toBeNull();
     }
   });
 
   it('takes the options that tune the connection or pin host keys', () => {
-    for (const opt of ['UserKnownHostsFile=/etc/zfailover/known_hosts', 'GlobalKnownHostsFile=/dev/null', 'IdentitiesOnly=yes', 'Compression=no', 'LogLevel=ERROR',
-      'StrictHostKeyChecking=yes', 'StrictHostKeyChecking accept-new', 'stricthostkeychecking=ACCEPT-NEW', 'ServerAliveInterval 5', 'Ciphers aes128-gcm@openssh.com',
-      'HostKeyAlias=server1', 'KexAlgorithms=curve25519-sha256']) {
+    for (const opt of [
+      'UserKnownHostsFile=/etc/zfailover/known_hosts',
+      'GlobalKnownHostsFile=/dev/null',
+      'IdentitiesOnly=yes',
+      'Compression=no',
+      'LogLevel=ERROR',
+      'StrictHostKeyChecking=yes',
+      'StrictHostKeyChecking accept-new',
+      'stricthostkeychecking=ACCEPT-NEW',
+      'ServerAliveInterval 5',
+      'Ciphers aes128-gcm@openssh.com',
+      'HostKeyAlias=server1',
+      'KexAlgorithms=curve25519-sha256',
+    ]) {
       expect(sshOptionProblem(opt), opt).toBeNull();
     }
   });
@@ -79,7 +132,22 @@ describe.skipIf(skip !== null)(`ssh options end to end ${skip ? `(skipped: ${ski
 
   it('config: ssh.options with a ProxyCommand is a config error at its line', async () => {
     const cfg = `${dir}/c.yml`;
-    writeFileSync(cfg, ['version: 1', `state_dir: ${dir}/s2`, 'ssh:', '  options:', `    - "Match exec \\"id > ${pwned}\\""`, 'jobs:', '  j:', '    source: root@127.0.0.1:pool/ds', '    targets: [pool/copy]', ''].join('\n'), { mode: 0o600 });
+    writeFileSync(
+      cfg,
+      [
+        'version: 1',
+        `state_dir: ${dir}/s2`,
+        'ssh:',
+        '  options:',
+        `    - "Match exec \\"id > ${pwned}\\""`,
+        'jobs:',
+        '  j:',
+        '    source: root@127.0.0.1:pool/ds',
+        '    targets: [pool/copy]',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
     const r = await runCli(['--config', cfg, 'check', 'rpo', '--job', 'j']);
     expect(r.code, r.stdout).toBe(3);
     expect(r.line).toMatch(/^UNKNOWN: config error: .*c\.yml:5: ssh\.options\[0\]: ssh option Match is not allowed/);

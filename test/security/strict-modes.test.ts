@@ -25,7 +25,11 @@ describe.skipIf(skip !== null)(`StrictModes checks ${skip ? `(skipped: ${skip})`
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const config = (name: string, stateDir: string, mode = 0o600): string => {
     const f = `${dir}/${name}`;
-    writeFileSync(f, ['version: 1', `state_dir: ${stateDir}`, 'jobs:', '  j:', '    source: zfo-strict-nopool/a', '    targets: [zfo-strict-nopool/b]', ''].join('\n'), { mode });
+    writeFileSync(
+      f,
+      ['version: 1', `state_dir: ${stateDir}`, 'jobs:', '  j:', '    source: zfo-strict-nopool/a', '    targets: [zfo-strict-nopool/b]', ''].join('\n'),
+      { mode },
+    );
     chmodSync(f, mode);
     return f;
   };
@@ -56,10 +60,24 @@ describe.skipIf(skip !== null)(`StrictModes checks ${skip ? `(skipped: ${skip})`
     const victim = spawn('sleep', ['600'], { stdio: 'ignore' });
     try {
       const vStart = await procStartOf(victim.pid as number);
-      const lock = { version: 1, job: 'j', pid: 2 ** 22 - 3, procStart: 1, bootId: await bootId(), startedAt: 0, host: 'x', pids: [{ pid: victim.pid, procStart: vStart }], token: 't' };
+      const lock = {
+        version: 1,
+        job: 'j',
+        pid: 2 ** 22 - 3,
+        procStart: 1,
+        bootId: await bootId(),
+        startedAt: 0,
+        host: 'x',
+        pids: [{ pid: victim.pid, procStart: vStart }],
+        token: 't',
+      };
       await asNobody(`cat > ${evil}/locks/j.lock <<'EOF'\n${JSON.stringify(lock)}\nEOF`);
       const cfg = config('evil.yml', evil);
-      for (const args of [['--config', cfg, 'sync', '--job', 'j'], ['--config', cfg, 'check', 'job', '--job', 'j'], ['--config', config('ok.yml', `${dir}/ok2`), '--state-dir', evil, 'sync', '--job', 'j']]) {
+      for (const args of [
+        ['--config', cfg, 'sync', '--job', 'j'],
+        ['--config', cfg, 'check', 'job', '--job', 'j'],
+        ['--config', config('ok.yml', `${dir}/ok2`), '--state-dir', evil, 'sync', '--job', 'j'],
+      ]) {
         const r = await runCli(args);
         expect(r.code, r.stdout).toBe(3);
         expect(r.line).toBe(`UNKNOWN: refusing ${evil}: state directory not trusted: owned by uid ${NOBODY}, not by uid 0 or root`);

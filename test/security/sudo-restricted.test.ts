@@ -12,7 +12,10 @@ import { TEST_ROOT, uniqueName } from '../helpers/zfs-fuse.js';
 const DOC = `${ROOT}docs/nagios-icinga.md`;
 const PLUGINS = ['check_zfs_rpo', 'check_zfs_divergence', 'check_zfs_job', 'check_zfs_health', 'check_zfs_capacity', 'check_zfs_gaps'];
 
-const hasUser = (name: string): boolean => readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith(`${name}:`));
+const hasUser = (name: string): boolean =>
+  readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .some((l) => l.startsWith(`${name}:`));
 const skipReason = (): string | null => {
   if (process.getuid?.() !== 0) return 'needs root (mount namespaces, a setuid sudo)';
   if (!existsSync('/usr/bin/sudo')) return 'sudo is not installed (scripts/install-deps.sh installs it)';

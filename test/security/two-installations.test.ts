@@ -28,12 +28,20 @@ describe.skipIf(reason)(`zfs-fuse: two installations, one source, one job name${
   const S = () => `${src.name}/data set`;
 
   /** One installation: its own state dir and config, the same job name `data`. */
-  const installation = (name: string, target: string, o: { job?: string; source?: string; extra?: string } = {}): (() => Promise<Report & { code: number; stdout: string }>) => {
+  const installation = (
+    name: string,
+    target: string,
+    o: { job?: string; source?: string; extra?: string } = {},
+  ): (() => Promise<Report & { code: number; stdout: string }>) => {
     const state = `${dir}/${name}/state`;
     const job = o.job ?? 'data';
     mkdirSync(state, { recursive: true, mode: 0o700 });
     const config = `${dir}/${name}/zfailover.yml`;
-    writeFileSync(config, `version: 1\nstate_dir: ${state}\n${o.extra ?? ''}jobs:\n  ${job}:\n    source: "${o.source ?? S()}"\n    targets: [{ dataset: "${target}", name: standby }]\n`, { mode: 0o600 });
+    writeFileSync(
+      config,
+      `version: 1\nstate_dir: ${state}\n${o.extra ?? ''}jobs:\n  ${job}:\n    source: "${o.source ?? S()}"\n    targets: [{ dataset: "${target}", name: standby }]\n`,
+      { mode: 0o600 },
+    );
     return async () => {
       const r = await runCli(['--config', config, 'sync', '--json', '--job', job]);
       return { ...(JSON.parse(r.stdout) as Report), code: r.code, stdout: r.stdout };
@@ -62,7 +70,10 @@ describe.skipIf(reason)(`zfs-fuse: two installations, one source, one job name${
     const b = installation('b', `${dstB.name}/data set`);
     await writeRandom(`${mnt}/0.bin`, 1);
 
-    for (const [who, run] of [['a', a], ['b', b]] as const) {
+    for (const [who, run] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       const r = await run();
       expect(r.code, `${who}: ${r.stdout}`).toBe(0);
       expect(r.report.targets[0]!.datasets[0]!.steps[0]!.kind).toBe('full');
@@ -72,13 +83,19 @@ describe.skipIf(reason)(`zfs-fuse: two installations, one source, one job name${
     expect(idA).not.toBe(idB);
 
     for (let cycle = 1; cycle <= 4; cycle++) {
-      for (const [who, run, id, target] of [['a', a, idA, `${dstA.name}/data set`], ['b', b, idB, `${dstB.name}/data set`]] as const) {
+      for (const [who, run, id, target] of [
+        ['a', a, idA, `${dstA.name}/data set`],
+        ['b', b, idB, `${dstB.name}/data set`],
+      ] as const) {
         await writeRandom(`${mnt}/${who}${cycle}.bin`, 1);
         const r = await run();
         expect(r.code, `${who} cycle ${cycle}: ${r.stdout}`).toBe(0);
         const ds = r.report.targets[0]!.datasets[0]!;
         // Incremental from this installation's own previous snapshot: never a full resend.
-        expect(ds.steps.map((s) => s.kind), `${who} cycle ${cycle}`).toEqual(['incremental']);
+        expect(
+          ds.steps.map((s) => s.kind),
+          `${who} cycle ${cycle}`,
+        ).toEqual(['incremental']);
         expect(ds.steps[0]!.from).toContain(`zfailover-sync_data_${id}_`);
         expect(ds.common!.name).toMatch(new RegExp(`^zfailover-sync_data_${id}_`));
         // The target's newest snapshot is the source's, by GUID.
@@ -87,8 +104,14 @@ describe.skipIf(reason)(`zfs-fuse: two installations, one source, one job name${
       }
       // The source keeps exactly each installation's newest (each one's common), nothing piles up.
       const onSource = await syncNames(S());
-      expect(onSource.filter((n) => n.includes(`_${idA}_`)), onSource.join(' ')).toHaveLength(1);
-      expect(onSource.filter((n) => n.includes(`_${idB}_`)), onSource.join(' ')).toHaveLength(1);
+      expect(
+        onSource.filter((n) => n.includes(`_${idA}_`)),
+        onSource.join(' '),
+      ).toHaveLength(1);
+      expect(
+        onSource.filter((n) => n.includes(`_${idB}_`)),
+        onSource.join(' '),
+      ).toHaveLength(1);
     }
     // Each target: its own common snapshot, and at most the other's newest (carried by -I), never a pile.
     for (const target of [`${dstA.name}/data set`, `${dstB.name}/data set`]) {
@@ -96,7 +119,10 @@ describe.skipIf(reason)(`zfs-fuse: two installations, one source, one job name${
       expect(names.length, names.join(' ')).toBeLessThanOrEqual(2);
     }
     // The cursor of each lives in its own hold (zfs-fuse: userrefs): its common snapshot is held once.
-    for (const [target, id] of [[`${dstA.name}/data set`, idA], [`${dstB.name}/data set`, idB]] as const) {
+    for (const [target, id] of [
+      [`${dstA.name}/data set`, idA],
+      [`${dstB.name}/data set`, idB],
+    ] as const) {
       const common = (await syncNames(target)).filter((n) => n.includes(`_${id}_`)).at(-1)!;
       expect(await zfs('get', '-H', '-p', '-o', 'value', 'userrefs', `${target}@${common}`)).toBe('1');
     }
@@ -134,8 +160,14 @@ describe.skipIf(reason)(`zfs-fuse: two installations, one source, one job name${
     expect(second.code, second.stdout).toBe(0);
     expect(second.report.targets[0]!.datasets[0]!.steps.map((s) => s.kind)).toEqual(['incremental']);
     const after = await syncNames(target);
-    expect(after.some((n) => n === legacy), after.join(' ')).toBe(false);
-    expect(after.every((n) => n.startsWith('zfailover-sync_old_standby-east_')), after.join(' ')).toBe(true);
+    expect(
+      after.some((n) => n === legacy),
+      after.join(' '),
+    ).toBe(false);
+    expect(
+      after.every((n) => n.startsWith('zfailover-sync_old_standby-east_')),
+      after.join(' '),
+    ).toBe(true);
     expect(await syncNames(ds)).toEqual([after.at(-1)]);
   });
 });

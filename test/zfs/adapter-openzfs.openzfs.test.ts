@@ -22,8 +22,30 @@ const GUEST_PORT = Number(process.env.ZFO_OPENZFS_PORT ?? 2222);
 /** Why the OpenZFS guest cannot be used, or null. Minimal on purpose: test/openzfs/ owns the real harness. */
 const openzfsGuestReason = (): string | null => {
   if (process.getuid?.() !== 0) return 'needs root (guest key)';
-  const r = spawnSync('ssh', ['-p', String(GUEST_PORT), '-i', GUEST_KEY, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'LogLevel=ERROR', 'root@127.0.0.1', 'zpool list -H -o name src dst'], { encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) return `OpenZFS guest not reachable on 127.0.0.1:${GUEST_PORT} or without pools src/dst: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}`;
+  const r = spawnSync(
+    'ssh',
+    [
+      '-p',
+      String(GUEST_PORT),
+      '-i',
+      GUEST_KEY,
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      '-o',
+      'LogLevel=ERROR',
+      'root@127.0.0.1',
+      'zpool list -H -o name src dst',
+    ],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  if (r.status !== 0)
+    return `OpenZFS guest not reachable on 127.0.0.1:${GUEST_PORT} or without pools src/dst: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}`;
   return null;
 };
 
@@ -45,7 +67,13 @@ describe.skipIf(reason)(`openzfs guest: adapter over ssh ${reason ? `(skipped: $
     writeFileSync(`${dir}/known_hosts`, scan.stdout);
     runner = new SshRunner(
       { user: 'root', host: '127.0.0.1', port: GUEST_PORT },
-      { key: GUEST_KEY, options: [`UserKnownHostsFile=${dir}/known_hosts`, 'GlobalKnownHostsFile=/dev/null'], controlDir: dir, controlPersist: 60, connectTimeout: 15 },
+      {
+        key: GUEST_KEY,
+        options: [`UserKnownHostsFile=${dir}/known_hosts`, 'GlobalKnownHostsFile=/dev/null'],
+        controlDir: dir,
+        controlPersist: 60,
+        connectTimeout: 15,
+      },
     );
     caps = await detectCapabilities(runner);
     await sh(['zfs', 'create', '-o', 'zfailover:role=primary', src]);
@@ -115,7 +143,10 @@ describe.skipIf(reason)(`openzfs guest: adapter over ssh ${reason ? `(skipped: $
     expect(estimate).toBeGreaterThan(1_000_000);
     const send = sendArgv(caps, { kind: 'full', to: s2 }, { raw: 'auto', compressed: false, largeBlocks: true, embedded: true, encrypted: false });
     // Two ssh stages joined locally: the stream leaves the guest, is cut after 300 kB, and comes back.
-    const r = await runPipeline([...runner.processes([send, ['head', '-c', '300000']]), ...runner.processes([recvArgv(caps, dst, { resume: true, force: false, full: true })])]);
+    const r = await runPipeline([
+      ...runner.processes([send, ['head', '-c', '300000']]),
+      ...runner.processes([recvArgv(caps, dst, { resume: true, force: false, full: true })]),
+    ]);
     expect(r.ok).toBe(false);
     const listing = await listTree(runner, caps, dst, { recursive: false });
     const token = listing.datasets.get(dst)?.resumeToken;
@@ -138,7 +169,11 @@ describe.skipIf(reason)(`openzfs guest: adapter over ssh ${reason ? `(skipped: $
     expect(source?.encryption).toMatch(/^aes-/);
     const to = source?.versions[0];
     if (!to) throw new Error('no snapshot listed');
-    const send = sendArgv(caps, { kind: 'full', to }, { raw: 'auto', compressed: true, largeBlocks: true, embedded: true, encrypted: source?.encryption !== 'off', receiver: caps });
+    const send = sendArgv(
+      caps,
+      { kind: 'full', to },
+      { raw: 'auto', compressed: true, largeBlocks: true, embedded: true, encrypted: source?.encryption !== 'off', receiver: caps },
+    );
     expect(send).toContain('-w');
     expect(sendArgv(caps, { kind: 'full', to }, { raw: 'never', compressed: false, largeBlocks: false, embedded: false, encrypted: true })).not.toContain('-w');
     const r = await runPipeline([...runner.processes([send]), ...runner.processes([recvArgv(caps, `${dst}-enc`, { resume: true, force: false, full: true })])]);

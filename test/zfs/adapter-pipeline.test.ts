@@ -32,7 +32,15 @@ describe('runPipeline (ordinary processes)', () => {
       onSpawn: (pids) => {
         pairs = execFileSync('ss', ['-x', '-a', '-n'], { encoding: 'utf8' });
         fds = pids.map((pid) => [0, 1].map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`)));
-        ours = new Set(readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } }));
+        ours = new Set(
+          readdirSync('/proc/self/fd').map((fd) => {
+            try {
+              return readlinkSync(`/proc/self/fd/${fd}`);
+            } catch {
+              return '';
+            }
+          }),
+        );
       },
     });
     clearInterval(sampler);
@@ -43,7 +51,10 @@ describe('runPipeline (ordinary processes)', () => {
     // as peers), and this process holds neither end.
     const inode = (link: string | undefined): string => /^socket:\[(\d+)\]$/.exec(link ?? '')?.[1] ?? 'none';
     const peers = (a: string, b: string): boolean => new RegExp(`\\s${a}\\s+\\S+\\s+${b}\\b|\\s${b}\\s+\\S+\\s+${a}\\b`).test(pairs);
-    for (const [w, rd] of [[fds[0]?.[1], fds[1]?.[0]], [fds[1]?.[1], fds[2]?.[0]]] as const) {
+    for (const [w, rd] of [
+      [fds[0]?.[1], fds[1]?.[0]],
+      [fds[1]?.[1], fds[2]?.[0]],
+    ] as const) {
       expect(inode(w)).not.toBe('none');
       expect(peers(inode(w), inode(rd))).toBe(true);
       expect(ours.has(`socket:[${inode(w)}]`) || ours.has(`socket:[${inode(rd)}]`)).toBe(false);
@@ -54,7 +65,11 @@ describe('runPipeline (ordinary processes)', () => {
   test('a receiver failure is the root cause, not the sender killed by the broken pipe', async () => {
     const r = await runPipeline([
       p('sh', '-c', 'head -c 50000000 /dev/zero; echo "warning: cannot send \'p/a@b\': Broken pipe" >&2; exit 1'),
-      p('sh', '-c', 'head -c 1000 >/dev/null; echo "cannot receive incremental stream: destination p/r has been modified" >&2; echo "since most recent snapshot" >&2; exit 1'),
+      p(
+        'sh',
+        '-c',
+        'head -c 1000 >/dev/null; echo "cannot receive incremental stream: destination p/r has been modified" >&2; echo "since most recent snapshot" >&2; exit 1',
+      ),
     ]);
     expect(r.ok).toBe(false);
     expect(r.failedStage).toBe(1);
@@ -69,19 +84,16 @@ describe('runPipeline (ordinary processes)', () => {
     try {
       // Like `zfs send`: on the broken pipe it cleans up, says so on stderr and exits 1 (not killed by SIGPIPE).
       const writer = `while :; do head -c 65536 /dev/zero || { echo cleaned > ${dir}/mark; echo "warning: cannot send 'p/a@b': Broken pipe" >&2; exit 1; }; done`;
-      const r = await runPipeline([
-        p('sh', '-c', writer),
-        p('sh', '-c', 'head -c 1000 >/dev/null; echo "cannot receive incremental stream: out of space" >&2; exit 1'),
-      ], { killGraceMs: 5000 });
+      const r = await runPipeline(
+        [p('sh', '-c', writer), p('sh', '-c', 'head -c 1000 >/dev/null; echo "cannot receive incremental stream: out of space" >&2; exit 1')],
+        { killGraceMs: 5000 },
+      );
       expect(r.failedStage).toBe(1);
       expect(r.stages[0]?.killedByUs).toBe(false);
       expect(readdirSync(dir)).toEqual(['mark']);
       // A deadline stops the receiver first: the writer blocked on the full pipe ends on EPIPE as well.
       rmSync(`${dir}/mark`);
-      const late = await runPipeline([
-        p('sh', '-c', writer),
-        p('sleep', '30'),
-      ], { deadlineMs: Date.now() + 300, killGraceMs: 5000 });
+      const late = await runPipeline([p('sh', '-c', writer), p('sleep', '30')], { deadlineMs: Date.now() + 300, killGraceMs: 5000 });
       expect(late.error).toBeInstanceOf(DeadlineError);
       expect([late.stages[0]?.killedByUs, late.stages[1]?.killedByUs]).toEqual([false, true]);
       expect(readdirSync(dir)).toEqual(['mark']);
@@ -97,7 +109,9 @@ describe('runPipeline (ordinary processes)', () => {
 
   test('a lost ssh connection is the root cause even though its text says "reset", not the sender it cut off', async () => {
     const dir = mkdtempSync(`${tmpdir()}/zfo-fake-ssh-`);
-    writeFileSync(`${dir}/ssh`, '#!/bin/sh\nhead -c 1000 >/dev/null\necho "client_loop: send disconnect: Connection reset by peer" >&2\nexit 255\n', { mode: 0o755 });
+    writeFileSync(`${dir}/ssh`, '#!/bin/sh\nhead -c 1000 >/dev/null\necho "client_loop: send disconnect: Connection reset by peer" >&2\nexit 255\n', {
+      mode: 0o755,
+    });
     try {
       const r = await runPipeline([
         p('sh', '-c', 'head -c 50000000 /dev/zero || { echo "internal error: Connection reset by peer" >&2; exit 1; }'),
@@ -172,16 +186,28 @@ describe.skipIf(reason)(`zfs-fuse: zfs send | zfs recv through runPipeline ${rea
     const v = (name: string) => ({ kind: 'snapshot' as const, dataset: src, name, guid: guids.get(name) as string, createtxg: 1, creation: 1 });
     const send = { raw: 'auto' as const, compressed: true, largeBlocks: true, embedded: true, encrypted: false };
     const target = `${pool.name}/dst/copy`;
-    const full = await runPipeline(runner.processes([sendArgv(caps, { kind: 'full', to: v('s1') }, send), recvArgv(caps, target, { resume: true, force: false, full: true })]));
+    const full = await runPipeline(
+      runner.processes([sendArgv(caps, { kind: 'full', to: v('s1') }, send), recvArgv(caps, target, { resume: true, force: false, full: true })]),
+    );
     expect(full.error).toBeNull();
     expect(full.bytes).toBeGreaterThan(2.5 * MiB);
-    const inc = await runPipeline(runner.processes([sendArgv(caps, { kind: 'incremental', from: v('s1'), to: v('s2'), intermediates: true }, send), recvArgv(caps, target, { resume: true, force: false, full: false })]));
+    const inc = await runPipeline(
+      runner.processes([
+        sendArgv(caps, { kind: 'incremental', from: v('s1'), to: v('s2'), intermediates: true }, send),
+        recvArgv(caps, target, { resume: true, force: false, full: false }),
+      ]),
+    );
     expect(inc.error).toBeNull();
     expect(await snapshotGuids(target)).toEqual(guids);
     expect(await treeChecksums(`${mnt}/dst/copy`)).toEqual(await treeChecksums(`${mnt}/src`));
 
     // The same incremental again: the receiver refuses, and that (not the sender's broken pipe) is reported.
-    const again = await runPipeline(runner.processes([sendArgv(caps, { kind: 'incremental', from: v('s1'), to: v('s2'), intermediates: true }, send), recvArgv(caps, target, { resume: true, force: false, full: false })]));
+    const again = await runPipeline(
+      runner.processes([
+        sendArgv(caps, { kind: 'incremental', from: v('s1'), to: v('s2'), intermediates: true }, send),
+        recvArgv(caps, target, { resume: true, force: false, full: false }),
+      ]),
+    );
     expect(again.ok).toBe(false);
     expect(again.failedStage).toBe(1);
     expect(again.error).toBeInstanceOf(ZfsError);

@@ -36,7 +36,11 @@ describe('spawnCapture', () => {
   });
 
   test('toolEnv appends /usr/sbin:/sbin (once) and sets LC_ALL=C', () => {
-    expect(toolEnv({ PATH: '/opt/shim:/usr/bin', LANG: 'de_DE.UTF-8' })).toMatchObject({ PATH: '/opt/shim:/usr/bin:/usr/sbin:/sbin', LC_ALL: 'C', LANG: 'de_DE.UTF-8' });
+    expect(toolEnv({ PATH: '/opt/shim:/usr/bin', LANG: 'de_DE.UTF-8' })).toMatchObject({
+      PATH: '/opt/shim:/usr/bin:/usr/sbin:/sbin',
+      LC_ALL: 'C',
+      LANG: 'de_DE.UTF-8',
+    });
     expect(toolEnv({ PATH: '/sbin:/usr/bin:/usr/sbin' }).PATH).toBe('/sbin:/usr/bin:/usr/sbin');
   });
 

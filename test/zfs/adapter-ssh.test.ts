@@ -57,13 +57,18 @@ describe.skipIf(reason)(`ssh runner through a private sshd ${reason ? `(skipped:
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  fcTest.prop([fc.array(fc.string({ unit: 'binary', maxLength: 30 }).filter((s) => !s.includes('\0') && Buffer.from(s).toString() === s), { minLength: 1, maxLength: 5 })], { numRuns: 25 })(
-    'arguments arrive on the remote host exactly (quotes, newlines, $, backticks, unicode)',
-    async (args) => {
-      const r = await runner.exec(['printf', '%s\\0', ...args]);
-      expect(r.stdout.split('\0').slice(0, -1)).toEqual(args);
-    },
-  );
+  fcTest.prop(
+    [
+      fc.array(
+        fc.string({ unit: 'binary', maxLength: 30 }).filter((s) => !s.includes('\0') && Buffer.from(s).toString() === s),
+        { minLength: 1, maxLength: 5 },
+      ),
+    ],
+    { numRuns: 25 },
+  )('arguments arrive on the remote host exactly (quotes, newlines, $, backticks, unicode)', async (args) => {
+    const r = await runner.exec(['printf', '%s\\0', ...args]);
+    expect(r.stdout.split('\0').slice(0, -1)).toEqual(args);
+  });
 
   test('one master per host persists (stdio detached) and is reused by a new runner; close() keeps it', async () => {
     const pid = await runner.masterPid();
@@ -104,10 +109,16 @@ describe.skipIf(reason)(`ssh runner through a private sshd ${reason ? `(skipped:
     const v = { kind: 'snapshot' as const, dataset: src, name: 's1', guid: '1', createtxg: 1, creation: 1 };
     const send = sendArgv(caps, { kind: 'full', to: v }, { raw: 'auto', compressed: true, largeBlocks: true, embedded: true, encrypted: false });
     const local = new LocalRunner();
-    const push = await runPipeline([...local.processes([send]), ...runner.processes([recvArgv(caps, `${pool.name}/pushed`, { resume: true, force: false, full: true })])]);
+    const push = await runPipeline([
+      ...local.processes([send]),
+      ...runner.processes([recvArgv(caps, `${pool.name}/pushed`, { resume: true, force: false, full: true })]),
+    ]);
     expect(push.error).toBeNull();
     expect(push.bytes).toBeGreaterThan(3 * 1024 * 1024);
-    const pull = await runPipeline([...runner.processes([send]), ...local.processes([recvArgv(caps, `${pool.name}/pulled`, { resume: true, force: false, full: true })])]);
+    const pull = await runPipeline([
+      ...runner.processes([send]),
+      ...local.processes([recvArgv(caps, `${pool.name}/pulled`, { resume: true, force: false, full: true })]),
+    ]);
     expect(pull.error).toBeNull();
     const want = await treeChecksums(`${mnt}/src`);
     expect(await treeChecksums(`${mnt}/pushed`)).toEqual(want);
@@ -115,7 +126,10 @@ describe.skipIf(reason)(`ssh runner through a private sshd ${reason ? `(skipped:
     expect(await snapshotGuids(`${pool.name}/pushed`)).toEqual(await snapshotGuids(src));
 
     // Again into the existing target: the remote receiver's refusal is the root cause.
-    const again = await runPipeline([...local.processes([send]), ...runner.processes([recvArgv(caps, `${pool.name}/pushed`, { resume: true, force: false, full: true })])]);
+    const again = await runPipeline([
+      ...local.processes([send]),
+      ...runner.processes([recvArgv(caps, `${pool.name}/pushed`, { resume: true, force: false, full: true })]),
+    ]);
     const seen = JSON.stringify(again.stages.map((st) => ({ exit: st.exitCode, signal: st.signal, killed: st.killedByUs, stderr: st.stderr.slice(0, 200) })));
     expect(again.failedStage, seen).toBe(1);
     expect(again.error, seen).toMatchObject({ reason: 'target-exists', host: `root@127.0.0.1:${sshd.port}` });
@@ -145,7 +159,10 @@ describe.skipIf(reason)(`ssh runner through a private sshd ${reason ? `(skipped:
     mkdirSync(dir, { recursive: true });
     const kh = `${dir}/known_hosts`;
     writeFileSync(kh, `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`);
-    const r = new SshRunner({ user: 'root', host: '127.0.0.1' }, { ...settings, controlDir: dir, options: [`UserKnownHostsFile=${kh}`, 'GlobalKnownHostsFile=/dev/null', 'IdentitiesOnly=yes'] });
+    const r = new SshRunner(
+      { user: 'root', host: '127.0.0.1' },
+      { ...settings, controlDir: dir, options: [`UserKnownHostsFile=${kh}`, 'GlobalKnownHostsFile=/dev/null', 'IdentitiesOnly=yes'] },
+    );
     const err = await r.exec(['true']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostKeyError);
     expect((err as HostKeyError).kind).toBe('permanent');

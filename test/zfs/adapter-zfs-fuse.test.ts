@@ -3,7 +3,18 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROP_EPOCH, PROP_ROLE } from '../../src/core/names.js';
 import { detectCapabilities } from '../../src/zfs/capabilities.js';
-import { abortResume, cloneSnapshot, createDataset, inheritProperty, mount, renameDataset, rollback, sendEstimate, setProperties, umount } from '../../src/zfs/commands-dataset.js';
+import {
+  abortResume,
+  cloneSnapshot,
+  createDataset,
+  inheritProperty,
+  mount,
+  renameDataset,
+  rollback,
+  sendEstimate,
+  setProperties,
+  umount,
+} from '../../src/zfs/commands-dataset.js';
 import { destroySnapshots, getVersions, hold, holds, release, snapshot } from '../../src/zfs/commands.js';
 import { ZfsError } from '../../src/zfs/errors.js';
 import { listTree } from '../../src/zfs/list.js';
@@ -42,7 +53,17 @@ describe.skipIf(reason)(`zfs-fuse: adapter verbs and listing ${reason ? `(skippe
   });
 
   test('capabilities of local zfs-fuse are detected honestly', () => {
-    expect(caps).toMatchObject({ implementation: 'zfs-fuse', listParsable: false, bookmarks: false, resume: false, holds: true, holdsList: false, multiSnapshot: false, destroyList: false, written: false });
+    expect(caps).toMatchObject({
+      implementation: 'zfs-fuse',
+      listParsable: false,
+      bookmarks: false,
+      resume: false,
+      holds: true,
+      holdsList: false,
+      multiSnapshot: false,
+      destroyList: false,
+      written: false,
+    });
   });
 
   test('one zfs call lists the whole tree with exact GUIDs, createtxg order and role sources', async () => {
@@ -59,7 +80,16 @@ describe.skipIf(reason)(`zfs-fuse: adapter verbs and listing ${reason ? `(skippe
     expect(sp?.versions.map((v) => v.name)).toEqual(['a', 'b']);
     expect(sp?.versions[0]?.createtxg).toBeLessThan(sp?.versions[1]?.createtxg ?? 0);
     const top = listing.datasets.get(root);
-    expect(top).toMatchObject({ role: 'primary', roleSource: 'local', epoch: 3, written: null, readonly: false, mounted: true, resumeToken: null, encryption: null });
+    expect(top).toMatchObject({
+      role: 'primary',
+      roleSource: 'local',
+      epoch: 3,
+      written: null,
+      readonly: false,
+      mounted: true,
+      resumeToken: null,
+      encryption: null,
+    });
     expect(sp).toMatchObject({ role: 'primary', roleSource: 'inherited' });
     expect(listing.datasets.get(`${root}/with space/deep`)).toMatchObject({ role: 'replica', roleSource: 'local' });
     expect(top?.guid).toMatch(/^\d+$/);
@@ -113,7 +143,9 @@ describe.skipIf(reason)(`zfs-fuse: adapter verbs and listing ${reason ? `(skippe
     await expect(runner.exec(['zfs', 'get', 'guid', `${pool.name}/nope`])).rejects.toMatchObject({ reason: 'dataset-not-found', host: 'local' });
     await expect(runner.exec(['zfs', 'send', '-w', `${root}@m1`])).rejects.toMatchObject({ reason: 'unsupported', kind: 'internal' });
     await expect(abortResume(runner, caps, root)).rejects.toMatchObject({ reason: 'unsupported' });
-    expect(await sendEstimate(runner, caps, { kind: 'full', to: { kind: 'snapshot', dataset: root, name: 'm1', guid: '1', createtxg: 1, creation: 1 } })).toBeNull();
+    expect(
+      await sendEstimate(runner, caps, { kind: 'full', to: { kind: 'snapshot', dataset: root, name: 'm1', guid: '1', createtxg: 1, creation: 1 } }),
+    ).toBeNull();
   });
 
   test('properties, rollback, mount/umount idempotency, create/rename/clone', async () => {

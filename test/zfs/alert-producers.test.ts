@@ -43,7 +43,10 @@ describe.skipIf(reason)(`zfs-fuse: check runs and zfailover's own alerts${reason
   const mailsTo = (name: string) => smtp.messages.filter((m) => m.rcptTo.includes(`ops-${name}@a.test`));
 
   it('without checks.send_alerts (default, or false) a check run sends nothing and keeps no alert memory', async () => {
-    for (const [name, send] of [['default', null], ['off', false]] as const) {
+    for (const [name, send] of [
+      ['default', null],
+      ['off', false],
+    ] as const) {
       for (const crit of ['@0:100', '@0:100', '100']) {
         const r = await runCli(['--config', config(name, crit, send), 'check', 'capacity', pool.name]);
         expect(r.code, r.stdout).toBe(crit === '100' ? 0 : 2);

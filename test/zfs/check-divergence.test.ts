@@ -81,7 +81,11 @@ describe.skipIf(reason)(`check_zfs_divergence on zfs-fuse${reason ? ` (skipped: 
     const d = await divergence(`${P}/diverged`, `${P}/bk/diverged`);
     expect(d.summary).toBe(`${P}/bk/diverged: diverged: diverged after @a: 1 target-only (x), 1 source-only snapshot(s)`);
     // The fix keeps the replica's history (demote renames it aside); test/zfs/printed-fixes.test.ts runs it.
-    expect(d.lines.find((l) => l.startsWith('  fix: '))).toMatch(new RegExp(`^ {2}fix: zfailover (--state-dir \\S+ )?demote ${P}/diverged ${P}/bk/diverged  # keeps the target's own history in a renamed copy .*re-creates it at @a`));
+    expect(d.lines.find((l) => l.startsWith('  fix: '))).toMatch(
+      new RegExp(
+        `^ {2}fix: zfailover (--state-dir \\S+ )?demote ${P}/diverged ${P}/bk/diverged  # keeps the target's own history in a renamed copy .*re-creates it at @a`,
+      ),
+    );
     const p = await divergence(`${P}/pruned`, `${P}/bk/pruned`);
     expect(p.lines.find((l) => l.startsWith('  fix: '))).toContain(`zfs rename ${P}/bk/pruned ${P}/bk/pruned.orphaned`);
   });

@@ -20,11 +20,16 @@ describe.skipIf(reason)(`openzfs: check_zfs_* against OpenZFS 2.3${g.reason ? sk
   let state: string;
   const gx = (cmd: string) => guest.exec(cmd);
   const plugin = async (name: string, ...args: string[]) => {
-    const r = await execa(`${ROOT}bin/check_zfs_${name}`, [...args, ...guest.cliArgs, '--state-dir', state], { reject: false, env: { PATH: '/usr/bin:/bin' }, timeout: 120_000 });
+    const r = await execa(`${ROOT}bin/check_zfs_${name}`, [...args, ...guest.cliArgs, '--state-dir', state], {
+      reject: false,
+      env: { PATH: '/usr/bin:/bin' },
+      timeout: 120_000,
+    });
     expect(r.stderr).toBe('');
     return { ...judge(r.stdout, r.exitCode ?? -1), code: r.exitCode, stdout: r.stdout };
   };
-  const sync = (...args: string[]) => execa(BIN, ['--state-dir', state, 'sync', ...guest.cliArgs, ...args], { reject: false, env: { PATH: '/usr/bin:/bin' }, timeout: 300_000 });
+  const sync = (...args: string[]) =>
+    execa(BIN, ['--state-dir', state, 'sync', ...guest.cliArgs, ...args], { reject: false, env: { PATH: '/usr/bin:/bin' }, timeout: 300_000 });
   const S = (n: string) => guest.side(`${roots.src}/${n}`);
   const D = (n: string) => guest.side(`${roots.dst}/${n}`);
 

@@ -34,7 +34,15 @@ describe.skipIf(reason)(`Icinga 2 runs the documented CheckCommands and apply ru
   let daemon: ChildProcess | undefined;
   let P: string;
   const results = new Map<string, Result>();
-  const ARGS = (): string[] => ['daemon', '-c', `${DIR}/icinga2.conf`, `-DLocalStateDir=${DIR}/var`, `-DRunDir=${DIR}/run`, '-DRunAsUser=root', '-DRunAsGroup=root'];
+  const ARGS = (): string[] => [
+    'daemon',
+    '-c',
+    `${DIR}/icinga2.conf`,
+    `-DLocalStateDir=${DIR}/var`,
+    `-DRunDir=${DIR}/run`,
+    '-DRunAsUser=root',
+    '-DRunAsGroup=root',
+  ];
 
   // Records are one per check result (`host!service`); the output (last field) may continue on further lines
   // (long output), which carry no SERVICEDESC and are skipped.
@@ -43,7 +51,12 @@ describe.skipIf(reason)(`Icinga 2 runs the documented CheckCommands and apply ru
     for (const f of existsSync(dir) ? readdirSync(dir) : []) {
       for (const line of readFileSync(`${dir}/${f}`, 'utf8').split('\n')) {
         const fields = Object.fromEntries(line.split('\t').map((kv) => [kv.slice(0, kv.indexOf('::')), kv.slice(kv.indexOf('::') + 2)]));
-        if (fields.SERVICEDESC) results.set(`${fields.HOSTNAME}!${fields.SERVICEDESC}`, { state: fields.SERVICESTATE ?? '', output: (fields.SERVICEOUTPUT ?? '').trimEnd(), perfdata: fields.SERVICEPERFDATA ?? '' });
+        if (fields.SERVICEDESC)
+          results.set(`${fields.HOSTNAME}!${fields.SERVICEDESC}`, {
+            state: fields.SERVICESTATE ?? '',
+            output: (fields.SERVICEOUTPUT ?? '').trimEnd(),
+            perfdata: fields.SERVICEPERFDATA ?? '',
+          });
       }
     }
   };
@@ -71,7 +84,8 @@ describe.skipIf(reason)(`Icinga 2 runs the documented CheckCommands and apply ru
   beforeAll(async () => {
     pool = await createPool('ckici');
     P = pool.name;
-    for (const d of ['var/cache/icinga2', 'var/lib/icinga2', 'var/log/icinga2', 'var/spool/perfdata', 'var/spool/tmp', 'run/icinga2/cmd', 'zones.d/master']) mkdirSync(`${DIR}/${d}`, { recursive: true });
+    for (const d of ['var/cache/icinga2', 'var/lib/icinga2', 'var/log/icinga2', 'var/spool/perfdata', 'var/spool/tmp', 'run/icinga2/cmd', 'zones.d/master'])
+      mkdirSync(`${DIR}/${d}`, { recursive: true });
     for (const ds of ['good', 'bad']) {
       await zfs('create', `${P}/${ds}`);
       await zfs('snapshot', `${P}/${ds}@a`);
@@ -151,7 +165,16 @@ describe.skipIf(reason)(`Icinga 2 runs the documented CheckCommands and apply ru
     const log = `${DIR}/daemon.log`;
     writeFileSync(log, '');
     // Its own process group, so the daemon and its helper processes can be stopped together.
-    daemon = spawn('/bin/sh', ['-c', `exec icinga2 ${ARGS().map((a) => `'${a}'`).join(' ')} >> '${log}' 2>&1`], { detached: true, stdio: 'ignore', env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' } });
+    daemon = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        `exec icinga2 ${ARGS()
+          .map((a) => `'${a}'`)
+          .join(' ')} >> '${log}' 2>&1`,
+      ],
+      { detached: true, stdio: 'ignore', env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' } },
+    );
   });
   afterAll(async () => {
     if (daemon?.pid) {
@@ -166,10 +189,14 @@ describe.skipIf(reason)(`Icinga 2 runs the documented CheckCommands and apply ru
     rmSync(DIR, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
-  test('icinga2 daemon -C: the apply rules create every service, the agent host\'s with its command_endpoint', async () => {
+  test("icinga2 daemon -C: the apply rules create every service, the agent host's with its command_endpoint", async () => {
     // The agent host's services validate only because their command_endpoint has a zone (agent1's); the
     // same rules without the if () would fail -C for it ("Checkable with command endpoint requires a zone").
-    const agent = await execa('icinga2', ['daemon', '-c', `${DIR}/agent.conf`, `-DLocalStateDir=${DIR}/var`, `-DRunDir=${DIR}/run`, '-DRunAsUser=root', '-DRunAsGroup=root', '-C'], { reject: false });
+    const agent = await execa(
+      'icinga2',
+      ['daemon', '-c', `${DIR}/agent.conf`, `-DLocalStateDir=${DIR}/var`, `-DRunDir=${DIR}/run`, '-DRunAsUser=root', '-DRunAsGroup=root', '-C'],
+      { reject: false },
+    );
     expect(agent.exitCode, agent.stdout.slice(-2000)).toBe(0);
     // remote: 4 rules per job + health + capacity; server2 (the documented host): the same.
     expect(agent.stdout).toMatch(/Instantiated 12 Services/);
@@ -179,17 +206,35 @@ describe.skipIf(reason)(`Icinga 2 runs the documented CheckCommands and apply ru
   });
 
   test('every service gets a state from the exit code (OK, WARNING, CRITICAL, UNKNOWN) and perfdata Icinga parsed', async () => {
-    await waitFor(['zfo!zfs-rpo-good', 'zfo!zfs-divergence-good', 'zfo!zfs-divergence-bad', 'zfo!zfs-job-good', 'zfo!zfs-gaps-good', 'zfo!zfs-health', 'zfo!zfs-capacity', 'warn!zfs-capacity', 'broken!zfs-health']);
+    await waitFor([
+      'zfo!zfs-rpo-good',
+      'zfo!zfs-divergence-good',
+      'zfo!zfs-divergence-bad',
+      'zfo!zfs-job-good',
+      'zfo!zfs-gaps-good',
+      'zfo!zfs-health',
+      'zfo!zfs-capacity',
+      'warn!zfs-capacity',
+      'broken!zfs-health',
+    ]);
     const r = (n: string): Result => results.get(n) as Result;
     expect(r('zfo!zfs-rpo-good')).toMatchObject({ state: 'OK', output: expect.stringMatching(new RegExp(`^OK: job good: ${P}/good-replica: rpo \\d+s`)) });
     expect(r('zfo!zfs-rpo-good').perfdata).toMatch(/^rpo=\d+s;30;120;0 behind=0;;;0 pending=0B;;;0$/);
     expect(r('zfo!zfs-divergence-good')).toMatchObject({ state: 'OK', perfdata: 'in_sync=1;;;0 behind=0;;;0 conflicts=0;;;0' });
-    expect(r('zfo!zfs-divergence-bad')).toMatchObject({ state: 'CRITICAL', output: expect.stringMatching(/^CRITICAL: job bad: .*: diverged: /), perfdata: 'in_sync=0;;;0 behind=0;;;0 conflicts=1;;;0' });
+    expect(r('zfo!zfs-divergence-bad')).toMatchObject({
+      state: 'CRITICAL',
+      output: expect.stringMatching(/^CRITICAL: job bad: .*: diverged: /),
+      perfdata: 'in_sync=0;;;0 behind=0;;;0 conflicts=1;;;0',
+    });
     expect(r('zfo!zfs-job-good')).toMatchObject({ state: 'OK', perfdata: expect.stringMatching(/^last_success=\d+s;3600;7200;0 failures=0;;;0$/) });
     expect(r('zfo!zfs-gaps-good')).toMatchObject({ state: 'OK', perfdata: expect.stringMatching(/^missing=0;0;;0 over=0;;;0 future=0;;;0 expected=\d+;;;0$/) });
     expect(r('zfo!zfs-health')).toMatchObject({ state: 'OK', output: `OK: ${P}: ONLINE`, perfdata: 'pools=1;;;0 unhealthy=0;;;0 vdev_errors=0;;;0' });
     expect(r('zfo!zfs-capacity')).toMatchObject({ state: 'OK', perfdata: expect.stringMatching(new RegExp(`^${P}=\\d+%;100;100;0;100`)) });
-    expect(r('warn!zfs-capacity')).toMatchObject({ state: 'WARNING', output: expect.stringMatching(/^WARNING: /), perfdata: expect.stringMatching(new RegExp(`^${P}=\\d+%;@100;100;0;100`)) });
+    expect(r('warn!zfs-capacity')).toMatchObject({
+      state: 'WARNING',
+      output: expect.stringMatching(/^WARNING: /),
+      perfdata: expect.stringMatching(new RegExp(`^${P}=\\d+%;@100;100;0;100`)),
+    });
     expect(r('broken!zfs-health')).toMatchObject({ state: 'UNKNOWN', output: expect.stringMatching(/^UNKNOWN: .*broken\.yml/) });
   }, 180_000);
 });

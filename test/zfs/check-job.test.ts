@@ -62,7 +62,14 @@ describe.skipIf(reason)(`check_zfs_job on zfs-fuse${reason ? ` (skipped: ${reaso
     expect(r.lines).toContainEqual(expect.stringMatching(new RegExp(`^OK: job fan -> ${P}/bk/fan: last success`)));
     expect(r.perf.failures?.value).toBe(3);
     const fewer = await job(...args, '--failures-warning', '4');
-    expect(fewer.lines).toContain('OK: job fan: 3 failed runs in a row (WARNING from 4): ' + r.lines.find((l) => l.startsWith('WARNING: job fan: '))?.split(': ').slice(3).join(': '));
+    expect(fewer.lines).toContain(
+      'OK: job fan: 3 failed runs in a row (WARNING from 4): ' +
+        r.lines
+          .find((l) => l.startsWith('WARNING: job fan: '))
+          ?.split(': ')
+          .slice(3)
+          .join(': '),
+    );
   });
 
   test('a conflict recorded by sync is CRITICAL, pointing at check divergence', async () => {

@@ -15,7 +15,14 @@ import { TEST_ROOT, createPool, ensureDir, uniqueName, zfs, zfsFuseUnavailableRe
 
 const reason = zfsFuseUnavailableReason() ?? monitUnavailableReason() ?? cliBuilt();
 const DIR = `${TEST_ROOT}/${uniqueName('ckmonit-')}`;
-const SERVICES = ['zfailover-rpo-data', 'zfailover-divergence-data', 'zfailover-job-data', 'zfailover-gaps-data', 'zfailover-pools-health', 'zfailover-pools-capacity'];
+const SERVICES = [
+  'zfailover-rpo-data',
+  'zfailover-divergence-data',
+  'zfailover-job-data',
+  'zfailover-gaps-data',
+  'zfailover-pools-health',
+  'zfailover-pools-capacity',
+];
 const CAPACITY = 'zfailover-pools-capacity';
 
 describe('parseMonitStatus', () => {
@@ -95,9 +102,15 @@ describe.skipIf(reason)(`monit/checks.monitrc in real Monit${reason ? ` (skipped
 
   test('capacity OK -> WARNING -> CRITICAL -> WARNING -> OK: one "Status failed" and one "Status succeeded" mail', async () => {
     const mails = () =>
-      smtp.messages.filter((m) => (m.mail.subject ?? '').endsWith(` ${CAPACITY}`)).map((m) => `${(m.mail.subject ?? '').replace(/\s+/g, ' ')} | ${/Description: (.*)/.exec(m.mail.text ?? '')?.[1] ?? ''}`);
+      smtp.messages
+        .filter((m) => (m.mail.subject ?? '').endsWith(` ${CAPACITY}`))
+        .map((m) => `${(m.mail.subject ?? '').replace(/\s+/g, ' ')} | ${/Description: (.*)/.exec(m.mail.text ?? '')?.[1] ?? ''}`);
     // Runs of the capacity check Monit has evaluated with this exit code (one log line per failed run).
-    const failedRuns = (code: number) => monit!.log().split('\n').filter((l) => l.includes(`'${CAPACITY}' status failed (${code})`)).length;
+    const failedRuns = (code: number) =>
+      monit!
+        .log()
+        .split('\n')
+        .filter((l) => l.includes(`'${CAPACITY}' status failed (${code})`)).length;
     const collected = async () => /data collected\s+(.*)/.exec((await monit!.status(CAPACITY))?.raw ?? '')?.[1] ?? '';
     const runs = async (n: number) => {
       for (let i = 0; i < n; i++) {
@@ -131,7 +144,11 @@ describe.skipIf(reason)(`monit/checks.monitrc in real Monit${reason ? ` (skipped
     await zfs('snapshot', `${P}/bk/dst@local`);
     // Monit may run the check between the two snapshots (behind, or target-newer): wait for the diverged one.
     // `for 2 cycles`: the program is "Status failed" from its second CRITICAL run.
-    const s = await monit!.waitFor('zfailover-divergence-data', (x) => x.lastExitValue === 2 && /diverged:/.test(x.lastOutput ?? '') && x.status === 'Status failed', 90_000);
+    const s = await monit!.waitFor(
+      'zfailover-divergence-data',
+      (x) => x.lastExitValue === 2 && /diverged:/.test(x.lastOutput ?? '') && x.status === 'Status failed',
+      90_000,
+    );
     expect(s.status).toBe('Status failed');
     expect(s.lastOutput).toMatch(new RegExp(`^CRITICAL: job data: ${P}/bk/dst: diverged: diverged after @zfailover-sync_data_`));
     expect(monit!.log()).toMatch(/'zfailover-divergence-data' status failed \(2\)/);

@@ -28,7 +28,11 @@ const noNagiosUser = ((): boolean => {
     return true;
   }
 })();
-const reason = zfsFuseUnavailableReason() ?? (missing.length ? `not installed: ${missing.join(', ')} (apt-get install nagios4-core nagios-nrpe-server nagios-nrpe-plugin sudo)` : null) ?? (noNagiosUser ? 'no nagios user (the packages create it)' : null) ?? cliBuilt();
+const reason =
+  zfsFuseUnavailableReason() ??
+  (missing.length ? `not installed: ${missing.join(', ')} (apt-get install nagios4-core nagios-nrpe-server nagios-nrpe-plugin sudo)` : null) ??
+  (noNagiosUser ? 'no nagios user (the packages create it)' : null) ??
+  cliBuilt();
 const DIR = `${TEST_ROOT}/${uniqueName('cknagios-')}`;
 
 const DOC = (): string => readFileSync(`${ROOT}docs/nagios-icinga.md`, 'utf8');
@@ -56,8 +60,15 @@ interface ServiceStatus {
 const parseStatus = (text: string): Map<string, ServiceStatus> => {
   const out = new Map<string, ServiceStatus>();
   for (const m of text.matchAll(/servicestatus \{\n([\s\S]*?)\n\t\}/g)) {
-    const f = Object.fromEntries((m[1] as string).split('\n').map((l) => [l.trim().slice(0, l.trim().indexOf('=')), l.trim().slice(l.trim().indexOf('=') + 1)]));
-    out.set(`${f.host_name};${f.service_description}`, { state: Number(f.current_state), output: f.plugin_output ?? '', perfdata: f.performance_data ?? '', lastCheck: Number(f.last_check) });
+    const f = Object.fromEntries(
+      (m[1] as string).split('\n').map((l) => [l.trim().slice(0, l.trim().indexOf('=')), l.trim().slice(l.trim().indexOf('=') + 1)]),
+    );
+    out.set(`${f.host_name};${f.service_description}`, {
+      state: Number(f.current_state),
+      output: f.plugin_output ?? '',
+      perfdata: f.performance_data ?? '',
+      lastCheck: Number(f.last_check),
+    });
   }
   return out;
 };
@@ -85,7 +96,8 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
   const sudoPaths = (text: string): string => text.replaceAll('/usr/local/bin/', `${ROOT}bin/`).replace(/([ !])tank\b/g, `$1${P}`);
   const paths = (text: string): string => sudoPaths(text).replaceAll('/etc/zfailover/zfailover.yml', config);
 
-  const status = (): Map<string, ServiceStatus> => (existsSync(`${DIR}/var/status.dat`) ? parseStatus(readFileSync(`${DIR}/var/status.dat`, 'utf8')) : new Map());
+  const status = (): Map<string, ServiceStatus> =>
+    existsSync(`${DIR}/var/status.dat`) ? parseStatus(readFileSync(`${DIR}/var/status.dat`, 'utf8')) : new Map();
   /** Forces a check of each service now and waits until status.dat has a result newer than the force. */
   const check = async (names: readonly string[], timeoutMs = 120_000): Promise<Map<string, ServiceStatus>> => {
     const since = Math.floor(Date.now() / 1000);
@@ -94,7 +106,10 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
     for (;;) {
       const s = status();
       if (names.every((n) => (s.get(n)?.lastCheck ?? 0) >= since + 1)) return s;
-      if (Date.now() > until) throw new Error(`no fresh results for ${names.filter((n) => (s.get(n)?.lastCheck ?? 0) < since + 1).join(', ')}; log:\n${readFileSync(`${DIR}/var/nagios.log`, 'utf8').slice(-3000)}`);
+      if (Date.now() > until)
+        throw new Error(
+          `no fresh results for ${names.filter((n) => (s.get(n)?.lastCheck ?? 0) < since + 1).join(', ')}; log:\n${readFileSync(`${DIR}/var/nagios.log`, 'utf8').slice(-3000)}`,
+        );
       // Nagios creates the command pipe once it runs; writing before that would create a plain file.
       if (Date.now() - forced > 10_000 && existsSync(`${DIR}/rw/nagios.cmd`) && statSync(`${DIR}/rw/nagios.cmd`).isFIFO()) {
         const now = Math.max(Math.floor(Date.now() / 1000), since + 1);
@@ -159,7 +174,10 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
       'cp "$1/sudoers" /etc/sudoers.d/zfo-test-nagios && chmod 0440 /etc/sudoers.d/zfo-test-nagios',
       'exec "$2" -c "$1/nrpe.cfg" -f',
     ].join('\n');
-    nrpe = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', inNamespace, 'sh', DIR, NRPE], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    nrpe = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', inNamespace, 'sh', DIR, NRPE], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
 
     // Nagios: both documented object blocks, plus what a Nagios install already has (a service template,
     // a time period, a contact, the two hosts), in a private main config.
@@ -172,11 +190,16 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
     }
     objects = [
       ...nagiosBlocks,
-      'define timeperiod {\n    timeperiod_name 24x7\n    alias 24x7\n' + ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'].map((d) => `    ${d} 00:00-24:00\n`).join('') + '}',
+      'define timeperiod {\n    timeperiod_name 24x7\n    alias 24x7\n' +
+        ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'].map((d) => `    ${d} 00:00-24:00\n`).join('') +
+        '}',
       'define command {\n    command_name zfo-true\n    command_line /bin/true\n}',
       'define contact {\n    contact_name nobody\n    host_notifications_enabled 0\n    service_notifications_enabled 0\n    host_notification_period 24x7\n    service_notification_period 24x7\n    host_notification_options n\n    service_notification_options n\n    host_notification_commands zfo-true\n    service_notification_commands zfo-true\n}',
       'define service {\n    name generic-service\n    register 0\n    max_check_attempts 1\n    check_interval 3600\n    retry_interval 3600\n    check_period 24x7\n    notification_period 24x7\n    contacts nobody\n}',
-      ...['server1', 'server2'].map((h) => `define host {\n    host_name ${h}\n    address 127.0.0.1\n    check_command zfo-true\n    max_check_attempts 1\n    check_period 24x7\n    notification_period 24x7\n    contacts nobody\n}`),
+      ...['server1', 'server2'].map(
+        (h) =>
+          `define host {\n    host_name ${h}\n    address 127.0.0.1\n    check_command zfo-true\n    max_check_attempts 1\n    check_period 24x7\n    notification_period 24x7\n    contacts nobody\n}`,
+      ),
       '',
     ].join('\n');
     writeFileSync(`${DIR}/objects.cfg`, objects);
@@ -208,8 +231,8 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
         'check_result_reaper_frequency=1',
         'service_check_timeout=90',
         // Debian's /etc/nagios4/nagios.cfg (and upstream's sample) values:
-        "illegal_object_name_chars=`~!$%^&*|'\"<>?,()=",
-        "illegal_macro_output_chars=`~$&|'\"<>",
+        'illegal_object_name_chars=`~!$%^&*|\'"<>?,()=',
+        'illegal_macro_output_chars=`~$&|\'"<>',
         '',
       ].join('\n'),
     );
@@ -239,7 +262,7 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
     expect([...named].sort()).toEqual([...plugins].sort());
   });
 
-  test('nagios4 -v accepts the documented objects, Debian\'s illegal_object_name_chars included', async () => {
+  test("nagios4 -v accepts the documented objects, Debian's illegal_object_name_chars included", async () => {
     const r = await execa(NAGIOS, ['-v', `${DIR}/nagios.cfg`], { reject: false });
     expect(r.exitCode, r.stdout.slice(-2000)).toBe(0);
     expect(r.stdout).toMatch(/Total Errors:\s+0/);
@@ -270,7 +293,11 @@ describe.skipIf(reason)(`Nagios and NRPE run the documented definitions${reason 
     const capacity = 'server2;ZFS pool capacity';
     writeConfig(`{warning: '@0:100', critical: '100'}`);
     let s = await check([capacity]);
-    expect(s.get(capacity)).toMatchObject({ state: 1, output: expect.stringMatching(/^WARNING: /), perfdata: expect.stringMatching(new RegExp(`^${P}=\\d+%;@100;100;0;100`)) });
+    expect(s.get(capacity)).toMatchObject({
+      state: 1,
+      output: expect.stringMatching(/^WARNING: /),
+      perfdata: expect.stringMatching(new RegExp(`^${P}=\\d+%;@100;100;0;100`)),
+    });
     writeConfig(`{warning: '@0:100', critical: '@0:100'}`);
     s = await check([capacity]);
     expect(s.get(capacity)).toMatchObject({ state: 2, output: expect.stringMatching(/^CRITICAL: /) });

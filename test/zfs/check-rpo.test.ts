@@ -75,7 +75,10 @@ describe.skipIf(reason)(`check_zfs_rpo on zfs-fuse${reason ? ` (skipped: ${reaso
     const r = await rpo('-r', `${P}/src`, `${P}/bk/dst`, `${P}/bk2/dst`, '-w', '1h', '-c', '2h');
     expect([r.state, r.code]).toEqual(['CRITICAL', 2]);
     expect(r.summary).toBe(`1 of 4 datasets CRITICAL: ${P}/bk2/dst/child one: not replicated (target dataset missing)`);
-    const named = r.lines.slice(1).filter((l) => /^(OK|WARNING|CRITICAL|UNKNOWN): /.test(l)).map((l) => l.split(': ')[1]);
+    const named = r.lines
+      .slice(1)
+      .filter((l) => /^(OK|WARNING|CRITICAL|UNKNOWN): /.test(l))
+      .map((l) => l.split(': ')[1]);
     expect(named.sort()).toEqual([`${P}/bk/dst`, `${P}/bk/dst/child one`, `${P}/bk2/dst`, `${P}/bk2/dst/child one`].sort());
     expect(r.perf.behind?.value).toBe(2);
   });
@@ -96,47 +99,55 @@ describe.skipIf(reason)(`check_zfs_rpo on zfs-fuse${reason ? ` (skipped: ${reaso
     expect(r.summary).toBe(`${P}/bk/dst: source ${P}/nosuch does not exist`);
   });
 
-  describe.skipIf(sshdUnavailableReason())(`from the replica, source over ssh${sshdUnavailableReason() ? ` (skipped: ${sshdUnavailableReason()})` : ''}`, () => {
-    let sshd: TestSshd;
-    beforeAll(async () => {
-      sshd = await startSshd();
-    });
-    afterAll(async () => {
-      await sshd?.stop();
-    });
-    test('--timeout over ssh: UNKNOWN at the deadline, and no ssh client of the check is left running', async () => {
-      const bin = `${TEST_ROOT}/${uniqueName('hangzfs-')}`;
-      mkdirSync(bin, { recursive: true });
-      writeFileSync(`${bin}/zfs`, '#!/bin/sh\nexec sleep 41.75\n', { mode: 0o755 });
-      const hung = await startSshd({ sessionPath: `${bin}:/usr/bin:/bin` });
-      try {
-        const t0 = Date.now();
-        let firstLineAt = 0;
-        const p = execa(`${ROOT}bin/check_zfs_rpo`, [hung.side(`${P}/src`), `${P}/bk/dst`, ...hung.cliArgs, '-t', '2', '--state-dir', `${STATE}-hung`], { reject: false, env: { PATH: '/usr/bin:/bin' } });
-        p.stdout?.once('data', () => (firstLineAt = Date.now() - t0));
-        const r = await p;
-        expect([r.exitCode, r.stdout.split('\n')[0]]).toEqual([3, 'UNKNOWN: timed out after 2s']);
-        // The remote zfs hangs 41.75 s: a line well before that proves -t cut it. Not a speed bound (3.5 s
-        // failed at load 17 on 2 cores, where node's own start-up took seconds).
-        expect(firstLineAt).toBeLessThan(20_000);
-        const clients = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('ControlMaster=no') && l.includes(`-p ${hung.port} `));
-        expect(clients).toEqual([]);
-      } finally {
-        await hung.stop();
-        rmSync(bin, { recursive: true, force: true });
-        // The remote `zfs` (here: sleep) is not signalled when its ssh client dies (a known gap of the ssh
-        // runner): end the ones this test's sshd started, by pid.
-        for (const line of execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n')) {
-          const m = /^\s*(\d+) sleep 41\.75$/.exec(line);
-          if (m) process.kill(Number(m[1]), 'SIGTERM');
+  describe.skipIf(sshdUnavailableReason())(
+    `from the replica, source over ssh${sshdUnavailableReason() ? ` (skipped: ${sshdUnavailableReason()})` : ''}`,
+    () => {
+      let sshd: TestSshd;
+      beforeAll(async () => {
+        sshd = await startSshd();
+      });
+      afterAll(async () => {
+        await sshd?.stop();
+      });
+      test('--timeout over ssh: UNKNOWN at the deadline, and no ssh client of the check is left running', async () => {
+        const bin = `${TEST_ROOT}/${uniqueName('hangzfs-')}`;
+        mkdirSync(bin, { recursive: true });
+        writeFileSync(`${bin}/zfs`, '#!/bin/sh\nexec sleep 41.75\n', { mode: 0o755 });
+        const hung = await startSshd({ sessionPath: `${bin}:/usr/bin:/bin` });
+        try {
+          const t0 = Date.now();
+          let firstLineAt = 0;
+          const p = execa(`${ROOT}bin/check_zfs_rpo`, [hung.side(`${P}/src`), `${P}/bk/dst`, ...hung.cliArgs, '-t', '2', '--state-dir', `${STATE}-hung`], {
+            reject: false,
+            env: { PATH: '/usr/bin:/bin' },
+          });
+          p.stdout?.once('data', () => (firstLineAt = Date.now() - t0));
+          const r = await p;
+          expect([r.exitCode, r.stdout.split('\n')[0]]).toEqual([3, 'UNKNOWN: timed out after 2s']);
+          // The remote zfs hangs 41.75 s: a line well before that proves -t cut it. Not a speed bound (3.5 s
+          // failed at load 17 on 2 cores, where node's own start-up took seconds).
+          expect(firstLineAt).toBeLessThan(20_000);
+          const clients = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+            .split('\n')
+            .filter((l) => l.includes('ControlMaster=no') && l.includes(`-p ${hung.port} `));
+          expect(clients).toEqual([]);
+        } finally {
+          await hung.stop();
+          rmSync(bin, { recursive: true, force: true });
+          // The remote `zfs` (here: sleep) is not signalled when its ssh client dies (a known gap of the ssh
+          // runner): end the ones this test's sshd started, by pid.
+          for (const line of execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n')) {
+            const m = /^\s*(\d+) sleep 41\.75$/.exec(line);
+            if (m) process.kill(Number(m[1]), 'SIGTERM');
+          }
         }
-      }
-    });
+      });
 
-    test('same answer as locally, through one ssh listing', async () => {
-      const r = await rpo(sshd.side(`${P}/src`), `${P}/bk/dst`, ...sshd.cliArgs, '-w', '1h', '-c', '2h');
-      expect([r.state, r.perf.behind?.value]).toEqual(['OK', 2]);
-      expect(r.summary).toMatch(/2 snapshots behind/);
-    });
-  });
+      test('same answer as locally, through one ssh listing', async () => {
+        const r = await rpo(sshd.side(`${P}/src`), `${P}/bk/dst`, ...sshd.cliArgs, '-w', '1h', '-c', '2h');
+        expect([r.state, r.perf.behind?.value]).toEqual(['OK', 2]);
+        expect(r.summary).toMatch(/2 snapshots behind/);
+      });
+    },
+  );
 });

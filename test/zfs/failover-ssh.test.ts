@@ -136,7 +136,7 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     writer = execa('bash', ['-c', `i=0; while :; do echo "line $i $(date +%s%N)" >> '${file}'; i=$((i+1)); done`], { reject: false });
     writeFileSync(`${dir}/writer.pid`, String(writer.pid));
     // The writer has written (no fixed sleep: wait for its lines).
-    for (const bound = Date.now() + 60_000; !(existsSync(file) && readFileSync(file, 'utf8').split('\n').length > 60) && Date.now() < bound; ) {
+    for (const bound = Date.now() + 60_000; !(existsSync(file) && readFileSync(file, 'utf8').split('\n').length > 60) && Date.now() < bound;) {
       await new Promise((res) => setTimeout(res, 100));
     }
     let r: Awaited<ReturnType<typeof cli>>;
@@ -145,14 +145,14 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     try {
       const first = cli('promote', '--job', 'data');
       // While the first holds the job (held in its stop hook by the gate), a second promote is refused by name.
-      for (const bound = Date.now() + 60_000; !existsSync(`${dir}/hook-waiting`) && Date.now() < bound; ) await new Promise((res) => setTimeout(res, 100));
+      for (const bound = Date.now() + 60_000; !existsSync(`${dir}/hook-waiting`) && Date.now() < bound;) await new Promise((res) => setTimeout(res, 100));
       expect(existsSync(`${dir}/hook-waiting`), 'the first promote reached its stop hook').toBe(true);
       second = await cli('promote', '--job', 'data');
       rmSync(`${dir}/hook-gate`, { force: true });
       r = await first;
     } finally {
       rmSync(`${dir}/hook-gate`, { force: true });
-      writer?.kill("SIGKILL");
+      writer?.kill('SIGKILL');
     }
     expect(second.code, second.stdout).toBe(2);
     expect(second.line).toMatch(/^CRITICAL: another promote of job data is running/);
@@ -181,7 +181,7 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     expect(old.line).toMatch(/target-is-primary/);
   });
 
-  it('5. takeover with the primary\'s ssh down; the returning old primary is refused', async () => {
+  it("5. takeover with the primary's ssh down; the returning old primary is refused", async () => {
     // Round trip first: back to A, planned (B is the primary now, A its replica).
     const home = await cli('promote', '--job', 'data-back');
     expect(home.code, home.stdout).toBe(0);
@@ -205,11 +205,17 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
       expect(planned.line).toMatch(/primary unreachable .*: a planned switchover needs it/);
       r = await cli('promote', '--job', 'data', '--takeover', '--force');
       expect(r.code, r.stdout).toBe(0);
-      expect(r.line).toMatch(new RegExp(`^OK: promoted ${bData} to primary \\(epoch 3, takeover at @[^)]*\\); old primary root@127\\.0\\.0\\.1:\\d+ unreachable: connection refused `));
+      expect(r.line).toMatch(
+        new RegExp(
+          `^OK: promoted ${bData} to primary \\(epoch 3, takeover at @[^)]*\\); old primary root@127\\.0\\.0\\.1:\\d+ unreachable: connection refused `,
+        ),
+      );
       // During the outage status names the side it cannot see first (Monit/Nagios keep only this line).
       const st = await cli('status', '--job', 'data');
       expect(st.code, st.stdout).toBe(3);
-      expect(st.line).toMatch(new RegExp(`^UNKNOWN: job data: root@127\\.0\\.0\\.1:\\d+:\\S+ unreachable \\(connection refused\\); primary ${bData} \\(epoch 3\\)`));
+      expect(st.line).toMatch(
+        new RegExp(`^UNKNOWN: job data: root@127\\.0\\.0\\.1:\\d+:\\S+ unreachable \\(connection refused\\); primary ${bData} \\(epoch 3\\)`),
+      );
       expect(r.stdout).toMatch(/note: writes on the old primary after @.* are not here; zfailover demote keeps them/);
       const bMnt = await mountpointOf(bData);
       expect(readFileSync(`${bMnt}/before-outage.txt`, 'utf8')).toBe('replicated before the outage\n');
@@ -235,7 +241,7 @@ describe.skipIf(reason)(`zfs-fuse over ssh: promote, takeover, demote, round tri
     expect(r.code, r.stdout).toBe(2);
   });
 
-  it('6. demote keeps the old primary\'s diverged files readable, then replicates into it', async () => {
+  it("6. demote keeps the old primary's diverged files readable, then replicates into it", async () => {
     const dry = await cli('demote', '--job', 'data-back', '--dry-run');
     expect(dry.code, dry.stdout).toBe(0);
     expect(dry.stdout).toMatch(/its writes after the common snapshot are kept in .*data\.zfailover-diverged-e3-/);

@@ -8,7 +8,19 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, ROOT, runCli } from '../helpers/cli.js';
-import { ALERTMANAGER, dashboardQueries, httpText, missingTools, NODE_EXPORTER, pollUntil, PROMETHEUS, PROMTOOL, promtool, startDaemon, type Daemon } from '../helpers/prometheus.js';
+import {
+  ALERTMANAGER,
+  dashboardQueries,
+  httpText,
+  missingTools,
+  NODE_EXPORTER,
+  pollUntil,
+  PROMETHEUS,
+  PROMTOOL,
+  promtool,
+  startDaemon,
+  type Daemon,
+} from '../helpers/prometheus.js';
 import { mountpointOf, writeRandom } from '../helpers/replica.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { createPool, TEST_ROOT, uniqueName, zfsFuseUnavailableReason, zfs, type TestPool } from '../helpers/zfs-fuse.js';
@@ -30,7 +42,8 @@ const samples = (text: string, name: string): { labels: Record<string, string>; 
     .map((l) => {
       const m = /^[^{ ]+(?:\{(.*)\})? (\S+)$/.exec(l)!;
       const labels: Record<string, string> = {};
-      for (const p of (m[1] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)) labels[p[1]!] = p[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      for (const p of (m[1] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g))
+        labels[p[1]!] = p[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
       return { labels, value: Number(m[2]) };
     });
 
@@ -104,7 +117,11 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     const hookPort = (hook.address() as { port: number }).port;
 
-    nodeExporter = await startDaemon(NODE_EXPORTER, (p) => [`--web.listen-address=127.0.0.1:${p}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textDir}`], '/metrics');
+    nodeExporter = await startDaemon(
+      NODE_EXPORTER,
+      (p) => [`--web.listen-address=127.0.0.1:${p}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${textDir}`],
+      '/metrics',
+    );
     daemons.push(nodeExporter);
 
     writeFileSync(
@@ -152,7 +169,12 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     mkdirSync(`${dir}/prom-data`);
     prometheus = await startDaemon(
       PROMETHEUS,
-      (p) => [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/prom-data`, `--web.listen-address=127.0.0.1:${p}`, '--rules.alert.resend-delay=1s'],
+      (p) => [
+        `--config.file=${dir}/prometheus.yml`,
+        `--storage.tsdb.path=${dir}/prom-data`,
+        `--web.listen-address=127.0.0.1:${p}`,
+        '--rules.alert.resend-delay=1s',
+      ],
       '/-/ready',
     );
     daemons.push(prometheus);
@@ -172,7 +194,9 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
   const one = (text: string, name: string, labels: Record<string, string> = {}): number | undefined =>
     samples(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
   const promQuery = async (q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> => {
-    const r = JSON.parse(await httpText(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(q)}`)) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    const r = JSON.parse(await httpText(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(q)}`)) as {
+      data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
     return r.data.result;
   };
   const lagOf = (text: string) => one(text, 'zfailover_replication_lag_seconds', { zfailover_job: 'web', target: 'dr', dataset: source });
@@ -205,7 +229,9 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     expect(snap.code, snap.stdout + snap.stderr).toBe(0);
     const r = await runCli(['--config', cfg, 'prune']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const files = readdirSync(textDir).filter((f) => /^zfailover-(prune|snapshot)-/.test(f)).sort();
+    const files = readdirSync(textDir)
+      .filter((f) => /^zfailover-(prune|snapshot)-/.test(f))
+      .sort();
     // The entry on the job's source is accounted to the job by prune; snapshot names its unit (the dataset).
     expect(files).toEqual(['zfailover-prune-web.prom', `zfailover-snapshot-${encodeURIComponent(source)}.prom`]);
     for (const f of files) {
@@ -254,14 +280,24 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     expect(one(last, 'zfailover_replication_snapshots_behind', { zfailover_job: 'web', target: 'dr', dataset: source })).toBeGreaterThanOrEqual(1);
 
     // Prometheus uses the RPO the config set, not the rules' default of 2 minutes.
-    const threshold = await pollUntil('the recorded threshold', async () => (await promQuery('zfailover:replication_lag_threshold_seconds:critical'))[0]?.value[1]);
+    const threshold = await pollUntil(
+      'the recorded threshold',
+      async () => (await promQuery('zfailover:replication_lag_threshold_seconds:critical'))[0]?.value[1],
+    );
     expect(threshold).toBe('30');
     const alert = await pollUntil(
       'Alertmanager to deliver ZfailoverReplicationLagCritical',
       async () => received.find((a) => a.status === 'firing' && a.labels.alertname === 'ZfailoverReplicationLagCritical'),
       240_000,
     );
-    expect(alert.labels).toMatchObject({ zfailover_job: 'web', target: 'dr', dataset: source, severity: 'critical', job: 'node', instance: `127.0.0.1:${nodeExporter.port}` });
+    expect(alert.labels).toMatchObject({
+      zfailover_job: 'web',
+      target: 'dr',
+      dataset: source,
+      severity: 'critical',
+      job: 'node',
+      instance: `127.0.0.1:${nodeExporter.port}`,
+    });
     expect(alert.annotations.summary).toMatch(new RegExp(`^Replica dr of ${source} is .+ behind$`));
     expect(received.some((a) => a.labels.alertname === 'ZfailoverReplicationLagWarning' && a.status === 'firing')).toBe(true);
   }, 600_000);
@@ -299,14 +335,21 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     const open = `${dir}/world-writable`;
     mkdirSync(open, { mode: 0o777 });
     chmodSync(open, 0o777);
-    for (const [name, textfileDir] of [['open', open], ['missing', `${dir}/no-such-dir`]] as const) {
+    for (const [name, textfileDir] of [
+      ['open', open],
+      ['missing', `${dir}/no-such-dir`],
+    ] as const) {
       const logFile = `${dir}/${name}.log`;
       const bad = `${dir}/zfailover-${name}.yml`;
-      writeFileSync(bad, readFileSync(cfg, 'utf8').replace(`textfile_dir: ${textDir}`, `textfile_dir: ${textfileDir}\nlog:\n  file: ${logFile}`), { mode: 0o600 });
+      writeFileSync(bad, readFileSync(cfg, 'utf8').replace(`textfile_dir: ${textDir}`, `textfile_dir: ${textfileDir}\nlog:\n  file: ${logFile}`), {
+        mode: 0o600,
+      });
       const r = await runCli(['--config', bad, 'sync', '--job', 'web']);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.line).toMatch(/^OK: /);
-      const warnings = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('cannot write the metrics textfile'));
+      const warnings = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('cannot write the metrics textfile'));
       expect(warnings, name).toHaveLength(1);
     }
     expect(readdirSync(open)).toEqual([]);
@@ -345,14 +388,19 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     }
     text = await pollUntil('node_exporter to serve the promote metrics', async () => {
       const t = await scrape();
-      return one(t, 'zfailover_failover_epoch', { command: 'promote', zfailover_job: 'web' }) !== undefined && one(t, 'zfailover_failover_outcome', { command: 'demote', zfailover_job: 'web', outcome: 'refused' }) === 1 ? t : undefined;
+      return one(t, 'zfailover_failover_epoch', { command: 'promote', zfailover_job: 'web' }) !== undefined &&
+        one(t, 'zfailover_failover_outcome', { command: 'demote', zfailover_job: 'web', outcome: 'refused' }) === 1
+        ? t
+        : undefined;
     });
     expect(one(text, 'node_textfile_scrape_error')).toBe(0); // no series shared with another file
     expect(one(text, 'zfailover_failover_epoch', { command: 'promote', zfailover_job: 'web' })).toBe(1);
     expect(one(text, 'zfailover_failover_outcome', { command: 'promote', zfailover_job: 'web', outcome: 'switched' })).toBe(1);
     expect(one(text, 'zfailover_failover_outcome', { command: 'promote', zfailover_job: 'web', outcome: 'refused' })).toBe(0);
     expect(one(text, 'zfailover_failover_primary_info', { command: 'promote', zfailover_job: 'web', primary: sshd.side(target) })).toBe(1);
-    expect(one(text, 'zfailover_failover_last_switch_timestamp_seconds', { command: 'promote', zfailover_job: 'web' })).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(one(text, 'zfailover_failover_last_switch_timestamp_seconds', { command: 'promote', zfailover_job: 'web' })).toBeGreaterThanOrEqual(
+      Math.floor(before),
+    );
     expect(one(text, 'zfailover_runs_total', { command: 'promote', zfailover_job: 'web' })).toBe(2);
     expect(one(text, 'zfailover_run_failures_total', { command: 'promote', zfailover_job: 'web' })).toBe(1);
     expect(one(text, 'zfailover_last_run_state', { command: 'demote', zfailover_job: 'web' })).toBe(2);
@@ -368,7 +416,10 @@ describe.skipIf(reason)(`zfs-fuse + node_exporter + Prometheus + Alertmanager${r
     }
     const text = await pollUntil('node_exporter to serve the pool metrics', async () => {
       const t = await scrape();
-      return one(t, 'zfailover_pool_health', { pool: src.name, health: 'ONLINE' }) !== undefined && one(t, 'zfailover_pool_size_bytes', { pool: dst.name }) !== undefined ? t : undefined;
+      return one(t, 'zfailover_pool_health', { pool: src.name, health: 'ONLINE' }) !== undefined &&
+        one(t, 'zfailover_pool_size_bytes', { pool: dst.name }) !== undefined
+        ? t
+        : undefined;
     });
     expect(one(text, 'node_textfile_scrape_error')).toBe(0);
     expect(one(text, 'zfailover_pool_health', { host: 'local', pool: src.name, health: 'ONLINE' })).toBe(1);

@@ -43,7 +43,11 @@ describe.skipIf(reason)(`Monit status rules walked through OK, WARNING, CRITICAL
   });
 
   test('the shipped rule mails one problem and one recovery; the pair mails a false "succeeded"', async () => {
-    const runs = (name: string, c: number) => monit!.log().split('\n').filter((l) => l.includes(`'${name}' status failed (${c})`)).length;
+    const runs = (name: string, c: number) =>
+      monit!
+        .log()
+        .split('\n')
+        .filter((l) => l.includes(`'${name}' status failed (${c})`)).length;
     await monit!.waitFor('shipped', (x) => x.lastExitValue === 0, 30_000);
     await monit!.waitFor('pair', (x) => x.lastExitValue === 0, 30_000);
     for (const c of [1, 2, 1]) {

@@ -52,7 +52,10 @@ describe.skipIf(reason)(`zfs-fuse: a replica that falls behind keeps its common 
   afterAll(async () => lab?.destroy());
 
   test('stalled replication: common base and what the replica still needs stay; the rest goes', async () => {
-    for (let h = 0; h <= 2; h++) { const c = await cycle(h, { replicate: true }); expect(c.code, c.out).toBe(0); }
+    for (let h = 0; h <= 2; h++) {
+      const c = await cycle(h, { replicate: true });
+      expect(c.code, c.out).toBe(0);
+    }
     expect(await snapshotNames(dst)).toEqual([hourly(0), hourly(1), hourly(2)]);
     // Replication stops; eight more hours of snapshots and prunes on the source.
     let last;
@@ -108,7 +111,16 @@ describe.skipIf(reason)(`zfs-fuse: a replica that falls behind keeps its common 
       lastError: null,
       consecutiveFailures: 0,
       targets: {
-        backup: { side: 'x', lastSuccessAt: at(10), lastState: 'OK', lastSummary: '', common: { name: hourly(10), guid: h10, creation: 0, createtxg: 0 }, bytes: 0, resume: null, conflict: null },
+        backup: {
+          side: 'x',
+          lastSuccessAt: at(10),
+          lastState: 'OK',
+          lastSummary: '',
+          common: { name: hourly(10), guid: h10, creation: 0, createtxg: 0 },
+          bytes: 0,
+          resume: null,
+          conflict: null,
+        },
       },
     });
     const r = await lab.run(['prune'], at(16));

@@ -74,7 +74,10 @@ describe.skipIf(reason)(`zfs-fuse: zfailover snapshot drop-in and hooks (built b
       chmodSync(file, 0o755);
       return file;
     };
-    const pre = hook('pre.sh', `printf 'pre %s|%s|%s\\n' "$ZFAILOVER_LABELS" "$ZFAILOVER_DATASETS" "$ZFAILOVER_SNAPSHOTS" | tr '\\n' ' ' >> ${log}; echo >> ${log}; exit \${FAIL:-0}`);
+    const pre = hook(
+      'pre.sh',
+      `printf 'pre %s|%s|%s\\n' "$ZFAILOVER_LABELS" "$ZFAILOVER_DATASETS" "$ZFAILOVER_SNAPSHOTS" | tr '\\n' ' ' >> ${log}; echo >> ${log}; exit \${FAIL:-0}`,
+    );
     const post = hook('post.sh', `echo "post $ZFAILOVER_OUTCOME pre_failed=$ZFAILOVER_PRE_FAILED" >> ${log}`);
     const failing = hook('failing.sh', 'echo "database busy" >&2; exit 4');
     const slow = hook('slow.sh', 'sleep 30');

@@ -38,13 +38,13 @@ jobs:
   });
   afterAll(async () => lab?.destroy());
 
-  test('DATASET: only its own slots (the replica\'s three missing ones are not counted)', async () => {
+  test("DATASET: only its own slots (the replica's three missing ones are not counted)", async () => {
     const r = await lab.run(['check', 'gaps', src, '--grace', '5m'], at(6) + 30 * 60_000);
     expect(r.code, r.out).toBe(0);
     expect(r.line).toMatch(/^OK: .* \| missing=0;0;;0 /);
   });
 
-  test('every dataset: the replica\'s run of three slots, as slot starts with the count', async () => {
+  test("every dataset: the replica's run of three slots, as slot starts with the count", async () => {
     const r = await lab.run(['check', 'gaps', '--grace', '5m'], at(6) + 30 * 60_000);
     expect(r.code, r.out).toBe(1);
     expect(r.line).toMatch(new RegExp(`^WARNING: 1 of 2 datasets WARNING: hourly 02:00\\.\\.04:00 \\(3 slots\\) missing on ${dst} \\| missing=3;0;;0 `));

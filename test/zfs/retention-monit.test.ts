@@ -26,7 +26,9 @@ describe.skipIf(reason)(`monit/zfailover-retention.monitrc in real Monit${reason
     ds = `${pool.name}/data`;
     await zfs('create', ds);
     ensureDir(DIR);
-    writeFileSync(CONFIG, `version: 1\nstate_dir: ${DIR}/state\nsnapshots:\n  - dataset: ${ds}\n    schedules: {frequent: {every: 1m, keep: ${KEEP}}}\n`, { mode: 0o600 });
+    writeFileSync(CONFIG, `version: 1\nstate_dir: ${DIR}/state\nsnapshots:\n  - dataset: ${ds}\n    schedules: {frequent: {every: 1m, keep: ${KEEP}}}\n`, {
+      mode: 0o600,
+    });
     // History from before Monit took over: five older frequent slots, which prune must age out to the keep count.
     const now = Date.now();
     for (let i = 5; i >= 1; i--) await zfs('snapshot', `${ds}@${formatPeriodicSnapshotName('frequent', now - i * 60_000 - 60_000)}`);

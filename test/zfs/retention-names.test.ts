@@ -52,7 +52,9 @@ describe.skipIf(reason)(`zfs-fuse: zfs-auto-snapshot, sanoid and zfailover names
 
   test('foreign names count toward the keep count but are not destroyed unless prune_names names them', async () => {
     const plan = await lab.run(['prune', '--dry-run'], '2026-11-26T05:08:00Z');
-    expect(plan.out).toMatch(/keep {5}zfs-auto-snap_hourly-2026-11-26-0000 +hourly: beyond keep 4 \(rank 6\), but not a name prune may destroy \(prune_names: zfailover\)/);
+    expect(plan.out).toMatch(
+      /keep {5}zfs-auto-snap_hourly-2026-11-26-0000 +hourly: beyond keep 4 \(rank 6\), but not a name prune may destroy \(prune_names: zfailover\)/,
+    );
     expect(plan.out).toMatch(/keep {5}before-upgrade +not a retention name/);
     expect(plan.out).toMatch(/keep {5}autosnap_2026-11-26_05:05:00_frequently +frequent: rank 1 of 2/);
     expect((await lab.run(['prune'], '2026-11-26T05:08:00Z')).line).toMatch(/^OK: nothing to prune on 1 dataset\(s\), 9 snapshots kept/);

@@ -24,13 +24,21 @@ describe.skipIf(g.reason)(`openzfs: atomic tree snapshots and batched destroys${
   const cfg = `${dir}/z.yml`;
   const run = async (args: string[], h: number) => {
     let out = '';
-    const code = await main(['--config', cfg, ...args, '--now', new Date(T0 + h * 3600_000).toISOString()], { out: { write: (s) => void (out += s) }, env: process.env });
+    const code = await main(['--config', cfg, ...args, '--now', new Date(T0 + h * 3600_000).toISOString()], {
+      out: { write: (s) => void (out += s) },
+      env: process.env,
+    });
     return { code, out };
   };
   /** name -> createtxg of every snapshot under a root, from the guest. */
   const snaps = async (root: string): Promise<Map<string, number>> => {
     const out = await guest.exec(`zfs list -H -p -t snapshot -o name,createtxg -r ${root}`);
-    return new Map(out.split('\n').filter(Boolean).map((l) => [l.split('\t')[0] as string, Number(l.split('\t')[1])]));
+    return new Map(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.split('\t')[0] as string, Number(l.split('\t')[1])]),
+    );
   };
   const calls = async (verb: string) => (await shim.calls()).map((l) => JSON.parse(l).argv as string[]).filter((a) => a[1] === verb);
 

@@ -98,7 +98,10 @@ describe.skipIf(reason)(`zfs-fuse: sync raises alerts on state changes${reason ?
     await smtp.waitFor(2, 5000);
     await trapd.waitFor(2, 5000);
     const mails = mailsFor('flip');
-    expect(mails.map((m) => m.mail.subject)).toEqual([expect.stringMatching(/^\[zfailover\] CRITICAL .* flip .*target-modified/), expect.stringMatching(/^\[zfailover\] OK .* flip /)]);
+    expect(mails.map((m) => m.mail.subject)).toEqual([
+      expect.stringMatching(/^\[zfailover\] CRITICAL .* flip .*target-modified/),
+      expect.stringMatching(/^\[zfailover\] OK .* flip /),
+    ]);
     expect(mails[0]!.mail.text).toMatch(/--rollback-target/); // the command that resolves it
     const traps = trapsFor('flip');
     expect(traps.map((t) => t.get('ZFAILOVER-MIB::zfState.0'))).toEqual([expect.stringMatching(/critical/), expect.stringMatching(/ok/)]);

@@ -56,7 +56,18 @@ describe.skipIf(reason)(`zfailover sync on Debian 12's nodejs, zfs-fuse over ssh
     const mnt = await mountpointOf(`${src.name}/data set`);
     await writeRandom(`${mnt}/a`, 2);
     const sync = () =>
-      s.run([`${APP}/bin/zfailover`, '--state-dir', '/var/lib/zfailover', 'sync', ...sshd.cliArgs, sshd.side(`${src.name}/data set`), sshd.side(`${dst.name}/data set`)], { timeoutMs: 300_000 });
+      s.run(
+        [
+          `${APP}/bin/zfailover`,
+          '--state-dir',
+          '/var/lib/zfailover',
+          'sync',
+          ...sshd.cliArgs,
+          sshd.side(`${src.name}/data set`),
+          sshd.side(`${dst.name}/data set`),
+        ],
+        { timeoutMs: 300_000 },
+      );
     let r = await sync();
     expect([r.code, r.stderr], r.stdout).toEqual([0, '']);
     expect(r.stdout.split('\n')[0]).toMatch(/^OK: /);

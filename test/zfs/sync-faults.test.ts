@@ -54,7 +54,10 @@ describe.skipIf(reason)(`zfs-fuse: sync killed at every phase recovers${reason ?
       expect(full.stdout).toMatch(/fix: free space/);
       expect(await snapshotNames(s)).toContain(common); // the common snapshot survives the failure
       // The log says how each process of the failed transfer ended.
-      const failed = full.stderr.split('\n').filter((l) => l.includes('"transfer failed"')).map((l) => JSON.parse(l) as { stages: { stage: string; exitCode: number | null; signal: string | null; stderr: string }[] });
+      const failed = full.stderr
+        .split('\n')
+        .filter((l) => l.includes('"transfer failed"'))
+        .map((l) => JSON.parse(l) as { stages: { stage: string; exitCode: number | null; signal: string | null; stderr: string }[] });
       expect(failed).toHaveLength(1);
       const send = failed[0]!.stages[0]!;
       expect(send.stage).toMatch(/^zfs send /);
@@ -64,7 +67,8 @@ describe.skipIf(reason)(`zfs-fuse: sync killed at every phase recovers${reason ?
       // and is exactly what the recovery below must survive.
       const sendCrashed = send.signal === 'SIGABRT' && /internal error/.test(send.stderr);
       expect(send.signal === null || send.signal === 'SIGPIPE' || sendCrashed, JSON.stringify(send)).toBe(true);
-      if (!sendCrashed) for (const snap of await snapshotNames(s)) expect([snap, await zfs('get', '-H', '-o', 'value', 'userrefs', `${s}@${snap}`)]).toEqual([snap, '0']);
+      if (!sendCrashed)
+        for (const snap of await snapshotNames(s)) expect([snap, await zfs('get', '-H', '-o', 'value', 'userrefs', `${s}@${snap}`)]).toEqual([snap, '0']);
       rmSync(`${mnt}/too-big.bin`);
       // The unsent snapshot holding the big file is ours and not common: the next cycle's stream jumps over it
       // (even when a crashed send left it held), and cleanup drops it once nothing holds it.

@@ -193,7 +193,10 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
       await zfs('create', `${src.name}/count1`);
       await zfs('create', `${src.name}/count6`);
       for (const c of ['a', 'b', 'c', 'd', 'e']) await zfs('create', `${src.name}/count6/${c}`);
-      for (const [ds, n] of [['count1', 1], ['count6', 6]] as const) {
+      for (const [ds, n] of [
+        ['count1', 1],
+        ['count6', 6],
+      ] as const) {
         await runCli(['--state-dir', stateDir, 'sync', '-r', `${src.name}/${ds}`, `${dst.name}/${ds}`], { env: log.env as Record<string, string> });
         log.clear();
         const r = await runCli(['--state-dir', stateDir, 'sync', '-r', `${src.name}/${ds}`, `${dst.name}/${ds}`], { env: log.env as Record<string, string> });
@@ -201,7 +204,15 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
         expect(listings(), `${n} datasets: ${JSON.stringify(log.calls().map((c) => c.argv.slice(1, 4)))}`).toBe(2);
         expect(log.count('snapshot')).toBe(1); // one atomic `zfs snapshot -r` for the whole tree
         // The superseded sync snapshot goes with one `zfs destroy -r` per side, however many datasets.
-        expect(log.count('destroy'), JSON.stringify(log.calls().filter((c) => c.argv[1] === 'destroy').map((c) => c.argv))).toBe(2);
+        expect(
+          log.count('destroy'),
+          JSON.stringify(
+            log
+              .calls()
+              .filter((c) => c.argv[1] === 'destroy')
+              .map((c) => c.argv),
+          ),
+        ).toBe(2);
         for (const root of [`${src.name}/${ds}`, `${dst.name}/${ds}`]) {
           const syncSnaps = (await zfs('list', '-H', '-o', 'name', '-t', 'snapshot', '-r', root)).split('\n').filter((l) => l.includes('@zfailover-sync_'));
           expect(syncSnaps, root).toHaveLength(n); // exactly one (the new common) per dataset
@@ -224,7 +235,10 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(await snapshotNames(`${dst.name}/cascB`)).toEqual(before); // B (a replica) got no snapshot of its own
     expect((await snapshotNames(`${dst.name}/cascC`)).at(-1)).toBe(before.at(-1));
-    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    const lines = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string });
     expect(lines.map((l) => l.msg)).toContain('target done');
     // B keeps receiving from A afterwards.
     writeFileSync(`${await mountpointOf(`${src.name}/casc`)}/f`, 'b\n');
@@ -249,7 +263,13 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
     const missing = await sync(`${src.name}/nope`, `${dst.name}/nope`);
     expect(missing.code).toBe(2);
     expect(missing.line).toMatch(/^CRITICAL: .*does not exist/);
-    for (const args of [['sync'], ['sync', 'bad//name', 'x/y'], ['sync', '--deadline', 'soon', 'a/b', 'c/d'], ['sync', '--job', 'x', 'a/b', 'c/d'], ['--bogus']]) {
+    for (const args of [
+      ['sync'],
+      ['sync', 'bad//name', 'x/y'],
+      ['sync', '--deadline', 'soon', 'a/b', 'c/d'],
+      ['sync', '--job', 'x', 'a/b', 'c/d'],
+      ['--bogus'],
+    ]) {
       const r = await runCli(['--state-dir', stateDir, ...args]);
       expect(r.code, `${args.join(' ')}: ${r.stdout}`).toBe(3);
       expect(r.stdout.trim().split('\n')).toHaveLength(1);

@@ -73,7 +73,11 @@ describe.skipIf(reason)(`monit/zfailover-sync.monitrc in real Monit${reason ? ` 
     ensureDir(DIR);
     await zfs('create', S);
     await writeRandom(`${await mountpointOf(S)}/a.bin`, 2);
-    writeFileSync(CONFIG, `version: 1\nstate_dir: ${DIR}/state\nlog: { file: ${DIR}/zfailover.log, level: info }\njobs:\n  data:\n    source: ${S}\n    targets: [${T}]\n    deadline: ${DEADLINE_SEC}s\n`, { mode: 0o600 });
+    writeFileSync(
+      CONFIG,
+      `version: 1\nstate_dir: ${DIR}/state\nlog: { file: ${DIR}/zfailover.log, level: info }\njobs:\n  data:\n    source: ${S}\n    targets: [${T}]\n    deadline: ${DEADLINE_SEC}s\n`,
+      { mode: 0o600 },
+    );
     monit = await startMonit({
       programs: [],
       services: RENDERED,
@@ -180,14 +184,14 @@ const retryWhileBusy = async (fn: () => ReturnType<typeof runCli>): ReturnType<t
 };
 
 const waitUntilAsync = async (cond: () => Promise<boolean>, ms: number): Promise<void> => {
-  for (const until = Date.now() + ms; !(await cond()); ) {
+  for (const until = Date.now() + ms; !(await cond());) {
     if (Date.now() > until) throw new Error(`condition not met in ${ms} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
 };
 
 const waitUntil = async (cond: () => boolean, ms: number): Promise<void> => {
-  for (const until = Date.now() + ms; !cond(); ) {
+  for (const until = Date.now() + ms; !cond();) {
     if (Date.now() > until) throw new Error(`condition not met in ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -93,7 +93,9 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
     expect(r.line).toMatch(STATUS_LINE);
     // The cut stage's own line ("connection lost during zfs send"); a later step of the same cycle that finds the
     // sshd gone says "connection refused": either way the host and "unreachable" lead the line.
-    expect(r.line, r.stdout).toMatch(new RegExp(`^WARNING: .*${host().replaceAll('.', '\\.')} unreachable: (connection lost during ${verb.source}|connection refused)`));
+    expect(r.line, r.stdout).toMatch(
+      new RegExp(`^WARNING: .*${host().replaceAll('.', '\\.')} unreachable: (connection lost during ${verb.source}|connection refused)`),
+    );
     if (!/connection lost during/.test(r.line)) console.warn(`outage reported by a later step: ${r.line}`);
     // The bytes are what reached the receiver (the meter's last report), never the silent sender's 0.
     expect(perf(r, 'sent'), r.line).toBeGreaterThan(0);
@@ -120,21 +122,29 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
     await cutMidStream('r2r', sshd.side(`${src.name}/r2r`), sshd.side(`${dst.name}/r2r`), /zfs (send|receive)/);
   });
 
-  it('check job after a target failed its last run (within thresholds): OK, but "1 of 2 targets replicated", the failing one named', { timeout: 240_000 }, async () => {
-    await zfs('create', `${src.name}/twin`);
-    const sides = ['--id', 'twin', `${src.name}/twin`, `${dst.name}/twin-local`, sshd.side(`${dst.name}/twin-remote`)];
-    expect((await sync(...sides)).code).toBe(0);
-    await sshd.pause();
-    try {
-      writeFileSync(`${await mountpointOf(`${src.name}/twin`)}/f`, 'more\n');
-      expect((await sync(...sides)).code).toBe(1);
-    } finally {
-      await sshd.resume();
-    }
-    const r = await runCli([...sides, ...sshd.cliArgs, '--state-dir', stateDir, '-w', '1h', '-c', '2h'], { bin: BIN.replace(/zfailover$/, 'check_zfs_job') });
-    expect(r.code, r.stdout).toBe(0);
-    expect(r.line, r.stdout).toMatch(new RegExp(`^OK: job twin: 1 of 2 targets replicated, last success \\d+s ago; 1 failing its last run: ${host().replaceAll('.', '\\.')}:${dst.name}/twin-remote: ${host().replaceAll('.', '\\.')} unreachable: connection refused`));
-  });
+  it(
+    'check job after a target failed its last run (within thresholds): OK, but "1 of 2 targets replicated", the failing one named',
+    { timeout: 240_000 },
+    async () => {
+      await zfs('create', `${src.name}/twin`);
+      const sides = ['--id', 'twin', `${src.name}/twin`, `${dst.name}/twin-local`, sshd.side(`${dst.name}/twin-remote`)];
+      expect((await sync(...sides)).code).toBe(0);
+      await sshd.pause();
+      try {
+        writeFileSync(`${await mountpointOf(`${src.name}/twin`)}/f`, 'more\n');
+        expect((await sync(...sides)).code).toBe(1);
+      } finally {
+        await sshd.resume();
+      }
+      const r = await runCli([...sides, ...sshd.cliArgs, '--state-dir', stateDir, '-w', '1h', '-c', '2h'], { bin: BIN.replace(/zfailover$/, 'check_zfs_job') });
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.line, r.stdout).toMatch(
+        new RegExp(
+          `^OK: job twin: 1 of 2 targets replicated, last success \\d+s ago; 1 failing its last run: ${host().replaceAll('.', '\\.')}:${dst.name}/twin-remote: ${host().replaceAll('.', '\\.')} unreachable: connection refused`,
+        ),
+      );
+    },
+  );
 
   it('the run\'s --deadline stops a transfer: WARNING "deadline reached", the next run converges', { timeout: 240_000 }, async () => {
     await zfs('create', `${src.name}/deadline`);
@@ -147,33 +157,37 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
     await expectReplicaEqual(`${src.name}/deadline`, `${dst.name}/deadline`);
   });
 
-  it('a run SIGKILLed after its receive, then the target down: the source keeps what the target has; the next cycle is incremental', { timeout: 240_000 }, async () => {
-    // The state file still names the older common snapshot (the kill came before its write); the write-ahead
-    // record of the snapshot in flight keeps that one on the source while the target cannot be listed.
-    const from = `${src.name}/killed one`;
-    const to = sshd.side(`${dst.name}/killed one`);
-    await zfs('create', from);
-    writeFileSync(`${await mountpointOf(from)}/f`, 'one\n');
-    expect((await sync(from, to)).code).toBe(0);
-    const replicaGuid = await zfs('get', '-H', '-p', '-o', 'value', 'guid', `${dst.name}/killed one`);
-    writeFileSync(`${await mountpointOf(from)}/f`, 'two\n');
-    const killed = await runCli(['--state-dir', stateDir, 'sync', ...sshd.cliArgs, from, to], { env: { ZFAILOVER_FAULT: 'received' }, timeoutMs: 180_000 });
-    expect(killed.code, killed.stdout).not.toBe(0);
-    const sent = (await snapshotNames(`${dst.name}/killed one`)).at(-1)!;
-    expect(await snapshotNames(from)).toContain(sent);
-    await sshd.pause();
-    try {
-      const down = await sync(from, to);
-      expect(down.code, down.stdout).toBe(1);
-    } finally {
-      await sshd.resume();
-    }
-    expect(await snapshotNames(from)).toContain(sent); // before the fix: destroyed here, then "diverged"
-    const after = await sync(from, to);
-    expect(after.code, after.stdout).toBe(0);
-    expect(await zfs('get', '-H', '-p', '-o', 'value', 'guid', `${dst.name}/killed one`)).toBe(replicaGuid); // no full resend
-    await expectReplicaEqual(from, `${dst.name}/killed one`);
-  });
+  it(
+    'a run SIGKILLed after its receive, then the target down: the source keeps what the target has; the next cycle is incremental',
+    { timeout: 240_000 },
+    async () => {
+      // The state file still names the older common snapshot (the kill came before its write); the write-ahead
+      // record of the snapshot in flight keeps that one on the source while the target cannot be listed.
+      const from = `${src.name}/killed one`;
+      const to = sshd.side(`${dst.name}/killed one`);
+      await zfs('create', from);
+      writeFileSync(`${await mountpointOf(from)}/f`, 'one\n');
+      expect((await sync(from, to)).code).toBe(0);
+      const replicaGuid = await zfs('get', '-H', '-p', '-o', 'value', 'guid', `${dst.name}/killed one`);
+      writeFileSync(`${await mountpointOf(from)}/f`, 'two\n');
+      const killed = await runCli(['--state-dir', stateDir, 'sync', ...sshd.cliArgs, from, to], { env: { ZFAILOVER_FAULT: 'received' }, timeoutMs: 180_000 });
+      expect(killed.code, killed.stdout).not.toBe(0);
+      const sent = (await snapshotNames(`${dst.name}/killed one`)).at(-1)!;
+      expect(await snapshotNames(from)).toContain(sent);
+      await sshd.pause();
+      try {
+        const down = await sync(from, to);
+        expect(down.code, down.stdout).toBe(1);
+      } finally {
+        await sshd.resume();
+      }
+      expect(await snapshotNames(from)).toContain(sent); // before the fix: destroyed here, then "diverged"
+      const after = await sync(from, to);
+      expect(after.code, after.stdout).toBe(0);
+      expect(await zfs('get', '-H', '-p', '-o', 'value', 'guid', `${dst.name}/killed one`)).toBe(replicaGuid); // no full resend
+      await expectReplicaEqual(from, `${dst.name}/killed one`);
+    },
+  );
 
   it('a closed port: WARNING "connection refused" with the host', async () => {
     await zfs('create', `${src.name}/refused`);
@@ -198,7 +212,16 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const knownHosts = `${sshd.dir}/known_hosts_changed`;
     writeFileSync(knownHosts, `[127.0.0.1]:${sshd.port} ${readFileSync(`${other}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')}\n`);
-    const cli = ['--ssh-key', sshd.keyFile, '--ssh-option', `UserKnownHostsFile=${knownHosts}`, '--ssh-option', 'GlobalKnownHostsFile=/dev/null', '--ssh-option', 'IdentitiesOnly=yes'];
+    const cli = [
+      '--ssh-key',
+      sshd.keyFile,
+      '--ssh-option',
+      `UserKnownHostsFile=${knownHosts}`,
+      '--ssh-option',
+      'GlobalKnownHostsFile=/dev/null',
+      '--ssh-option',
+      'IdentitiesOnly=yes',
+    ];
     const r = await runCli(['--state-dir', `${stateDir}/hostkey`, 'sync', ...cli, `${src.name}/hostkey`, sshd.side(`${dst.name}/hostkey`)]);
     expect(r.code, r.stdout).toBe(2);
     expect(r.line).toMatch(new RegExp(`^CRITICAL: .*host key verification failed for ${host().replaceAll('.', '\\.')}`));

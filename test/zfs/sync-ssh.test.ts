@@ -111,7 +111,17 @@ describe.skipIf(reason)(`zfs-fuse over ssh: zfailover sync${reason ? ` (skipped:
     // Without the pinned known_hosts the key is unknown: BatchMode refuses, we never accept it silently.
     // (A fresh state dir: an ssh master from an earlier, verified connection would otherwise be reused.)
     const fresh = `${stateDir}/fresh`;
-    const unknownKey = await runCli(['--state-dir', fresh, 'sync', '--ssh-key', sshd.keyFile, '--ssh-option', 'UserKnownHostsFile=/dev/null', `${src.name}/unr`, sshd.side(`${dst.name}/unr`)]);
+    const unknownKey = await runCli([
+      '--state-dir',
+      fresh,
+      'sync',
+      '--ssh-key',
+      sshd.keyFile,
+      '--ssh-option',
+      'UserKnownHostsFile=/dev/null',
+      `${src.name}/unr`,
+      sshd.side(`${dst.name}/unr`),
+    ]);
     expect(unknownKey.code, unknownKey.stdout).toBe(2);
     expect(unknownKey.line).toMatch(/^CRITICAL: .*host key verification failed/);
   });

@@ -53,7 +53,9 @@ describe.skipIf(reason)(`zfs-fuse: a target pool that is offline${reason ? ` (sk
     await execa('/usr/sbin/zpool', ['import', '-d', TEST_ROOT, dst.name]);
     const back = await sync();
     expect(back.code, back.stdout).toBe(0);
-    const steps = (JSON.parse(back.stdout) as { report: { targets: { datasets: { steps: { kind: string }[] }[] }[] } }).report.targets[0]!.datasets[0]!.steps.map((s) => s.kind);
+    const steps = (
+      JSON.parse(back.stdout) as { report: { targets: { datasets: { steps: { kind: string }[] }[] }[] } }
+    ).report.targets[0]!.datasets[0]!.steps.map((s) => s.kind);
     expect(steps).toEqual(['incremental']);
     const newest = (await snapshotNames(`${src.name}/data set`)).at(-1)!;
     expect((await guidsOf(`${dst.name}/data set`))[newest]).toBe((await guidsOf(`${src.name}/data set`))[newest]);

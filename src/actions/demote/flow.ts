@@ -23,7 +23,12 @@ export interface DemoteEnv {
   apply(op: ZfsOp): Promise<void>;
   /** One sync cycle from the primary into the demoted side. */
   sync(): Promise<{ readonly ok: boolean; readonly summary: string }>;
-  record(update: { readonly phase: 'started' | 'done' | 'failed'; readonly epoch: number; readonly aside: string | null; readonly detail?: string }): Promise<void>;
+  record(update: {
+    readonly phase: 'started' | 'done' | 'failed';
+    readonly epoch: number;
+    readonly aside: string | null;
+    readonly detail?: string;
+  }): Promise<void>;
 }
 
 export interface DemoteOptions {
@@ -56,7 +61,15 @@ export const runDemoteFlow = async (env: DemoteEnv, o: DemoteOptions): Promise<D
   const asideName = env.interruptedAside();
   const aside = asideName ? await env.listAside(asideName) : null;
   const epoch = source.datasets.get('')?.epoch ?? 0;
-  const decision = decideDemote({ now: env.now(), source, target, aside, asideName: asideName && !aside ? asideName : env.asideName(epoch), syncCommand: o.syncCommand, commands: o.commands });
+  const decision = decideDemote({
+    now: env.now(),
+    source,
+    target,
+    aside,
+    asideName: asideName && !aside ? asideName : env.asideName(epoch),
+    syncCommand: o.syncCommand,
+    commands: o.commands,
+  });
   const steps: FlowStep[] = [];
   const hooks: HookOutcome[] = [];
   const notes: string[] = [];
@@ -73,7 +86,8 @@ export const runDemoteFlow = async (env: DemoteEnv, o: DemoteOptions): Promise<D
     notes: [...(decision.kind === 'refuse' ? [] : decision.notes), ...notes],
     ...extra,
   });
-  if (decision.kind === 'refuse') return out('CRITICAL', `refused: ${decision.reason}`, { refusal: decision, ...(decision.hint ? { hint: decision.hint } : {}) });
+  if (decision.kind === 'refuse')
+    return out('CRITICAL', `refused: ${decision.reason}`, { refusal: decision, ...(decision.hint ? { hint: decision.hint } : {}) });
   const p = decision;
   const keep = p.aside ? `, its diverged writes kept in ${p.aside}` : '';
   if (o.dryRun) return out('OK', `dry run: would make ${target.root} a replica of ${source.root} (epoch ${p.epoch})${keep}; nothing changed`);
@@ -85,7 +99,9 @@ export const runDemoteFlow = async (env: DemoteEnv, o: DemoteOptions): Promise<D
     const failed = r.find((h) => !h.ok);
     if (failed) {
       await env.record({ phase: 'failed', epoch: p.epoch, aside: null, detail: `hook ${failed.name} failed` }).catch(() => undefined);
-      return out('CRITICAL', `refused: hook ${failed.name} on ${failed.on} failed (${failed.detail}); nothing in ZFS was changed`, { hint: 'fix the hook, or skip it with --skip-hook NAME if its job is done' });
+      return out('CRITICAL', `refused: hook ${failed.name} on ${failed.on} failed (${failed.detail}); nothing in ZFS was changed`, {
+        hint: 'fix the hook, or skip it with --skip-hook NAME if its job is done',
+      });
     }
   }
   for (const g of p.groups) {

@@ -92,13 +92,23 @@ export const realPromoteEnv = (c: PromoteEnvInput): PromoteEnv => {
     async finalSync() {
       const report = await runCycle(
         { ...job, syncSnapshot: true },
-        { stateDir: c.stateDir, now: c.now, signal: c.signal, log: c.log.child({ job: job.id, phase: 'final-sync' }), runners: c.runners, dryRun: false, commands: c.commands, ...(c.lock ? { heldLock: c.lock } : {}) },
+        {
+          stateDir: c.stateDir,
+          now: c.now,
+          signal: c.signal,
+          log: c.log.child({ job: job.id, phase: 'final-sync' }),
+          runners: c.runners,
+          dryRun: false,
+          commands: c.commands,
+          ...(c.lock ? { heldLock: c.lock } : {}),
+        },
       );
       if (report.error) return { ok: false, summary: report.error.message };
       const t = report.targets.find((x) => x.id === target.id);
       if (!t) return { ok: false, summary: 'the target was not synced' };
       const bad = t.datasets.find((d) => d.state !== 'OK');
-      if (t.error || bad || t.state !== 'OK') return { ok: false, summary: t.error?.message ?? `${bad?.target}: ${bad?.conflict ?? ''} ${bad?.message ?? bad?.outcome ?? t.state}`.trim() };
+      if (t.error || bad || t.state !== 'OK')
+        return { ok: false, summary: t.error?.message ?? `${bad?.target}: ${bad?.conflict ?? ''} ${bad?.message ?? bad?.outcome ?? t.state}`.trim() };
       const bytes = t.datasets.reduce((s, d) => s + d.bytes, 0);
       return { ok: true, summary: `${report.snapshot ? `@${report.snapshot}` : 'no new snapshot'}, ${bytes} bytes` };
     },

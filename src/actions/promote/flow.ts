@@ -38,7 +38,12 @@ export interface PromoteEnv {
   /** One sync cycle of the job (the final sync); ok only when this replica got everything. */
   finalSync(): Promise<{ readonly ok: boolean; readonly summary: string }>;
   /** Persist progress (the promotion record): a re-run knows an interrupted promotion from it. */
-  record(update: { readonly phase: 'started' | 'switched' | 'done' | 'failed'; readonly epoch: number; readonly detail?: string; readonly points?: Record<string, string> }): Promise<void>;
+  record(update: {
+    readonly phase: 'started' | 'switched' | 'done' | 'failed';
+    readonly epoch: number;
+    readonly detail?: string;
+    readonly points?: Record<string, string>;
+  }): Promise<void>;
 }
 
 export interface PromoteOptions {
@@ -112,11 +117,16 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
     preview: null,
     ...extra,
   });
-  if (decision.kind === 'refuse') return out('CRITICAL', `refused: ${decision.reason}`, { refusal: decision, ...(decision.hint ? { hint: decision.hint } : {}) });
+  if (decision.kind === 'refuse')
+    return out('CRITICAL', `refused: ${decision.reason}`, { refusal: decision, ...(decision.hint ? { hint: decision.hint } : {}) });
   const p = decision;
   if (o.dryRun) {
     const preview = p.finalSync && primary ? previewSwitch(primary, replica, p.epoch, env.now()) : null;
-    return out('OK', `dry run: would ${p.kind === 'promote' ? `${p.mode === 'planned' ? 'switch over' : 'take over'} to` : 'finish promoting'} ${replica.root} (epoch ${p.epoch}); nothing changed`, { preview });
+    return out(
+      'OK',
+      `dry run: would ${p.kind === 'promote' ? `${p.mode === 'planned' ? 'switch over' : 'take over'} to` : 'finish promoting'} ${replica.root} (epoch ${p.epoch}); nothing changed`,
+      { preview },
+    );
   }
 
   const runGroups = async (groups: readonly OpGroup[]): Promise<string | null> => {
@@ -157,7 +167,9 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
     if (undoOps.length > 0) steps.push({ what: 'give the primary its writes back', ok: undone, commands: undoOps.map(describeOp) });
     await runHooks('abort');
     await env.record({ phase: 'failed', epoch: p.epoch, detail: why }).catch(() => undefined);
-    return out('CRITICAL', `switchover failed, nothing switched: ${why}`, { hint: undone ? 'the primary serves as before; fix the cause and re-run' : 'the primary is still readonly: zfs set readonly=off on it, or re-run' });
+    return out('CRITICAL', `switchover failed, nothing switched: ${why}`, {
+      hint: undone ? 'the primary serves as before; fix the cause and re-run' : 'the primary is still readonly: zfs set readonly=off on it, or re-run',
+    });
   };
 
   await env.record({ phase: 'started', epoch: p.epoch });
@@ -166,7 +178,9 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
     if (failed) {
       await runHooks('abort');
       await env.record({ phase: 'failed', epoch: p.epoch, detail: `hook ${failed.name} failed` }).catch(() => undefined);
-      return out('CRITICAL', `refused: hook ${failed.name} on ${failed.on} failed (${failed.detail}); nothing in ZFS was changed`, { hint: 'fix the hook, or skip it with --skip-hook NAME if its job is done' });
+      return out('CRITICAL', `refused: hook ${failed.name} on ${failed.on} failed (${failed.detail}); nothing in ZFS was changed`, {
+        hint: 'fix the hook, or skip it with --skip-hook NAME if its job is done',
+      });
     }
   }
   const prepFailed = await runGroups(p.prepare);
@@ -182,7 +196,7 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
     if (!pAfter) return undo(`the primary became unreachable after the final sync${env.primaryError() ? ` (${env.primaryError()})` : ''}`);
     const sw = decideSwitch(pAfter, rAfter, p.epoch, env.now());
     if (sw.kind === 'refuse') return undo(sw.reason);
-    steps.push({ what: 'verify: every dataset at the primary\'s newest snapshot, same GUID', ok: true });
+    steps.push({ what: "verify: every dataset at the primary's newest snapshot, same GUID", ok: true });
     switchGroups = sw.switch;
     points = sw.points;
   } else if (p.kind === 'promote') {
@@ -212,7 +226,8 @@ export const runPromoteFlow = async (env: PromoteEnv, o: PromoteOptions): Promis
   }
   await env.record({ phase: 'done', epoch: p.epoch, points: pointNames });
   const at = points?.get('') ? ` at @${points.get('')!.name}` : '';
-  const what = p.kind === 'already' ? `${replica.root} is primary (epoch ${p.epoch})` : `promoted ${replica.root} to primary (epoch ${p.epoch}, ${p.mode}${at})`;
+  const what =
+    p.kind === 'already' ? `${replica.root} is primary (epoch ${p.epoch})` : `promoted ${replica.root} to primary (epoch ${p.epoch}, ${p.mode}${at})`;
   // A takeover is done while the old primary is out of sight: the first line says so (and why), as status does.
   const gone = p.mode === 'takeover' && env.primaryError() ? `; old primary ${env.primaryError()}` : '';
   const tail = `${gone}${state === 'OK' ? '' : `; ${notes[notes.length - 1]}`}`;
@@ -224,7 +239,11 @@ const previewSwitch = (primary: TreeView, replica: TreeView, epoch: number, now:
   const points = newestOf(primary);
   const fenced: TreeView = { root: primary.root, datasets: new Map([...primary.datasets].map(([rel, d]) => [rel, { ...d, readonly: true }])) };
   return [
-    { side: 'replica', what: `promote the replica (epoch ${epoch}) at the final sync snapshot`, ops: promoteOps(replica, epoch, points, Math.floor(now / 1000)) },
+    {
+      side: 'replica',
+      what: `promote the replica (epoch ${epoch}) at the final sync snapshot`,
+      ops: promoteOps(replica, epoch, points, Math.floor(now / 1000)),
+    },
     { side: 'primary', what: `demote the old primary (epoch ${epoch})`, ops: demotePrimaryOps(fenced, epoch) },
   ];
 };

@@ -72,7 +72,18 @@ const runOne = async (runner: Runner, h: HookSpec, c: HookRunContext): Promise<H
   const started = Date.now();
   try {
     const r = await runner.exec(argv, { timeoutMs: (h.timeout + 15) * 1000, allowFailure: true, signal: c.signal });
-    c.log.info({ hook: h.name, on: runner.label, when: h.when, exitCode: r.exitCode, ms: Date.now() - started, stdout: r.stdout.slice(-MAX_LOGGED), stderr: r.stderr.slice(-MAX_LOGGED) }, 'hook ran');
+    c.log.info(
+      {
+        hook: h.name,
+        on: runner.label,
+        when: h.when,
+        exitCode: r.exitCode,
+        ms: Date.now() - started,
+        stdout: r.stdout.slice(-MAX_LOGGED),
+        stderr: r.stderr.slice(-MAX_LOGGED),
+      },
+      'hook ran',
+    );
     if (r.exitCode === 0) return { name: h.name, on: runner.label, ok: true, detail: 'exit 0' };
     if (TIMED_OUT.has(r.exitCode)) return { name: h.name, on: runner.label, ok: false, detail: `timed out after ${h.timeout}s` };
     const why = lastLine(r.stderr) || lastLine(r.stdout);
@@ -84,6 +95,9 @@ const runOne = async (runner: Runner, h: HookSpec, c: HookRunContext): Promise<H
 };
 
 const lastLine = (text: string): string => {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines[lines.length - 1] ?? '').slice(0, 160);
 };

@@ -15,12 +15,19 @@ export const acquireFailoverLock = async (stateDir: string, job: string, o: { no
       for (const action of ['promote', 'demote'] as const) {
         const r = await readRecord(stateDir, action, job).catch(() => null);
         if (r && r.pid === e.holderPid && r.phase !== 'done') {
-          throw new ConflictError('promotion-in-progress', `another ${action} of job ${job} is running (pid ${r.pid}, since ${new Date(r.startedAt).toISOString()})`, {
-            hint: 'wait for it to finish; zfailover status shows its progress',
-          });
+          throw new ConflictError(
+            'promotion-in-progress',
+            `another ${action} of job ${job} is running (pid ${r.pid}, since ${new Date(r.startedAt).toISOString()})`,
+            {
+              hint: 'wait for it to finish; zfailover status shows its progress',
+            },
+          );
         }
       }
-      if (o.now() >= deadline || o.signal.aborted) throw new TransientError(`${e.message}; gave up waiting after ${Math.round((o.waitMs ?? 60_000) / 1000)}s`, { hint: 'retry when the running sync has finished' });
+      if (o.now() >= deadline || o.signal.aborted)
+        throw new TransientError(`${e.message}; gave up waiting after ${Math.round((o.waitMs ?? 60_000) / 1000)}s`, {
+          hint: 'retry when the running sync has finished',
+        });
       await new Promise((r) => setTimeout(r, 500));
     }
   }

@@ -32,10 +32,41 @@ export const failoverFamilies = (f: FailoverFacts, counters: RunCounters): Metri
   const labels = { command: f.command, zfailover_job: f.job };
   const family = (name: string, help: string, samples: Sample[]): MetricFamily => ({ name, help, type: 'gauge', samples });
   return [
-    ...runFamilies({ command: f.command, job: f.job, startedAt: f.startedAt, finishedAt: f.finishedAt, state: f.state, lastSuccessAt: counters.lastSuccessAt, consecutiveFailures: counters.consecutiveFailures, counters }),
-    family('zfailover_failover_outcome', 'How the last run ended: 1 for its outcome (switched, unchanged, refused, failed), 0 for the others.', FAILOVER_OUTCOMES.map((o) => ({ labels: { ...labels, outcome: o }, value: o === f.outcome ? 1 : 0 }))),
-    ...(f.epoch === null ? [] : [family('zfailover_failover_epoch', 'Promotion epoch the job is at after the last run (zfailover:epoch of the primary).', [{ labels, value: f.epoch }])]),
-    ...(f.primary === null ? [] : [family('zfailover_failover_primary_info', 'The side that is primary after the last run that ended OK (always 1).', [{ labels: { ...labels, primary: f.primary }, value: 1 }])]),
-    ...(f.lastSwitchAt === null ? [] : [family('zfailover_failover_last_switch_timestamp_seconds', 'End of the last run of this command that finished its switch, unix seconds.', [{ labels, value: f.lastSwitchAt / 1000 }])]),
+    ...runFamilies({
+      command: f.command,
+      job: f.job,
+      startedAt: f.startedAt,
+      finishedAt: f.finishedAt,
+      state: f.state,
+      lastSuccessAt: counters.lastSuccessAt,
+      consecutiveFailures: counters.consecutiveFailures,
+      counters,
+    }),
+    family(
+      'zfailover_failover_outcome',
+      'How the last run ended: 1 for its outcome (switched, unchanged, refused, failed), 0 for the others.',
+      FAILOVER_OUTCOMES.map((o) => ({ labels: { ...labels, outcome: o }, value: o === f.outcome ? 1 : 0 })),
+    ),
+    ...(f.epoch === null
+      ? []
+      : [
+          family('zfailover_failover_epoch', 'Promotion epoch the job is at after the last run (zfailover:epoch of the primary).', [
+            { labels, value: f.epoch },
+          ]),
+        ]),
+    ...(f.primary === null
+      ? []
+      : [
+          family('zfailover_failover_primary_info', 'The side that is primary after the last run that ended OK (always 1).', [
+            { labels: { ...labels, primary: f.primary }, value: 1 },
+          ]),
+        ]),
+    ...(f.lastSwitchAt === null
+      ? []
+      : [
+          family('zfailover_failover_last_switch_timestamp_seconds', 'End of the last run of this command that finished its switch, unix seconds.', [
+            { labels, value: f.lastSwitchAt / 1000 },
+          ]),
+        ]),
   ];
 };

@@ -36,6 +36,19 @@ export const publishFailoverMetrics = async (r: FailoverRun): Promise<void> => {
     finishedAt: r.finishedAt,
     log: r.log,
     families: (counters) =>
-      failoverFamilies({ command: r.command, job: r.job, startedAt: r.startedAt, finishedAt: r.finishedAt, state: r.outcome.state, outcome: failoverOutcome(r.outcome), epoch: r.epoch, primary: r.outcome.state === 'OK' ? r.primary : null, lastSwitchAt }, counters),
+      failoverFamilies(
+        {
+          command: r.command,
+          job: r.job,
+          startedAt: r.startedAt,
+          finishedAt: r.finishedAt,
+          state: r.outcome.state,
+          outcome: failoverOutcome(r.outcome),
+          epoch: r.epoch,
+          primary: r.outcome.state === 'OK' ? r.primary : null,
+          lastSwitchAt,
+        },
+        counters,
+      ),
   });
 };

@@ -43,11 +43,13 @@ export const readRecord = (stateDir: string, action: RecordAction, job: string):
   return readJson(path, (v) => {
     const r = recordSchema.safeParse(v);
     if (!r.success) throw new StateFileCorruptError(path, `not a ${action} record of version ${RECORD_VERSION}`);
-    if (r.data.job !== job || r.data.action !== action) throw new StateFileCorruptError(path, `record of another job or action (${r.data.action} ${r.data.job})`);
+    if (r.data.job !== job || r.data.action !== action)
+      throw new StateFileCorruptError(path, `record of another job or action (${r.data.action} ${r.data.job})`);
     return r.data;
   });
 };
 
-export const writeRecord = (stateDir: string, r: FailoverRecord): Promise<void> => writeJsonAtomic(recordPath(stateDir, r.action, r.job), recordSchema.parse(r), 0o640);
+export const writeRecord = (stateDir: string, r: FailoverRecord): Promise<void> =>
+  writeJsonAtomic(recordPath(stateDir, r.action, r.job), recordSchema.parse(r), 0o640);
 
 export const isInterrupted = (r: FailoverRecord | null): boolean => r !== null && r.phase !== 'done';

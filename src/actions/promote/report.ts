@@ -32,7 +32,10 @@ const hookPlan = (n: { i: number }, c: RenderContext, when: HookSpec['when'], mo
   if (hs.length === 0) return [];
   return [
     `${n.i++}. ${when} hooks:`,
-    ...hs.map((h) => `     ${h.name} on ${h.on === 'primary' ? c.primary : h.on === 'replica' ? c.replica : 'this host'}: ${h.run.join(' ')} (timeout ${h.timeout}s)${c.skip.has(h.name) ? ' [skipped]' : mode === 'takeover' && h.on === 'primary' ? ' [skipped: takeover]' : ''}`),
+    ...hs.map(
+      (h) =>
+        `     ${h.name} on ${h.on === 'primary' ? c.primary : h.on === 'replica' ? c.replica : 'this host'}: ${h.run.join(' ')} (timeout ${h.timeout}s)${c.skip.has(h.name) ? ' [skipped]' : mode === 'takeover' && h.on === 'primary' ? ' [skipped: takeover]' : ''}`,
+    ),
   ];
 };
 
@@ -50,7 +53,12 @@ export const renderPromote = (o: PromoteOutcome, c: RenderContext): CommandResul
     ...p.notes.map((x) => `note: ${x}`),
     ...(p.hooksBefore ? hookPlan(n, c, 'before', p.mode) : []),
     ...groupLines(n, p.prepare, c),
-    ...(p.finalSync ? [`${n.i++}. final sync: one cycle of ${c.syncCommand}`, `${n.i++}. verify: every dataset at the primary's newest snapshot, same GUID (else undo, run abort hooks)`] : []),
+    ...(p.finalSync
+      ? [
+          `${n.i++}. final sync: one cycle of ${c.syncCommand}`,
+          `${n.i++}. verify: every dataset at the primary's newest snapshot, same GUID (else undo, run abort hooks)`,
+        ]
+      : []),
     ...groupLines(n, p.switch ?? o.preview ?? [], c, p.switch ? '' : ' (after the final sync)'),
     ...(p.hooksAfter ? hookPlan(n, c, 'after', p.mode) : []),
     `${n.i++}. record the promotion in the state directory; alert`,
@@ -60,7 +68,13 @@ export const renderPromote = (o: PromoteOutcome, c: RenderContext): CommandResul
 };
 
 export const renderDemote = (o: DemoteOutcome, c: RenderContext): CommandResult => {
-  const details = [...hookLines(o.hooks), ...stepLines(o.steps), ...o.notes.map((n) => `note: ${n}`), ...(o.plan?.asideOnly.length ? [`kept only aside: ${o.plan.asideOnly.join(', ')}`] : []), ...(o.hint ? [`fix: ${o.hint}`] : [])];
+  const details = [
+    ...hookLines(o.hooks),
+    ...stepLines(o.steps),
+    ...o.notes.map((n) => `note: ${n}`),
+    ...(o.plan?.asideOnly.length ? [`kept only aside: ${o.plan.asideOnly.join(', ')}`] : []),
+    ...(o.hint ? [`fix: ${o.hint}`] : []),
+  ];
   const result: CommandResult = { state: o.state, summary: o.summary, details, report: o, ...(o.plan ? { perfdata: `epoch=${o.plan.epoch}` } : {}) };
   if (!c.dryRun || c.json || !o.plan) return result;
   const p = o.plan;

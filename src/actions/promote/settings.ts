@@ -29,7 +29,14 @@ export const DEFAULT_HOOK_TIMEOUT = 60;
 export const failoverSettings = (loaded: LoadedConfig | null, job: string | null, cli: { maxLag?: number; skipHook?: readonly string[] }): FailoverSettings => {
   const cfg = job !== null ? loaded?.data.jobs?.[job]?.failover : undefined;
   const timeout = cfg?.hook_timeout ?? DEFAULT_HOOK_TIMEOUT;
-  const hooks = (cfg?.hooks ?? []).map((h: HookConfig): HookSpec => ({ name: h.name, when: h.when, on: h.on, run: h.run, timeout: h.timeout ?? timeout, modes: h.modes ?? ['planned', 'takeover'] }));
+  const hooks = (cfg?.hooks ?? []).map((h: HookConfig): HookSpec => ({
+    name: h.name,
+    when: h.when,
+    on: h.on,
+    run: h.run,
+    timeout: h.timeout ?? timeout,
+    modes: h.modes ?? ['planned', 'takeover'],
+  }));
   const skip = new Set(cli.skipHook ?? []);
   for (const name of skip) {
     if (!hooks.some((h) => h.name === name)) {

@@ -61,7 +61,9 @@ const pickTarget = (job: JobSpec, id: string | undefined): TargetSpec => {
   if (job.targets.length === 1) return job.targets[0]!;
   const local = job.targets.filter((t) => t.side.host === null);
   if (local.length === 1) return local[0]!;
-  throw new UsageError(`job ${job.id} has ${job.targets.length} targets: choose one with --target (${job.targets.map((x) => `${x.id}=${formatSide(x.side)}`).join(', ')})`);
+  throw new UsageError(
+    `job ${job.id} has ${job.targets.length} targets: choose one with --target (${job.targets.map((x) => `${x.id}=${formatSide(x.side)}`).join(', ')})`,
+  );
 };
 
 /** Paths below the source root that the job leaves out (and their children). */

@@ -23,7 +23,14 @@ export const pruneFamilies = (s: PruneState, run: { startedAt: number; finishedA
   }
   const family = (name: string, help: string, samples: Sample[]): MetricFamily => ({ name, help, type: 'gauge', samples });
   return [
-    ...runFamilies({ command: 'prune', job: s.name, ...run, lastSuccessAt: counters.lastSuccessAt, consecutiveFailures: counters.consecutiveFailures, counters }),
+    ...runFamilies({
+      command: 'prune',
+      job: s.name,
+      ...run,
+      lastSuccessAt: counters.lastSuccessAt,
+      consecutiveFailures: counters.consecutiveFailures,
+      counters,
+    }),
     family('zfailover_retention_snapshots', 'Snapshots listed on this dataset by the last prune.', snapshots),
     family('zfailover_retention_pileup_snapshots', 'Snapshots retention would destroy that lagging targets still need (pile-up).', pile),
     family('zfailover_retention_pileup_kept_snapshots', 'Of the pile-up, snapshots kept (at most the ceiling; the oldest beyond it go).', kept),

@@ -68,7 +68,8 @@ export const sourcePeer = (i: SourcePeerInput): Peer => {
     const t = i.targetView.listing.datasets.get(targetName);
     if (!t) {
       // The root vanished although the state says it had a common snapshot: the listing is not to be trusted.
-      if (i.rel === '' && i.stateCommon) return { name, state: 'unknown', why: `${formatSide({ ...target.side, dataset: targetName })} is missing but the job state has a common snapshot` };
+      if (i.rel === '' && i.stateCommon)
+        return { name, state: 'unknown', why: `${formatSide({ ...target.side, dataset: targetName })} is missing but the job state has a common snapshot` };
       return { name, state: 'known', commonGuid: null, target: { afterTxg: null, snapshots: [], policy: i.targetPolicy } };
     }
     const common = newestCommon(i.source.versions, t.versions);
@@ -81,7 +82,13 @@ export const sourcePeer = (i: SourcePeerInput): Peer => {
   }
   const remembered = rememberedCommon(i.stateCommon, i.rel, i.source.versions);
   if (!remembered) return { name, state: 'unknown', why: `${i.targetView.why}, and the job state knows no common snapshot here` };
-  return { name, state: 'known', commonGuid: remembered.guid, ...rememberedInFlight(i.stateTarget, i.rel), target: { afterTxg: remembered.createtxg, snapshots: [], policy: i.targetPolicy } };
+  return {
+    name,
+    state: 'known',
+    commonGuid: remembered.guid,
+    ...rememberedInFlight(i.stateTarget, i.rel),
+    target: { afterTxg: remembered.createtxg, snapshots: [], policy: i.targetPolicy },
+  };
 };
 
 export interface TargetPeerInput {

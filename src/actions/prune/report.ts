@@ -60,7 +60,12 @@ const datasetFindings = (d: DatasetPrune): Line[] => {
   if (d.failure) out.push({ state: d.failure.state, subject: subject(d), text: `destroy failed: ${d.failure.message}` });
   if (d.decision.frozen) out.push({ state: 'WARNING', subject: subject(d), text: `nothing destroyed: ${d.decision.frozen}` });
   const p = d.decision.pileup;
-  if (p.exceeded) out.push({ state: 'WARNING', subject: subject(d), text: `pile-up: ${p.count} snapshots still needed by a target, ceiling ${p.ceiling}; ${p.count - p.kept} released` });
+  if (p.exceeded)
+    out.push({
+      state: 'WARNING',
+      subject: subject(d),
+      text: `pile-up: ${p.count} snapshots still needed by a target, ceiling ${p.ceiling}; ${p.count - p.kept} released`,
+    });
   return out;
 };
 
@@ -86,7 +91,10 @@ export const summarizePrune = (run: PruneRunResult, opts: { dryRun: boolean }): 
     perfdata: `destroyed=${n};;;0 kept=${keptAll};;;0 pileup=${pileup};;;0`,
     details: [
       ...findings.filter((f) => f !== worst).map((f) => `${f.state}: ${f.subject}: ${f.text}`),
-      ...run.datasets.map((d) => `${subject(d)}: ${opts.dryRun ? 'would destroy' : 'destroyed'} ${opts.dryRun ? d.decision.destroy.length : d.destroyed.length}, kept ${kept(d)}${d.decision.pileup.count ? `, ${d.decision.pileup.kept} kept for lagging targets` : ''}`),
+      ...run.datasets.map(
+        (d) =>
+          `${subject(d)}: ${opts.dryRun ? 'would destroy' : 'destroyed'} ${opts.dryRun ? d.decision.destroy.length : d.destroyed.length}, kept ${kept(d)}${d.decision.pileup.count ? `, ${d.decision.pileup.kept} kept for lagging targets` : ''}`,
+      ),
     ],
     report: {
       dryRun: opts.dryRun,
@@ -113,7 +121,8 @@ export const renderPrunePlan = (run: PruneRunResult, result: CommandResult, now:
     lines.push('', `${subject(d)}  [${describePolicy(d.policy)}${d.policy.prune.length ? `; prunes ${d.policy.prune.join(', ')} names` : ''}]`);
     if (d.decision.frozen) lines.push(`  frozen: ${d.decision.frozen}`);
     const width = Math.max(0, ...d.decision.items.map((i) => i.snapshot.name.length));
-    for (const i of d.decision.items) lines.push(`  ${i.action === 'destroy' ? 'destroy' : 'keep   '}  ${i.snapshot.name.padEnd(width)}  ${reasonText(i, d.policy)}`);
+    for (const i of d.decision.items)
+      lines.push(`  ${i.action === 'destroy' ? 'destroy' : 'keep   '}  ${i.snapshot.name.padEnd(width)}  ${reasonText(i, d.policy)}`);
   }
   lines.push('', `${result.state}: ${result.summary}`);
   return `${lines.join('\n')}\n`;
@@ -129,7 +138,9 @@ export const pruneStates = (run: PruneRunResult, names: readonly string[], now: 
       .filter((d) => d.stateNames.includes(name))
       .map((d) => {
         // A source shared by several jobs: count what this job's targets hold back.
-        const mine = d.decision.items.filter((i) => (i.code === 'needed-by-target' || i.code === 'pileup-ceiling') && i.peers.some((p) => p.startsWith(`${name}/`) || d.role !== 'source'));
+        const mine = d.decision.items.filter(
+          (i) => (i.code === 'needed-by-target' || i.code === 'pileup-ceiling') && i.peers.some((p) => p.startsWith(`${name}/`) || d.role !== 'source'),
+        );
         const count = d.role === 'source' && d.stateNames.length > 1 ? mine.length : d.decision.pileup.count;
         return {
           side: d.role,

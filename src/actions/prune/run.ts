@@ -108,9 +108,21 @@ export const runPrune = async (input: PruneRunInput): Promise<PruneRunResult> =>
       const state = await jobState(job);
       for (const [i, t] of job.targets.entries()) {
         const view = await views.get(t.side, job.recursive, job.ssh);
-        if (!view.ok) problem({ kind: 'fallback', state: 'WARNING', subject: `${job.id}/${t.id}`, text: `${view.why}; protecting what the job state remembers` });
+        if (!view.ok)
+          problem({ kind: 'fallback', state: 'WARNING', subject: `${job.id}/${t.id}`, text: `${view.why}; protecting what the job state remembers` });
         const tPolicy = targetPolicy(input.loaded, job, i, policy);
-        peers.push(sourcePeer({ job, targetIndex: i, rel, source: info, targetView: asSideView(view), stateCommon: state?.targets[t.id]?.common, stateTarget: state?.targets[t.id], targetPolicy: tPolicy }));
+        peers.push(
+          sourcePeer({
+            job,
+            targetIndex: i,
+            rel,
+            source: info,
+            targetView: asSideView(view),
+            stateCommon: state?.targets[t.id]?.common,
+            stateTarget: state?.targets[t.id],
+            targetPolicy: tPolicy,
+          }),
+        );
       }
     }
     return { peers, jobs };
@@ -118,11 +130,30 @@ export const runPrune = async (input: PruneRunInput): Promise<PruneRunResult> =>
 
   const out: DatasetPrune[] = [];
   const done = new Set<string>();
-  const decide = (role: string, where: Side, info: DatasetInfo, policy: Policy, peers: Peer[], stateNames: string[], view: Extract<View, { ok: true }>): void => {
+  const decide = (
+    role: string,
+    where: Side,
+    info: DatasetInfo,
+    policy: Policy,
+    peers: Peer[],
+    stateNames: string[],
+    view: Extract<View, { ok: true }>,
+  ): void => {
     const count = info.versions.filter((v) => v.kind === 'snapshot').length;
     const before = previous.get(`${role}|${key(where)}`);
-    const freeze = !input.trustListing && countDropLooksImplausible(before, count) ? `snapshot count fell from ${before} to ${count} since the last prune: listing looks incomplete (re-run with --trust-listing if that is right)` : undefined;
-    const decision = decidePrune({ dataset: info.name, side: role === 'source' ? 'source' : 'target', snapshots: info.versions, policy, peers, now: input.now, ...(freeze ? { freeze } : {}) });
+    const freeze =
+      !input.trustListing && countDropLooksImplausible(before, count)
+        ? `snapshot count fell from ${before} to ${count} since the last prune: listing looks incomplete (re-run with --trust-listing if that is right)`
+        : undefined;
+    const decision = decidePrune({
+      dataset: info.name,
+      side: role === 'source' ? 'source' : 'target',
+      snapshots: info.versions,
+      policy,
+      peers,
+      now: input.now,
+      ...(freeze ? { freeze } : {}),
+    });
     out.push({ role, where, stateNames, policy, decision, runner: view.runner, caps: view.caps, destroyed: [], failure: null });
   };
 
@@ -149,7 +180,16 @@ export const runPrune = async (input: PruneRunInput): Promise<PruneRunResult> =>
         const policy = targetPolicy(input.loaded, job, i, entry?.policy ?? null);
         if (!policy) continue;
         done.add(key(where));
-        const peers = [targetPeer({ job, rel, target: info, sourceView: asSideView(sourceView), stateCommon: state?.targets[t.id]?.common, stateTarget: state?.targets[t.id] })];
+        const peers = [
+          targetPeer({
+            job,
+            rel,
+            target: info,
+            sourceView: asSideView(sourceView),
+            stateCommon: state?.targets[t.id]?.common,
+            stateTarget: state?.targets[t.id],
+          }),
+        ];
         // A replica that is itself replicated further (cascade) also keeps what its own targets need.
         peers.push(...(await sourcePeers(where, info, policy)).peers);
         decide(`${job.id}/${t.id}`, where, info, policy, peers, [job.id], view);

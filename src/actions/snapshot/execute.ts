@@ -73,7 +73,12 @@ export const runUnit = async (unit: SnapshotUnit, deps: UnitDeps): Promise<UnitR
     fail('CRITICAL', 'does not exist');
     return report;
   }
-  const plan = planSnapshots(listing, { root: unit.side.dataset, recursive: unit.recursive, exclude: unit.exclude, replicaTargets: unit.replicaTargets }, unit.policy, deps.now);
+  const plan = planSnapshots(
+    listing,
+    { root: unit.side.dataset, recursive: unit.recursive, exclude: unit.exclude, replicaTargets: unit.replicaTargets },
+    unit.policy,
+    deps.now,
+  );
   report.datasets = plan.datasets.length;
   report.skipped = plan.skipped;
   report.due = Object.fromEntries(plan.due);
@@ -94,7 +99,8 @@ export const runUnit = async (unit: SnapshotUnit, deps: UnitDeps): Promise<UnitR
     for (const call of plan.calls) {
       try {
         // Several datasets in one call are atomic where the host allows it; zfs-fuse takes one name (or -r).
-        if (!caps.multiSnapshot && call.wholeTree) await snapshot(runner, caps, [`${unit.side.dataset}@${call.names[0]?.split('@')[1]}`], { recursive: true, signal: deps.signal });
+        if (!caps.multiSnapshot && call.wholeTree)
+          await snapshot(runner, caps, [`${unit.side.dataset}@${call.names[0]?.split('@')[1]}`], { recursive: true, signal: deps.signal });
         else await snapshot(runner, caps, call.names, { recursive: false, signal: deps.signal });
         report.taken.push(...call.names);
       } catch (e) {
@@ -106,7 +112,13 @@ export const runUnit = async (unit: SnapshotUnit, deps: UnitDeps): Promise<UnitR
   }
   if (unit.hooks?.post) {
     const outcome = !take ? 'skipped' : report.taken.length === names.length ? 'ok' : 'failed';
-    const post = await runHook(runner, unit.hooks.post, { phase: 'post', ...hookCtx, outcome, preFailed: report.hooks.pre?.ok === false }, unit.hooks.timeoutSeconds, deps.signal);
+    const post = await runHook(
+      runner,
+      unit.hooks.post,
+      { phase: 'post', ...hookCtx, outcome, preFailed: report.hooks.pre?.ok === false },
+      unit.hooks.timeoutSeconds,
+      deps.signal,
+    );
     report.hooks.post = post;
     if (!post.ok) fail('WARNING', `post hook failed (${post.detail})`);
   }
@@ -133,7 +145,13 @@ const pruneAfter = async (
       const d = decidePrune({ dataset: ds, side: 'source', snapshots: info.versions, policy: unit.policy, peers, now: deps.now });
       if (d.frozen) fail('WARNING', `${ds}: nothing pruned: ${d.frozen}`);
       if (d.destroy.length === 0) continue;
-      await destroySnapshots(runner, caps, ds, d.destroy.map((v) => v.name), { signal: deps.signal });
+      await destroySnapshots(
+        runner,
+        caps,
+        ds,
+        d.destroy.map((v) => v.name),
+        { signal: deps.signal },
+      );
       report.pruned.push(...d.destroy.map((v) => `${ds}@${v.name}`));
     }
   } catch (e) {

@@ -63,6 +63,9 @@ export const runHook = async (runner: Runner, argv: readonly string[], c: HookCo
 };
 
 const lastLine = (text: string): string => {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines[lines.length - 1] ?? '').slice(0, 160);
 };

@@ -9,7 +9,15 @@ export const snapshotFamilies = (r: UnitReport, run: { startedAt: number; finish
   const labels = { zfailover_job: r.unit };
   const one = (name: string, help: string, value: number): MetricFamily => ({ name, help, type: 'gauge', samples: [{ labels, value }] });
   return [
-    ...runFamilies({ command: 'snapshot', job: r.unit, ...run, state: r.state, lastSuccessAt: counters.lastSuccessAt, consecutiveFailures: counters.consecutiveFailures, counters }),
+    ...runFamilies({
+      command: 'snapshot',
+      job: r.unit,
+      ...run,
+      state: r.state,
+      lastSuccessAt: counters.lastSuccessAt,
+      consecutiveFailures: counters.consecutiveFailures,
+      counters,
+    }),
     one('zfailover_snapshot_last_run_taken_snapshots', 'Snapshots the last snapshot run took.', r.taken.length),
     one('zfailover_snapshot_last_run_destroyed_snapshots', 'Snapshots the last snapshot run destroyed (the drop-in keeps the newest N).', r.pruned.length),
     one('zfailover_snapshot_last_run_skipped_datasets', 'Datasets the last snapshot run left out (replicas, excluded, hooks failed).', r.skipped.length),

@@ -15,7 +15,9 @@ const sideLine = (s: SideStatus, width: number): string => {
   const rw = s.readonly === true ? 'ro' : s.readonly === false ? 'rw' : '--';
   const mounted = s.mounted === true ? 'mounted  ' : s.mounted === false ? 'unmounted' : '         ';
   const newest = s.newest ? `@${s.newest.name} (${formatDuration(s.newest.age)} old)` : 'no snapshot';
-  const rel = s.relation ? `; ${s.reversed ? 'replica of the promoted target: ' : ''}${s.relation}${s.lag !== null ? `, lag ${formatDuration(s.lag)}` : ''}` : '';
+  const rel = s.relation
+    ? `; ${s.reversed ? 'replica of the promoted target: ' : ''}${s.relation}${s.lag !== null ? `, lag ${formatDuration(s.lag)}` : ''}`
+    : '';
   const promoted = s.promoted ? `; promoted ${s.promoted}` : '';
   return `  ${name}  ${role} ${epoch} ${rw} ${mounted} ${newest}${rel}${promoted}`;
 };
@@ -25,8 +27,13 @@ export const renderStatus = (jobs: readonly JobStatus[], state: ServiceState, no
   const details: string[] = [];
   for (const j of jobs) {
     const width = Math.max(...j.sides.map((s) => s.label.length));
-    const sync = j.lastSync ? `last sync ${j.lastSync.state} ${j.lastSync.at !== null ? `${formatDuration(now - j.lastSync.at / 1000)} ago` : ''}${j.lastSync.successAt !== null ? `, last success ${formatDuration(now - j.lastSync.successAt / 1000)} ago` : ''}` : 'no sync recorded on this host';
-    const recs = j.records.map((r) => `last ${r.action}${r.mode !== 'demote' ? ` (${r.mode})` : ''} epoch ${r.epoch}: ${r.phase} ${formatDuration(now - r.updatedAt / 1000)} ago${r.aside ? `, diverged writes in ${r.aside}` : ''}`);
+    const sync = j.lastSync
+      ? `last sync ${j.lastSync.state} ${j.lastSync.at !== null ? `${formatDuration(now - j.lastSync.at / 1000)} ago` : ''}${j.lastSync.successAt !== null ? `, last success ${formatDuration(now - j.lastSync.successAt / 1000)} ago` : ''}`
+      : 'no sync recorded on this host';
+    const recs = j.records.map(
+      (r) =>
+        `last ${r.action}${r.mode !== 'demote' ? ` (${r.mode})` : ''} epoch ${r.epoch}: ${r.phase} ${formatDuration(now - r.updatedAt / 1000)} ago${r.aside ? `, diverged writes in ${r.aside}` : ''}`,
+    );
     details.push(`job ${j.job}: ${j.state}; ${sync}${recs.length ? `; ${recs.join('; ')}` : ''}`);
     details.push(...j.sides.map((s) => sideLine(s, width)));
     details.push(...j.problems.map((p) => `  ${p}`), ...j.fixes.map((f) => `  fix: ${f}`));

@@ -7,7 +7,7 @@ import { collect, durationOption, portOption } from '../options.js';
 export const registerPromote = (program: Command, { ctx, setResult, globals }: CommandDeps): void => {
   program
     .command('promote')
-    .description('make REPLICA the primary: a planned switchover from PRIMARY, or --takeover --force when PRIMARY is gone; run on the replica\'s host')
+    .description("make REPLICA the primary: a planned switchover from PRIMARY, or --takeover --force when PRIMARY is gone; run on the replica's host")
     .argument('[sides...]', 'PRIMARY REPLICA as sync takes them (pool/ds or [user@]host[:port]:pool/ds), or use --job')
     .option('--job <name>', 'the job from the config: its source is the primary, its target the replica')
     .option('--target <id>', 'which target of the job to promote (default: the only one, or the only local one)')

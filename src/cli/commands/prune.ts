@@ -7,8 +7,8 @@ import { collect, nowOption } from '../options.js';
 export const registerPrune = (program: Command, { ctx, setResult, globals }: CommandDeps): void => {
   program
     .command('prune')
-    .description('destroy the snapshots each side\'s retention policy no longer keeps (--dry-run explains every snapshot)')
-    .option('--job <name>', 'prune only this job\'s source and targets; repeatable (default: every snapshots entry and job)', collect)
+    .description("destroy the snapshots each side's retention policy no longer keeps (--dry-run explains every snapshot)")
+    .option('--job <name>', "prune only this job's source and targets; repeatable (default: every snapshots entry and job)", collect)
     .option('--dry-run', 'list every snapshot with what would happen to it and why; change nothing')
     .option('--trust-listing', 'prune even though the snapshot count fell by half since the last run')
     .addOption(nowOption())

@@ -20,7 +20,12 @@ export const registerSnapshot = (program: Command, { ctx, setResult, globals }: 
     .option('-r, --recursive', 'drop-in: also every dataset below (one atomic snapshot per label)')
     .option('--every <duration>', 'drop-in: one snapshot per interval (default 1m: a second run in the same minute takes nothing)', durationOption)
     .option('--exclude <dataset>', 'drop-in: leave out this dataset and its children; repeatable', collect)
-    .option('--prune-names <families>', 'drop-in: names --keep may destroy: zfailover,zfs-auto-snap,sanoid (default zfailover)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--prune-names <families>', 'drop-in: names --keep may destroy: zfailover,zfs-auto-snap,sanoid (default zfailover)', (v: string) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .option('--dry-run', 'show what is due and would be taken; change nothing')
     // zfs-auto-snapshot's -q/-g, accepted so its cron lines work unchanged: zfailover is quiet and logs to its log file.
     .addOption(new Option('-q, --quiet', 'drop-in: accepted for zfs-auto-snapshot compatibility (no effect)').hideHelp())
@@ -32,6 +37,8 @@ export const registerSnapshot = (program: Command, { ctx, setResult, globals }: 
       if (opts.dryRun) return setResult(result);
       const { alertResult } = await import('../../app/alert-producer.js');
       const job = opts.label ? `snapshot-${opts.label}` : 'snapshot';
-      setResult(await alertResult({ source: 'snapshot', kind: 'snapshot', job, subject: datasets.length > 0 ? datasets.join(' ') : '*' }, result, globals(), ctx));
+      setResult(
+        await alertResult({ source: 'snapshot', kind: 'snapshot', job, subject: datasets.length > 0 ? datasets.join(' ') : '*' }, result, globals(), ctx),
+      );
     });
 };

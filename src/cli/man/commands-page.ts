@@ -102,7 +102,9 @@ export const zfailoverPage = (opts: { date: string; version: string }): ManPage 
     ...EXIT_STATUS,
     ...FILES,
     section('SEE ALSO'),
-    [...plugins.map((n) => `${n}(8)`), 'zfailover.yml(5)', 'zfs(8)', 'zpool(8)', 'ssh(1)', 'monit(1)'].map((r) => bold(r.replace(/\(.*/, '')) + r.replace(/^[^(]*/, '')).join(',\n'),
+    [...plugins.map((n) => `${n}(8)`), 'zfailover.yml(5)', 'zfs(8)', 'zpool(8)', 'ssh(1)', 'monit(1)']
+      .map((r) => bold(r.replace(/\(.*/, '')) + r.replace(/^[^(]*/, ''))
+      .join(',\n'),
   ]);
 };
 

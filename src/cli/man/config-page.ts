@@ -98,7 +98,9 @@ export const configPage = (opts: { date: string; version: string; example: strin
       `Relative paths are refused: Monit and cron run programs with the working directory /. The state directory defaults to ${DEFAULT_STATE_DIR}.`,
     ),
     section('KEYS'),
-    ...paragraphs('Each key with what its value looks like. <name> stands for a name the operator chooses (a job, a target label, a template); [] for each item of a list.'),
+    ...paragraphs(
+      'Each key with what its value looks like. <name> stands for a name the operator chooses (a job, a target label, a template); [] for each item of a list.',
+    ),
   ];
   const scalars = sections.filter((s) => !keys.some((e) => e.path.startsWith(`${s}.`)));
   lines.push(subsection('"Top level"'));
@@ -115,7 +117,10 @@ export const configPage = (opts: { date: string; version: string; example: strin
     '.PP',
     '.nf',
     '.RS 4',
-    ...opts.example.replace(/\n+$/, '').split('\n').map((l) => (l === '' ? '\\&' : text(l))),
+    ...opts.example
+      .replace(/\n+$/, '')
+      .split('\n')
+      .map((l) => (l === '' ? '\\&' : text(l))),
     '.RE',
     '.fi',
     section('FILES'),

@@ -19,13 +19,18 @@ const issue = (ctx: Ctx, path: (string | number)[], message: string): void => {
 };
 
 /** Seconds within [min, max]. */
-const seconds = (min: number, max: number) =>
-  duration({ min }).refine((s) => s <= max, { error: `must be at most ${max}s` });
+const seconds = (min: number, max: number) => duration({ min }).refine((s) => s <= max, { error: `must be at most ${max}s` });
 
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
 // Plain addresses only: display names and lists inside one string are easy to get wrong in YAML.
-const address = z.string().trim().regex(/^[^\s<>@,;"]+@[^\s<>@,;"]+$/, { error: (i) => `not an email address (user@domain): ${show(i.input)}` });
-const hostName = z.string().trim().regex(/^[A-Za-z0-9.:_-]+$/, { error: (i) => `not a host name or IP address: ${show(i.input)}` });
+const address = z
+  .string()
+  .trim()
+  .regex(/^[^\s<>@,;"]+@[^\s<>@,;"]+$/, { error: (i) => `not an email address (user@domain): ${show(i.input)}` });
+const hostName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9.:_-]+$/, { error: (i) => `not a host name or IP address: ${show(i.input)}` });
 const receiverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.:_-]{0,63}$/, { error: 'use letters, digits, . : _ - (at most 64)' });
 
 /** Exactly one of `<key>` and `<key>_file`, or neither (then `required` says why it is needed, if it is). */
@@ -212,18 +217,16 @@ const sectionSchema = z
     email: emailSchema.optional(),
     snmp: snmpSchema.optional(),
   })
-  .transform(
-    (o): AlertsConfig => ({
-      minState: o.min_state,
-      repeat: o.repeat,
-      flap: o.flap === null ? null : { window: o.flap.window, maxChanges: o.flap.max_changes },
-      deadline: o.deadline,
-      queue: { maxEntries: o.queue.max_entries, maxAge: o.queue.max_age },
-      forget: o.forget,
-      email: o.email ?? null,
-      snmp: o.snmp ?? null,
-    }),
-  );
+  .transform((o): AlertsConfig => ({
+    minState: o.min_state,
+    repeat: o.repeat,
+    flap: o.flap === null ? null : { window: o.flap.window, maxChanges: o.flap.max_changes },
+    deadline: o.deadline,
+    queue: { maxEntries: o.queue.max_entries, maxAge: o.queue.max_age },
+    forget: o.forget,
+    email: o.email ?? null,
+    snmp: o.snmp ?? null,
+  }));
 
 /** `alerts:` with everything commented out is YAML null: the defaults, with no channel (nothing is sent). */
 export const alertsSchema = z.preprocess((v) => (v === null ? {} : v), sectionSchema).optional();

@@ -37,7 +37,10 @@ export const checksSchema = z
      * Pools check_zfs_health / check_zfs_capacity watch when none are named on the command line (default:
      * every imported pool, another application's included).
      */
-    pools: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, { error: 'not a pool name' })).min(1).optional(),
+    pools: z
+      .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, { error: 'not a pool name' }))
+      .min(1)
+      .optional(),
     /** Internal deadline of every check (UNKNOWN when exceeded); keep it below Nagios'/Monit's own timeout. */
     timeout: duration({ min: 1 }).optional(),
     rpo: z.strictObject({ ...thresholds(durationAtom, '30s, 2m, ~:1h') }).optional(),

@@ -18,7 +18,10 @@ const fail = (ctx: Ctx, value: unknown, message: string): typeof z.NEVER => {
  * what the value looks like: zfailover.yml(5) is generated from it (src/cli/man/config-page.ts).
  */
 const value = <T>(kind: string, parse: (v: unknown, ctx: Ctx) => T) =>
-  z.unknown().transform((v, ctx): T => (v === undefined ? fail(ctx, v, MISSING) : parse(v, ctx))).describe(kind);
+  z
+    .unknown()
+    .transform((v, ctx): T => (v === undefined ? fail(ctx, v, MISSING) : parse(v, ctx)))
+    .describe(kind);
 
 /** The message for a required key that is absent; the loader recognises it to point at the parent's line. */
 export const MISSING = 'missing required key';
@@ -31,12 +34,23 @@ export const SHOWN_MAX = 40;
  * invalid UTF-8 escaped), everything else as YAML would print it.
  */
 export const show = (v: unknown): string =>
-  typeof v === 'string' ? quoteShort(v) : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v).slice(0, SHOWN_MAX);
+  typeof v === 'string'
+    ? quoteShort(v)
+    : v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? 'a list'
+        : typeof v === 'object'
+          ? 'a mapping'
+          : String(v).slice(0, SHOWN_MAX);
 
 const quoteShort = (s: string): string => {
   const cut = [...s].slice(0, SHOWN_MAX).join('');
   // JSON escaping shows a newline, an escape sequence or a lone surrogate as text instead of acting on the terminal.
-  const safe = JSON.stringify(cut).slice(1, -1).replace(/\\"/g, '"').replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const safe = JSON.stringify(cut)
+    .slice(1, -1)
+    .replace(/\\"/g, '"')
+    .replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `'${safe}'${cut.length < s.length ? '...' : ''}`;
 };
 

@@ -22,9 +22,15 @@ export const HOOK_ON = ['local', 'primary', 'replica'] as const;
 export const PROMOTE_MODES = ['planned', 'takeover'] as const;
 
 const argv = z
-  .array(z.string().min(1, { error: 'empty argument' }).refine((s) => !s.includes('\0'), { error: 'argument contains a NUL byte' }), {
-    error: 'expected the command as a list of arguments, e.g. [systemctl, stop, app] (no shell)',
-  })
+  .array(
+    z
+      .string()
+      .min(1, { error: 'empty argument' })
+      .refine((s) => !s.includes('\0'), { error: 'argument contains a NUL byte' }),
+    {
+      error: 'expected the command as a list of arguments, e.g. [systemctl, stop, app] (no shell)',
+    },
+  )
   .min(1, { error: 'the command is empty' });
 
 export const hookSchema = z.strictObject({
@@ -33,7 +39,10 @@ export const hookSchema = z.strictObject({
   on: z.enum(HOOK_ON, { error: `expected one of ${HOOK_ON.join(', ')}` }),
   run: argv,
   timeout: duration({ min: 1 }).optional(),
-  modes: z.array(z.enum(PROMOTE_MODES, { error: `expected planned or takeover` })).min(1).optional(),
+  modes: z
+    .array(z.enum(PROMOTE_MODES, { error: `expected planned or takeover` }))
+    .min(1)
+    .optional(),
 });
 
 export const failoverSchema = z
@@ -47,7 +56,8 @@ export const failoverSchema = z
         hooks.forEach((h, i) => {
           if (seen.has(h.name)) ctx.addIssue({ code: 'custom', message: `duplicate hook name '${h.name}'`, path: [i, 'name'], input: h.name });
           seen.add(h.name);
-          if (h.when === 'demote' && h.modes) ctx.addIssue({ code: 'custom', message: 'modes apply to promote hooks, not to demote hooks', path: [i, 'modes'], input: h.modes });
+          if (h.when === 'demote' && h.modes)
+            ctx.addIssue({ code: 'custom', message: 'modes apply to promote hooks, not to demote hooks', path: [i, 'modes'], input: h.modes });
         });
       })
       .optional(),

@@ -44,7 +44,12 @@ export const jobSchema = z.strictObject({
   sync_snapshot: z.boolean().optional(),
   deadline: positiveDurationOrNull().optional(),
   /** Dataset transfers at once per target (1 = one after another). */
-  concurrency: z.number({ error: 'expected a whole number from 1 to 64' }).int({ error: 'expected a whole number from 1 to 64' }).min(1, { error: 'expected a whole number from 1 to 64' }).max(64, { error: 'expected a whole number from 1 to 64' }).optional(),
+  concurrency: z
+    .number({ error: 'expected a whole number from 1 to 64' })
+    .int({ error: 'expected a whole number from 1 to 64' })
+    .min(1, { error: 'expected a whole number from 1 to 64' })
+    .max(64, { error: 'expected a whole number from 1 to 64' })
+    .optional(),
   initial: z.enum(['all', 'newest']).optional(),
   resume: z.boolean().optional(),
   bookmarks: z.boolean().optional(),

@@ -22,9 +22,11 @@ const fail = (ctx: Ctx, input: unknown, message: string, path?: (string | number
 const emptyIfNull = <T extends z.ZodType>(schema: T, empty: unknown) => z.preprocess((v) => (v === null ? empty : v), schema);
 
 const count = (what: string) =>
-  z.unknown().transform((v, ctx): number =>
-    typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000 ? v : fail(ctx, v, `${what} must be a whole number 0..1000000, got ${show(v)}`),
-  );
+  z
+    .unknown()
+    .transform((v, ctx): number =>
+      typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000 ? v : fail(ctx, v, `${what} must be a whole number 0..1000000, got ${show(v)}`),
+    );
 
 /** `every: 5m` -> minutes; slots are aligned to local midnight, so the interval must divide a day. */
 const every = z.unknown().transform((v, ctx): number => {
@@ -85,16 +87,19 @@ export const scheduleSchema = z.preprocess((v) => (typeof v === 'number' ? { kee
 const label = z.string().refine(isValidId, { error: (iss) => `invalid label ${show(iss.input)}: use ${ID_RULE}` });
 const templateName = z.string().refine(isValidId, { error: (iss) => `invalid template name ${show(iss.input)}: use ${ID_RULE}` });
 
-const timeZone = z.unknown().transform((v, ctx): string =>
-  typeof v === 'string' && isValidTimeZone(v) ? v : fail(ctx, v, `unknown time zone ${show(v)} (use an IANA name such as UTC or Europe/Berlin)`),
-);
+const timeZone = z
+  .unknown()
+  .transform((v, ctx): string =>
+    typeof v === 'string' && isValidTimeZone(v) ? v : fail(ctx, v, `unknown time zone ${show(v)} (use an IANA name such as UTC or Europe/Berlin)`),
+  );
 
 /** `use: a` or `use: [a, b]`: templates applied in order. */
 const use = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(templateName));
 
 const argv = z.unknown().transform((v, ctx): string[] => {
   if (typeof v === 'string') return fail(ctx, v, 'give the command as a list, e.g. [/usr/local/bin/db-freeze, --quiet] (no shell is used)');
-  if (!Array.isArray(v) || v.length === 0 || !v.every((a) => typeof a === 'string')) return fail(ctx, v, `expected a non-empty list of strings, got ${show(v)}`);
+  if (!Array.isArray(v) || v.length === 0 || !v.every((a) => typeof a === 'string'))
+    return fail(ctx, v, `expected a non-empty list of strings, got ${show(v)}`);
   if (!(v[0] as string).startsWith('/')) return fail(ctx, v, `the command must be an absolute path, got ${show(v[0])}`, [0]);
   return v as string[];
 });
@@ -106,14 +111,12 @@ export const hooksSchema = z
     timeout: duration({ min: 1 }).optional(),
     on_pre_failure: z.enum(['skip', 'snapshot']).optional(),
   })
-  .transform(
-    (h): HooksSpec => ({
-      ...(h.pre ? { pre: h.pre } : {}),
-      ...(h.post ? { post: h.post } : {}),
-      ...(h.timeout !== undefined ? { timeout: h.timeout } : {}),
-      ...(h.on_pre_failure ? { onPreFailure: h.on_pre_failure } : {}),
-    }),
-  );
+  .transform((h): HooksSpec => ({
+    ...(h.pre ? { pre: h.pre } : {}),
+    ...(h.post ? { post: h.post } : {}),
+    ...(h.timeout !== undefined ? { timeout: h.timeout } : {}),
+    ...(h.on_pre_failure ? { onPreFailure: h.on_pre_failure } : {}),
+  }));
 
 const pruneNames = z.array(z.enum(NAME_FAMILIES as [NameFamily, ...NameFamily[]]));
 

@@ -59,14 +59,21 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
   const t = rootOf(target);
   if (sourceRole(s) !== 'primary') {
     // Sides swapped (the side to demote is the primary): the demote the other way round is the fix.
-    const swapped = t?.role === 'primary' && input.commands ? fixLine(input.commands.swapped, `${t.name} is the primary: demotes ${s.name} instead`) : undefined;
-    const hint = swapped ?? (input.commands ? fixLine(input.commands.status, 'shows which side serves and each epoch; promote the side that should serve first') : 'promote the side that should serve first');
+    const swapped =
+      t?.role === 'primary' && input.commands ? fixLine(input.commands.swapped, `${t.name} is the primary: demotes ${s.name} instead`) : undefined;
+    const hint =
+      swapped ??
+      (input.commands
+        ? fixLine(input.commands.status, 'shows which side serves and each epoch; promote the side that should serve first')
+        : 'promote the side that should serve first');
     return refuse('source-not-primary', `${s.name} is not primary (role=${s.role}): demote makes a replica of a primary`, hint);
   }
   const epoch = epochOf(s);
   const tEpoch = epochOf(t);
   if (t && t.role === 'primary' && tEpoch >= epoch) {
-    const hint = input.commands ? fixLine(input.commands.swapped, `demotes ${s.name} instead; check first which side serves: ${input.commands.status}`) : 'see which side serves: zfailover status; demote the other side';
+    const hint = input.commands
+      ? fixLine(input.commands.swapped, `demotes ${s.name} instead; check first which side serves: ${input.commands.status}`)
+      : 'see which side serves: zfailover status; demote the other side';
     return refuse('unsafe', `${t.name} is primary with epoch ${tEpoch}, not older than ${s.name}'s ${epoch}: it is the one to keep`, hint);
   }
   if (t && t.role !== 'primary' && tEpoch > epoch) {
@@ -75,7 +82,15 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
   }
   if (input.aside && rebuilding(input)) return resumeRebuild(input, epoch);
   if (!t) {
-    return { kind: 'demote', epoch, aside: null, hooks: false, groups: [], asideOnly: [], notes: [`${target.root} does not exist: the first sync creates it as a replica`] };
+    return {
+      kind: 'demote',
+      epoch,
+      aside: null,
+      hooks: false,
+      groups: [],
+      asideOnly: [],
+      notes: [`${target.root} does not exist: the first sync creates it as a replica`],
+    };
   }
 
   // Per dataset: the common snapshot, and whether anything exists after it on the demoted side.
@@ -94,7 +109,10 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
     const c = newestCommon(src.versions, d.versions);
     if (!c) {
       const hint = input.commands
-        ? fixLine(andThen(input.commands.onTarget([['zfs', 'rename', d.name, `${d.name}.old`]]), input.syncCommand), `keeps it as ${d.name}.old, then sends the primary in full`)
+        ? fixLine(
+            andThen(input.commands.onTarget([['zfs', 'rename', d.name, `${d.name}.old`]]), input.syncCommand),
+            `keeps it as ${d.name}.old, then sends the primary in full`,
+          )
         : `keep it aside by hand (zfs rename ${d.name} ${d.name}.old) and let ${input.syncCommand} send it in full`;
       return refuse('no-common-snapshot', `${d.name} shares no snapshot with ${src.name}: it cannot become its replica incrementally`, hint);
     }
@@ -113,10 +131,15 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
 
   // Unknown `written` (zfs-fuse): a snapshot captures whatever was written; it then counts as diverged.
   if (diverged || unknownWrites) {
-    if (!t.name.includes('/')) return refuse('unsafe', `${t.name} is a pool's root dataset: its diverged writes cannot be set aside`, 'replicate a dataset below the pool root');
+    if (!t.name.includes('/'))
+      return refuse('unsafe', `${t.name} is a pool's root dataset: its diverged writes cannot be set aside`, 'replicate a dataset below the pool root');
     const snap = formatDivergedSnapshotName(epoch, input.now);
     groups.push({ side: 'replica', what: 'snapshot its last writes', ops: [{ op: 'snapshot', snapshot: `${t.name}@${snap}`, recursive: true }] });
-    groups.push({ side: 'replica', what: `set its tree aside as ${input.asideName}`, ops: [...unmountAll(target), { op: 'rename', from: t.name, to: input.asideName }] });
+    groups.push({
+      side: 'replica',
+      what: `set its tree aside as ${input.asideName}`,
+      ops: [...unmountAll(target), { op: 'rename', from: t.name, to: input.asideName }],
+    });
     const mounts = relsTopDown(target).map((rel) => ({ rel, d: target.datasets.get(rel)! }));
     groups.push(...rebuild(target.root, input.asideName, commons, epoch, input.now, mountable(mounts, input.asideName)));
     return { kind: 'demote', epoch, aside: input.asideName, hooks: true, groups, asideOnly, notes: [] };
@@ -128,7 +151,15 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
 };
 
 /** Clone each dataset back at its common snapshot (parents first) and promote the clone; then the marks. */
-const rebuild = (root: string, aside: string, commons: ReadonlyMap<string, Version>, epoch: number, now: number, asideMounts: readonly ZfsOp[], existing?: TreeView): OpGroup[] => {
+const rebuild = (
+  root: string,
+  aside: string,
+  commons: ReadonlyMap<string, Version>,
+  epoch: number,
+  now: number,
+  asideMounts: readonly ZfsOp[],
+  existing?: TreeView,
+): OpGroup[] => {
   const ops: ZfsOp[] = [];
   const rels = [...commons.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.split('/').length - b.split('/').length || (a < b ? -1 : 1)));
   for (const rel of rels) {
@@ -138,14 +169,26 @@ const rebuild = (root: string, aside: string, commons: ReadonlyMap<string, Versi
     // canmount says, so it is unmounted right away (a mounted replica gets modified, as sync knows).
     // Marked a replica from birth as well: sync takes an unmarked source for the primary of epoch 0.
     const marks: Record<string, string> = rel === '' ? { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } : {};
-    if (!have) ops.push({ op: 'clone', snapshot: `${joinRel(aside, rel)}@${commons.get(rel)!.name}`, dataset: name, props: { canmount: 'noauto', readonly: 'on', ...marks } }, { op: 'unmount', dataset: name });
+    if (!have)
+      ops.push(
+        { op: 'clone', snapshot: `${joinRel(aside, rel)}@${commons.get(rel)!.name}`, dataset: name, props: { canmount: 'noauto', readonly: 'on', ...marks } },
+        { op: 'unmount', dataset: name },
+      );
     const cloneOfAside = have?.origin != null && (have.origin.startsWith(`${aside}@`) || have.origin.startsWith(`${aside}/`));
     if (!have || cloneOfAside) ops.push({ op: 'promote-clone', dataset: name });
     if (have && have.readonly !== true) ops.push({ op: 'set', dataset: name, props: { readonly: 'on' } });
   }
   const c = commons.get('');
   const marks: ZfsOp[] = [
-    ...(c ? [{ op: 'set', dataset: aside, props: { [PROP_DIVERGED]: formatPromotionPoint({ epoch, snapshot: c.name, guid: c.guid, time: Math.floor(now / 1000) }) } } as ZfsOp] : []),
+    ...(c
+      ? [
+          {
+            op: 'set',
+            dataset: aside,
+            props: { [PROP_DIVERGED]: formatPromotionPoint({ epoch, snapshot: c.name, guid: c.guid, time: Math.floor(now / 1000) }) },
+          } as ZfsOp,
+        ]
+      : []),
     // The aside tree is nobody's primary or replica: its role would otherwise still say primary.
     { op: 'inherit', dataset: aside, prop: PROP_ROLE },
     { op: 'inherit', dataset: aside, prop: PROP_EPOCH },
@@ -194,18 +237,35 @@ const resumeRebuild = (input: DemoteInput, epoch: number): DemoteDecision => {
   }
   if (!commons.has('')) {
     const hint = input.commands
-      ? fixLine(andThen(input.commands.onTarget([['zfs', 'list', '-t', 'all', '-r', aside.root]]), input.syncCommand), `shows what ${aside.root} keeps, then sends the primary in full`)
+      ? fixLine(
+          andThen(input.commands.onTarget([['zfs', 'list', '-t', 'all', '-r', aside.root]]), input.syncCommand),
+          `shows what ${aside.root} keeps, then sends the primary in full`,
+        )
       : `inspect ${aside.root}; let ${input.syncCommand} send the primary in full`;
     return refuse('no-common-snapshot', `${aside.root} shares no snapshot with ${input.source.root}`, hint);
   }
-  const mounts = mountable(relsTopDown(aside).map((rel) => ({ rel, d: aside.datasets.get(rel)! })).filter((x) => x.d.mounted !== true), aside.root);
-  return { kind: 'demote', epoch, aside: aside.root, hooks: false, groups: rebuild(input.target.root, aside.root, commons, epoch, input.now, mounts, input.target), asideOnly, notes: ['finishing an interrupted demote'] };
+  const mounts = mountable(
+    relsTopDown(aside)
+      .map((rel) => ({ rel, d: aside.datasets.get(rel)! }))
+      .filter((x) => x.d.mounted !== true),
+    aside.root,
+  );
+  return {
+    kind: 'demote',
+    epoch,
+    aside: aside.root,
+    hooks: false,
+    groups: rebuild(input.target.root, aside.root, commons, epoch, input.now, mounts, input.target),
+    asideOnly,
+    notes: ['finishing an interrupted demote'],
+  };
 };
 
 const replicaMarks = (tree: TreeView, root: string, epoch: number): ZfsOp[] => {
   const ops: ZfsOp[] = [];
   const r = rootOf(tree)!;
-  if (!(r.role === 'replica' && r.roleSource === 'local' && r.epoch === epoch)) ops.push({ op: 'set', dataset: root, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } });
+  if (!(r.role === 'replica' && r.roleSource === 'local' && r.epoch === epoch))
+    ops.push({ op: 'set', dataset: root, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } });
   for (const rel of relsTopDown(tree)) {
     const d = tree.datasets.get(rel)!;
     if (rel !== '' && d.roleSource === 'local' && d.role !== null) ops.push({ op: 'inherit', dataset: d.name, prop: PROP_ROLE });

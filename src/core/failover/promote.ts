@@ -77,11 +77,20 @@ export const decidePromote = (input: PromoteInput): PromoteDecision => {
 
   if (targetRole(r) === 'primary') return alreadyPrimary(input, rEpoch, nowSec);
   const childPrimary = [...replica.datasets.values()].find((d) => d.role === 'primary');
-  if (childPrimary) return refuse('target-is-primary', `${childPrimary.name} in the replica tree carries zfailover:role=primary`, `inspect it: zfs get -r zfailover:role ${replica.root}`);
+  if (childPrimary)
+    return refuse(
+      'target-is-primary',
+      `${childPrimary.name} in the replica tree carries zfailover:role=primary`,
+      `inspect it: zfs get -r zfailover:role ${replica.root}`,
+    );
 
   if (input.mode === 'planned') {
     if (!primary) {
-      return refuse('unsafe', `primary unreachable${input.primaryError ? ` (${input.primaryError})` : ''}: a planned switchover needs it`, fixLine(takeoverCommand(input), 'only if it is down for good'));
+      return refuse(
+        'unsafe',
+        `primary unreachable${input.primaryError ? ` (${input.primaryError})` : ''}: a planned switchover needs it`,
+        fixLine(takeoverCommand(input), 'only if it is down for good'),
+      );
     }
     if (!p) return refuse('unsafe', `primary ${primary.root} does not exist`, fixLine(takeoverCommand(input), 'only if it is lost'));
     if (sourceRole(p) !== 'primary') return refuse('source-not-primary', `${p.name} is not primary (role=${p.role}, epoch ${pEpoch})`, statusHint(input));
@@ -94,7 +103,11 @@ export const decidePromote = (input: PromoteInput): PromoteDecision => {
     return refuse('unsafe', `primary ${p.name} answers and is primary (epoch ${pEpoch}): switch over without losing data instead`, input.command);
   }
   if (p && pEpoch > rEpoch) {
-    return refuse('target-epoch-higher', `${p.name} is a replica of epoch ${pEpoch}, above this replica's ${rEpoch}: another side was promoted later`, statusHint(input));
+    return refuse(
+      'target-epoch-higher',
+      `${p.name} is a replica of epoch ${pEpoch}, above this replica's ${rEpoch}: another side was promoted later`,
+      statusHint(input),
+    );
   }
   return takeoverPlan(input, Math.max(rEpoch, pEpoch) + 1, nowSec);
 };
@@ -107,10 +120,22 @@ const plannedPlan = (input: PromoteInput, primary: TreeView, rEpoch: number, pEp
     const dst = input.replica.datasets.get(rel) ?? null;
     const d = planReplication(
       { versions: src.versions, epoch: pEpoch },
-      dst && { versions: dst.versions, written: dst.written, resume: dst.resumeToken ? { token: dst.resumeToken, toGuid: null } : null, role: dst.role, epoch: dst.epoch },
+      dst && {
+        versions: dst.versions,
+        written: dst.written,
+        resume: dst.resumeToken ? { token: dst.resumeToken, toGuid: null } : null,
+        role: dst.role,
+        epoch: dst.epoch,
+      },
     );
     if (d.kind === 'conflict') {
-      return refuse(d.conflict, `${dst?.name ?? joinRel(input.replica.root, rel)}: ${d.conflict} against ${src.name}: the final sync would fail`, input.commands ? fixLine(`${input.commands.sync} --dry-run`, `shows the conflict and its fix; then ${input.command}`) : `resolve it first (zfailover sync --dry-run explains it), then ${input.command}`);
+      return refuse(
+        d.conflict,
+        `${dst?.name ?? joinRel(input.replica.root, rel)}: ${d.conflict} against ${src.name}: the final sync would fail`,
+        input.commands
+          ? fixLine(`${input.commands.sync} --dry-run`, `shows the conflict and its fix; then ${input.command}`)
+          : `resolve it first (zfailover sync --dry-run explains it), then ${input.command}`,
+      );
     }
     if (d.kind === 'plan') {
       if (d.common) lag = Math.max(lag, Math.floor(input.now / 1000) - d.common.target.creation);
@@ -118,7 +143,13 @@ const plannedPlan = (input: PromoteInput, primary: TreeView, rEpoch: number, pEp
     }
   }
   if (input.maxLag !== null && lag > input.maxLag) {
-    return refuse('unsafe', `the replica is ${lag}s behind (max_lag ${input.maxLag}s): the final sync would keep the service down too long`, input.commands ? fixLine(andThen(input.commands.sync, input.command), 'lets the replica catch up, then promotes') : 'let zfailover sync catch up, or raise --max-lag');
+    return refuse(
+      'unsafe',
+      `the replica is ${lag}s behind (max_lag ${input.maxLag}s): the final sync would keep the service down too long`,
+      input.commands
+        ? fixLine(andThen(input.commands.sync, input.command), 'lets the replica catch up, then promotes')
+        : 'let zfailover sync catch up, or raise --max-lag',
+    );
   }
   const fence = relsTopDown(primary)
     .map((rel) => primary.datasets.get(rel)!)
@@ -142,17 +173,44 @@ const takeoverPlan = (input: PromoteInput, epoch: number, nowSec: number): Promo
   const { replica } = input;
   for (const d of replica.datasets.values()) {
     if (d.written !== null && d.written > 0) {
-      return refuse('target-modified', `${d.name} was written on this replica since its newest snapshot (${d.written} bytes): those writes are not the primary's`, input.commands ? fixLine(andThen(input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]), takeoverCommand(input)), 'keeps those writes in @keep, then takes over') : `keep them: zfs snapshot ${d.name}@keep (then re-run), or drop them: zfs rollback ${d.name}@<newest>`);
+      return refuse(
+        'target-modified',
+        `${d.name} was written on this replica since its newest snapshot (${d.written} bytes): those writes are not the primary's`,
+        input.commands
+          ? fixLine(
+              andThen(input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]), takeoverCommand(input)),
+              'keeps those writes in @keep, then takes over',
+            )
+          : `keep them: zfs snapshot ${d.name}@keep (then re-run), or drop them: zfs rollback ${d.name}@<newest>`,
+      );
     }
     // Unknown `written` (zfs-fuse) on a writable replica. The fix unmounts it: zfs-fuse keeps reporting a mounted
     // dataset's readonly as `off (temporary)` after `zfs set readonly=on`, until it is mounted again.
     if (d.written === null && d.readonly === false) {
-      return refuse('unsafe', `${d.name} is writable and this host cannot tell whether it was written since its newest snapshot`, input.commands ? fixLine(andThen(input.commands.onReplica([['zfs', 'set', 'readonly=on', d.name]]), input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]), input.commands.onReplica([['zfs', 'unmount', d.name]]), takeoverCommand(input)), 'stops writes, keeps them in @keep, then takes over (which mounts it again)') : `keep any writes: zfs snapshot ${d.name}@keep, or drop them: zfs rollback ${d.name}@<newest>; then zfs set readonly=on ${d.name} and re-run`);
+      return refuse(
+        'unsafe',
+        `${d.name} is writable and this host cannot tell whether it was written since its newest snapshot`,
+        input.commands
+          ? fixLine(
+              andThen(
+                input.commands.onReplica([['zfs', 'set', 'readonly=on', d.name]]),
+                input.commands.onReplica([['zfs', 'snapshot', `${d.name}@keep`]]),
+                input.commands.onReplica([['zfs', 'unmount', d.name]]),
+                takeoverCommand(input),
+              ),
+              'stops writes, keeps them in @keep, then takes over (which mounts it again)',
+            )
+          : `keep any writes: zfs snapshot ${d.name}@keep, or drop them: zfs rollback ${d.name}@<newest>; then zfs set readonly=on ${d.name} and re-run`,
+      );
     }
   }
   const tp = treePoint(replica, input.evidence, input.acceptTree);
   if (tp.kind === 'mixed') {
-    return refuse('unsafe', `the tree is not at one snapshot: ${tp.problems[0]}${tp.problems.length > 1 ? ` (and ${tp.problems.length - 1} more)` : ''}`, `promote it only as a whole: re-run with --accept-tree to promote each dataset at its newest snapshot`);
+    return refuse(
+      'unsafe',
+      `the tree is not at one snapshot: ${tp.problems[0]}${tp.problems.length > 1 ? ` (and ${tp.problems.length - 1} more)` : ''}`,
+      `promote it only as a whole: re-run with --accept-tree to promote each dataset at its newest snapshot`,
+    );
   }
   const prepare: ZfsOp[] = [];
   for (const rel of relsTopDown(replica)) {
@@ -185,7 +243,11 @@ const alreadyPrimary = (input: PromoteInput, epoch: number, nowSec: number): Pro
   if (primary && p && sourceRole(p) === 'primary') {
     const pEpoch = epochOf(p);
     if (pEpoch >= epoch) {
-      return refuse('two-primaries', `${rootOf(replica)!.name} and ${p.name} are both primary (epochs ${epoch} and ${pEpoch})`, fixLine(input.demoteCommand, `if this side serves (keeps the other's writes aside); otherwise demote this one`));
+      return refuse(
+        'two-primaries',
+        `${rootOf(replica)!.name} and ${p.name} are both primary (epochs ${epoch} and ${pEpoch})`,
+        fixLine(input.demoteCommand, `if this side serves (keeps the other's writes aside); otherwise demote this one`),
+      );
     }
     // A planned switchover stopped between promoting this side and demoting the old one: finish it when the
     // old primary is fenced and holds nothing the new one lacks.
@@ -243,4 +305,5 @@ const divergedFrom = (a: TreeView, b: TreeView): string[] => {
  */
 const takeoverCommand = (input: PromoteInput): string => `${input.command} --takeover --force`;
 
-const statusHint = (input: PromoteInput): string => (input.commands ? fixLine(input.commands.status, 'shows which side serves and each epoch') : 'see which side serves: zfailover status');
+const statusHint = (input: PromoteInput): string =>
+  input.commands ? fixLine(input.commands.status, 'shows which side serves and each epoch') : 'see which side serves: zfailover status';

@@ -32,7 +32,14 @@ export interface StatusInput {
     readonly demoteTarget: (targetId: string) => string;
     readonly checkDivergence: string;
   };
-  readonly records: readonly { readonly action: string; readonly mode: string; readonly phase: string; readonly epoch: number; readonly updatedAt: number; readonly aside?: string | null }[];
+  readonly records: readonly {
+    readonly action: string;
+    readonly mode: string;
+    readonly phase: string;
+    readonly epoch: number;
+    readonly updatedAt: number;
+    readonly aside?: string | null;
+  }[];
 }
 
 export interface SideStatus {
@@ -86,13 +93,22 @@ export const evaluateStatus = (s: StatusInput): JobStatus => {
   if (primaries.length > 1) {
     const list = primaries.map((p) => `${p.label} (epoch ${p.epoch ?? 0})`).join(' and ');
     const fix = twoPrimariesFix(s, sides);
-    raise('CRITICAL', `two primaries: ${list}; demote the older one (its writes are kept)`, fix ? fixLine(fix, 'demotes the older primary; its writes are kept aside') : undefined);
+    raise(
+      'CRITICAL',
+      `two primaries: ${list}; demote the older one (its writes are kept)`,
+      fix ? fixLine(fix, 'demotes the older primary; its writes are kept aside') : undefined,
+    );
   }
   for (const x of sides) if (!x.reachable) raise('UNKNOWN', `${x.label} cannot be listed: ${x.error ?? 'unreachable'}`);
-  if (primaries.length === 0 && sides.every((x) => x.reachable) && sides.some((x) => x.exists)) raise('WARNING', 'no side is primary: promote the one that should serve');
+  if (primaries.length === 0 && sides.every((x) => x.reachable) && sides.some((x) => x.exists))
+    raise('WARNING', 'no side is primary: promote the one that should serve');
   for (const x of sides) {
     if (x.relation && needsOperator(x.relation) && x.relation !== 'two-primaries' && x.relation !== 'target-is-primary') {
-      raise('WARNING', `${x.label}: ${x.relation}: replication into it is blocked; zfailover check divergence explains it`, s.commands ? fixLine(s.commands.checkDivergence, `prints the fix for ${x.relation}`) : undefined);
+      raise(
+        'WARNING',
+        `${x.label}: ${x.relation}: replication into it is blocked; zfailover check divergence explains it`,
+        s.commands ? fixLine(s.commands.checkDivergence, `prints the fix for ${x.relation}`) : undefined,
+      );
     }
   }
   for (const r of s.records) if (r.phase !== 'done') raise('WARNING', `a ${r.action} (epoch ${r.epoch}) did not finish (${r.phase}): re-run it`);
@@ -105,7 +121,9 @@ export const evaluateStatus = (s: StatusInput): JobStatus => {
       : primaries.length === 0 && down.length > 0
         ? 'no reachable primary'
         : `${primaries.length} primaries`;
-  const replicas = sides.filter((x) => x.relation !== null).map((x) => `${x.label} ${x.relation}${x.lag !== null ? `, lag ${x.lag}s` : ''}${x.reversed ? ' (roles reversed)' : ''}`);
+  const replicas = sides
+    .filter((x) => x.relation !== null)
+    .map((x) => `${x.label} ${x.relation}${x.lag !== null ? `, lag ${x.lag}s` : ''}${x.reversed ? ' (roles reversed)' : ''}`);
   const summary = `job ${s.job}: ${down.length ? `${down.join(', ')}; ` : ''}${main}${replicas.length ? `; ${replicas.join('; ')}` : ''}`;
   return { job: s.job, state, summary, sides, problems, fixes, lastSync: s.lastSync, records: s.records };
 };
@@ -128,7 +146,13 @@ const side = (input: SideInput, id: string | null, now: number, of: DatasetInfo 
   if (source && input.tree) {
     const c = classifyReplica(
       { versions: source.versions, epoch: source.epoch, role: source.role },
-      root && { versions: root.versions, written: root.written, resume: root.resumeToken ? { token: root.resumeToken, toGuid: null } : null, role: root.role, epoch: root.epoch },
+      root && {
+        versions: root.versions,
+        written: root.written,
+        resume: root.resumeToken ? { token: root.resumeToken, toGuid: null } : null,
+        role: root.role,
+        epoch: root.epoch,
+      },
     );
     relation = c.relation;
     if (root) lag = computeLag({ versions: source.versions, written: source.written }, { versions: root.versions }, now).rpo;

@@ -11,17 +11,32 @@ import { joinRel, refuse, relsTopDown, rootOf, type Refusal, type TreeView } fro
  * After the final sync, on fresh listings: every primary dataset's newest snapshot must be the replica's newest
  * (same GUID) and nothing written since. Then promote the replica at that point and demote the primary.
  */
-export const decideSwitch = (primary: TreeView, replica: TreeView, epoch: number, now: number): { kind: 'switch'; switch: OpGroup[]; points: ReadonlyMap<string, Version> } | Refusal => {
+export const decideSwitch = (
+  primary: TreeView,
+  replica: TreeView,
+  epoch: number,
+  now: number,
+): { kind: 'switch'; switch: OpGroup[]; points: ReadonlyMap<string, Version> } | Refusal => {
   const points = new Map<string, Version>();
   for (const [rel, p] of primary.datasets) {
     const r = replica.datasets.get(rel);
     const newest = newestSnapshot(p.versions);
-    if (!r || !newest) return refuse('unsafe', `${joinRel(replica.root, rel)} did not receive the final state of ${p.name}`, 'see the final sync above; nothing was switched');
-    if (p.written !== null && p.written > 0) return refuse('unsafe', `${p.name} was written after the final snapshot (${p.written} bytes): the stop hook did not stop every writer`, 'nothing was switched; stop the writer, then re-run');
+    if (!r || !newest)
+      return refuse('unsafe', `${joinRel(replica.root, rel)} did not receive the final state of ${p.name}`, 'see the final sync above; nothing was switched');
+    if (p.written !== null && p.written > 0)
+      return refuse(
+        'unsafe',
+        `${p.name} was written after the final snapshot (${p.written} bytes): the stop hook did not stop every writer`,
+        'nothing was switched; stop the writer, then re-run',
+      );
     const rNewest = newestSnapshot(r.versions);
     const common = newestCommon(p.versions, r.versions);
     if (!rNewest || rNewest.guid !== newest.guid || !common) {
-      return refuse('unsafe', `${r.name} is at @${rNewest?.name ?? '-'}, not at the primary's @${newest.name} (GUIDs differ)`, 'nothing was switched; see the final sync above');
+      return refuse(
+        'unsafe',
+        `${r.name} is at @${rNewest?.name ?? '-'}, not at the primary's @${newest.name} (GUIDs differ)`,
+        'nothing was switched; see the final sync above',
+      );
     }
     points.set(rel, rNewest);
   }
@@ -84,7 +99,8 @@ export const demotePrimaryOps = (tree: TreeView, epoch: number): ZfsOp[] => {
     if (d.readonly !== true) ops.push({ op: 'set', dataset: d.name, props: { readonly: 'on' } });
   }
   const root = rootOf(tree)!;
-  if (!(root.role === 'replica' && root.epoch === epoch)) ops.push({ op: 'set', dataset: root.name, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } });
+  if (!(root.role === 'replica' && root.epoch === epoch))
+    ops.push({ op: 'set', dataset: root.name, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } });
   for (const rel of rels) {
     const d = tree.datasets.get(rel)!;
     if (rel !== '' && d.roleSource === 'local') ops.push({ op: 'set', dataset: d.name, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } });

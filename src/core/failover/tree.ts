@@ -25,8 +25,7 @@ export const refuse = (conflict: ConflictName, reason: string, hint?: string): R
 export const rootOf = (t: TreeView | null): DatasetInfo | null => t?.datasets.get('') ?? null;
 
 /** Parents before children, so creating, cloning and mounting can go in this order (and the reverse to unmount). */
-export const relsTopDown = (t: TreeView): string[] =>
-  [...t.datasets.keys()].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+export const relsTopDown = (t: TreeView): string[] => [...t.datasets.keys()].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
 
 const depth = (rel: string): number => (rel === '' ? 0 : rel.split('/').length);
 

@@ -52,10 +52,17 @@ const secs = (ms: number): number => ms / 1000;
 export const runFamilies = (r: RunFacts): MetricFamily[] => {
   // `zfailover_job`, not `job`: Prometheus sets `job` to the scrape job and would rename ours to exported_job.
   const labels = { command: r.command, zfailover_job: r.job };
-  const one = (name: string, help: string, value: number, type: 'gauge' | 'counter' = 'gauge'): MetricFamily => ({ name, help, type, samples: [{ labels, value }] });
+  const one = (name: string, help: string, value: number, type: 'gauge' | 'counter' = 'gauge'): MetricFamily => ({
+    name,
+    help,
+    type,
+    samples: [{ labels, value }],
+  });
   return [
     one('zfailover_last_attempt_timestamp_seconds', 'Start time of the last run of this command for this job, unix seconds.', secs(r.startedAt)),
-    ...(r.lastSuccessAt === null ? [] : [one('zfailover_last_success_timestamp_seconds', 'End time of the last run that ended OK, unix seconds.', secs(r.lastSuccessAt))]),
+    ...(r.lastSuccessAt === null
+      ? []
+      : [one('zfailover_last_success_timestamp_seconds', 'End time of the last run that ended OK, unix seconds.', secs(r.lastSuccessAt))]),
     one('zfailover_last_run_state', 'How the last run ended: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the exit code).', STATE_VALUE[r.state]),
     one('zfailover_last_run_duration_seconds', 'Wall-clock duration of the last run, seconds.', Math.max(0, secs(r.finishedAt - r.startedAt))),
     one('zfailover_consecutive_failures', 'Runs in a row that did not end OK; 0 after a success.', r.consecutiveFailures),

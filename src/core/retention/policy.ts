@@ -47,5 +47,4 @@ export const withKeep = (policy: Policy, keep: Readonly<Record<string, number>>,
 });
 
 /** Short human summary: `frequent 5m x24, hourly x24, daily 23:59 x14 (UTC)`. */
-export const describePolicy = (policy: Policy): string =>
-  `${policy.schedules.map((s) => `${s.label} x${s.keep}`).join(', ')} (${policy.timeZone})`;
+export const describePolicy = (policy: Policy): string => `${policy.schedules.map((s) => `${s.label} x${s.keep}`).join(', ')} (${policy.timeZone})`;

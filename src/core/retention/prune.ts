@@ -128,7 +128,10 @@ export const decidePrune = (input: PruneInput): PruneDecision => {
   ranked.forEach((v, i) => {
     const peers = neededBy.get(v.snapshot.guid) ?? [];
     const base = { snapshot: v.snapshot, label: labelOf(v.reason), policy: v.reason, peers };
-    items.set(v.snapshot, i < policy.pileupCeiling ? { ...base, action: 'keep', code: 'needed-by-target' } : { ...base, action: 'destroy', code: 'pileup-ceiling' });
+    items.set(
+      v.snapshot,
+      i < policy.pileupCeiling ? { ...base, action: 'keep', code: 'needed-by-target' } : { ...base, action: 'destroy', code: 'pileup-ceiling' },
+    );
   });
 
   const ordered = snapshots.map((v) => items.get(v) as PruneItem);

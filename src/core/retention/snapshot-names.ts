@@ -32,7 +32,12 @@ const FOREIGN_LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const exactWall = (y: number, mo: number, d: number, h: number, mi: number, s: number): number | null => {
   const t = Date.UTC(y, mo - 1, d, h, mi, s);
   const x = new Date(t);
-  return x.getUTCFullYear() === y && x.getUTCMonth() === mo - 1 && x.getUTCDate() === d && x.getUTCHours() === h && x.getUTCMinutes() === mi && x.getUTCSeconds() === s
+  return x.getUTCFullYear() === y &&
+    x.getUTCMonth() === mo - 1 &&
+    x.getUTCDate() === d &&
+    x.getUTCHours() === h &&
+    x.getUTCMinutes() === mi &&
+    x.getUTCSeconds() === s
     ? t
     : null;
 };

@@ -100,7 +100,10 @@ const layer = (spec: PolicySpec, templates: Readonly<Record<string, PolicySpec>>
     const t = Object.hasOwn(templates, name) ? templates[name] : undefined;
     if (!t) {
       const known = Object.keys(templates);
-      problems.push({ path: [...path, 'use', i], message: `unknown template '${name}' (${known.length ? `defined: ${known.join(', ')}` : 'no templates are defined'})` });
+      problems.push({
+        path: [...path, 'use', i],
+        message: `unknown template '${name}' (${known.length ? `defined: ${known.join(', ')}` : 'no templates are defined'})`,
+      });
       return;
     }
     if (seen.includes(name)) {
@@ -184,7 +187,8 @@ export const resolvePolicySpec = (spec: PolicySpec, templates: Readonly<Record<s
   }
   checkAliases(schedules, l.origin, path, problems);
   const tz = l.spec.timeZone ?? 'UTC';
-  if (!isValidTimeZone(tz)) problems.push({ path: [...path, 'time_zone'], message: `unknown time zone '${tz}' (use an IANA name such as UTC or Europe/Berlin)` });
+  if (!isValidTimeZone(tz))
+    problems.push({ path: [...path, 'time_zone'], message: `unknown time zone '${tz}' (use an IANA name such as UTC or Europe/Berlin)` });
   const sanoidTz = l.spec.sanoidTimeZone ?? tz;
   if (!isValidTimeZone(sanoidTz)) problems.push({ path: [...path, 'sanoid_time_zone'], message: `unknown time zone '${sanoidTz}'` });
   const hooks = l.spec.hooks ?? {};
@@ -239,7 +243,8 @@ export const resolveKeepSpec = (
   for (const [label, s] of Object.entries(l.schedules)) {
     const src = byLabel.get(label);
     const where = l.origin[label] ?? [...path, label];
-    const definesPeriod = s.every !== undefined || s.period !== undefined || s.at !== undefined || s.on !== undefined || s.day !== undefined || s.month !== undefined;
+    const definesPeriod =
+      s.every !== undefined || s.period !== undefined || s.at !== undefined || s.on !== undefined || s.day !== undefined || s.month !== undefined;
     if (src && !definesPeriod) {
       if (s.keep !== undefined) byLabel.set(label, { ...src, keep: s.keep });
       continue;

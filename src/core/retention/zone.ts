@@ -123,7 +123,6 @@ export const isoWeekday = (wall: number): number => {
 
 export const daysInMonth = (year: number, month0: number): number => new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate();
 
-export const wallFrom = (year: number, month0: number, day: number, hour = 0, minute = 0): number =>
-  Date.UTC(year, month0, day, hour, minute);
+export const wallFrom = (year: number, month0: number, day: number, hour = 0, minute = 0): number => Date.UTC(year, month0, day, hour, minute);
 
 export const MS = { MINUTE, DAY } as const;

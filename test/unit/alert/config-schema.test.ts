@@ -73,7 +73,16 @@ describe('accepted', () => {
     ]);
     expect(a?.repeat).toBe(3600);
     expect(a?.snmp?.receivers).toEqual([
-      { name: 'nms1.example.com:162', host: 'nms1.example.com', port: 162, mode: 'trap', timeout: 2, retries: 1, version: '2c', community: { file: '/etc/zfailover/community' } },
+      {
+        name: 'nms1.example.com:162',
+        host: 'nms1.example.com',
+        port: 162,
+        mode: 'trap',
+        timeout: 2,
+        retries: 1,
+        version: '2c',
+        community: { file: '/etc/zfailover/community' },
+      },
       {
         name: 'nms2.example.com:162',
         host: 'nms2.example.com',
@@ -98,22 +107,50 @@ describe('accepted', () => {
 
 describe('refused, one line each', () => {
   const cases: { name: string; lines: string[]; expected: string }[] = [
-    { name: 'password and password_file', lines: [...EMAIL, '    user: zfo', '    password: x', '    password_file: /etc/p'], expected: `${FILE}:7: alerts.email.password: give password or password_file, not both` },
+    {
+      name: 'password and password_file',
+      lines: [...EMAIL, '    user: zfo', '    password: x', '    password_file: /etc/p'],
+      expected: `${FILE}:7: alerts.email.password: give password or password_file, not both`,
+    },
     { name: 'password without user', lines: [...EMAIL, '    password: x'], expected: `${FILE}:2: alerts.email.user: user is required with a password` },
     {
       name: 'a password in clear to a remote server',
       lines: [...EMAIL, '    secure: none', '    user: zfo', '    password: x'],
       expected: `${FILE}:6: alerts.email.secure: refusing to send the SMTP password unencrypted to smtp.example.com: use starttls or tls`,
     },
-    { name: 'not an address', lines: [...EMAIL.slice(0, 4), '    to: [ops]'], expected: `${FILE}:5: alerts.email.to[0]: not an email address (user@domain): 'ops'` },
+    {
+      name: 'not an address',
+      lines: [...EMAIL.slice(0, 4), '    to: [ops]'],
+      expected: `${FILE}:5: alerts.email.to[0]: not an email address (user@domain): 'ops'`,
+    },
     { name: 'a typo', lines: [...EMAIL, '    pasword: x'], expected: `${FILE}:6: alerts.email.pasword: unknown key (did you mean 'password'?)` },
-    { name: 'a relative secret file', lines: [...EMAIL, '    user: zfo', '    password_file: smtp.pass'], expected: `${FILE}:7: alerts.email.password_file: must be an absolute path, got 'smtp.pass'` },
-    { name: 'a bad duration', lines: ['alerts:', '  repeat: soon'], expected: `${FILE}:2: alerts.repeat: not a duration: 'soon' (use e.g. 60s, 15m; null for none)` },
+    {
+      name: 'a relative secret file',
+      lines: [...EMAIL, '    user: zfo', '    password_file: smtp.pass'],
+      expected: `${FILE}:7: alerts.email.password_file: must be an absolute path, got 'smtp.pass'`,
+    },
+    {
+      name: 'a bad duration',
+      lines: ['alerts:', '  repeat: soon'],
+      expected: `${FILE}:2: alerts.repeat: not a duration: 'soon' (use e.g. 60s, 15m; null for none)`,
+    },
     { name: 'a reminder every 15 s', lines: ['alerts:', '  repeat: 15s'], expected: `${FILE}:2: alerts.repeat: must be between 60s and 30d (null for none)` },
     { name: 'a bad flap window', lines: ['alerts:', '  flap: { window: 5s }'], expected: `${FILE}:2: alerts.flap.window: must be at least 60s, got '5s'` },
-    { name: 'a single bad recipient', lines: [...EMAIL.slice(0, 4), '    to: ops'], expected: `${FILE}:5: alerts.email.to: not an email address (user@domain): 'ops'` },
-    { name: 'SNMPv1', lines: ['alerts:', '  snmp:', '    receivers:', '      - { host: nms, version: 1, community: public }'], expected: `${FILE}:4: alerts.snmp.receivers[0].version: version must be 2c or 3, got 1` },
-    { name: 'v2c without community', lines: ['alerts:', '  snmp:', '    receivers:', '      - { host: nms, version: 2c }'], expected: `${FILE}:4: alerts.snmp.receivers[0].community: community or community_file is required for version 2c` },
+    {
+      name: 'a single bad recipient',
+      lines: [...EMAIL.slice(0, 4), '    to: ops'],
+      expected: `${FILE}:5: alerts.email.to: not an email address (user@domain): 'ops'`,
+    },
+    {
+      name: 'SNMPv1',
+      lines: ['alerts:', '  snmp:', '    receivers:', '      - { host: nms, version: 1, community: public }'],
+      expected: `${FILE}:4: alerts.snmp.receivers[0].version: version must be 2c or 3, got 1`,
+    },
+    {
+      name: 'v2c without community',
+      lines: ['alerts:', '  snmp:', '    receivers:', '      - { host: nms, version: 2c }'],
+      expected: `${FILE}:4: alerts.snmp.receivers[0].community: community or community_file is required for version 2c`,
+    },
     {
       name: 'v3 without auth',
       lines: ['alerts:', '  snmp:', '    receivers:', '      - { host: nms, version: 3, user: zfo }'],
@@ -126,7 +163,12 @@ describe('refused, one line each', () => {
     },
     {
       name: 'DES',
-      lines: ['alerts:', '  snmp:', '    receivers:', '      - { host: nms, version: 3, user: zfo, auth: { key: authPass12 }, priv: { protocol: des, key: privPass12 } }'],
+      lines: [
+        'alerts:',
+        '  snmp:',
+        '    receivers:',
+        '      - { host: nms, version: 3, user: zfo, auth: { key: authPass12 }, priv: { protocol: des, key: privPass12 } }',
+      ],
       expected: `${FILE}:4: alerts.snmp.receivers[0].priv.protocol: des is broken and unavailable in the OpenSSL of Node 20: use aes`,
     },
     {
@@ -141,10 +183,19 @@ describe('refused, one line each', () => {
     },
     {
       name: 'an unquoted hex engine_id (YAML makes it a number)',
-      lines: ['alerts:', '  snmp:', '    receivers:', '      - { host: nms, version: 3, user: zfo, auth: { key: authPass12 }, mode: trap, engine_id: 0x80007ED904 }'],
+      lines: [
+        'alerts:',
+        '  snmp:',
+        '    receivers:',
+        '      - { host: nms, version: 3, user: zfo, auth: { key: authPass12 }, mode: trap, engine_id: 0x80007ED904 }',
+      ],
       expected: `${FILE}:4: alerts.snmp.receivers[0].engine_id: quote the hex engine_id, e.g. engine_id: '0x80007ED904...': unquoted, YAML reads it as the number 549764126980`,
     },
-    { name: 'an OID outside enterprises', lines: ['alerts:', '  snmp:', '    enterprise_oid: 1.3.6.1.2.1', '    receivers: []'], expected: `${FILE}:3: alerts.snmp.enterprise_oid: must be an OID under enterprises: 1.3.6.1.4.1.<PEN>` },
+    {
+      name: 'an OID outside enterprises',
+      lines: ['alerts:', '  snmp:', '    enterprise_oid: 1.3.6.1.2.1', '    receivers: []'],
+      expected: `${FILE}:3: alerts.snmp.enterprise_oid: must be an OID under enterprises: 1.3.6.1.4.1.<PEN>`,
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {

@@ -3,7 +3,16 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import type { ServiceState } from '../../../src/outcome.js';
-import { activeAlerts, alertKey, alertLevel, decideAlerts, EMPTY_BOOK, eventNotifications, type AlertBook, type AlertPolicy } from '../../../src/alert/decide.js';
+import {
+  activeAlerts,
+  alertKey,
+  alertLevel,
+  decideAlerts,
+  EMPTY_BOOK,
+  eventNotifications,
+  type AlertBook,
+  type AlertPolicy,
+} from '../../../src/alert/decide.js';
 import type { AlertItem, Notification } from '../../../src/alert/types.js';
 import { policyOf } from '../../../src/alert/notify.js';
 import { parseConfigText } from '../../../src/config/load.js';
@@ -11,7 +20,14 @@ import type { ConflictName } from '../../../src/errors.js';
 
 const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
 const POLICY: AlertPolicy = { minState: 'WARNING', repeatMs: null, flap: { windowMs: 600_000, maxChanges: 4 }, forgetMs: 7 * 86400_000 };
-const item = (state: ServiceState, extra: Partial<AlertItem> = {}): AlertItem => ({ job: 'j', dataset: 'tank/a', kind: 'replication', state, summary: `now ${state}`, ...extra });
+const item = (state: ServiceState, extra: Partial<AlertItem> = {}): AlertItem => ({
+  job: 'j',
+  dataset: 'tank/a',
+  kind: 'replication',
+  state,
+  summary: `now ${state}`,
+  ...extra,
+});
 
 /** Feed (time, item) observations through decideAlerts, carrying the book; returns every notification. */
 const replay = (obs: readonly (readonly [number, AlertItem])[], policy: AlertPolicy, start: AlertBook = EMPTY_BOOK) => {
@@ -122,7 +138,12 @@ describe('examples', () => {
   });
 
   test('targets are separate keys: one target failing does not hide the other', () => {
-    const d = decideAlerts(EMPTY_BOOK, [item('CRITICAL', { target: 'a' }), item('OK', { target: 'b' })], { now: T0, source: 'sync', host: 'h', policy: POLICY });
+    const d = decideAlerts(EMPTY_BOOK, [item('CRITICAL', { target: 'a' }), item('OK', { target: 'b' })], {
+      now: T0,
+      source: 'sync',
+      host: 'h',
+      policy: POLICY,
+    });
     expect(d.notifications.map((n) => n.item.target)).toEqual(['a']);
     expect(activeAlerts(d.book).map((m) => m.target)).toEqual(['a']);
   });
@@ -229,7 +250,13 @@ describe('the default flap damping (alerts: with no flap:) leaves ordinary incid
 
   test('OK -> WARNING -> CRITICAL -> OK, with and without a start-up blip, and via WARNING on the way down', () => {
     expect(typesOf(['OK', 'WARNING', 'CRITICAL', 'OK'])).toEqual(['problem WARNING', 'problem CRITICAL', 'recovery OK']);
-    expect(typesOf(['OK', 'WARNING', 'OK', 'WARNING', 'CRITICAL', 'OK'])).toEqual(['problem WARNING', 'recovery OK', 'problem WARNING', 'problem CRITICAL', 'recovery OK']);
+    expect(typesOf(['OK', 'WARNING', 'OK', 'WARNING', 'CRITICAL', 'OK'])).toEqual([
+      'problem WARNING',
+      'recovery OK',
+      'problem WARNING',
+      'problem CRITICAL',
+      'recovery OK',
+    ]);
     expect(typesOf(['OK', 'WARNING', 'CRITICAL', 'WARNING', 'OK'])).toEqual(['problem WARNING', 'problem CRITICAL', 'problem WARNING', 'recovery OK']);
     // and a change right after the recovery is not held back
     expect(typesOf(['OK', 'WARNING', 'CRITICAL', 'OK', 'CRITICAL'])).toEqual(['problem WARNING', 'problem CRITICAL', 'recovery OK', 'problem CRITICAL']);

@@ -34,7 +34,12 @@ describe('single notification', () => {
   test('problem: subject, headers and a body with every field and the resolving command', () => {
     const m = formatEmail([n()], OPTS);
     expect(m.subject).toBe('[zfailover] CRITICAL host-a nightly tank/data -> backup: target diverged');
-    expect(m.headers).toMatchObject({ 'X-Zfailover-Type': 'problem', 'X-Zfailover-State': 'CRITICAL', 'X-Zfailover-Conflict': 'diverged', 'Auto-Submitted': 'auto-generated' });
+    expect(m.headers).toMatchObject({
+      'X-Zfailover-Type': 'problem',
+      'X-Zfailover-State': 'CRITICAL',
+      'X-Zfailover-Conflict': 'diverged',
+      'Auto-Submitted': 'auto-generated',
+    });
     expect(m.text).toBe(
       [
         'CRITICAL: target diverged',
@@ -65,10 +70,17 @@ describe('single notification', () => {
 
   test('recovery, reminder, flapping, event and test subjects', () => {
     const ok = { state: 'OK' as const, summary: 'replicated, lag 12s', conflict: undefined, command: undefined, target: undefined };
-    expect(formatEmail([n({ type: 'recovery', previousState: 'CRITICAL' }, ok)], OPTS).subject).toBe('[zfailover] OK (recovered) host-a nightly tank/data: replicated, lag 12s');
+    expect(formatEmail([n({ type: 'recovery', previousState: 'CRITICAL' }, ok)], OPTS).subject).toBe(
+      '[zfailover] OK (recovered) host-a nightly tank/data: replicated, lag 12s',
+    );
     expect(formatEmail([n({ type: 'reminder' })], OPTS).subject).toMatch(/^\[zfailover\] CRITICAL \(still\) host-a /);
-    expect(formatEmail([n({ type: 'flapping', note: 'state changed 4 times in 10m' })], OPTS).text).toMatch(/^FLAPPING CRITICAL: target diverged \(state changed 4 times in 10m\)\n/);
-    const ev = formatEmail([n({ type: 'event', source: 'promote' }, { kind: 'promotion', state: 'OK', summary: 'promoted to primary, epoch 4', epoch: 4 })], OPTS);
+    expect(formatEmail([n({ type: 'flapping', note: 'state changed 4 times in 10m' })], OPTS).text).toMatch(
+      /^FLAPPING CRITICAL: target diverged \(state changed 4 times in 10m\)\n/,
+    );
+    const ev = formatEmail(
+      [n({ type: 'event', source: 'promote' }, { kind: 'promotion', state: 'OK', summary: 'promoted to primary, epoch 4', epoch: 4 })],
+      OPTS,
+    );
     expect(ev.subject).toBe('[zfailover] EVENT promotion host-a nightly tank/data -> backup: promoted to primary, epoch 4');
     expect(ev.text).toContain('State:      OK\n');
     expect(ev.text).toContain('Epoch:      4\n');
@@ -79,7 +91,9 @@ describe('single notification', () => {
 
   test('a late delivery says so, with the delay', () => {
     expect(formatEmail([n()], { ...OPTS, sentAt: T + 30_000 }).text).not.toContain('Sent:');
-    expect(formatEmail([n()], { ...OPTS, sentAt: T + 720_000 }).text).toContain('Sent:       2026-11-26 10:27:00 UTC, 12m00s late: earlier deliveries failed\n');
+    expect(formatEmail([n()], { ...OPTS, sentAt: T + 720_000 }).text).toContain(
+      'Sent:       2026-11-26 10:27:00 UTC, 12m00s late: earlier deliveries failed\n',
+    );
   });
 
   test('the footer names the reminder interval when there is one', () => {
@@ -93,7 +107,9 @@ describe('digest', () => {
     const m = formatEmail([n(), rec], OPTS);
     expect(m.subject).toBe('[zfailover] CRITICAL host-a: 2 alerts: CRITICAL nightly tank/data -> backup; OK (recovered) nightly tank/b -> backup');
     expect(m.headers).toMatchObject({ 'X-Zfailover-Type': 'digest', 'X-Zfailover-Count': '2', 'X-Zfailover-State': 'CRITICAL' });
-    expect(m.text).toMatch(/^2 alerts from host-a, oldest first:\n\n {2}CRITICAL nightly tank\/data -> backup: target diverged\n {2}OK \(recovered\) nightly tank\/b -> backup: replicated\n/);
+    expect(m.text).toMatch(
+      /^2 alerts from host-a, oldest first:\n\n {2}CRITICAL nightly tank\/data -> backup: target diverged\n {2}OK \(recovered\) nightly tank\/b -> backup: replicated\n/,
+    );
     expect(m.text.split('-'.repeat(72))).toHaveLength(3);
   });
 });

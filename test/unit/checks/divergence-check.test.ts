@@ -50,6 +50,8 @@ describe('evaluateDivergence', () => {
     const j = job('tank/d', ['root@backup:2222:bk/d e'], { adhoc: false, id: 'web' });
     const r = run([probe(j, S(), [[ds('bk/d e', vl('bk/d e', '@q:1'))]])]);
     expect(r.summary).toMatch(/^job web: root@backup:2222:bk\/d e: no-common-snapshot/);
-    expect(r.details?.join('\n')).toContain(`fix: ssh -p 2222 root@backup 'zfs rename '\\''bk/d e'\\'' '\\''bk/d e.orphaned'\\''' && zfailover sync --job web  #`);
+    expect(r.details?.join('\n')).toContain(
+      `fix: ssh -p 2222 root@backup 'zfs rename '\\''bk/d e'\\'' '\\''bk/d e.orphaned'\\''' && zfailover sync --job web  #`,
+    );
   });
 });

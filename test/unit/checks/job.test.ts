@@ -10,7 +10,13 @@ import { vl } from '../core/fixtures.js';
 import { ds, job } from './builders.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12);
-const opts = { thresholds: { warning: parseRange('2m', durationAtom), critical: parseRange('10m', durationAtom) }, failuresWarning: 3, failuresCritical: 20, maxRuntime: 900, now: NOW };
+const opts = {
+  thresholds: { warning: parseRange('2m', durationAtom), critical: parseRange('10m', durationAtom) },
+  failuresWarning: 3,
+  failuresCritical: 20,
+  maxRuntime: 900,
+  now: NOW,
+};
 const j = job('tank/d', ['bk/d', 'far:bk/d']);
 const run = (state: JobState | null | Error, extra: Partial<JobData> = {}) =>
   toResult(evaluateJobs([{ job: j, statePath: '/var/lib/zfailover/jobs/j1.json', state, lock: null, protection: new Map(), ...extra }], opts));
@@ -21,14 +27,24 @@ const history = (...runs: [number, 'OK' | 'WARNING' | 'CRITICAL', 'OK' | 'WARNIN
   for (const [ago, s1, s2, conflict] of runs) {
     const at = NOW - ago;
     const state = s1 === 'OK' && s2 === 'OK' ? 'OK' : s1 === 'CRITICAL' || s2 === 'CRITICAL' ? 'CRITICAL' : 'WARNING';
-    s = recordRun(s, {
-      job: 'j1', startedAt: at - 2000, finishedAt: at, state, summary: `run ${state}`, bytes: 0, snapshots: 1,
-      ...(state !== 'OK' ? { error: { kind: 'transient', message: 'far unreachable: Connection refused' } } : {}),
-      targets: {
-        t1: { side: 'bk/d', state: s1, summary: s1, bytes: 0, common: { name: 'zfailover-sync_j1_x', guid: '1', creation: at / 1000 - 3, createtxg: 5 } },
-        t2: { side: 'far:bk/d', state: s2, summary: s2, bytes: 0, ...(conflict ? { conflict } : {}) },
+    s = recordRun(
+      s,
+      {
+        job: 'j1',
+        startedAt: at - 2000,
+        finishedAt: at,
+        state,
+        summary: `run ${state}`,
+        bytes: 0,
+        snapshots: 1,
+        ...(state !== 'OK' ? { error: { kind: 'transient', message: 'far unreachable: Connection refused' } } : {}),
+        targets: {
+          t1: { side: 'bk/d', state: s1, summary: s1, bytes: 0, common: { name: 'zfailover-sync_j1_x', guid: '1', creation: at / 1000 - 3, createtxg: 5 } },
+          t2: { side: 'far:bk/d', state: s2, summary: s2, bytes: 0, ...(conflict ? { conflict } : {}) },
+        },
       },
-    }, at);
+      at,
+    );
   }
   return s as JobState;
 };
@@ -36,7 +52,11 @@ const history = (...runs: [number, 'OK' | 'WARNING' | 'CRITICAL', 'OK' | 'WARNIN
 describe('evaluateJobs', () => {
   it('OK after a recent success of every target', () => {
     const r = run(history([20_000, 'OK', 'OK']));
-    expect(r).toMatchObject({ state: 'OK', summary: 'job j1: 2 targets replicated, last success 20s ago', perfdata: 'last_success=20s;120;600;0 failures=0;;;0' });
+    expect(r).toMatchObject({
+      state: 'OK',
+      summary: 'job j1: 2 targets replicated, last success 20s ago',
+      perfdata: 'last_success=20s;120;600;0 failures=0;;;0',
+    });
   });
   it('WARNING when a target has not succeeded for longer than -w, naming it; failures counted', () => {
     const r = run(history([400_000, 'OK', 'OK'], [60_000, 'OK', 'WARNING'], [30_000, 'OK', 'WARNING']));
@@ -69,29 +89,47 @@ describe('evaluateJobs', () => {
   });
   it('WARNING when the common snapshot is a foreign one without hold or bookmark', () => {
     const src = ds('tank/d', vl('tank/d', '@zfs-auto-snap_hourly-2026-11-26-1100:1'));
-    const unprotected = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [{ source: src, target: ds('bk/d', vl('bk/d', '@zfs-auto-snap_hourly-2026-11-26-1100:1')) }]);
+    const unprotected = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [
+      { source: src, target: ds('bk/d', vl('bk/d', '@zfs-auto-snap_hourly-2026-11-26-1100:1')) },
+    ]);
     const r = run(history([10_000, 'OK', 'OK']), { protection: new Map([['t1', unprotected]]) });
     expect(r.state).toBe('WARNING');
-    expect(r.summary).toMatch(/^1 of 3 checks WARNING: job j1 -> bk\/d: common snapshot not protected on the source \(no hold\/bookmark\): tank\/d@zfs-auto-snap_hourly-2026-11-26-1100, common snapshot not held on the target/);
+    expect(r.summary).toMatch(
+      /^1 of 3 checks WARNING: job j1 -> bk\/d: common snapshot not protected on the source \(no hold\/bookmark\): tank\/d@zfs-auto-snap_hourly-2026-11-26-1100, common snapshot not held on the target/,
+    );
     expect(r.details).toContain('  last success 10s ago');
     const held = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [
       { source: ds('tank/d', [{ ...vl('tank/d', '@x:1')[0]!, userrefs: 1 }]), target: ds('bk/d', [{ ...vl('bk/d', '@x:1')[0]!, userrefs: 1 }]) },
     ]);
     expect(held.risks).toEqual([]);
-    const own = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [{ source: ds('tank/d', vl('tank/d', '@zfailover-sync_j1_20261126T110000.000Z:1')), target: ds('bk/d', vl('bk/d', '@zfailover-sync_j1_20261126T110000.000Z:1')) }]);
+    const own = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [
+      {
+        source: ds('tank/d', vl('tank/d', '@zfailover-sync_j1_20261126T110000.000Z:1')),
+        target: ds('bk/d', vl('bk/d', '@zfailover-sync_j1_20261126T110000.000Z:1')),
+      },
+    ]);
     expect([own.risks, own.checked]).toEqual([[], 1]);
     // Same job name, another installation (a second standby pulling the same source): its owner destroys it.
     const theirs = '@zfailover-sync_j1_host-9z8y7x_20261126T110000.000Z:1';
-    const other = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [{ source: ds('tank/d', vl('tank/d', theirs)), target: ds('bk/d', vl('bk/d', theirs)) }]);
+    const other = protectionOf({ job: 'j1', installation: 'host-1a2b3c' }, [
+      { source: ds('tank/d', vl('tank/d', theirs)), target: ds('bk/d', vl('bk/d', theirs)) },
+    ]);
     expect(other.risks).toHaveLength(2);
-    const mine = protectionOf({ job: 'j1', installation: 'host-9z8y7x' }, [{ source: ds('tank/d', vl('tank/d', theirs)), target: ds('bk/d', vl('bk/d', theirs)) }]);
+    const mine = protectionOf({ job: 'j1', installation: 'host-9z8y7x' }, [
+      { source: ds('tank/d', vl('tank/d', theirs)), target: ds('bk/d', vl('bk/d', theirs)) },
+    ]);
     expect(mine.risks).toEqual([]);
   });
   it('WARNING when prune reports a pile-up over its ceiling; pileup perfdata against the ceiling', () => {
-    const prune = { version: 1 as const, name: 'j1', at: NOW - 60_000, datasets: [
-      { side: 'source', name: 'tank/d', snapshots: 700, count: 612, kept: 500, ceiling: 500 },
-      { side: 'j1/t1', name: 'bk/d', snapshots: 20, count: 0, kept: 0, ceiling: 500 },
-    ] };
+    const prune = {
+      version: 1 as const,
+      name: 'j1',
+      at: NOW - 60_000,
+      datasets: [
+        { side: 'source', name: 'tank/d', snapshots: 700, count: 612, kept: 500, ceiling: 500 },
+        { side: 'j1/t1', name: 'bk/d', snapshots: 20, count: 0, kept: 0, ceiling: 500 },
+      ],
+    };
     const r = run(history([10_000, 'OK', 'OK']), { prune });
     expect(r.state).toBe('WARNING');
     expect(r.summary).toBe('1 of 3 checks WARNING: job j1: 612 snapshots piled up for lagging targets on tank/d (ceiling 500; the oldest go)');

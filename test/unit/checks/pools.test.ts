@@ -56,7 +56,7 @@ describe('evaluateHealth', () => {
   });
   it('CRITICAL with --degraded-is-critical, for data errors, and for a missing pool', () => {
     expect(toResult(evaluateHealth(data(), { degradedIsCritical: true, thresholds: warn0 })).state).toBe('CRITICAL');
-    const corrupt = parsePoolStatus(online.replace('No known data errors', '2 data errors, use \'-v\' for a list'));
+    const corrupt = parsePoolStatus(online.replace('No known data errors', "2 data errors, use '-v' for a list"));
     const r = toResult(evaluateHealth(data({ pools: [list[1]!], status: new Map([['backup', corrupt]]) }), { degradedIsCritical: false, thresholds: warn0 }));
     expect(r).toMatchObject({ state: 'CRITICAL', summary: "backup: ONLINE, data errors: 2 data errors, use '-v' for a list" });
     const gone = toResult(evaluateHealth(data({ pools: [list[1]!], missing: ['tank'] }), { degradedIsCritical: false, thresholds: warn0 }));
@@ -65,7 +65,9 @@ describe('evaluateHealth', () => {
   it('error counts below -w are OK; an unreadable status is UNKNOWN', () => {
     const r = toResult(evaluateHealth(data({ pools: [list[0]!] }), { degradedIsCritical: false, thresholds: { warning: parseRange('5') } }));
     expect(r.summary).toBe('tank: DEGRADED, vdc UNAVAIL, 3 vdev errors (read/write/cksum: vdb 0/0/3)');
-    const u = toResult(evaluateHealth(data({ pools: [list[1]!], status: new Map([['backup', new Error('timed out')]]) }), { degradedIsCritical: false, thresholds: warn0 }));
+    const u = toResult(
+      evaluateHealth(data({ pools: [list[1]!], status: new Map([['backup', new Error('timed out')]]) }), { degradedIsCritical: false, thresholds: warn0 }),
+    );
     expect(u).toMatchObject({ state: 'UNKNOWN', summary: 'backup: health ONLINE; zpool status unreadable: timed out' });
   });
 });

@@ -13,7 +13,12 @@ const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 26, 9);
 const hourly = (keep: number) => makePolicy({ schedules: [standardSchedule('hourly', keep) as Schedule], prune: ['zfs-auto-snap'] });
 const snap = (dataset: string, t: number, i: number): Version => ({
-  kind: 'snapshot', dataset, name: formatZfsAutoSnapName('hourly', t), guid: `g${i}`, createtxg: 10 + i, creation: Math.floor(t / 1000),
+  kind: 'snapshot',
+  dataset,
+  name: formatZfsAutoSnapName('hourly', t),
+  guid: `g${i}`,
+  createtxg: 10 + i,
+  creation: Math.floor(t / 1000),
 });
 const three = (dataset = 'tank/d') => [0, 1, 2].map((i) => snap(dataset, T0 + i * H, i));
 
@@ -36,14 +41,29 @@ describe('policyHorizon', () => {
 describe('protectionOf with a horizon', () => {
   it('names an unprotected common snapshot that its policy drops soon, with when', () => {
     const src = ds('tank/d', three());
-    const tgt = ds('bk/d', three('bk/d').map((v) => ({ ...v, createtxg: v.createtxg + 100 })).slice(0, 1));
-    const p = protectionOf({ job: 'j', installation: 'host-1a2b3c' }, [{ source: src, target: tgt }], { now: T0 + 2.5 * H, horizonMs: H, sourcePolicy: () => hourly(3), targetPolicy: () => null });
+    const tgt = ds(
+      'bk/d',
+      three('bk/d')
+        .map((v) => ({ ...v, createtxg: v.createtxg + 100 }))
+        .slice(0, 1),
+    );
+    const p = protectionOf({ job: 'j', installation: 'host-1a2b3c' }, [{ source: src, target: tgt }], {
+      now: T0 + 2.5 * H,
+      horizonMs: H,
+      sourcePolicy: () => hourly(3),
+      targetPolicy: () => null,
+    });
     expect(p.risks[0]).toBe('common snapshot unprotected and tank/d@zfs-auto-snap_hourly-2026-11-26-0900 leaves in 30m00s its policy (hourly keep 3, source)');
   });
   it('is quiet about the policy when the snapshot is held', () => {
     const held = three().map((v, i) => (i === 0 ? { ...v, userrefs: 1 } : v));
     const tgt = ds('bk/d', [{ ...three('bk/d')[0]!, userrefs: 1 }]);
-    const p = protectionOf({ job: 'j', installation: 'host-1a2b3c' }, [{ source: ds('tank/d', held), target: tgt }], { now: T0 + 2.5 * H, horizonMs: H, sourcePolicy: () => hourly(3), targetPolicy: () => hourly(3) });
+    const p = protectionOf({ job: 'j', installation: 'host-1a2b3c' }, [{ source: ds('tank/d', held), target: tgt }], {
+      now: T0 + 2.5 * H,
+      horizonMs: H,
+      sourcePolicy: () => hourly(3),
+      targetPolicy: () => hourly(3),
+    });
     expect(p.risks).toEqual([]);
   });
 });

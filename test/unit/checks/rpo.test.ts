@@ -16,7 +16,11 @@ describe('evaluateRpo', () => {
   it('is OK within thresholds, with rpo, behind and pending as perfdata', () => {
     const src = [ds('tank/d', vl('tank/d', '@a:1', '@b:2'), { written: 100 })];
     const r = run([probe(j, src, [[ds('bk/d', vl('bk/d', '@a:1'))]], [4096])], T + 21);
-    expect(r).toMatchObject({ state: 'OK', summary: 'job j1: bk/d: rpo 20s, 1 snapshot behind, 4.0KiB pending', perfdata: 'rpo=20s;30;120;0 behind=1;;;0 pending=4096B;;;0' });
+    expect(r).toMatchObject({
+      state: 'OK',
+      summary: 'job j1: bk/d: rpo 20s, 1 snapshot behind, 4.0KiB pending',
+      perfdata: 'rpo=20s;30;120;0 behind=1;;;0 pending=4096B;;;0',
+    });
   });
   it('is WARNING beyond -w and CRITICAL beyond -c, naming the violated threshold', () => {
     const src = [ds('tank/d', vl('tank/d', '@a:1'), { written: 5 })];
@@ -41,13 +45,19 @@ describe('evaluateRpo', () => {
   it('with the source unreachable: UNKNOWN while the replica bound is within thresholds, CRITICAL once it is not', () => {
     const down = new HostUnreachableError('src.example', 'Connection refused');
     const tgt = [[ds('bk/d', vl('bk/d', '@a:1'))]];
-    expect(run([probe(j, down, tgt)], T + 11)).toMatchObject({ state: 'UNKNOWN', summary: expect.stringContaining('unreadable: src.example unreachable: Connection refused') });
+    expect(run([probe(j, down, tgt)], T + 11)).toMatchObject({
+      state: 'UNKNOWN',
+      summary: expect.stringContaining('unreadable: src.example unreachable: Connection refused'),
+    });
     expect(run([probe(j, down, tgt)], T + 601)).toMatchObject({ state: 'CRITICAL', summary: expect.stringMatching(/rpo at least 10m00s/) });
   });
   it('fan-out: one unreachable target is UNKNOWN, the worst state of the others still wins', () => {
     const j2 = job('tank/d', ['bk/d', 'far:bk/d', 'bk2/d']);
     const src = [ds('tank/d', vl('tank/d', '@a:1', '@b:200'), { written: 1 })];
-    const r = run([probe(j2, src, [[ds('bk/d', vl('bk/d', '@a:1', '@b:200'))], new HostUnreachableError('far', 'timeout'), [ds('bk2/d', vl('bk2/d', '@a:1'))]])], T + 210);
+    const r = run(
+      [probe(j2, src, [[ds('bk/d', vl('bk/d', '@a:1', '@b:200'))], new HostUnreachableError('far', 'timeout'), [ds('bk2/d', vl('bk2/d', '@a:1'))]])],
+      T + 210,
+    );
     expect(r.state).toBe('CRITICAL');
     expect(r.summary).toBe('job j1: 1 of 3 datasets CRITICAL: bk2/d: rpo 3m29s (> 2m00s), 1 snapshot behind; 1 UNKNOWN');
     expect(r.details?.filter((l) => !l.startsWith(' '))).toEqual([

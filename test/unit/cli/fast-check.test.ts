@@ -21,7 +21,14 @@ beforeEach(() => {
   calls.length = 0;
 });
 
-const ctxFor = (programName: string): CliContext => ({ out: { write: () => undefined }, env: {}, now: () => 0, signal: new AbortController().signal, programName, isTTY: false });
+const ctxFor = (programName: string): CliContext => ({
+  out: { write: () => undefined },
+  env: {},
+  now: () => 0,
+  signal: new AbortController().signal,
+  programName,
+  isTTY: false,
+});
 
 /** Plain data of what the check receives, with the option keys' order (commander's own order). */
 const shape = (name: SelectionCheck, c: Pick<SelectionCheckInput, 'source' | 'targets' | 'opts' | 'globals'>) => ({
@@ -121,12 +128,57 @@ describe('left to commander', () => {
 
 // Generated lines: tokens that are options of these checks (and others), good and bad values, odd forms.
 const TOKENS = [
-  '--job', '--job=a', '--all', '--all=1', '--config', '--config=c.yml', '--state-dir', '--state-dir=s', '--no-estimate', '--no-zfs',
-  '-w', '--warning', '--warning=5', '-c', '--critical=~:3', '-t', '--timeout', '--timeout=0', '--max-lines', '--max-lines=3',
-  '--failures-warning', '--failures-critical=2', '--max-runtime', '--prune-horizon=1h', '-r', '--json', '-v', '--', '-V',
-  'data', 'check', 'rpo', '5', '0', '1', '30s', '2m', '~:10', '@1:2', '10:', 'soon', '-1', '', '1.5', '1e3',
+  '--job',
+  '--job=a',
+  '--all',
+  '--all=1',
+  '--config',
+  '--config=c.yml',
+  '--state-dir',
+  '--state-dir=s',
+  '--no-estimate',
+  '--no-zfs',
+  '-w',
+  '--warning',
+  '--warning=5',
+  '-c',
+  '--critical=~:3',
+  '-t',
+  '--timeout',
+  '--timeout=0',
+  '--max-lines',
+  '--max-lines=3',
+  '--failures-warning',
+  '--failures-critical=2',
+  '--max-runtime',
+  '--prune-horizon=1h',
+  '-r',
+  '--json',
+  '-v',
+  '--',
+  '-V',
+  'data',
+  'check',
+  'rpo',
+  '5',
+  '0',
+  '1',
+  '30s',
+  '2m',
+  '~:10',
+  '@1:2',
+  '10:',
+  'soon',
+  '-1',
+  '',
+  '1.5',
+  '1e3',
 ];
-const lines = fc.tuple(fc.constantFrom<SelectionCheck>('rpo', 'divergence', 'job'), fc.array(fc.constantFrom(...TOKENS), { maxLength: 8 }), fc.array(fc.constantFrom('--config', 'c.yml', '--state-dir=s', '-v'), { maxLength: 2 }));
+const lines = fc.tuple(
+  fc.constantFrom<SelectionCheck>('rpo', 'divergence', 'job'),
+  fc.array(fc.constantFrom(...TOKENS), { maxLength: 8 }),
+  fc.array(fc.constantFrom('--config', 'c.yml', '--state-dir=s', '-v'), { maxLength: 2 }),
+);
 
 describe('generated lines', () => {
   test('taken only as commander parses them', async () => {

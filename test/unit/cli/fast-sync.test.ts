@@ -18,7 +18,14 @@ beforeEach(() => {
   calls.length = 0;
 });
 
-const ctx: CliContext = { out: { write: () => undefined }, env: {}, now: () => 0, signal: new AbortController().signal, programName: 'zfailover', isTTY: false };
+const ctx: CliContext = {
+  out: { write: () => undefined },
+  env: {},
+  now: () => 0,
+  signal: new AbortController().signal,
+  programName: 'zfailover',
+  isTTY: false,
+};
 
 /** What the sync action receives when commander parses argv (globals and options as plain data). */
 const viaCommander = async (argv: string[]) => {

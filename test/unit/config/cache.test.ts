@@ -28,7 +28,10 @@ const setup = (body: string, mode = 0o600) => {
 
 const load = (cfg: string, stateDir?: string): Promise<LoadedConfig> => loadConfig(cfg, { cache: { stateDir } });
 const failure = async (p: Promise<unknown>): Promise<Error> => {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   if (!(e instanceof Error)) throw new Error('accepted');
   return e;
 };
@@ -75,7 +78,13 @@ describe('hit and miss', () => {
     expect(second.path).toBe(cfg);
     expect(second.mode).toBe(0o600);
     expect(second.data.state_dir).toBe(stateDir);
-    for (const p of [['jobs', 'data', 'targets', 1, 'dataset'], ['jobs', 'data', 'holds'], ['jobs', 'data', 'nope', 'deeper'], ['checks', 'rpo', 'critical'], []] as KeyPath[]) {
+    for (const p of [
+      ['jobs', 'data', 'targets', 1, 'dataset'],
+      ['jobs', 'data', 'holds'],
+      ['jobs', 'data', 'nope', 'deeper'],
+      ['checks', 'rpo', 'critical'],
+      [],
+    ] as KeyPath[]) {
       expect(second.locate(p)).toBe(parsed.locate(p));
       expect(second.error(p, 'boom').message).toBe(parsed.error(p, 'boom').message);
     }
@@ -222,7 +231,10 @@ describe('a bad config fails exactly as without the cache', () => {
       'jobs:\n  data:\n    source: vol1/a\n    targets: [vol2/a]\n    largeBlocks: true\n',
       ':6: jobs.data.largeBlocks: unknown key (allowed: source, targets, recursive, exclude, sync_snapshot, deadline, concurrency, initial, resume, bookmarks, holds, rollback_target, send, transport, failover)',
     ],
-    ['jobs:\n  data:\n    source: vol1/a\n    targets: [vol2/a]\n    deadline: soon\n', ":6: jobs.data.deadline: not a duration: 'soon' (use e.g. 60s, 15m; null for none)"],
+    [
+      'jobs:\n  data:\n    source: vol1/a\n    targets: [vol2/a]\n    deadline: soon\n',
+      ":6: jobs.data.deadline: not a duration: 'soon' (use e.g. 60s, 15m; null for none)",
+    ],
     ['jobs:\n  data: [\n', ':4: YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
   ] as const;
 
@@ -275,7 +287,12 @@ describe('line table', () => {
 
   test('an alias bomb is not tabled', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     const yaml = parseYaml(lines.join('\n'));
     expect(yaml.value).toBeUndefined();
     const wide = { list: Array.from({ length: 60_000 }, (_, i) => i) };

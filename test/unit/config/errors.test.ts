@@ -142,7 +142,14 @@ const cases: { name: string; lines: string[]; expected: string }[] = [
   },
   {
     name: 'duplicate target name',
-    lines: ['jobs:', '  data:', '    source: vol1/data', '    targets:', '      - { name: standby, dataset: vol2/data }', '      - { name: standby, dataset: backup:vol3/data }'],
+    lines: [
+      'jobs:',
+      '  data:',
+      '    source: vol1/data',
+      '    targets:',
+      '      - { name: standby, dataset: vol2/data }',
+      '      - { name: standby, dataset: backup:vol3/data }',
+    ],
     expected: `config error: ${FILE}:6: jobs.data.targets[1].name: duplicate target name 'standby' (also targets[0])`,
   },
   {
@@ -232,12 +239,19 @@ describe('config errors: one line, file:line: key.path: message', () => {
   });
 
   test('a key brought in by a YAML merge is reported at the line where it is written', () => {
-    const text = ['x-defaults: &defaults', '  holds: yes', 'jobs:', '  data:', '    <<: *defaults', '    source: vol1/data', '    targets: [vol2/data]'].join('\n');
+    const text = ['x-defaults: &defaults', '  holds: yes', 'jobs:', '  data:', '    <<: *defaults', '    source: vol1/data', '    targets: [vol2/data]'].join(
+      '\n',
+    );
     expect(problemsOf(text)[0]).toBe(`config error: ${FILE}:2: jobs.data.holds: expected true or false, got 'yes' (YAML 1.2: write true or false, unquoted)`);
   });
 
   test('an alias bomb is refused instead of expanded', () => {
-    const text = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
+    const text = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    ].join('\n');
     expect(problemsOf(text)[0]).toMatch(/^config error: \/etc\/zfailover\/zfailover\.yml: YAML: .*alias/i);
   });
 });

@@ -83,7 +83,18 @@ describe('loadConfig', () => {
   test('locate() and error() point later semantic errors at the right line', async () => {
     const p = write(
       'ok.yml',
-      ['ssh:', '  port: 22', 'jobs:', '  data:', '    source: server1:vol1/data', '    targets:', '      - vol2/data', '      - name: far', '        dataset: far:vol3/data', ''].join('\n'),
+      [
+        'ssh:',
+        '  port: 22',
+        'jobs:',
+        '  data:',
+        '    source: server1:vol1/data',
+        '    targets:',
+        '      - vol2/data',
+        '      - name: far',
+        '        dataset: far:vol3/data',
+        '',
+      ].join('\n'),
     );
     const loaded = await loadConfig(p);
     expect(loaded.locate(['jobs', 'data', 'targets', 1, 'dataset'])).toBe(9);
@@ -97,7 +108,17 @@ describe('loadConfig', () => {
   test('top-level x- keys hold YAML anchors and are otherwise ignored', async () => {
     const p = write(
       'anchors.yml',
-      ['x-defaults: &defaults', '  holds: false', '  deadline: 30s', 'jobs:', '  data:', '    <<: *defaults', '    source: vol1/data', '    targets: [vol2/data]', ''].join('\n'),
+      [
+        'x-defaults: &defaults',
+        '  holds: false',
+        '  deadline: 30s',
+        'jobs:',
+        '  data:',
+        '    <<: *defaults',
+        '    source: vol1/data',
+        '    targets: [vol2/data]',
+        '',
+      ].join('\n'),
     );
     const loaded = await loadConfig(p);
     expect(loaded.data.jobs?.['data']).toMatchObject({ holds: false, deadline: 30 });

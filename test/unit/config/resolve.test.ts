@@ -83,10 +83,29 @@ describe('resolveJob', () => {
   });
 
   test('CLI flags override the config; --ssh-option goes first because ssh keeps the first value', () => {
-    const loaded = load(['ssh: { key: /root/.ssh/a, options: [UserKnownHostsFile=/etc/zfailover/known_hosts] }', 'jobs:', '  data:', '    source: vol1/data', '    targets: [h:vol2/data]', '    deadline: 60s']);
+    const loaded = load([
+      'ssh: { key: /root/.ssh/a, options: [UserKnownHostsFile=/etc/zfailover/known_hosts] }',
+      'jobs:',
+      '  data:',
+      '    source: vol1/data',
+      '    targets: [h:vol2/data]',
+      '    deadline: 60s',
+    ]);
     const job = resolveJob(loaded, 'data', {
       stateDir: '/var/lib/zfailover',
-      overrides: { ...NO_FLAGS, deadline: 20, sshKey: '/tmp/k', sshOption: ['UserKnownHostsFile=/tmp/kh'], resume: false, raw: true, compress: 'lz4', mbuffer: true, bwlimit: 1000, rollbackTarget: true, syncSnap: false },
+      overrides: {
+        ...NO_FLAGS,
+        deadline: 20,
+        sshKey: '/tmp/k',
+        sshOption: ['UserKnownHostsFile=/tmp/kh'],
+        resume: false,
+        raw: true,
+        compress: 'lz4',
+        mbuffer: true,
+        bwlimit: 1000,
+        rollbackTarget: true,
+        syncSnap: false,
+      },
     });
     expect(job).toMatchObject({
       deadline: 20,
@@ -109,8 +128,12 @@ describe('resolveJob', () => {
   });
 
   test('bad override values are usage errors', () => {
-    expect(() => resolveJob(minimal, 'data', { stateDir: '/s', overrides: { ...NO_FLAGS, compress: 'gzip' } })).toThrow("--compress: expected one of none, zstd, lz4, got 'gzip'");
-    expect(() => resolveJob(minimal, 'data', { stateDir: '/s', overrides: { ...NO_FLAGS, initial: 'some' } })).toThrow("--initial: expected one of all, newest, got 'some'");
+    expect(() => resolveJob(minimal, 'data', { stateDir: '/s', overrides: { ...NO_FLAGS, compress: 'gzip' } })).toThrow(
+      "--compress: expected one of none, zstd, lz4, got 'gzip'",
+    );
+    expect(() => resolveJob(minimal, 'data', { stateDir: '/s', overrides: { ...NO_FLAGS, initial: 'some' } })).toThrow(
+      "--initial: expected one of all, newest, got 'some'",
+    );
     expect(() => resolveJob(minimal, 'data', { stateDir: '/s', overrides: { ...NO_FLAGS, sshOption: ['StrictHostKeyChecking=no'] } })).toThrow(UsageError);
   });
 
@@ -150,7 +173,7 @@ describe('resolveStateDir', () => {
 });
 
 describe('identity: the installation identity in owned names (issue 12)', () => {
-  test('a pinned identity reaches every job; without it the cycle takes the state dir\'s', () => {
+  test("a pinned identity reaches every job; without it the cycle takes the state dir's", () => {
     const pinned = load(['identity: standby-east', 'jobs:', '  data:', '    source: vol1/data', '    targets: [vol2/data]']);
     expect(resolveJob(pinned, 'data', { stateDir: '/var/lib/zfailover' }).installation).toBe('standby-east');
     expect(resolveJob(minimal, 'data', { stateDir: '/var/lib/zfailover' }).installation).toBeUndefined();

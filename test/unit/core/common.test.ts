@@ -43,7 +43,14 @@ describe('newestCommon', () => {
   });
 
   test('the fallback runs when the newest target snapshot is not common', () => {
-    const v = (kind: Version['kind'], guid: string, createtxg: number): Version => ({ kind, dataset: 'd', name: `n${createtxg}`, guid, createtxg, creation: createtxg });
+    const v = (kind: Version['kind'], guid: string, createtxg: number): Version => ({
+      kind,
+      dataset: 'd',
+      name: `n${createtxg}`,
+      guid,
+      createtxg,
+      creation: createtxg,
+    });
     const source = [v('snapshot', '1', 1), v('bookmark', '2', 2), v('snapshot', '3', 3)];
     const target = [v('snapshot', '1', 1), v('snapshot', '2', 2), v('snapshot', '9', 9)];
     expect(newestCommon(source, target)).toEqual({ source: source[1], target: target[1] });

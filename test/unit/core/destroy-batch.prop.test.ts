@@ -8,7 +8,13 @@ import { batchDestroys, carriersIn, type DestroyCall } from '../../../src/core/d
 /** What the calls destroy, given what carries each name: a recursive call takes every carrier below its root. */
 const effect = (calls: readonly DestroyCall[], carriers: (n: string) => readonly string[]): string[] =>
   calls
-    .flatMap((c) => (c.recursive ? carriers(c.names[0]!).filter((d) => relativeName(c.dataset, d) !== null).map((d) => `${d}@${c.names[0]}`) : c.names.map((n) => `${c.dataset}@${n}`)))
+    .flatMap((c) =>
+      c.recursive
+        ? carriers(c.names[0]!)
+            .filter((d) => relativeName(c.dataset, d) !== null)
+            .map((d) => `${d}@${c.names[0]}`)
+        : c.names.map((n) => `${c.dataset}@${n}`),
+    )
     .sort();
 
 const requested = (what: ReadonlyMap<string, readonly string[]>): string[] => [...what].flatMap(([d, ns]) => [...new Set(ns)].map((n) => `${d}@${n}`)).sort();
@@ -16,17 +22,15 @@ const requested = (what: ReadonlyMap<string, readonly string[]>): string[] => [.
 // A small tree: p, p/a, p/a/x, p/b, p/b/y, p/c; snapshot names s1..s3.
 const DATASETS = ['p', 'p/a', 'p/a/x', 'p/b', 'p/b/y', 'p/c'];
 const NAMES = ['s1', 's2', 's3'];
-const side = fc
-  .array(fc.tuple(fc.constantFrom(...DATASETS), fc.constantFrom(...NAMES), fc.boolean()), { maxLength: 18 })
-  .map((entries) => {
-    const has = new Map<string, Set<string>>(DATASETS.map((d) => [d, new Set()]));
-    const what = new Map<string, string[]>();
-    for (const [d, n, doomed] of entries) {
-      has.get(d)!.add(n);
-      if (doomed) what.set(d, [...(what.get(d) ?? []), n]);
-    }
-    return { has, what };
-  });
+const side = fc.array(fc.tuple(fc.constantFrom(...DATASETS), fc.constantFrom(...NAMES), fc.boolean()), { maxLength: 18 }).map((entries) => {
+  const has = new Map<string, Set<string>>(DATASETS.map((d) => [d, new Set()]));
+  const what = new Map<string, string[]>();
+  for (const [d, n, doomed] of entries) {
+    has.get(d)!.add(n);
+    if (doomed) what.set(d, [...(what.get(d) ?? []), n]);
+  }
+  return { has, what };
+});
 
 describe('batchDestroys', () => {
   test('destroys exactly what was asked, never a carrier that was not (property)', () => {

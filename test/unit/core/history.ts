@@ -36,7 +36,10 @@ export const historyArb: fc.Arbitrary<History> = fc
     received: fc.integer({ min: 0, max: 10 }),
     receivedAll: fc.boolean(),
     absent: fc.boolean(),
-    targetDrops: fc.array(fc.integer({ min: 0, max: 5 }).map((x) => x === 0), { minLength: 10, maxLength: 10 }),
+    targetDrops: fc.array(
+      fc.integer({ min: 0, max: 5 }).map((x) => x === 0),
+      { minLength: 10, maxLength: 10 },
+    ),
     // 0 keep, 1 drop, 2 bookmark only
     sourceDrops: fc.array(fc.constantFrom(0, 0, 0, 1, 2), { minLength: 10, maxLength: 10 }),
     targetOnly: fc.constantFrom(0, 0, 0, 0, 0, 1, 2),
@@ -69,7 +72,11 @@ export const historyArb: fc.Arbitrary<History> = fc
       resume = { token: '1-tok', toGuid: r.resume === 'next' ? `g${k}` : 'gone' };
     }
     const target: TargetState | null = absent ? null : { versions: targetVersions, written: r.written, resume, role: null, epoch: null };
-    return { source: { versions: sourceVersions, epoch: null }, target, options: { initial: r.initial, intermediates: r.intermediates, ...(r.leaveOut ? { leaveOut: (v: Version) => ownsSyncSnapshot(OWNER, v.name) } : {}) } };
+    return {
+      source: { versions: sourceVersions, epoch: null },
+      target,
+      options: { initial: r.initial, intermediates: r.intermediates, ...(r.leaveOut ? { leaveOut: (v: Version) => ownsSyncSnapshot(OWNER, v.name) } : {}) },
+    };
   });
 
 /**
@@ -85,7 +92,9 @@ export const cleanupFor = (h: History, opts: { forgetFirst?: boolean; inFlight?:
       id: 't2',
       versions: null,
       commonGuid: h.source.versions.find((v) => v.kind === 'snapshot')?.guid ?? null,
-      ...(opts.inFlight ? { inFlight: opts.inFlight.flatMap((i) => (h.source.versions.length > 0 ? [h.source.versions[i % h.source.versions.length]!.guid] : [])) } : {}),
+      ...(opts.inFlight
+        ? { inFlight: opts.inFlight.flatMap((i) => (h.source.versions.length > 0 ? [h.source.versions[i % h.source.versions.length]!.guid] : [])) }
+        : {}),
     },
   ];
   return { plan: planSyncCleanup(OWNER, h.source.versions, cursors), cursors, owner: OWNER };

@@ -9,7 +9,10 @@ import { commandLine, fixLine, onHost, zfailoverArgv, zfailoverLine, type JobFla
 const word = fc
   .oneof(
     fc.string({ unit: 'binary', maxLength: 30 }),
-    fc.string({ unit: fc.constantFrom("'", '"', '\\', '$', '`', ' ', '\n', '\t', '-', '*', '?', '~', '!', ';', '&', '|', '(', ')', '<', '>', '#', '=', 'a', 'é'), maxLength: 16 }),
+    fc.string({
+      unit: fc.constantFrom("'", '"', '\\', '$', '`', ' ', '\n', '\t', '-', '*', '?', '~', '!', ';', '&', '|', '(', ')', '<', '>', '#', '=', 'a', 'é'),
+      maxLength: 16,
+    }),
     fc.constantFrom('', '-n', '--', "'", '$(id)', '`id`', '$HOME', 'pool/a b', 'dst/foo bar copy', '\n', '*', '#x'),
   )
   .filter((s) => !s.includes('\0') && Buffer.from(s, 'utf8').toString('utf8') === s);
@@ -69,8 +72,16 @@ describe('printed commands', () => {
 
   fcTest.prop(
     [
-      fc.record({ user: fc.option(fc.constantFrom('root', 'zfo'), { nil: undefined }), host: fc.constantFrom('backup', '127.0.0.1', '::1'), port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }) }),
-      fc.record({ key: fc.option(word, { nil: undefined }), port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), options: fc.array(word, { maxLength: 2 }) }),
+      fc.record({
+        user: fc.option(fc.constantFrom('root', 'zfo'), { nil: undefined }),
+        host: fc.constantFrom('backup', '127.0.0.1', '::1'),
+        port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+      }),
+      fc.record({
+        key: fc.option(word, { nil: undefined }),
+        port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+        options: fc.array(word, { maxLength: 2 }),
+      }),
       fc.array(word, { minLength: 1, maxLength: 4 }),
     ],
     { numRuns: 50 },
@@ -90,7 +101,12 @@ describe('printed commands', () => {
   });
 
   test('a local command is the line itself; pipelines are joined with |', () => {
-    expect(onHost(null, {}, [['zfs', 'send', 'dst/a b@s'], ['zfs', 'recv', 'dst/c']])).toBe("zfs send 'dst/a b@s' | zfs recv dst/c");
+    expect(
+      onHost(null, {}, [
+        ['zfs', 'send', 'dst/a b@s'],
+        ['zfs', 'recv', 'dst/c'],
+      ]),
+    ).toBe("zfs send 'dst/a b@s' | zfs recv dst/c");
   });
 
   fcTest.prop([word, fc.string({ maxLength: 40 })], { numRuns: 40 })('fixLine: the comment never changes what runs', (w, why) => {
@@ -110,6 +126,8 @@ describe('printed commands', () => {
     );
     // demote takes no sync-only flags; a named job takes -r/--exclude/--id from the config.
     expect(zfailoverLine(inv, ['demote'])).not.toContain('--no-sync-snap');
-    expect(zfailoverLine({ ...inv, job: 'data-back' }, ['demote'])).toBe("zfailover --config '/etc/z f.yml' --state-dir /var/lib/z demote --ssh-key /k --ssh-port 2222 --ssh-option 'UserKnownHostsFile=/a b' --job data-back");
+    expect(zfailoverLine({ ...inv, job: 'data-back' }, ['demote'])).toBe(
+      "zfailover --config '/etc/z f.yml' --state-dir /var/lib/z demote --ssh-key /k --ssh-port 2222 --ssh-option 'UserKnownHostsFile=/a b' --job data-back",
+    );
   });
 });

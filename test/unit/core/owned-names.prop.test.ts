@@ -62,7 +62,7 @@ describe('owned names with an installation identity', () => {
     );
   });
 
-  it('ownership: own names and own legacy names only; never another installation\'s or another job\'s', () => {
+  it("ownership: own names and own legacy names only; never another installation's or another job's", () => {
     fc.assert(
       fc.property(id, id, id, id, time, guid, (job, mine, theirs, target, t, g) => {
         const me = { job, installation: mine };

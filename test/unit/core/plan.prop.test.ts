@@ -91,7 +91,9 @@ describe('left-out intermediates', () => {
         const carried = new Set<string>();
         for (const s of d.steps) {
           if (s.kind !== 'incremental') continue;
-          const span = s.intermediates ? h.source.versions.filter((v) => v.kind === 'snapshot' && v.createtxg > s.from.createtxg && v.createtxg <= s.to.createtxg) : [s.to];
+          const span = s.intermediates
+            ? h.source.versions.filter((v) => v.kind === 'snapshot' && v.createtxg > s.from.createtxg && v.createtxg <= s.to.createtxg)
+            : [s.to];
           for (const v of span) carried.add(v.guid);
         }
         const common = newestCommon(h.source.versions, h.target.versions)!;
@@ -105,7 +107,7 @@ describe('left-out intermediates', () => {
 });
 
 describe('sync snapshot cleanup properties', () => {
-  it('destroys a subset of this installation\'s own sync snapshots of this job, never a common one, never the newest', () => {
+  it("destroys a subset of this installation's own sync snapshots of this job, never a common one, never the newest", () => {
     fc.assert(
       fc.property(historyArb, (h) => {
         const { plan, cursors, owner } = cleanupFor(h);
@@ -135,7 +137,7 @@ describe('sync snapshot cleanup properties', () => {
     );
   });
 
-  it('never destroys another installation\'s sync snapshot on the source, whatever the histories', () => {
+  it("never destroys another installation's sync snapshot on the source, whatever the histories", () => {
     fc.assert(
       fc.property(historyArb, fc.boolean(), (h, forget) => {
         const { plan } = cleanupFor(h, { forgetFirst: forget });

@@ -83,7 +83,13 @@ describe('planReplication: state machine rows', () => {
 
   it('diverged: both sides have snapshots after the common one', () => {
     const d = planReplication(src('@a:1', '@b:2'), tgt(['@a:5', '@t:6']));
-    expect(d).toMatchObject({ kind: 'conflict', conflict: 'diverged', common: { source: { name: 'a' } }, sourceOnly: [{ name: 'b' }], targetOnly: [{ name: 't' }] });
+    expect(d).toMatchObject({
+      kind: 'conflict',
+      conflict: 'diverged',
+      common: { source: { name: 'a' } },
+      sourceOnly: [{ name: 'b' }],
+      targetOnly: [{ name: 't' }],
+    });
   });
 
   it('target-newer: only the target has snapshots after the common one', () => {
@@ -125,7 +131,13 @@ describe('planReplication: state machine rows', () => {
 
   it('a partial first receive (target without snapshots) resumes', () => {
     const d = planReplication(src('@a:1', '@b:2'), tgt([], { resume: { token: 't', toGuid: 'a' } }));
-    expect(d).toMatchObject({ kind: 'plan', steps: [{ kind: 'resume', to: { name: 'a' } }, { kind: 'incremental', from: { name: 'a' }, to: { name: 'b' } }] });
+    expect(d).toMatchObject({
+      kind: 'plan',
+      steps: [
+        { kind: 'resume', to: { name: 'a' } },
+        { kind: 'incremental', from: { name: 'a' }, to: { name: 'b' } },
+      ],
+    });
   });
 
   it('a partial first receive whose snapshot is gone is aborted (recv -A destroys it), then sent in full', () => {
@@ -158,10 +170,7 @@ describe('resolveConflict', () => {
   });
 
   it('never resolves fencing conflicts or a missing common snapshot', () => {
-    for (const d of [
-      planReplication(src('@a:1'), tgt(['@a:5'], { role: 'primary' })),
-      planReplication(src('@a:1'), tgt(['@x:5'])),
-    ]) {
+    for (const d of [planReplication(src('@a:1'), tgt(['@a:5'], { role: 'primary' })), planReplication(src('@a:1'), tgt(['@x:5']))]) {
       expect(resolveConflict(d, { rollbackTarget: true })).toBe(d);
     }
   });

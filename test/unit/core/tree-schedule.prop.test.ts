@@ -6,19 +6,17 @@ import { describe, expect, test } from 'vitest';
 import { ancestorIndex, runTree, type TaskVerdict } from '../../../src/core/tree-schedule.js';
 
 /** A random tree of relative names, parents before children (as the pairing lists them), some levels left out. */
-const treeArb = fc
-  .array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: 24 })
-  .chain((parents) =>
-    fc.array(fc.boolean(), { minLength: parents.length, maxLength: parents.length }).map((dropped) => {
-      const rels = [''];
-      for (let i = 0; i < parents.length; i++) {
-        const p = rels[parents[i]! % rels.length]!;
-        rels.push(p === '' ? `d${i}` : `${p}/d${i}`);
-      }
-      // Dropping a level (an excluded or unlisted dataset) keeps its descendants: they wait for the next listed ancestor.
-      return rels.filter((_, i) => i === 0 || !dropped[i - 1]).map((rel) => ({ rel }));
-    }),
-  );
+const treeArb = fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: 24 }).chain((parents) =>
+  fc.array(fc.boolean(), { minLength: parents.length, maxLength: parents.length }).map((dropped) => {
+    const rels = [''];
+    for (let i = 0; i < parents.length; i++) {
+      const p = rels[parents[i]! % rels.length]!;
+      rels.push(p === '' ? `d${i}` : `${p}/d${i}`);
+    }
+    // Dropping a level (an excluded or unlisted dataset) keeps its descendants: they wait for the next listed ancestor.
+    return rels.filter((_, i) => i === 0 || !dropped[i - 1]).map((rel) => ({ rel }));
+  }),
+);
 
 describe('runTree', () => {
   fcTest.prop([treeArb, fc.integer({ min: 1, max: 6 }), fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }), fc.scheduler()], { numRuns: 300 })(
@@ -62,31 +60,34 @@ describe('runTree', () => {
     expect(order).toEqual(tasks.map((_, i) => i));
   });
 
-  fcTest.prop([fc.integer({ min: 2, max: 8 }), fc.integer({ min: 1, max: 8 })])('siblings really run together: peak = min(limit, siblings)', async (limit, n) => {
-    const tasks = [{ rel: '' }, ...Array.from({ length: n }, (_, i) => ({ rel: `c${i}` }))];
-    let inFlight = 0;
-    let peak = 0;
-    const gates: (() => void)[] = [];
-    const result = runTree(tasks, limit, async (t) => {
-      if (t.rel === '') return 'ok';
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise<void>((r) => gates.push(r));
-      inFlight--;
-      return 'ok';
-    });
-    // Release the children one at a time once as many as may run are waiting: the bound is reached, then held.
-    for (let released = 0; released < n; released++) {
-      while (gates.length === 0) await new Promise((r) => setImmediate(r));
-      if (released === 0) {
-        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-        expect(gates.length).toBe(Math.min(limit, n));
+  fcTest.prop([fc.integer({ min: 2, max: 8 }), fc.integer({ min: 1, max: 8 })])(
+    'siblings really run together: peak = min(limit, siblings)',
+    async (limit, n) => {
+      const tasks = [{ rel: '' }, ...Array.from({ length: n }, (_, i) => ({ rel: `c${i}` }))];
+      let inFlight = 0;
+      let peak = 0;
+      const gates: (() => void)[] = [];
+      const result = runTree(tasks, limit, async (t) => {
+        if (t.rel === '') return 'ok';
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise<void>((r) => gates.push(r));
+        inFlight--;
+        return 'ok';
+      });
+      // Release the children one at a time once as many as may run are waiting: the bound is reached, then held.
+      for (let released = 0; released < n; released++) {
+        while (gates.length === 0) await new Promise((r) => setImmediate(r));
+        if (released === 0) {
+          for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+          expect(gates.length).toBe(Math.min(limit, n));
+        }
+        gates.shift()!();
       }
-      gates.shift()!();
-    }
-    await result;
-    expect(peak).toBe(Math.min(limit, n));
-  });
+      await result;
+      expect(peak).toBe(Math.min(limit, n));
+    },
+  );
 
   test('an empty list resolves at once; a failed parent does not stop its sibling subtree', async () => {
     expect(await runTree([], 3, async () => 'ok')).toEqual([]);
@@ -96,6 +97,14 @@ describe('runTree', () => {
       return t.rel === 'a' ? 'failed' : 'ok';
     });
     expect(v).toEqual(['ok', 'failed', 'ok', 'ok', 'ok']);
-    expect(new Map(seen)).toEqual(new Map([['', false], ['a', false], ['a/x', true], ['b', false], ['b/y', false]]));
+    expect(new Map(seen)).toEqual(
+      new Map([
+        ['', false],
+        ['a', false],
+        ['a/x', true],
+        ['b', false],
+        ['b/y', false],
+      ]),
+    );
   });
 });

@@ -10,7 +10,14 @@ import type { JobSpec } from '../../../src/config/job-spec.js';
 import { job as shared } from '../checks/builders.js';
 
 const ROOT = new URL('../../../', import.meta.url);
-const v = (dataset: string, name: string, guid: string, createtxg: number): Version => ({ kind: 'snapshot', dataset, name, guid, createtxg, creation: 1_700_000_000 });
+const v = (dataset: string, name: string, guid: string, createtxg: number): Version => ({
+  kind: 'snapshot',
+  dataset,
+  name,
+  guid,
+  createtxg,
+  creation: 1_700_000_000,
+});
 const job = (id: string, from: string, to: string): JobSpec => shared(from, [to], { id });
 
 const data = job('data', 'tank/data', 'backup/data');

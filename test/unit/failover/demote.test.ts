@@ -10,11 +10,19 @@ const ASIDE = 'a/data.zfailover-diverged-e1-20231114T221410Z';
 const newPrimary = tree('b/data', { '': primaryDs('b/data', ['@s1:40=101', '@n1:45=301'], { epoch: 1 }) });
 const oldPrimary = tree('a/data', { '': primaryDs('a/data', ['@s1:10=101', '@o1:12=401'], { epoch: 0, written: 4096 }) });
 
-const input = (p: Partial<DemoteInput>): DemoteInput => ({ now: NOW, source: newPrimary, target: oldPrimary, aside: null, asideName: ASIDE, syncCommand: 'zfailover sync --job data-back', ...p });
+const input = (p: Partial<DemoteInput>): DemoteInput => ({
+  now: NOW,
+  source: newPrimary,
+  target: oldPrimary,
+  aside: null,
+  asideName: ASIDE,
+  syncCommand: 'zfailover sync --job data-back',
+  ...p,
+});
 const commands = (d: ReturnType<typeof decideDemote>): string[] => (d.kind === 'refuse' ? [] : d.groups.flatMap((g) => g.ops.map(describeOp)));
 
 describe('decideDemote', () => {
-  it('keeps the old primary\'s writes aside and re-creates it at the common snapshot without copying', () => {
+  it("keeps the old primary's writes aside and re-creates it at the common snapshot without copying", () => {
     const d = decideDemote(input({}));
     expect(d).toMatchObject({ kind: 'demote', epoch: 1, aside: ASIDE, hooks: true });
     expect(commands(d)).toEqual([
@@ -46,7 +54,11 @@ describe('decideDemote', () => {
     if (d.kind === 'refuse') return;
     expect(d.asideOnly).toEqual(['a/data/c/new']);
     const ops = commands(d);
-    expect(ops.filter((o) => o.startsWith('zfs unmount a/data')).slice(0, 3)).toEqual(['zfs unmount a/data/c/new', 'zfs unmount a/data/c', 'zfs unmount a/data']);
+    expect(ops.filter((o) => o.startsWith('zfs unmount a/data')).slice(0, 3)).toEqual([
+      'zfs unmount a/data/c/new',
+      'zfs unmount a/data/c',
+      'zfs unmount a/data',
+    ]);
     expect(ops.filter((o) => o.startsWith('zfs clone'))).toEqual([
       `zfs clone -o canmount=noauto -o readonly=on -o zfailover:role=replica -o zfailover:epoch=1 ${ASIDE}@s1 a/data`,
       `zfs clone -o canmount=noauto -o readonly=on ${ASIDE}/c@s1 a/data/c`,
@@ -71,8 +83,13 @@ describe('decideDemote', () => {
   });
 
   it('refuses to demote the newer primary, a replica of a newer epoch, or from a source that is not primary', () => {
-    expect(decideDemote(input({ target: tree('a/data', { '': primaryDs('a/data', ['@s1:10=101'], { epoch: 1 }) }) }))).toMatchObject({ kind: 'refuse', conflict: 'unsafe' });
-    expect(decideDemote(input({ target: tree('a/data', { '': replicaDs('a/data', ['@s1:10=101'], { epoch: 2 }) }) }))).toMatchObject({ conflict: 'target-epoch-higher' });
+    expect(decideDemote(input({ target: tree('a/data', { '': primaryDs('a/data', ['@s1:10=101'], { epoch: 1 }) }) }))).toMatchObject({
+      kind: 'refuse',
+      conflict: 'unsafe',
+    });
+    expect(decideDemote(input({ target: tree('a/data', { '': replicaDs('a/data', ['@s1:10=101'], { epoch: 2 }) }) }))).toMatchObject({
+      conflict: 'target-epoch-higher',
+    });
     expect(decideDemote(input({ source: tree('b/data', { '': replicaDs('b/data', ['@s1:40=101']) }) }))).toMatchObject({ conflict: 'source-not-primary' });
   });
 

@@ -30,7 +30,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('sync' as const), from: site }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'cut' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'heal' as const }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('promote' as const), site, mode: fc.constantFrom<'planned' | 'takeover'>('planned', 'takeover'), crash }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('promote' as const), site, mode: fc.constantFrom<'planned' | 'takeover'>('planned', 'takeover'), crash }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('demote' as const), site, crash }) },
 );
 
@@ -61,7 +64,11 @@ const promote = async (w: World, rec: Records, at: SiteId, mode: 'planned' | 'ta
 const demote = async (w: World, rec: Records, at: SiteId, crashAfter: number | null) => {
   const fuse = new Fuse(crashAfter);
   try {
-    return await runDemoteFlow(demoteEnv(w, at, rec, fuse), { dryRun: false, syncCommand: 'zfailover sync --job data-back', command: 'zfailover demote --job data-back' });
+    return await runDemoteFlow(demoteEnv(w, at, rec, fuse), {
+      dryRun: false,
+      syncCommand: 'zfailover sync --job data-back',
+      command: 'zfailover demote --job data-back',
+    });
   } catch (e) {
     if (e instanceof Crash || (e instanceof Error && e.message === 'unreachable')) return null;
     throw e;

@@ -40,8 +40,15 @@ describe('planned switchover preflight', () => {
   });
 
   it('refuses without the primary, or when it is not primary, or when the replica has a higher epoch', () => {
-    expect(decidePromote(input({ primary: null, primaryError: 'connection refused' }))).toMatchObject({ kind: 'refuse', conflict: 'unsafe', reason: expect.stringMatching(/unreachable \(connection refused\)/), hint: 'zfailover promote --job data --takeover --force  # only if it is down for good' });
-    expect(decidePromote(input({ primary: P({ '': primaryDs('a/data', ['@s1:10=101'], { role: 'replica' }) }) }))).toMatchObject({ conflict: 'source-not-primary' });
+    expect(decidePromote(input({ primary: null, primaryError: 'connection refused' }))).toMatchObject({
+      kind: 'refuse',
+      conflict: 'unsafe',
+      reason: expect.stringMatching(/unreachable \(connection refused\)/),
+      hint: 'zfailover promote --job data --takeover --force  # only if it is down for good',
+    });
+    expect(decidePromote(input({ primary: P({ '': primaryDs('a/data', ['@s1:10=101'], { role: 'replica' }) }) }))).toMatchObject({
+      conflict: 'source-not-primary',
+    });
     expect(decidePromote(input({ replica: R({ '': replicaDs('b/data', ['@s1:40=101'], { epoch: 3 }) }) }))).toMatchObject({ conflict: 'target-epoch-higher' });
   });
 
@@ -84,14 +91,22 @@ describe('takeover preflight', () => {
   });
 
   it('never discards writes made on the replica, and refuses to guess where it cannot tell', () => {
-    expect(decidePromote(input({ ...down, replica: R({ '': replicaDs('b/data', ['@s1:40=101'], { written: 512 }) }) }))).toMatchObject({ conflict: 'target-modified' });
-    expect(decidePromote(input({ ...down, replica: R({ '': replicaDs('b/data', ['@s1:40=101'], { written: null, readonly: false }) }) }))).toMatchObject({ conflict: 'unsafe' });
+    expect(decidePromote(input({ ...down, replica: R({ '': replicaDs('b/data', ['@s1:40=101'], { written: 512 }) }) }))).toMatchObject({
+      conflict: 'target-modified',
+    });
+    expect(decidePromote(input({ ...down, replica: R({ '': replicaDs('b/data', ['@s1:40=101'], { written: null, readonly: false }) }) }))).toMatchObject({
+      conflict: 'unsafe',
+    });
   });
 
   it('promotes a tree only as a whole: a child behind or ahead of the root is refused unless accepted', () => {
     const mixed = R({ '': replicaDs('b/data', ['@s1:40=101', '@s2:42=102']), c: replicaDs('b/data/c', ['@s1:41=101']) });
     const d = decidePromote(input({ ...down, replica: mixed }));
-    expect(d).toMatchObject({ kind: 'refuse', conflict: 'unsafe', reason: expect.stringMatching(/not at one snapshot: b\/data\/c is at @s1, before the root's @s2: unchanged since, or its last receive failed/) });
+    expect(d).toMatchObject({
+      kind: 'refuse',
+      conflict: 'unsafe',
+      reason: expect.stringMatching(/not at one snapshot: b\/data\/c is at @s1, before the root's @s2: unchanged since, or its last receive failed/),
+    });
     const ok = decidePromote(input({ ...down, replica: mixed, acceptTree: true }));
     expect(ok.kind).toBe('promote');
     if (ok.kind !== 'refuse') expect(ok.notes[0]).toMatch(/^accepted: b\/data\/c is at @s1/);
@@ -101,7 +116,10 @@ describe('takeover preflight', () => {
     expect(decidePromote(input({ ...down, replica: mixed, evidence: { ok: false, rootGuid: '102', datasets: { c: '101' } } })).kind).toBe('refuse');
     // OpenZFS: only the child changed in the last cycle, so it is ahead of the unchanged root by name.
     const ahead = R({ '': replicaDs('b/data', ['@s1:40=101']), c: replicaDs('b/data/c', ['@s1:41=201', '@s2:43=202']) });
-    expect(decidePromote(input({ ...down, replica: ahead }))).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/b\/data\/c is at @s2, after the root's @s1/) });
+    expect(decidePromote(input({ ...down, replica: ahead }))).toMatchObject({
+      kind: 'refuse',
+      reason: expect.stringMatching(/b\/data\/c is at @s2, after the root's @s1/),
+    });
     expect(decidePromote(input({ ...down, replica: ahead, evidence: { ok: true, rootGuid: '101', datasets: { '': '101', c: '202' } } })).kind).toBe('promote');
   });
 
@@ -125,7 +143,9 @@ describe('a replica that is primary already', () => {
   const promoted = R({ '': replicaDs('b/data', ['@s1:40=101', '@s2:41=102'], { role: 'primary', epoch: 1, readonly: true }) });
 
   it('refuses two primaries of the same or a higher epoch on the other side', () => {
-    expect(decidePromote(input({ replica: promoted, primary: P({ '': primaryDs('a/data', ['@s1:10=101', '@s2:12=102'], { epoch: 1 }) }) }))).toMatchObject({ conflict: 'two-primaries' });
+    expect(decidePromote(input({ replica: promoted, primary: P({ '': primaryDs('a/data', ['@s1:10=101', '@s2:12=102'], { epoch: 1 }) }) }))).toMatchObject({
+      conflict: 'two-primaries',
+    });
   });
 
   it('finishes a planned switchover stopped after the promotion: the old primary is fenced and has nothing more', () => {
@@ -142,21 +162,29 @@ describe('a replica that is primary already', () => {
     ]);
   });
 
-  it('does not finish when the old primary holds data the new one lacks: that is demote\'s job', () => {
+  it("does not finish when the old primary holds data the new one lacks: that is demote's job", () => {
     const old = P({ '': primaryDs('a/data', ['@s1:10=101', '@s2:12=102', '@s3:13=103'], { readonly: true }) });
-    expect(decidePromote(input({ replica: promoted, primary: old }))).toMatchObject({ kind: 'refuse', conflict: 'two-primaries', reason: expect.stringMatching(/a\/data@s3/), hint: expect.stringMatching(/zfailover demote --job data-back/) });
+    expect(decidePromote(input({ replica: promoted, primary: old }))).toMatchObject({
+      kind: 'refuse',
+      conflict: 'two-primaries',
+      reason: expect.stringMatching(/a\/data@s3/),
+      hint: expect.stringMatching(/zfailover demote --job data-back/),
+    });
   });
 
   it('with the old side gone or demoted: confirms, only making sure it is writable and mounted', () => {
     const d = decidePromote(input({ mode: 'takeover', replica: promoted, primary: null }));
     expect(d).toMatchObject({ kind: 'already', epoch: 1, hooksAfter: false });
     expect(commands(d)).toEqual(['replica: zfs set readonly=off b/data', 'replica: zfs set canmount=on b/data', 'replica: zfs mount b/data']);
-    expect(decidePromote(input({ mode: 'takeover', replica: promoted, primary: null, interrupted: true }))).toMatchObject({ kind: 'already', hooksAfter: true });
+    expect(decidePromote(input({ mode: 'takeover', replica: promoted, primary: null, interrupted: true }))).toMatchObject({
+      kind: 'already',
+      hooksAfter: true,
+    });
   });
 });
 
 describe('decideSwitch after the final sync', () => {
-  it('switches only when every dataset has the primary\'s newest snapshot by GUID', () => {
+  it("switches only when every dataset has the primary's newest snapshot by GUID", () => {
     const p = P({ '': primaryDs('a/data', ['@s1:10=101', '@s3:14=103'], { readonly: true }) });
     const r = R({ '': replicaDs('b/data', ['@s1:40=101', '@s3:44=103']) });
     const sw = decideSwitch(p, r, 1, NOW);

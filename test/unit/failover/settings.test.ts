@@ -6,7 +6,15 @@ import { ConfigFileError } from '../../../src/config/problems.js';
 import { DEFAULT_HOOK_TIMEOUT, DEFAULT_MAX_LAG, failoverSettings } from '../../../src/actions/promote/settings.js';
 
 const config = (failover: string): string =>
-  ['jobs:', '  data:', '    source: root@server1:vol1/data', '    targets: [vol2/data]', '    failover:', ...failover.split('\n').map((l) => `      ${l}`), ''].join('\n');
+  [
+    'jobs:',
+    '  data:',
+    '    source: root@server1:vol1/data',
+    '    targets: [vol2/data]',
+    '    failover:',
+    ...failover.split('\n').map((l) => `      ${l}`),
+    '',
+  ].join('\n');
 
 const problems = (text: string): string[] => {
   try {
@@ -20,7 +28,15 @@ const problems = (text: string): string[] => {
 describe('failover config', () => {
   it('resolves hooks with defaults, and CLI flags over the config', () => {
     const loaded = parseConfigText(
-      config(['max_lag: 2m', 'hook_timeout: 30s', 'hooks:', '  - {name: stop, when: before, on: primary, run: [systemctl, stop, app], modes: [planned]}', '  - {name: vip, when: after, on: replica, run: [ip, addr, add, 10.0.0.5/24, dev, eth0], timeout: 5s}'].join('\n')),
+      config(
+        [
+          'max_lag: 2m',
+          'hook_timeout: 30s',
+          'hooks:',
+          '  - {name: stop, when: before, on: primary, run: [systemctl, stop, app], modes: [planned]}',
+          '  - {name: vip, when: after, on: replica, run: [ip, addr, add, 10.0.0.5/24, dev, eth0], timeout: 5s}',
+        ].join('\n'),
+      ),
       '/etc/zfailover/zfailover.yml',
     );
     const s = failoverSettings(loaded, 'data', {});
@@ -39,8 +55,12 @@ describe('failover config', () => {
     expect(problems(config('hooks:\n  - {name: stop, when: before, on: primary, run: "systemctl stop app"}'))).toEqual([
       'config error: /etc/zfailover/zfailover.yml:7: jobs.data.failover.hooks[0].run: expected the command as a list of arguments, e.g. [systemctl, stop, app] (no shell)',
     ]);
-    expect(problems(config('hooks:\n  - {name: stop, when: sometime, on: primary, run: [x]}'))[0]).toBe("config error: /etc/zfailover/zfailover.yml:7: jobs.data.failover.hooks[0].when: expected one of 'before', 'after', 'abort', 'demote'; got 'sometime'");
-    expect(problems(config('hooks:\n  - {name: a, when: before, on: local, run: [x]}\n  - {name: a, when: after, on: local, run: [y]}'))[0]).toMatch(/:8: jobs\.data\.failover\.hooks\[1\]\.name: duplicate hook name 'a'/);
+    expect(problems(config('hooks:\n  - {name: stop, when: sometime, on: primary, run: [x]}'))[0]).toBe(
+      "config error: /etc/zfailover/zfailover.yml:7: jobs.data.failover.hooks[0].when: expected one of 'before', 'after', 'abort', 'demote'; got 'sometime'",
+    );
+    expect(problems(config('hooks:\n  - {name: a, when: before, on: local, run: [x]}\n  - {name: a, when: after, on: local, run: [y]}'))[0]).toMatch(
+      /:8: jobs\.data\.failover\.hooks\[1\]\.name: duplicate hook name 'a'/,
+    );
     expect(problems(config('max_lag: soon'))[0]).toMatch(/:6: jobs\.data\.failover\.max_lag: not a duration: 'soon'/);
     expect(problems(config('maxlag: 5m'))[0]).toMatch(/:6: jobs\.data\.failover\.maxlag: unknown key \(did you mean 'max_lag'\?\)/);
   });

@@ -27,7 +27,9 @@ describe('evaluateStatus', () => {
   });
 
   it('two primaries: CRITICAL, naming both epochs', () => {
-    const s = evaluateStatus(base({ targets: [{ id: 't1', label: 'vol2/data', tree: tree('vol2/data', { '': primaryDs('vol2/data', ['@s1:40=101'], { epoch: 1 }) }) }] }));
+    const s = evaluateStatus(
+      base({ targets: [{ id: 't1', label: 'vol2/data', tree: tree('vol2/data', { '': primaryDs('vol2/data', ['@s1:40=101'], { epoch: 1 }) }) }] }),
+    );
     expect(s.state).toBe('CRITICAL');
     expect(s.problems[0]).toBe('CRITICAL: two primaries: server1:vol1/data (epoch 0) and vol2/data (epoch 1); demote the older one (its writes are kept)');
   });
@@ -36,7 +38,9 @@ describe('evaluateStatus', () => {
     const s = evaluateStatus(
       base({
         source: { label: 'server1:vol1/data', tree: tree('vol1/data', { '': replicaDs('vol1/data', ['@s1:10=101', '@s2:20=102'], { epoch: 1 }) }) },
-        targets: [{ id: 't1', label: 'vol2/data', tree: tree('vol2/data', { '': primaryDs('vol2/data', ['@s1:40=101', '@s2:41=102'], { epoch: 1, written: 0 }) }) }],
+        targets: [
+          { id: 't1', label: 'vol2/data', tree: tree('vol2/data', { '': primaryDs('vol2/data', ['@s1:40=101', '@s2:41=102'], { epoch: 1, written: 0 }) }) },
+        ],
       }),
     );
     expect(s.state).toBe('OK');
@@ -46,7 +50,9 @@ describe('evaluateStatus', () => {
   });
 
   it('an unreachable side is UNKNOWN, an unfinished promotion WARNING, nobody primary WARNING', () => {
-    expect(evaluateStatus(base({ targets: [{ id: 't1', label: 'b:vol2/data', tree: null, error: 'b unreachable: connection refused' }] })).state).toBe('UNKNOWN');
+    expect(evaluateStatus(base({ targets: [{ id: 't1', label: 'b:vol2/data', tree: null, error: 'b unreachable: connection refused' }] })).state).toBe(
+      'UNKNOWN',
+    );
     const rec = evaluateStatus(base({ records: [{ action: 'promote', mode: 'planned', phase: 'switched', epoch: 1, updatedAt: 0 }] }));
     expect(rec.state).toBe('WARNING');
     expect(rec.problems).toEqual(['WARNING: a promote (epoch 1) did not finish (switched): re-run it']);
@@ -57,7 +63,9 @@ describe('evaluateStatus', () => {
 
 describe('evaluateStatus: blocked replication', () => {
   it('a replica that sync refuses (diverged, newer, modified) is a WARNING in status', () => {
-    const s = evaluateStatus(base({ targets: [{ id: 't1', label: 'vol2/data', tree: tree('vol2/data', { '': replicaDs('vol2/data', ['@s1:40=101', '@x:45=999']) }) }] }));
+    const s = evaluateStatus(
+      base({ targets: [{ id: 't1', label: 'vol2/data', tree: tree('vol2/data', { '': replicaDs('vol2/data', ['@s1:40=101', '@x:45=999']) }) }] }),
+    );
     expect(s.state).toBe('WARNING');
     expect(s.problems).toEqual(['WARNING: vol2/data: diverged: replication into it is blocked; zfailover check divergence explains it']);
   });

@@ -174,14 +174,33 @@ export class World {
     const t = dst.datasets.get(dst.root) ?? null;
     const tBefore = t ? this.info(dst, t) : null;
     const epochBefore = { source: sInfo.epoch ?? 0, target: tBefore?.epoch ?? null };
-    const target: TargetState | null = tBefore && { versions: tBefore.versions, written: tBefore.written, resume: null, role: tBefore.role, epoch: tBefore.epoch };
+    const target: TargetState | null = tBefore && {
+      versions: tBefore.versions,
+      written: tBefore.written,
+      resume: null,
+      role: tBefore.role,
+      epoch: tBefore.epoch,
+    };
     const d = planReplication({ versions: sInfo.versions, epoch: sInfo.epoch }, target);
     let received = false;
     if (d.kind === 'plan') {
       // A real receive fails into a modified target even where the host cannot tell beforehand (zfs-fuse).
       if (t && t.snaps.length > 0 && !sameSet(t.snaps.at(-1)!.data, t.live)) return 'receive failed: destination modified';
-      const after = applySteps(target ?? { versions: [], written: 0, resume: null, role: null, epoch: null }, d.steps, { versions: sInfo.versions, epoch: sInfo.epoch });
-      const into: Ds = t ?? { name: dst.root, snaps: [], live: new Set(), props: new Map([['readonly', 'on'], ['canmount', 'noauto']]), origin: null, mounted: false };
+      const after = applySteps(target ?? { versions: [], written: 0, resume: null, role: null, epoch: null }, d.steps, {
+        versions: sInfo.versions,
+        epoch: sInfo.epoch,
+      });
+      const into: Ds = t ?? {
+        name: dst.root,
+        snaps: [],
+        live: new Set(),
+        props: new Map([
+          ['readonly', 'on'],
+          ['canmount', 'noauto'],
+        ]),
+        origin: null,
+        mounted: false,
+      };
       if (!t) dst.datasets.set(dst.root, into);
       for (const v of after.versions) {
         if (into.snaps.some((x) => x.guid === v.guid)) continue;

@@ -30,17 +30,20 @@ describe('createLogger', () => {
     const file = join(dir, 'sub', 'dir', 'zfailover.log');
     const log = await createLogger({ file, level: 'info', verbose: false });
     log.debug('hidden');
-    log.child({ job: 'data', community: 'public-ish' }).child({ snmp2: { auth_key: 'deep-child' } }).info(
-      {
-        target: 'standby',
-        receive_resume_token: '1-e6e8f2a3c-d8-789c636064000310a500c4ec50360710e72765a526973030',
-        resume: { token: true, since: 1 },
-        smtp: { host: 'mail', auth: { user: 'ops', pass: 'hunter2' } },
-        snmp: { users: [{ name: 'zfo', authKey: 'authsecret1', privKey: 'privsecret1' }] },
-        password: 'pw',
-      },
-      'replicated',
-    );
+    log
+      .child({ job: 'data', community: 'public-ish' })
+      .child({ snmp2: { auth_key: 'deep-child' } })
+      .info(
+        {
+          target: 'standby',
+          receive_resume_token: '1-e6e8f2a3c-d8-789c636064000310a500c4ec50360710e72765a526973030',
+          resume: { token: true, since: 1 },
+          smtp: { host: 'mail', auth: { user: 'ops', pass: 'hunter2' } },
+          snmp: { users: [{ name: 'zfo', authKey: 'authsecret1', privKey: 'privsecret1' }] },
+          password: 'pw',
+        },
+        'replicated',
+      );
     const [line, ...rest] = lines(file);
     expect(rest).toEqual([]);
     expect(line).toMatchObject({
@@ -75,7 +78,10 @@ describe('createLogger', () => {
     const r = spawnSync(process.execPath, ['--import', register, child], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
-    const logged = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = r.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ msg: 'verbose line', job: 'data', smtp: { auth: { user: 'ops', pass: REDACTED } } });
   });
@@ -83,9 +89,26 @@ describe('createLogger', () => {
 
 describe('secret keys', () => {
   test.each([
-    ['password', true], ['pass', true], ['smtpPassword', true], ['auth_key', true], ['authKey', true], ['priv_key', true], ['privKey', true],
-    ['secret', true], ['client_secret', true], ['community', true], ['token', true], ['access_token', true], ['apiKey', true],
-    ['receive_resume_token', false], ['resumeToken', false], ['user', false], ['passive', false], ['bypass', false], ['keep', false], ['tokens', false],
+    ['password', true],
+    ['pass', true],
+    ['smtpPassword', true],
+    ['auth_key', true],
+    ['authKey', true],
+    ['priv_key', true],
+    ['privKey', true],
+    ['secret', true],
+    ['client_secret', true],
+    ['community', true],
+    ['token', true],
+    ['access_token', true],
+    ['apiKey', true],
+    ['receive_resume_token', false],
+    ['resumeToken', false],
+    ['user', false],
+    ['passive', false],
+    ['bypass', false],
+    ['keep', false],
+    ['tokens', false],
   ])('%s -> %s', (key, secret) => {
     expect(isSecretKey(key)).toBe(secret);
   });

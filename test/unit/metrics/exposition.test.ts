@@ -17,7 +17,15 @@ describe('renderExposition', () => {
       { name: 'zfailover_empty', help: 'E.', type: 'gauge', samples: [] },
     ]);
     expect(text).toBe(
-      ['# HELP zfailover_a_total A\\\\x\\nnext', '# TYPE zfailover_a_total counter', 'zfailover_a_total 3', '# HELP zfailover_b B.', '# TYPE zfailover_b gauge', 'zfailover_b{a="2",z="1"} 1.5', ''].join('\n'),
+      [
+        '# HELP zfailover_a_total A\\\\x\\nnext',
+        '# TYPE zfailover_a_total counter',
+        'zfailover_a_total 3',
+        '# HELP zfailover_b B.',
+        '# TYPE zfailover_b gauge',
+        'zfailover_b{a="2",z="1"} 1.5',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -27,7 +35,16 @@ describe('renderExposition', () => {
     expect(() => renderExposition([f({ type: 'counter' })])).toThrow(/_total/);
     expect(() => renderExposition([f({ samples: [{ labels: { 'a b': 'x' }, value: 1 }] })])).toThrow(/label name/);
     expect(() => renderExposition([f({}), f({})])).toThrow(/twice/);
-    expect(() => renderExposition([f({ samples: [{ labels: { a: '1' }, value: 1 }, { labels: { a: '1' }, value: 2 }] })])).toThrow(/twice/);
+    expect(() =>
+      renderExposition([
+        f({
+          samples: [
+            { labels: { a: '1' }, value: 1 },
+            { labels: { a: '1' }, value: 2 },
+          ],
+        }),
+      ]),
+    ).toThrow(/twice/);
   });
 
   it('formats special values', () => {
@@ -52,12 +69,28 @@ describe('renderExposition', () => {
 });
 
 describe('sync families', () => {
-  const families = syncFamilies({ job, state, report, counters: { runs: 7, failures: 3, bytes: { dr: 10_000 } }, source: sourceListing, targetRoots, now: 3_600_000, settings: { lagCritical: 120 } });
+  const families = syncFamilies({
+    job,
+    state,
+    report,
+    counters: { runs: 7, failures: 3, bytes: { dr: 10_000 } },
+    source: sourceListing,
+    targetRoots,
+    now: 3_600_000,
+    settings: { lagCritical: 120 },
+  });
   const text = renderExposition(families);
   // The value of the sample of `name` whose labels are exactly `labels` (given in any order).
   const sample = (name: string, labels: string): string | undefined => {
-    const want = labels.split(/,(?=[a-z_]+=")/).sort().join(',');
-    return text.split('\n').find((l) => l.startsWith(`${name}{${want}}`))?.split(' ').pop();
+    const want = labels
+      .split(/,(?=[a-z_]+=")/)
+      .sort()
+      .join(',');
+    return text
+      .split('\n')
+      .find((l) => l.startsWith(`${name}{${want}}`))
+      ?.split(' ')
+      .pop();
   };
 
   it('reports lag, behind, conflict, resume, role and epoch per target and dataset', () => {

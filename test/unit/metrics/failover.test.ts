@@ -30,11 +30,17 @@ describe('failover metrics', () => {
   it('one-hot outcome; epoch, primary and last switch only when known', () => {
     const all = failoverFamilies(facts(), counters);
     const get = (name: string) => all.find((f) => f.name === name);
-    expect(get('zfailover_failover_outcome')!.samples.filter((s) => s.value === 1).map((s) => s.labels.outcome)).toEqual(['switched']);
+    expect(
+      get('zfailover_failover_outcome')!
+        .samples.filter((s) => s.value === 1)
+        .map((s) => s.labels.outcome),
+    ).toEqual(['switched']);
     expect(get('zfailover_failover_epoch')!.samples[0]!.value).toBe(3);
     expect(get('zfailover_failover_primary_info')!.samples[0]!.labels.primary).toBe('root@dr:2222:pool/my data');
     expect(get('zfailover_failover_last_switch_timestamp_seconds')!.samples[0]!.value).toBe(1_700_000_004);
-    const refused = failoverFamilies(facts({ state: 'CRITICAL', outcome: 'refused', epoch: null, primary: null, lastSwitchAt: null }), counters).map((f) => f.name);
+    const refused = failoverFamilies(facts({ state: 'CRITICAL', outcome: 'refused', epoch: null, primary: null, lastSwitchAt: null }), counters).map(
+      (f) => f.name,
+    );
     expect(refused).not.toContain('zfailover_failover_epoch');
     expect(refused).not.toContain('zfailover_failover_primary_info');
     expect(refused).not.toContain('zfailover_failover_last_switch_timestamp_seconds');

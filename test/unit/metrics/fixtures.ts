@@ -25,10 +25,34 @@ export const recordingLogger = (): Recorded => {
 };
 
 export const SOURCE = 'tank/my "data"';
-const snap = (dataset: string, name: string, guid: string, createtxg: number, creation: number): Version => ({ kind: 'snapshot', dataset, name, guid, createtxg, creation });
+const snap = (dataset: string, name: string, guid: string, createtxg: number, creation: number): Version => ({
+  kind: 'snapshot',
+  dataset,
+  name,
+  guid,
+  createtxg,
+  creation,
+});
 
 const info = (name: string, versions: Version[], role: 'primary' | 'replica' | null, epoch: number | null): DatasetInfo =>
-  ({ name, type: 'filesystem', guid: '1', createtxg: 1, creation: 1, versions, written: null, resumeToken: null, readonly: null, role, roleSource: 'local', epoch, encryption: null, encryptionRoot: null, keyStatus: null, mountpoint: null }) as unknown as DatasetInfo;
+  ({
+    name,
+    type: 'filesystem',
+    guid: '1',
+    createtxg: 1,
+    creation: 1,
+    versions,
+    written: null,
+    resumeToken: null,
+    readonly: null,
+    role,
+    roleSource: 'local',
+    epoch,
+    encryption: null,
+    encryptionRoot: null,
+    keyStatus: null,
+    mountpoint: null,
+  }) as unknown as DatasetInfo;
 
 export const job = {
   id: 'web-1',

@@ -23,8 +23,10 @@ const setup = async () => {
   return { stateDir, textDir, root: t.dir };
 };
 
-const families = (job: string) => (counters: RunCounters): MetricFamily[] =>
-  runFamilies({ command: 'snapshot', job, startedAt: 1000, finishedAt: 3000, state: 'OK', lastSuccessAt: 3000, consecutiveFailures: 0, counters });
+const families =
+  (job: string) =>
+  (counters: RunCounters): MetricFamily[] =>
+    runFamilies({ command: 'snapshot', job, startedAt: 1000, finishedAt: 3000, state: 'OK', lastSuccessAt: 3000, consecutiveFailures: 0, counters });
 
 describe('publishRunMetrics', () => {
   it('writes one 0644 file per command and job, and counts runs across processes', async () => {
@@ -40,7 +42,14 @@ describe('publishRunMetrics', () => {
     const a = readFileSync(textfilePath(textDir, 'sync', 'a'), 'utf8');
     expect(a).toContain('zfailover_runs_total{command="snapshot",zfailover_job="a"} 2');
     expect(a).toContain('zfailover_run_failures_total{command="snapshot",zfailover_job="a"} 1');
-    expect(JSON.parse(readFileSync(countersPath(stateDir, 'sync', 'a'), 'utf8'))).toEqual({ version: 1, runs: 2, failures: 1, consecutiveFailures: 1, lastSuccessAt: 5000, bytes: { t1: 150 } });
+    expect(JSON.parse(readFileSync(countersPath(stateDir, 'sync', 'a'), 'utf8'))).toEqual({
+      version: 1,
+      runs: 2,
+      failures: 1,
+      consecutiveFailures: 1,
+      lastSuccessAt: 5000,
+      bytes: { t1: 150 },
+    });
   });
 
   it('off by default: nothing read or written without textfile_dir', async () => {
@@ -53,7 +62,8 @@ describe('publishRunMetrics', () => {
   it('a missing, non-directory or world-writable directory is one warning, the previous file stays', async () => {
     const { stateDir, textDir, root } = await setup();
     const { log, warnings } = recordingLogger();
-    const go = (dir: string) => publishRunMetrics({ textfileDir: dir, stateDir, command: 'prune', job: 'a', state: 'OK', finishedAt: 1, families: families('a'), log });
+    const go = (dir: string) =>
+      publishRunMetrics({ textfileDir: dir, stateDir, command: 'prune', job: 'a', state: 'OK', finishedAt: 1, families: families('a'), log });
     await go(join(root, 'nope'));
     writeFileSync(join(root, 'file'), 'x');
     await go(join(root, 'file'));
@@ -85,7 +95,11 @@ describe('publishRunMetrics', () => {
       await publishRunMetrics({ textfileDir: textDir, stateDir, command: 'prune', job, state: 'OK', finishedAt: 1, families: families(job), log });
     }
     expect(warnings).toEqual([]);
-    expect(readdirSync(textDir).sort()).toEqual(['zfailover-prune-%2E%2E%2F%2E%2E%2Fetc%2Fx.prom', 'zfailover-prune-%2E%2E.prom', 'zfailover-prune-tank%2Fmy%20data.prom']);
+    expect(readdirSync(textDir).sort()).toEqual([
+      'zfailover-prune-%2E%2E%2F%2E%2E%2Fetc%2Fx.prom',
+      'zfailover-prune-%2E%2E.prom',
+      'zfailover-prune-tank%2Fmy%20data.prom',
+    ]);
     expect(readFileSync(textfilePath(textDir, 'prune', 'tank/my data'), 'utf8')).toContain('zfailover_job="tank/my data"');
   });
 

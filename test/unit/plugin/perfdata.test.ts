@@ -50,7 +50,10 @@ const arbRange: fc.Arbitrary<Range | undefined> = fc.option(
 );
 const arbDatum: fc.Arbitrary<Perfdatum> = fc.record({
   label: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_ ./:-]{0,30}$/).filter((s) => s.trim() === s),
-  value: fc.oneof(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 1000)),
+  value: fc.oneof(
+    fc.integer({ min: -1e12, max: 1e12 }),
+    fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 1000),
+  ),
   uom: fc.constantFrom<Uom>('', 's', 'ms', '%', 'B', 'c'),
   warning: arbRange,
   critical: arbRange,
@@ -78,7 +81,13 @@ describe.skipIf(icingaReason)(`Icinga 2 parse_performance_data${icingaReason ? `
     const tokens = data.map(formatPerfdatum);
     const expr = `[${tokens.map((t) => `parse_performance_data(${JSON.stringify(t)})`).join(', ')}]`;
     const parsed = JSON.parse(execFileSync('icinga2', ['console', '--eval', expr], { stdio: 'pipe' }).toString()) as {
-      label: string; value: number; warn: number | null; crit: number | null; min: number | null; max: number | null; unit: string;
+      label: string;
+      value: number;
+      warn: number | null;
+      crit: number | null;
+      min: number | null;
+      max: number | null;
+      unit: string;
     }[];
     const scale: Record<string, number> = { ms: 0.001 };
     // Icinga keeps a threshold only when it is a plain upper bound `N` (0..N); ranges become null.

@@ -17,10 +17,18 @@ const probe = (file: string, args: string[]): string | null => {
 const pyReason = probe(PY, ['-c', 'import nagiosplugin']) && 'python3-nagiosplugin is not installed (apt-get install python3-nagiosplugin)';
 const perlReason = probe('perl', ['-MMonitoring::Plugin::Threshold', '-e', '1']) && 'libmonitoring-plugin-perl is not installed';
 
-const num = fc.oneof(fc.integer({ min: -50, max: 50 }), fc.integer({ min: -5000, max: 5000 }).map((n) => n / 100));
+const num = fc.oneof(
+  fc.integer({ min: -50, max: 50 }),
+  fc.integer({ min: -5000, max: 5000 }).map((n) => n / 100),
+);
 /** Range texts in the guidelines' grammar, including odd but valid corners (`:`, `~:`, `@0:0`). */
 const rangeText = fc
-  .record({ inv: fc.boolean(), start: fc.option(fc.oneof(num, fc.constant('~' as const)), { nil: undefined }), end: fc.option(num, { nil: undefined }), colon: fc.boolean() })
+  .record({
+    inv: fc.boolean(),
+    start: fc.option(fc.oneof(num, fc.constant('~' as const)), { nil: undefined }),
+    end: fc.option(num, { nil: undefined }),
+    colon: fc.boolean(),
+  })
   .filter(({ start, end, colon }) => (start === undefined && !colon ? end !== undefined : true))
   .map(({ inv, start, end, colon }) => {
     const s = start === undefined ? '' : start === '~' ? '~' : formatNumber(start);

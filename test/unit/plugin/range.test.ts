@@ -2,27 +2,33 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { UsageError } from '../../../src/errors.js';
-import {
-  alerts,
-  durationAtom,
-  evaluate,
-  formatNumber,
-  formatRange,
-  parseRange,
-  sizeAtom,
-  violation,
-  type Range,
-} from '../../../src/plugin/range.js';
+import { alerts, durationAtom, evaluate, formatNumber, formatRange, parseRange, sizeAtom, violation, type Range } from '../../../src/plugin/range.js';
 
 describe('parseRange: the Monitoring Plugins table', () => {
   // [range, value, alerts?]; the values around each bound, inclusive bounds never alert.
   const table: [string, number, boolean][] = [
-    ['10', -1, true], ['10', 0, false], ['10', 10, false], ['10', 10.5, true],
-    ['10:', 9.9, true], ['10:', 10, false], ['10:', 1e9, false],
-    ['~:10', -1e9, false], ['~:10', 10, false], ['~:10', 11, true],
-    ['10:20', 9, true], ['10:20', 10, false], ['10:20', 20, false], ['10:20', 21, true],
-    ['@10:20', 9, false], ['@10:20', 10, true], ['@10:20', 20, true], ['@10:20', 21, false],
-    ['-5:-1', -3, false], ['-5:-1', 0, true], ['0:', -1, true], ['~:', -1e12, false],
+    ['10', -1, true],
+    ['10', 0, false],
+    ['10', 10, false],
+    ['10', 10.5, true],
+    ['10:', 9.9, true],
+    ['10:', 10, false],
+    ['10:', 1e9, false],
+    ['~:10', -1e9, false],
+    ['~:10', 10, false],
+    ['~:10', 11, true],
+    ['10:20', 9, true],
+    ['10:20', 10, false],
+    ['10:20', 20, false],
+    ['10:20', 21, true],
+    ['@10:20', 9, false],
+    ['@10:20', 10, true],
+    ['@10:20', 20, true],
+    ['@10:20', 21, false],
+    ['-5:-1', -3, false],
+    ['-5:-1', 0, true],
+    ['0:', -1, true],
+    ['~:', -1e12, false],
   ];
   it.each(table)('%s with %d alerts=%s', (spec, value, expected) => {
     expect(alerts(parseRange(spec), value)).toBe(expected);
@@ -30,9 +36,7 @@ describe('parseRange: the Monitoring Plugins table', () => {
 
   it('matches check_procs semantics at 109 processes (monitoring.md 2.2)', () => {
     const at109 = (w: string): string => evaluate(109, { warning: parseRange(w) });
-    expect(['200', '50', '50:', '~:50', '10:50', '@50:200', '@200:300'].map(at109)).toEqual([
-      'OK', 'WARNING', 'OK', 'WARNING', 'WARNING', 'WARNING', 'OK',
-    ]);
+    expect(['200', '50', '50:', '~:50', '10:50', '@50:200', '@200:300'].map(at109)).toEqual(['OK', 'WARNING', 'OK', 'WARNING', 'WARNING', 'WARNING', 'OK']);
   });
 
   it.each(['', '@', 'abc', '10:5', '1:2:3', '~', '1e3', '10s', ' : x', '5:~', '--1', '-'])('rejects %j as a usage error', (spec) => {
@@ -69,7 +73,10 @@ describe('evaluate', () => {
   });
 });
 
-const bound = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }), fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((d) => Number(d.toFixed(3))));
+const bound = fc.oneof(
+  fc.integer({ min: -1e6, max: 1e6 }),
+  fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((d) => Number(d.toFixed(3))),
+);
 const arbRange: fc.Arbitrary<Range> = fc
   .record({ a: fc.option(bound, { nil: -Infinity }), b: fc.option(bound, { nil: Infinity }), invert: fc.boolean() })
   .map(({ a, b, invert }) => (a <= b ? { start: a, end: b, invert } : { start: b, end: a, invert }));

@@ -30,11 +30,16 @@ describe('summarise', () => {
       summary: 'tank/a: rpo 40s (> 30s)',
       details: [],
     });
-    const withHint = summarise([{ ...f('CRITICAL', 'tank/a', 'diverged'), notes: ['common @x'], hint: 'zfailover sync --rollback-target' }], { noun: 'dataset' });
+    const withHint = summarise([{ ...f('CRITICAL', 'tank/a', 'diverged'), notes: ['common @x'], hint: 'zfailover sync --rollback-target' }], {
+      noun: 'dataset',
+    });
     expect(withHint.details).toEqual(['  common @x', '  fix: zfailover sync --rollback-target']);
   });
   it('counts the worst state first and the other problems after', () => {
-    const s = summarise([f('OK', 'a'), f('CRITICAL', 'b', 'diverged'), f('WARNING', 'c', 'behind'), f('UNKNOWN', 'd', 'no data'), f('CRITICAL', 'e', 'no common')], { noun: 'dataset' });
+    const s = summarise(
+      [f('OK', 'a'), f('CRITICAL', 'b', 'diverged'), f('WARNING', 'c', 'behind'), f('UNKNOWN', 'd', 'no data'), f('CRITICAL', 'e', 'no common')],
+      { noun: 'dataset' },
+    );
     expect(s.state).toBe('CRITICAL');
     expect(s.summary).toBe('2 of 5 datasets CRITICAL: b: diverged, e: no common; 1 WARNING, 1 UNKNOWN');
     expect(s.details.map((l) => l.split(':')[0])).toEqual(['CRITICAL', 'CRITICAL', 'WARNING', 'UNKNOWN', 'OK']);
@@ -56,14 +61,21 @@ describe('summarise', () => {
     expect(s.details.slice(0, 2)).toEqual(['WARNING: d0: x', '  fix: zfailover sync']);
     expect(s.details.at(-1)).toBe('... 280 more not shown (280 OK)');
   });
-  test.prop([fc.array(fc.record({ state: fc.constantFrom<ServiceState>('OK', 'WARNING', 'CRITICAL', 'UNKNOWN'), subject: fc.string({ maxLength: 80 }), text: fc.string({ maxLength: 80 }) }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 40, max: 300 })])(
-    'state is the worst finding and the summary fits any budget',
-    (fs, max) => {
-      const s = summarise(fs, { noun: 'dataset', maxBytes: max });
-      expect(s.state).toBe(worstState(fs.map((x) => x.state)));
-      expect(byteLength(s.summary)).toBeLessThanOrEqual(max);
-    },
-  );
+  test.prop([
+    fc.array(
+      fc.record({
+        state: fc.constantFrom<ServiceState>('OK', 'WARNING', 'CRITICAL', 'UNKNOWN'),
+        subject: fc.string({ maxLength: 80 }),
+        text: fc.string({ maxLength: 80 }),
+      }),
+      { minLength: 1, maxLength: 60 },
+    ),
+    fc.integer({ min: 40, max: 300 }),
+  ])('state is the worst finding and the summary fits any budget', (fs, max) => {
+    const s = summarise(fs, { noun: 'dataset', maxBytes: max });
+    expect(s.state).toBe(worstState(fs.map((x) => x.state)));
+    expect(byteLength(s.summary)).toBeLessThanOrEqual(max);
+  });
   it('truncates on a character boundary', () => {
     expect(truncate('ééééé', 7)).toBe('éé...');
     expect(truncate('abc', 3)).toBe('abc');

@@ -14,10 +14,25 @@ import { DASHBOARD, dashboardQueries } from '../../helpers/prometheus.js';
 import { job, report, sourceListing, state, targetRoots } from '../metrics/fixtures.js';
 
 const emitted = (): Set<string> => {
-  const pruneState = { version: 1 as const, name: 'web-1', at: 0, datasets: [{ side: 'source', name: 'tank/a', snapshots: 3, count: 1, kept: 1, ceiling: 10 }] };
+  const pruneState = {
+    version: 1 as const,
+    name: 'web-1',
+    at: 0,
+    datasets: [{ side: 'source', name: 'tank/a', snapshots: 3, count: 1, kept: 1, ceiling: 10 }],
+  };
   const text =
-    renderExposition(syncFamilies({ job, state, report, counters: ZERO_COUNTERS, source: sourceListing, targetRoots, now: 3_600_000, settings: { lagWarning: 1, lagCritical: 2 } })) +
-    renderExposition(pruneFamilies(pruneState, { startedAt: 0, finishedAt: 1, state: 'OK' }, ZERO_COUNTERS));
+    renderExposition(
+      syncFamilies({
+        job,
+        state,
+        report,
+        counters: ZERO_COUNTERS,
+        source: sourceListing,
+        targetRoots,
+        now: 3_600_000,
+        settings: { lagWarning: 1, lagCritical: 2 },
+      }),
+    ) + renderExposition(pruneFamilies(pruneState, { startedAt: 0, finishedAt: 1, state: 'OK' }, ZERO_COUNTERS));
   return new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!));
 };
 
@@ -43,7 +58,10 @@ describe('grafana/zfailover-dashboard.json', () => {
     expect(queries.length).toBeGreaterThan(10);
     for (const q of queries) {
       // Metric names only: label matchers, $variables and label_values' label argument left out.
-      const bare = q.replace(/\{[^}]*\}/g, '').replace(/\$\w+/g, '').replace(/^label_values\(([^,)]*)[,)].*$/, '$1');
+      const bare = q
+        .replace(/\{[^}]*\}/g, '')
+        .replace(/\$\w+/g, '')
+        .replace(/^label_values\(([^,)]*)[,)].*$/, '$1');
       const names = [...bare.matchAll(/\bzfailover[a-zA-Z0-9_:]*/g)].map((m) => m[0]);
       expect(names.length, q).toBeGreaterThan(0);
       for (const n of names) expect(known, `${n} in ${q}`).toContain(n);
@@ -52,7 +70,14 @@ describe('grafana/zfailover-dashboard.json', () => {
 
   it('the panels cover lag, transfer sizes and durations, and states', () => {
     const q = dashboardQueries().join('\n');
-    for (const n of ['zfailover:replication_lag_seconds', 'zfailover_sync_last_run_sent_bytes', 'zfailover:sync_sent_bytes:rate5m', 'zfailover_last_run_duration_seconds', 'zfailover_last_run_state', 'zfailover_replication_conflict']) {
+    for (const n of [
+      'zfailover:replication_lag_seconds',
+      'zfailover_sync_last_run_sent_bytes',
+      'zfailover:sync_sent_bytes:rate5m',
+      'zfailover_last_run_duration_seconds',
+      'zfailover_last_run_state',
+      'zfailover_replication_conflict',
+    ]) {
       expect(q).toContain(n);
     }
   });

@@ -15,7 +15,9 @@ afterAll(() => tmp.cleanup());
 
 const node = { instance: 'db1:9100', job: 'node' };
 const series = (name: string, labels: Record<string, string>, values: string) => ({
-  series: `${name}{${Object.entries({ ...node, ...labels }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`,
+  series: `${name}{${Object.entries({ ...node, ...labels })
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',')}}`,
   values,
 });
 const web = { zfailover_job: 'web' };
@@ -33,7 +35,10 @@ const lagText = (sev: string, ago: string): Ann => ({
       ? 'zfailover job web on db1:9100: the newest snapshot target dr shares with the source is older than the RPO warning threshold.'
       : 'zfailover job web on db1:9100: replica lag above the RPO critical threshold.',
 });
-const names = (): string[] => (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: { alert?: string }[] }[] }).groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
+const names = (): string[] =>
+  (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: { alert?: string }[] }[] }).groups.flatMap((g) =>
+    g.rules.flatMap((r) => (r.alert ? [r.alert] : [])),
+  );
 
 // One test group per alert (or pair): series, then alerts expected at given times ([] = must not fire).
 // Firing checks are 5 s after an evaluation tick: promtool may or may not count a tick at exactly eval_time,
@@ -53,8 +58,18 @@ const groups = [
       alert('ZfailoverReplicationLagCritical', '140s', [[{ ...node, ...dr, severity: 'critical' }, lagText('critical', '2m 15s')]]),
     ],
     promql_expr_test: [
-      { expr: 'zfailover:replication_lag_seconds', eval_time: '1m', exp_samples: [{ labels: `zfailover:replication_lag_seconds{instance="db1:9100",job="node",zfailover_job="web",target="dr",dataset="tank/my data"}`, value: 60 }] },
-      { expr: 'zfailover:replication_lag_threshold_seconds:critical', eval_time: '1m', exp_samples: [{ labels: 'zfailover:replication_lag_threshold_seconds:critical{instance="db1:9100",zfailover_job="web"}', value: 120 }] },
+      {
+        expr: 'zfailover:replication_lag_seconds',
+        eval_time: '1m',
+        exp_samples: [
+          { labels: `zfailover:replication_lag_seconds{instance="db1:9100",job="node",zfailover_job="web",target="dr",dataset="tank/my data"}`, value: 60 },
+        ],
+      },
+      {
+        expr: 'zfailover:replication_lag_threshold_seconds:critical',
+        eval_time: '1m',
+        exp_samples: [{ labels: 'zfailover:replication_lag_threshold_seconds:critical{instance="db1:9100",zfailover_job="web"}', value: 120 }],
+      },
     ],
   },
   {
@@ -66,7 +81,11 @@ const groups = [
       series('zfailover_replication_lag_threshold_seconds', { ...web, severity: 'warning' }, '300x40'),
       series('zfailover_replication_lag_threshold_seconds', { ...web, severity: 'critical' }, '600x40'),
     ],
-    alert_rule_test: [alert('ZfailoverReplicationLagWarning', '4m', []), alert('ZfailoverReplicationLagCritical', '4m', []), alert('ZfailoverReplicationLagWarning', '6m5s', [[{ ...node, ...dr, severity: 'warning' }, lagText('warning', '6m 0s')]])],
+    alert_rule_test: [
+      alert('ZfailoverReplicationLagWarning', '4m', []),
+      alert('ZfailoverReplicationLagCritical', '4m', []),
+      alert('ZfailoverReplicationLagWarning', '6m5s', [[{ ...node, ...dr, severity: 'warning' }, lagText('warning', '6m 0s')]]),
+    ],
   },
   {
     name: 'failing cycles',
@@ -74,15 +93,34 @@ const groups = [
     input_series: [series('zfailover_consecutive_failures', { command: 'sync', ...web }, '0 1 2 3 4 5 0')],
     alert_rule_test: [
       alert('ZfailoverSyncFailing', '3m', []),
-      alert('ZfailoverSyncFailing', '4m5s', [[{ ...node, command: 'sync', ...web, severity: 'warning' }, { summary: 'zfailover sync of web failed 4 times in a row', description: 'No successful sync for 4 cycles on db1:9100; its status line says why.' }]]),
+      alert('ZfailoverSyncFailing', '4m5s', [
+        [
+          { ...node, command: 'sync', ...web, severity: 'warning' },
+          { summary: 'zfailover sync of web failed 4 times in a row', description: 'No successful sync for 4 cycles on db1:9100; its status line says why.' },
+        ],
+      ]),
       alert('ZfailoverSyncFailing', '6m', []),
     ],
   },
   {
     name: 'sync stopped running',
     interval: '1m',
-    input_series: [series('zfailover_last_attempt_timestamp_seconds', { command: 'sync', ...web }, '0x30'), series('zfailover_last_attempt_timestamp_seconds', { command: 'prune', ...web }, '0x30')],
-    alert_rule_test: [alert('ZfailoverSyncNotRunning', '15m', []), alert('ZfailoverSyncNotRunning', '16m5s', [[{ ...node, command: 'sync', ...web, severity: 'warning' }, { summary: 'zfailover sync of web has not run for 16m 0s', description: 'Nothing runs zfailover sync --job web on db1:9100 any more (Monit, systemd timer or cron).' }]])],
+    input_series: [
+      series('zfailover_last_attempt_timestamp_seconds', { command: 'sync', ...web }, '0x30'),
+      series('zfailover_last_attempt_timestamp_seconds', { command: 'prune', ...web }, '0x30'),
+    ],
+    alert_rule_test: [
+      alert('ZfailoverSyncNotRunning', '15m', []),
+      alert('ZfailoverSyncNotRunning', '16m5s', [
+        [
+          { ...node, command: 'sync', ...web, severity: 'warning' },
+          {
+            summary: 'zfailover sync of web has not run for 16m 0s',
+            description: 'Nothing runs zfailover sync --job web on db1:9100 any more (Monit, systemd timer or cron).',
+          },
+        ],
+      ]),
+    ],
   },
   {
     name: 'conflict',
@@ -91,7 +129,18 @@ const groups = [
       series('zfailover_replication_conflict', { ...web, target: 'dr', kind: 'diverged' }, '0 1 1'),
       series('zfailover_replication_conflict', { ...web, target: 'dr', kind: 'other' }, '0 0 0'),
     ],
-    alert_rule_test: [alert('ZfailoverConflict', '0m', []), alert('ZfailoverConflict', '1m5s', [[{ ...node, ...web, target: 'dr', kind: 'diverged', severity: 'critical' }, { summary: 'Replication of web to dr is blocked: diverged', description: 'zfailover refuses to replicate until a person decides. The status line of its sync run on db1:9100 names the fix.' }]])],
+    alert_rule_test: [
+      alert('ZfailoverConflict', '0m', []),
+      alert('ZfailoverConflict', '1m5s', [
+        [
+          { ...node, ...web, target: 'dr', kind: 'diverged', severity: 'critical' },
+          {
+            summary: 'Replication of web to dr is blocked: diverged',
+            description: 'zfailover refuses to replicate until a person decides. The status line of its sync run on db1:9100 names the fix.',
+          },
+        ],
+      ]),
+    ],
   },
   {
     name: 'two primaries',
@@ -101,13 +150,35 @@ const groups = [
       series('zfailover_dataset_role', { ...web, side: 'target', target: 'dr', dataset: 'b/a', role: 'primary' }, '0 1'),
       series('zfailover_dataset_role', { ...web, side: 'target', target: 'dr', dataset: 'b/a', role: 'replica' }, '1 0'),
     ],
-    alert_rule_test: [alert('ZfailoverTwoPrimaries', '0m', []), alert('ZfailoverTwoPrimaries', '1m5s', [[{ instance: node.instance, ...web, severity: 'critical' }, { summary: 'Two primaries in zfailover job web', description: 'Source and a target of web both have zfailover:role=primary: both may take writes (split brain).' }]])],
+    alert_rule_test: [
+      alert('ZfailoverTwoPrimaries', '0m', []),
+      alert('ZfailoverTwoPrimaries', '1m5s', [
+        [
+          { instance: node.instance, ...web, severity: 'critical' },
+          {
+            summary: 'Two primaries in zfailover job web',
+            description: 'Source and a target of web both have zfailover:role=primary: both may take writes (split brain).',
+          },
+        ],
+      ]),
+    ],
   },
   {
     name: 'resume stuck',
     interval: '5m',
     input_series: [series('zfailover_replication_resume_pending_since_timestamp_seconds', { ...web, target: 'dr' }, '0x20')],
-    alert_rule_test: [alert('ZfailoverResumeStuck', '60m', []), alert('ZfailoverResumeStuck', '65m5s', [[{ ...node, ...web, target: 'dr', severity: 'warning' }, { summary: 'A partial receive to dr has waited 1h 5m 0s', description: 'zfailover job web keeps failing to resume an interrupted transfer on db1:9100.' }]])],
+    alert_rule_test: [
+      alert('ZfailoverResumeStuck', '60m', []),
+      alert('ZfailoverResumeStuck', '65m5s', [
+        [
+          { ...node, ...web, target: 'dr', severity: 'warning' },
+          {
+            summary: 'A partial receive to dr has waited 1h 5m 0s',
+            description: 'zfailover job web keeps failing to resume an interrupted transfer on db1:9100.',
+          },
+        ],
+      ]),
+    ],
   },
   {
     name: 'pile-up above the ceiling',
@@ -118,7 +189,19 @@ const groups = [
       series('zfailover_retention_pileup_snapshots', { ...web, side: 'source', dataset: 'tank/b' }, '3 3'),
       series('zfailover_retention_pileup_ceiling_snapshots', { ...web, side: 'source', dataset: 'tank/b' }, '10 10'),
     ],
-    alert_rule_test: [alert('ZfailoverSnapshotPileUp', '0m', []), alert('ZfailoverSnapshotPileUp', '1m5s', [[{ ...node, ...web, side: 'source', dataset: 'tank/a', severity: 'warning' }, { summary: '11 snapshots piled up on tank/a for lagging targets', description: 'Retention of web on db1:9100 keeps snapshots a lagging target still needs, above the ceiling. Bring the target back or raise the ceiling.' }]])],
+    alert_rule_test: [
+      alert('ZfailoverSnapshotPileUp', '0m', []),
+      alert('ZfailoverSnapshotPileUp', '1m5s', [
+        [
+          { ...node, ...web, side: 'source', dataset: 'tank/a', severity: 'warning' },
+          {
+            summary: '11 snapshots piled up on tank/a for lagging targets',
+            description:
+              'Retention of web on db1:9100 keeps snapshots a lagging target still needs, above the ceiling. Bring the target back or raise the ceiling.',
+          },
+        ],
+      ]),
+    ],
   },
 ];
 
@@ -155,7 +238,19 @@ describe.skipIf(missingTools(PROMTOOL))('prometheus/zfailover.rules.yml in the r
 
   it('promtool test rules fails when an expectation is wrong (the harness can fail)', async () => {
     const file = join(tmp.dir, 'wrong.test.yml');
-    const wrong = [{ ...groups[2]!, alert_rule_test: [alert('ZfailoverSyncFailing', '3m', [[{ ...node, command: 'sync', ...web, severity: 'warning' }, { summary: 'x', description: 'y' }]])] }];
+    const wrong = [
+      {
+        ...groups[2]!,
+        alert_rule_test: [
+          alert('ZfailoverSyncFailing', '3m', [
+            [
+              { ...node, command: 'sync', ...web, severity: 'warning' },
+              { summary: 'x', description: 'y' },
+            ],
+          ]),
+        ],
+      },
+    ];
     writeFileSync(file, stringify({ rule_files: [RULES], evaluation_interval: '15s', tests: wrong.map(({ name: _name, ...g }) => g) }));
     const r = await promtool(['test', 'rules', file]);
     expect(r.exitCode).not.toBe(0);

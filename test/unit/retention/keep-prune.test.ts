@@ -40,7 +40,12 @@ describe('policy verdicts', () => {
 
   test('other names, unknown labels and future dates are kept and do not count', () => {
     const v = judgeByPolicy(
-      [snap('before-upgrade'), snap(formatSyncSnapshotName('data', 'host-1a2b3c', NOW)), own('quarterly', '2026-11-01T00:00:00Z'), own('hourly', '2027-01-01T00:00:00Z')],
+      [
+        snap('before-upgrade'),
+        snap(formatSyncSnapshotName('data', 'host-1a2b3c', NOW)),
+        own('quarterly', '2026-11-01T00:00:00Z'),
+        own('hourly', '2027-01-01T00:00:00Z'),
+      ],
       operatorPolicy(),
       NOW,
     );
@@ -65,7 +70,14 @@ describe('prune protections', () => {
   test('without peers: the three oldest hourlies go', () => {
     const d = decidePrune(base());
     expect(d.destroy).toHaveLength(3);
-    expect(Object.values(codes(base()))).toEqual(['destroy:beyond-keep', 'destroy:beyond-keep', 'destroy:beyond-keep', 'keep:policy', 'keep:policy', 'keep:policy']);
+    expect(Object.values(codes(base()))).toEqual([
+      'destroy:beyond-keep',
+      'destroy:beyond-keep',
+      'destroy:beyond-keep',
+      'keep:policy',
+      'keep:policy',
+      'keep:policy',
+    ]);
   });
 
   test('the newest common snapshot of a target stays, held ones stay, foreign names stay', () => {
@@ -76,7 +88,15 @@ describe('prune protections', () => {
       ...base([zas, s[0]!, held, ...s.slice(2)]),
       peers: [{ name: 'backup', state: 'known', commonGuid: s[0]!.guid, target: { afterTxg: s[5]!.createtxg, snapshots: [], policy: policy } }],
     };
-    expect(Object.values(codes(input))).toEqual(['keep:foreign-name', 'keep:newest-common', 'keep:held', 'destroy:beyond-keep', 'keep:policy', 'keep:policy', 'keep:policy']);
+    expect(Object.values(codes(input))).toEqual([
+      'keep:foreign-name',
+      'keep:newest-common',
+      'keep:held',
+      'destroy:beyond-keep',
+      'keep:policy',
+      'keep:policy',
+      'keep:policy',
+    ]);
     expect(decidePrune(input).items[1]?.peers).toEqual(['backup']);
   });
 
@@ -106,7 +126,11 @@ describe('prune protections', () => {
     const s = hours(10);
     const daily = own('daily', '2026-11-25T23:59:00Z');
     const target = { afterTxg: s[1]!.createtxg, snapshots: [s[0]!, s[1]!], policy: withKeep(operatorPolicy(), { hourly: 48 }) };
-    const input: PruneInput = { ...base([...s, daily]), policy: withKeep(policy, { daily: 0 }), peers: [{ name: 'backup', state: 'known', commonGuid: s[1]!.guid, target }] };
+    const input: PruneInput = {
+      ...base([...s, daily]),
+      policy: withKeep(policy, { daily: 0 }),
+      peers: [{ name: 'backup', state: 'known', commonGuid: s[1]!.guid, target }],
+    };
     const d = decidePrune(input);
     // Policy keeps 3 hourlies; s[1] is the common one; s[2..6] and the daily (keep 0 here) are needed by backup.
     expect(d.pileup).toEqual({ count: 6, kept: 6, ceiling: 500, exceeded: false });
@@ -121,7 +145,10 @@ describe('prune protections', () => {
 
   test('a target that keeps everything (no keep policy) needs every pending snapshot', () => {
     const s = hours(6);
-    const input: PruneInput = { ...base(s), peers: [{ name: 'backup', state: 'known', commonGuid: null, target: { afterTxg: null, snapshots: [], policy: null } }] };
+    const input: PruneInput = {
+      ...base(s),
+      peers: [{ name: 'backup', state: 'known', commonGuid: null, target: { afterTxg: null, snapshots: [], policy: null } }],
+    };
     expect(decidePrune(input).destroy).toEqual([]);
     expect(decidePrune(input).pileup.count).toBe(3);
   });

@@ -39,12 +39,13 @@ const nameArb = fc
   });
 
 const snapshotsArb = fc.uniqueArray(nameArb, { minLength: 0, maxLength: 80, size: 'large' }).chain((names) =>
-  fc.tuple(
-    fc.shuffledSubarray([...Array(names.length).keys()], { minLength: names.length, maxLength: names.length }),
-    fc.array(fc.nat({ max: 8 }), { minLength: names.length, maxLength: names.length }),
-  ).map(([order, holds]) =>
-    names.map(
-      (name, i): Version => ({
+  fc
+    .tuple(
+      fc.shuffledSubarray([...Array(names.length).keys()], { minLength: names.length, maxLength: names.length }),
+      fc.array(fc.nat({ max: 8 }), { minLength: names.length, maxLength: names.length }),
+    )
+    .map(([order, holds]) =>
+      names.map((name, i): Version => ({
         kind: 'snapshot',
         dataset: 'tank/data',
         name,
@@ -52,20 +53,21 @@ const snapshotsArb = fc.uniqueArray(nameArb, { minLength: 0, maxLength: 80, size
         createtxg: 100 + (order[i] as number) * 3,
         creation: 1_795_000_000 + i,
         userrefs: (holds[i] as number) === 0 ? 1 : 0,
-      }),
+      })),
     ),
-  ),
 );
 
 const policyArb = fc
   .record({
     keeps: fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 5, maxLength: 5 }),
     // zfailover names are nearly always prunable; foreign families when the operator hands them over.
-    prune: fc.tuple(fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 9 })).map(([zas, sanoid, n]): NameFamily[] => [
-      ...(n > 0 ? (['zfailover'] as const) : []),
-      ...(zas ? (['zfs-auto-snap'] as const) : []),
-      ...(sanoid ? (['sanoid'] as const) : []),
-    ]),
+    prune: fc
+      .tuple(fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 9 }))
+      .map(([zas, sanoid, n]): NameFamily[] => [
+        ...(n > 0 ? (['zfailover'] as const) : []),
+        ...(zas ? (['zfs-auto-snap'] as const) : []),
+        ...(sanoid ? (['sanoid'] as const) : []),
+      ]),
     ceiling: fc.integer({ min: 0, max: 20 }),
   })
   .map(({ keeps, prune, ceiling }): Policy =>
@@ -97,12 +99,14 @@ const peerArb = (snaps: readonly Version[]): fc.Arbitrary<Peer> =>
   );
 
 const inputArb: fc.Arbitrary<PruneInput> = snapshotsArb.chain((snapshots) =>
-  fc.record({
-    policy: policyArb,
-    peers: fc.array(peerArb(snapshots), { maxLength: 2 }),
-    side: fc.constantFrom('source' as const, 'target' as const),
-    freeze: fc.option(fc.constant('listing looks incomplete'), { nil: undefined, freq: 10 }),
-  }).map(({ policy, peers, side, freeze }) => ({ dataset: 'tank/data', side, snapshots, policy, peers, now: NOW, ...(freeze ? { freeze } : {}) })),
+  fc
+    .record({
+      policy: policyArb,
+      peers: fc.array(peerArb(snapshots), { maxLength: 2 }),
+      side: fc.constantFrom('source' as const, 'target' as const),
+      freeze: fc.option(fc.constant('listing looks incomplete'), { nil: undefined, freq: 10 }),
+    })
+    .map(({ policy, peers, side, freeze }) => ({ dataset: 'tank/data', side, snapshots, policy, peers, now: NOW, ...(freeze ? { freeze } : {}) })),
 );
 
 const runs = { numRuns: 300 };

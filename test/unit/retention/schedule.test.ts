@@ -1,7 +1,16 @@
 // Slots of schedules: examples at DST transitions and month ends, and properties over random periods/zones.
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { describePeriod, nextSlotStart, parseClock, parseWeekday, periodProblem, previousSlotStart, slotStart, type Period } from '../../../src/core/retention/schedule.js';
+import {
+  describePeriod,
+  nextSlotStart,
+  parseClock,
+  parseWeekday,
+  periodProblem,
+  previousSlotStart,
+  slotStart,
+  type Period,
+} from '../../../src/core/retention/schedule.js';
 
 const Z = (iso: string): number => Date.parse(iso);
 
@@ -75,21 +84,47 @@ describe('schedule slots', () => {
   });
 
   const periods: fc.Arbitrary<Period> = fc.oneof(
-    fc.record({ kind: fc.constant('minutes' as const), every: fc.constantFrom(1, 5, 15, 30, 60, 120, 360, 1440), offset: fc.constant(0) }).chain((p) =>
-      fc.integer({ min: 0, max: p.every - 1 }).map((offset) => ({ ...p, offset })),
-    ),
+    fc
+      .record({ kind: fc.constant('minutes' as const), every: fc.constantFrom(1, 5, 15, 30, 60, 120, 360, 1440), offset: fc.constant(0) })
+      .chain((p) => fc.integer({ min: 0, max: p.every - 1 }).map((offset) => ({ ...p, offset }))),
     fc.record({ kind: fc.constant('daily' as const), hour: fc.integer({ min: 0, max: 23 }), minute: fc.integer({ min: 0, max: 59 }) }),
-    fc.record({ kind: fc.constant('weekly' as const), weekday: fc.integer({ min: 1, max: 7 }), hour: fc.integer({ min: 0, max: 23 }), minute: fc.integer({ min: 0, max: 59 }) }),
-    fc.record({ kind: fc.constant('monthly' as const), day: fc.integer({ min: 1, max: 31 }), hour: fc.integer({ min: 0, max: 23 }), minute: fc.integer({ min: 0, max: 59 }) }),
-    fc.record({ kind: fc.constant('yearly' as const), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 31 }), hour: fc.integer({ min: 0, max: 23 }), minute: fc.integer({ min: 0, max: 59 }) }),
+    fc.record({
+      kind: fc.constant('weekly' as const),
+      weekday: fc.integer({ min: 1, max: 7 }),
+      hour: fc.integer({ min: 0, max: 23 }),
+      minute: fc.integer({ min: 0, max: 59 }),
+    }),
+    fc.record({
+      kind: fc.constant('monthly' as const),
+      day: fc.integer({ min: 1, max: 31 }),
+      hour: fc.integer({ min: 0, max: 23 }),
+      minute: fc.integer({ min: 0, max: 59 }),
+    }),
+    fc.record({
+      kind: fc.constant('yearly' as const),
+      month: fc.integer({ min: 1, max: 12 }),
+      day: fc.integer({ min: 1, max: 31 }),
+      hour: fc.integer({ min: 0, max: 23 }),
+      minute: fc.integer({ min: 0, max: 59 }),
+    }),
   );
   const zones = fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/Santiago');
   // Around DST transitions on purpose: March/April and October/November of 2025-2027.
-  const instants = fc.oneof(
-    fc.integer({ min: Z('2025-01-01T00:00:00Z') / 1000, max: Z('2028-01-01T00:00:00Z') / 1000 }),
-    fc.constantFrom('2026-03-29T01:00:00Z', '2026-10-25T01:00:00Z', '2026-03-08T07:00:00Z', '2026-11-01T06:00:00Z', '2026-10-03T15:30:00Z', '2026-04-04T15:00:00Z')
-      .chain((iso) => fc.integer({ min: -7200, max: 7200 }).map((d) => Z(iso) / 1000 + d)),
-  ).map((s) => s * 1000);
+  const instants = fc
+    .oneof(
+      fc.integer({ min: Z('2025-01-01T00:00:00Z') / 1000, max: Z('2028-01-01T00:00:00Z') / 1000 }),
+      fc
+        .constantFrom(
+          '2026-03-29T01:00:00Z',
+          '2026-10-25T01:00:00Z',
+          '2026-03-08T07:00:00Z',
+          '2026-11-01T06:00:00Z',
+          '2026-10-03T15:30:00Z',
+          '2026-04-04T15:00:00Z',
+        )
+        .chain((iso) => fc.integer({ min: -7200, max: 7200 }).map((d) => Z(iso) / 1000 + d)),
+    )
+    .map((s) => s * 1000);
 
   test.prop([periods, zones, instants, fc.integer({ min: 0, max: 90 * 86400 })])('slotStart is a monotonic, idempotent floor', (p, tz, t, d) => {
     const s = slotStart(p, tz, t);

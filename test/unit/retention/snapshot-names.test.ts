@@ -11,7 +11,11 @@ const utc = { sanoidTimeZone: 'UTC' };
 describe('retention names', () => {
   test('the three families', () => {
     expect(parseRetentionName('zfailover_hourly_20261126T040000Z', utc)).toEqual({ family: 'zfailover', label: 'hourly', time: Z('2026-11-26T04:00:00Z') });
-    expect(parseRetentionName('zfs-auto-snap_hourly-2017-04-05-0500', utc)).toEqual({ family: 'zfs-auto-snap', label: 'hourly', time: Z('2017-04-05T05:00:00Z') });
+    expect(parseRetentionName('zfs-auto-snap_hourly-2017-04-05-0500', utc)).toEqual({
+      family: 'zfs-auto-snap',
+      label: 'hourly',
+      time: Z('2017-04-05T05:00:00Z'),
+    });
     expect(parseRetentionName('autosnap_2026-11-26_04:29:07_daily', utc)).toEqual({ family: 'sanoid', label: 'daily', time: Z('2026-11-26T04:29:07Z') });
   });
 

@@ -89,13 +89,15 @@ describe('retention config', () => {
       }
       return [];
     };
-    expect(problems({ use: ['nope'] }, { prod: {} })).toEqual(['snapshots.2.use.0: unknown template \'nope\' (defined: prod)']);
+    expect(problems({ use: ['nope'] }, { prod: {} })).toEqual(["snapshots.2.use.0: unknown template 'nope' (defined: prod)"]);
     expect(problems({ use: ['a'] }, { a: { use: ['a'] } })).toEqual(["templates.a.use.0: template 'a' uses itself (a -> a)"]);
     expect(problems({ schedules: { nightly: { keep: 3 } } })).toEqual([
       "snapshots.2.schedules.nightly: label 'nightly' has no default schedule: give 'every' (e.g. 10m) or 'period' (hourly, daily, weekly, monthly, yearly)",
     ]);
     expect(problems({ schedules: { hourly: { keep: 3, at: 75 } } })).toEqual(['snapshots.2.schedules.hourly.at: offset must be below the interval']);
-    expect(problems({ schedules: { daily: { keep: 3, on: 7 } } })).toEqual(["snapshots.2.schedules.daily.on: 'on' (a weekday) only applies to weekly schedules"]);
+    expect(problems({ schedules: { daily: { keep: 3, on: 7 } } })).toEqual([
+      "snapshots.2.schedules.daily.on: 'on' (a weekday) only applies to weekly schedules",
+    ]);
     expect(problems({ schedules: { daily: { at: 60 } } })).toEqual(['snapshots.2.schedules.daily.keep: missing required key']);
     expect(problems({ schedules: { nightly: { keep: 7, period: 'daily', at: 120 } } })).toEqual([]);
   });
@@ -103,7 +105,7 @@ describe('retention config', () => {
   test('bad policy values in the file: one line naming file, line and key', () => {
     const bad = (from: string, to: string) => errorOf(OPERATOR_YAML.replace(from, to));
     expect(bad('every: 5m', 'every: 7m')).toBe(
-      'config error: /etc/zfailover/zfailover.yml:5: templates.production.schedules.frequent.every: must be whole minutes that divide a day (1m, 5m, 10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d), got \'7m\'',
+      "config error: /etc/zfailover/zfailover.yml:5: templates.production.schedules.frequent.every: must be whole minutes that divide a day (1m, 5m, 10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d), got '7m'",
     );
     expect(bad('at: "23:59"}\n      weekly', 'at: "25:00"}\n      weekly')).toMatch(
       /^config error: \/etc\/zfailover\/zfailover.yml:7: templates.production.schedules.daily.at: expected a time "HH:MM" between 00:00 and 23:59, got '25:00'$/,
@@ -111,10 +113,18 @@ describe('retention config', () => {
     expect(bad('hourly: 24', 'hourly: -1')).toMatch(/:6: templates.production.schedules.hourly: keep must be a whole number 0..1000000, got -1$/);
     expect(bad('on: sunday', 'on: sundae')).toMatch(/:8: templates.production.schedules.weekly.on: expected a weekday \(monday..sunday\), got 'sundae'$/);
     expect(bad('monthly: {keep: 4,', 'monthly: {kep: 4,')).toMatch(/:9: templates.production.schedules.monthly.kep: unknown key/);
-    expect(bad('prune_names: [zfailover, zfs-auto-snap]', 'prune_names: [zfailover, autosnap]')).toMatch(/:14: snapshots\[0\].prune_names\[1\]: expected one of/);
+    expect(bad('prune_names: [zfailover, zfs-auto-snap]', 'prune_names: [zfailover, autosnap]')).toMatch(
+      /:14: snapshots\[0\].prune_names\[1\]: expected one of/,
+    );
     expect(bad('keep: {hourly: 48,', 'keep: {hourly: many,')).toMatch(/:21: jobs.data.targets\[0\].keep.hourly: expected a keep count or a mapping/);
-    expect(bad('    recursive: true\n', '    recursive: true\n    time_zone: Europe/Berlinn\n')).toMatch(/snapshots\[0\].time_zone: unknown time zone 'Europe\/Berlinn'/);
-    expect(bad('    recursive: true\n', '    recursive: true\n    exclude: [vol9/x]\n')).toMatch(/snapshots\[0\].exclude\[0\]: 'vol9\/x' is not below vol1\/data$/);
-    expect(bad('    recursive: true\n', '    recursive: true\n    hooks: {pre: "db-freeze --now"}\n')).toMatch(/snapshots\[0\].hooks.pre: give the command as a list/);
+    expect(bad('    recursive: true\n', '    recursive: true\n    time_zone: Europe/Berlinn\n')).toMatch(
+      /snapshots\[0\].time_zone: unknown time zone 'Europe\/Berlinn'/,
+    );
+    expect(bad('    recursive: true\n', '    recursive: true\n    exclude: [vol9/x]\n')).toMatch(
+      /snapshots\[0\].exclude\[0\]: 'vol9\/x' is not below vol1\/data$/,
+    );
+    expect(bad('    recursive: true\n', '    recursive: true\n    hooks: {pre: "db-freeze --now"}\n')).toMatch(
+      /snapshots\[0\].hooks.pre: give the command as a list/,
+    );
   });
 });

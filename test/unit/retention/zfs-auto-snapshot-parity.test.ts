@@ -38,13 +38,15 @@ const firings = (tz: string, from: number, to: number): { t: number; labels: str
   const seenFixed = new Set<string>();
   for (let t = from; t < to; t += 60_000) {
     const w = new Date(wallOf(tz, t));
-    const labels = CRON.filter((c) => c.fires(w)).map((c) => c.label).filter((label) => {
-      if (label === 'frequent' || label === 'hourly') return true;
-      const key = `${label}@${w.toISOString()}`;
-      if (seenFixed.has(key)) return false;
-      seenFixed.add(key);
-      return true;
-    });
+    const labels = CRON.filter((c) => c.fires(w))
+      .map((c) => c.label)
+      .filter((label) => {
+        if (label === 'frequent' || label === 'hourly') return true;
+        const key = `${label}@${w.toISOString()}`;
+        if (seenFixed.has(key)) return false;
+        seenFixed.add(key);
+        return true;
+      });
     if (labels.length > 0) out.push({ t, labels });
   }
   return out;
@@ -95,7 +97,8 @@ const simulate = (tz: string, start: string, switchAt: string, end: string) => {
         .map((n) => n?.time as number)
         .sort((a, b) => b - a);
       compared++;
-      if (ours.join() !== (zas.get(c.label) ?? []).join()) mismatches.push(`${new Date(t).toISOString()} ${c.label}: ${ours.length} kept vs ${zas.get(c.label)?.length}`);
+      if (ours.join() !== (zas.get(c.label) ?? []).join())
+        mismatches.push(`${new Date(t).toISOString()} ${c.label}: ${ours.length} kept vs ${zas.get(c.label)?.length}`);
     }
   }
   return { mismatches, compared, snaps };
@@ -106,20 +109,28 @@ const simulate = (tz: string, start: string, switchAt: string, end: string) => {
 const MONTH_REPLAY_MS = 400_000;
 
 describe('zfs-auto-snapshot parity over a month', () => {
-  test('UTC host: switch on 2026-11-10 12:02, compared at every cron firing until 2026-12-10', () => {
-    // History from 2026-10-31 so cron has fired every label once (2026-11-01 is a Sunday and a 1st).
-    const { mismatches, compared, snaps } = simulate('UTC', '2026-10-31T00:00:00Z', '2026-11-10T12:02:00Z', '2026-12-10T00:00:00Z');
-    expect(mismatches.slice(0, 5)).toEqual([]);
-    expect(compared).toBeGreaterThan(40_000);
-    // Two monthlies exist (Nov 1 by zfs-auto-snapshot, Dec 1 by zfailover); everything older has aged out.
-    const names = snaps.map((s) => parseRetentionName(s.name, { sanoidTimeZone: 'UTC' }));
-    expect(snaps).toHaveLength(24 + 24 + 14 + 4 + 2);
-    expect(names.filter((n) => n?.family === 'zfs-auto-snap').map((n) => n?.label)).toEqual(['monthly']);
-  }, MONTH_REPLAY_MS);
+  test(
+    'UTC host: switch on 2026-11-10 12:02, compared at every cron firing until 2026-12-10',
+    () => {
+      // History from 2026-10-31 so cron has fired every label once (2026-11-01 is a Sunday and a 1st).
+      const { mismatches, compared, snaps } = simulate('UTC', '2026-10-31T00:00:00Z', '2026-11-10T12:02:00Z', '2026-12-10T00:00:00Z');
+      expect(mismatches.slice(0, 5)).toEqual([]);
+      expect(compared).toBeGreaterThan(40_000);
+      // Two monthlies exist (Nov 1 by zfs-auto-snapshot, Dec 1 by zfailover); everything older has aged out.
+      const names = snaps.map((s) => parseRetentionName(s.name, { sanoidTimeZone: 'UTC' }));
+      expect(snaps).toHaveLength(24 + 24 + 14 + 4 + 2);
+      expect(names.filter((n) => n?.family === 'zfs-auto-snap').map((n) => n?.label)).toEqual(['monthly']);
+    },
+    MONTH_REPLAY_MS,
+  );
 
-  test('Europe/Berlin host across the end of DST (2026-10-25): the repeated hour gets its frequents and hourlies, one daily', () => {
-    const { mismatches, compared } = simulate('Europe/Berlin', '2026-09-30T20:00:00Z', '2026-10-22T09:13:00Z', '2026-11-03T00:00:00Z');
-    expect(mismatches.slice(0, 5)).toEqual([]);
-    expect(compared).toBeGreaterThan(15_000);
-  }, MONTH_REPLAY_MS);
+  test(
+    'Europe/Berlin host across the end of DST (2026-10-25): the repeated hour gets its frequents and hourlies, one daily',
+    () => {
+      const { mismatches, compared } = simulate('Europe/Berlin', '2026-09-30T20:00:00Z', '2026-10-22T09:13:00Z', '2026-11-03T00:00:00Z');
+      expect(mismatches.slice(0, 5)).toEqual([]);
+      expect(compared).toBeGreaterThan(15_000);
+    },
+    MONTH_REPLAY_MS,
+  );
 });

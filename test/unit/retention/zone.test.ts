@@ -6,7 +6,17 @@ import { allInstantsOfWall, instantOfWall, instantsOfWall, isValidTimeZone, offs
 const Z = (iso: string): number => Date.parse(iso);
 const W = (iso: string): number => Date.parse(`${iso}Z`); // wall time written without zone
 
-const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Asia/Kathmandu', 'Pacific/Apia', 'America/Sao_Paulo', 'Pacific/Chatham'];
+const ZONES = [
+  'UTC',
+  'Europe/Berlin',
+  'America/New_York',
+  'Australia/Lord_Howe',
+  'Asia/Kolkata',
+  'Asia/Kathmandu',
+  'Pacific/Apia',
+  'America/Sao_Paulo',
+  'Pacific/Chatham',
+];
 
 describe('zone', () => {
   test('names: IANA zones are valid, junk is not', () => {

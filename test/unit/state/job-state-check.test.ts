@@ -16,11 +16,13 @@ const dict = <T>(keys: fc.Arbitrary<string>, values: fc.Arbitrary<T>, maxKeys: n
 const extra = dict(fc.constantFrom('x', 'extra', 'toString'), fc.jsonValue(), 2);
 const withExtra = <T extends object>(arb: fc.Arbitrary<T>) => fc.tuple(arb, extra).map(([o, e]) => ({ ...e, ...o }));
 const guid = fc.oneof(fc.constantFrom('0', '18446744073709551615', '99999999999999999999'), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String));
-const common = withExtra(
-  fc.record({ name: fc.string({ maxLength: 8 }), guid, creation: real, createtxg: real }),
-);
+const common = withExtra(fc.record({ name: fc.string({ maxLength: 8 }), guid, creation: real, createtxg: real }));
 /** The write-ahead record (optional: files written before it existed have none). */
-const inFlight = dict(fc.constantFrom('', 'a', 'a/b', 'constructor'), fc.array(withExtra(fc.record({ name: fc.string({ maxLength: 8 }), guid })), { maxLength: 3 }), 3);
+const inFlight = dict(
+  fc.constantFrom('', 'a', 'a/b', 'constructor'),
+  fc.array(withExtra(fc.record({ name: fc.string({ maxLength: 8 }), guid })), { maxLength: 3 }),
+  3,
+);
 const target = withExtra(
   fc.record(
     {
@@ -45,7 +47,12 @@ const sound = withExtra(
     job: fc.string({ maxLength: 8 }),
     updatedAt: ms,
     lastRun: fc.option(
-      withExtra(fc.record({ startedAt: ms, finishedAt: ms, state: fc.constantFrom(...STATES), summary: fc.string({ maxLength: 8 }), conflict: fc.string({ maxLength: 8 }) }, { requiredKeys: ['startedAt', 'finishedAt', 'state', 'summary'] })),
+      withExtra(
+        fc.record(
+          { startedAt: ms, finishedAt: ms, state: fc.constantFrom(...STATES), summary: fc.string({ maxLength: 8 }), conflict: fc.string({ maxLength: 8 }) },
+          { requiredKeys: ['startedAt', 'finishedAt', 'state', 'summary'] },
+        ),
+      ),
       { nil: null },
     ),
     lastSuccess: fc.option(withExtra(fc.record({ at: ms, startedAt: ms, durationMs: nonneg, bytes: nonneg, snapshots: ms })), { nil: null }),
@@ -55,7 +62,30 @@ const sound = withExtra(
   }),
 );
 
-const ODD = [null, undefined, -1, 1.5, -0, NaN, Infinity, -Infinity, 2 ** 53, '', '1', '1'.repeat(21), 'x', 'OK', true, false, 1, [], {}, [1], Object.create(null), new Date(0)];
+const ODD = [
+  null,
+  undefined,
+  -1,
+  1.5,
+  -0,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 53,
+  '',
+  '1',
+  '1'.repeat(21),
+  'x',
+  'OK',
+  true,
+  false,
+  1,
+  [],
+  {},
+  [1],
+  Object.create(null),
+  new Date(0),
+];
 /** Every path to a value inside v (objects and arrays), the root excluded. */
 const paths = (v: unknown, at: string[] = []): string[][] =>
   typeof v === 'object' && v !== null ? Object.keys(v).flatMap((k) => [[...at, k], ...paths((v as Record<string, unknown>)[k], [...at, k])]) : [];
@@ -68,7 +98,13 @@ const damaged = fc.tuple(sound, fc.nat(), fc.integer({ min: 0, max: ODD.length +
   const parent = path.slice(0, -1).reduce<Record<string, unknown>>((o, key) => o[key] as Record<string, unknown>, v);
   const key = path.at(-1) as string;
   if (k === ODD.length) delete parent[key];
-  else if (k === ODD.length + 1) Object.defineProperty(v.targets, '__proto__', { value: clone((v.targets as Record<string, unknown>)[Object.keys(v.targets as object)[0] ?? ''] ?? {}), enumerable: true, configurable: true, writable: true });
+  else if (k === ODD.length + 1)
+    Object.defineProperty(v.targets, '__proto__', {
+      value: clone((v.targets as Record<string, unknown>)[Object.keys(v.targets as object)[0] ?? ''] ?? {}),
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
   else parent[key] = clone(ODD[k]);
   return v;
 });

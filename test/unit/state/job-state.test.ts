@@ -14,7 +14,12 @@ beforeAll(() => ensureStateDir(tmp.dir));
 afterAll(tmp.cleanup);
 
 const STATES: ServiceState[] = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
-const common = fc.record({ name: fc.constant('zfailover-sync_data_20261126T042900.123Z'), guid: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String), creation: fc.integer({ min: 0, max: 2e9 }), createtxg: fc.nat() });
+const common = fc.record({
+  name: fc.constant('zfailover-sync_data_20261126T042900.123Z'),
+  guid: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
+  creation: fc.integer({ min: 0, max: 2e9 }),
+  createtxg: fc.nat(),
+});
 const targetRun = fc.record({
   side: fc.constantFrom('vol2/data', 'backup:vol3/data'),
   state: fc.constantFrom(...STATES),
@@ -60,7 +65,17 @@ describe('recordRun', () => {
     const lastOk = [...rs].reverse().find((r) => r.state === 'OK');
     const trailing = rs.length - 1 - rs.map((r) => r.state).lastIndexOf('OK');
     expect(final.consecutiveFailures).toBe(lastOk ? trailing : rs.length);
-    expect(final.lastSuccess).toEqual(lastOk ? { at: lastOk.finishedAt, startedAt: lastOk.startedAt, durationMs: lastOk.finishedAt - lastOk.startedAt, bytes: lastOk.bytes, snapshots: lastOk.snapshots } : null);
+    expect(final.lastSuccess).toEqual(
+      lastOk
+        ? {
+            at: lastOk.finishedAt,
+            startedAt: lastOk.startedAt,
+            durationMs: lastOk.finishedAt - lastOk.startedAt,
+            bytes: lastOk.bytes,
+            snapshots: lastOk.snapshots,
+          }
+        : null,
+    );
     expect(final.lastRun).toMatchObject({ startedAt: rs.at(-1)?.startedAt, state: rs.at(-1)?.state });
     const lastFail = [...rs].reverse().find((r) => r.state !== 'OK');
     expect(final.lastError?.at ?? null).toBe(lastFail?.finishedAt ?? null);
@@ -104,7 +119,11 @@ describe('recordRun', () => {
 
   test('a failure records its error kind; a conflict names itself', () => {
     const base = { job: 'data', startedAt: 1000, finishedAt: 2000, bytes: 0, snapshots: 0, targets: {} };
-    const warn = recordRun(null, { ...base, state: 'WARNING', summary: 'server1 unreachable', error: { kind: 'transient', message: 'server1 unreachable: timeout' } }, 2001);
+    const warn = recordRun(
+      null,
+      { ...base, state: 'WARNING', summary: 'server1 unreachable', error: { kind: 'transient', message: 'server1 unreachable: timeout' } },
+      2001,
+    );
     expect(warn.lastError).toEqual({ at: 2000, kind: 'transient', message: 'server1 unreachable: timeout' });
     const conflict = recordRun(warn, { ...base, state: 'CRITICAL', summary: 'standby diverged', conflict: 'diverged' }, 2002);
     expect(conflict.lastError).toEqual({ at: 2000, kind: 'conflict', message: 'standby diverged' });
@@ -115,10 +134,28 @@ describe('recordRun', () => {
 });
 
 describe('job state file', () => {
-  const sample = recordRun(null, {
-    job: 'data', startedAt: 1_764_130_000_000, finishedAt: 1_764_130_001_500, state: 'OK', summary: 'standby: 1 snapshot, 12.3MiB', bytes: 12_900_000, snapshots: 1,
-    targets: { standby: { side: 'vol2/data', state: 'OK', summary: 'ok', bytes: 12_900_000, common: { name: 'zfailover-sync_data_20261126T042900.123Z', guid: '18446744073709551615', creation: 1_764_130_000, createtxg: 4242 } } },
-  }, 1_764_130_001_600);
+  const sample = recordRun(
+    null,
+    {
+      job: 'data',
+      startedAt: 1_764_130_000_000,
+      finishedAt: 1_764_130_001_500,
+      state: 'OK',
+      summary: 'standby: 1 snapshot, 12.3MiB',
+      bytes: 12_900_000,
+      snapshots: 1,
+      targets: {
+        standby: {
+          side: 'vol2/data',
+          state: 'OK',
+          summary: 'ok',
+          bytes: 12_900_000,
+          common: { name: 'zfailover-sync_data_20261126T042900.123Z', guid: '18446744073709551615', creation: 1_764_130_000, createtxg: 4242 },
+        },
+      },
+    },
+    1_764_130_001_600,
+  );
 
   test('missing before the first run; written and read back exactly (a 64-bit GUID stays exact)', async () => {
     expect(await readJobState(tmp.dir, 'data')).toBeNull();
@@ -131,14 +168,21 @@ describe('job state file', () => {
     expect(JSON.stringify(old)).not.toContain('inFlight');
     writeFileSync(jobStatePath(tmp.dir, 'data'), JSON.stringify(old));
     expect(await readJobState(tmp.dir, 'data')).toEqual(sample);
-    const withRecord: JobState = { ...sample, targets: { standby: { ...sample.targets.standby!, inFlight: { '': [{ name: 'zfailover-sync_data_20261126T043000.000Z', guid: '42' }] } } } };
+    const withRecord: JobState = {
+      ...sample,
+      targets: { standby: { ...sample.targets.standby!, inFlight: { '': [{ name: 'zfailover-sync_data_20261126T043000.000Z', guid: '42' }] } } },
+    };
     await writeJobState(tmp.dir, withRecord);
     expect(await readJobState(tmp.dir, 'data')).toEqual(withRecord);
   });
 
   const corrupt: { name: string; content: string; message: string }[] = [
     { name: 'newer version', content: JSON.stringify({ ...sample, version: 2 }), message: 'state version 2 (this zfailover reads version 1)' },
-    { name: 'wrong shape', content: JSON.stringify({ ...sample, consecutiveFailures: -1 }), message: 'consecutiveFailures: Too small: expected number to be >=0' },
+    {
+      name: 'wrong shape',
+      content: JSON.stringify({ ...sample, consecutiveFailures: -1 }),
+      message: 'consecutiveFailures: Too small: expected number to be >=0',
+    },
     { name: 'another job', content: JSON.stringify({ ...sample, job: 'home' }), message: "belongs to job 'home', not 'data'" },
     {
       name: 'an in-flight GUID that is no number',

@@ -44,7 +44,7 @@ const holdLock = async (job: string, mode?: string) => {
 };
 
 const waitUntil = async (cond: () => boolean, ms = 5000): Promise<void> => {
-  for (const end = Date.now() + ms; !cond(); ) {
+  for (const end = Date.now() + ms; !cond();) {
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -130,7 +130,14 @@ describe('acquireLock', () => {
     const dead = spawn('true');
     await exited(dead);
     const stale: LockHolder = {
-      version: 1, job: 'reuse', pid: dead.pid as number, procStart: 1, bootId: null, startedAt: 1, host: hostname(), token: 'x',
+      version: 1,
+      job: 'reuse',
+      pid: dead.pid as number,
+      procStart: 1,
+      bootId: null,
+      startedAt: 1,
+      host: hostname(),
+      token: 'x',
       // The recorded child "had" another start time: the pid now belongs to an unrelated process.
       pids: [{ pid: unrelated.pid as number, procStart: start + 1 }],
     };
@@ -143,7 +150,15 @@ describe('acquireLock', () => {
 
   test('a live process with the holder pid but another start time (pid reused) is not the holder', async () => {
     const stale: LockHolder = {
-      version: 1, job: 'pidreuse', pid: process.pid, procStart: ((await procStartOf(process.pid)) as number) - 1, bootId: null, startedAt: 1, host: hostname(), token: 'y', pids: [],
+      version: 1,
+      job: 'pidreuse',
+      pid: process.pid,
+      procStart: ((await procStartOf(process.pid)) as number) - 1,
+      bootId: null,
+      startedAt: 1,
+      host: hostname(),
+      token: 'y',
+      pids: [],
     };
     writeFileSync(lockPath(stateDir, 'pidreuse'), JSON.stringify(stale));
     expect(await inspectLock(stateDir, 'pidreuse')).toMatchObject({ alive: false });
@@ -154,7 +169,15 @@ describe('acquireLock', () => {
 
   test('a lock from before a reboot (other boot id) is stale even if its pid is running', async () => {
     const stale: LockHolder = {
-      version: 1, job: 'reboot', pid: process.pid, procStart: await procStartOf(process.pid), bootId: '00000000-0000-0000-0000-000000000000', startedAt: 1, host: hostname(), token: 'z', pids: [],
+      version: 1,
+      job: 'reboot',
+      pid: process.pid,
+      procStart: await procStartOf(process.pid),
+      bootId: '00000000-0000-0000-0000-000000000000',
+      startedAt: 1,
+      host: hostname(),
+      token: 'z',
+      pids: [],
     };
     writeFileSync(lockPath(stateDir, 'reboot'), JSON.stringify(stale));
     const lock = await acquireLock(stateDir, 'reboot', { nowMs: Date.now() });

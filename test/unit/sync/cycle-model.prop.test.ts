@@ -11,10 +11,21 @@ afterAll(removeStateDirs);
 describe('runCycle against the ZFS model', () => {
   test('iron rule after every step: random histories, writes on both sides, prunes, kills at every phase, full and lost targets, concurrent runs', async () => {
     const replay = process.env.MODEL_SEED ? { seed: Number(process.env.MODEL_SEED), path: process.env.MODEL_PATH, endOnFailure: true } : {};
-    await fc.assert(fc.asyncProperty(scenario, async (s) => void (await play(s))), { numRuns: 200, ...replay });
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => void (await play(s))),
+      { numRuns: 200, ...replay },
+    );
     // Not vacuous: the histories reached the branches the invariants are about (counts over all runs are in the
     // hundreds; resumes are rarer and have their own regression test).
-    const branches = ['clean OK cycle checked', 'cycle killed', 'cycle WARNING', 'transfer full ok', 'transfer incremental ok', 'transfer incremental failed', 'destroy'];
+    const branches = [
+      'clean OK cycle checked',
+      'cycle killed',
+      'cycle WARNING',
+      'transfer full ok',
+      'transfer incremental ok',
+      'transfer incremental failed',
+      'destroy',
+    ];
     for (const what of [...branches, 'conflict target-modified', 'conflict diverged', 'target down after a kill past a receive']) {
       expect({ what, seen: (seen.get(what) ?? 0) > 0 }).toEqual({ what, seen: true });
     }

@@ -5,12 +5,25 @@ import { play, removeStateDirs, type Action, type Scenario } from './model/play.
 
 afterAll(removeStateDirs);
 
-const base: Omit<Scenario, 'actions'> = { sourceCaps: 'openzfs', targetCaps: ['openzfs', 'openzfs'], targets: 1, recursive: false, bookmarks: false, holds: false, resume: false, initial: 'all' };
+const base: Omit<Scenario, 'actions'> = {
+  sourceCaps: 'openzfs',
+  targetCaps: ['openzfs', 'openzfs'],
+  targets: 1,
+  recursive: false,
+  bookmarks: false,
+  holds: false,
+  resume: false,
+  initial: 'all',
+};
 const sync = (fault: Action & { kind: 'sync' }['fault'] = null): Action => ({ kind: 'sync', fault });
 
 describe('runCycle model: resumable streams', () => {
   test('a stream cut mid-way (connection lost) is resumed from its token, then continued to the newest', async () => {
-    const last = await play({ ...base, resume: true, actions: [sync(), { kind: 'write-source', child: false }, sync({ kind: 'cut', target: 0 }), { kind: 'write-source', child: false }] });
+    const last = await play({
+      ...base,
+      resume: true,
+      actions: [sync(), { kind: 'write-source', child: false }, sync({ kind: 'cut', target: 0 }), { kind: 'write-source', child: false }],
+    });
     expect(last.state).toBe('OK');
     expect(last.targets[0]!.datasets[0]!.steps.map((s) => s.kind)).toEqual(['resume', 'incremental']);
   });
@@ -24,7 +37,10 @@ describe('runCycle model regressions', () => {
   });
 
   test('a target dataset in conflict keeps its older sync snapshots (cleanup leaves it to the operator)', async () => {
-    await play({ ...base, actions: [sync(), { kind: 'write-source', child: false }, sync({ kind: 'kill', phase: 'received', n: 1 }), { kind: 'snap-target', target: 0 }] });
+    await play({
+      ...base,
+      actions: [sync(), { kind: 'write-source', child: false }, sync({ kind: 'kill', phase: 'received', n: 1 }), { kind: 'snap-target', target: 0 }],
+    });
   });
 
   test('a partial first receive whose snapshot was pruned on the source is aborted and sent again in full', async () => {
@@ -38,7 +54,12 @@ describe('runCycle model regressions', () => {
     // Before (found at seed 708220868 after the merges): the first target moved its cursor and destroyed the old
     // one, the only source version the second target shared once the snapshot was pruned: CRITICAL, then a
     // no-common-snapshot conflict.
-    const last = await play({ ...base, targets: 2, bookmarks: true, actions: [sync({ kind: 'kill', phase: 'confirmed', n: 2 }), { kind: 'prune-source', pick: 0 }, sync()] });
+    const last = await play({
+      ...base,
+      targets: 2,
+      bookmarks: true,
+      actions: [sync({ kind: 'kill', phase: 'confirmed', n: 2 }), { kind: 'prune-source', pick: 0 }, sync()],
+    });
     expect(last.state).toBe('OK');
   });
 
@@ -49,7 +70,12 @@ describe('runCycle model regressions', () => {
 
   test("a target catching up to a GUID another target's cursor marks gets its own cursor", async () => {
     // Before: it kept its stale cursor; once the source snapshot was pruned it had no common version left.
-    const last = await play({ ...base, targets: 2, bookmarks: true, actions: [sync({ kind: 'full', target: 1 }), sync(), { kind: 'prune-source', pick: 0 }, sync()] });
+    const last = await play({
+      ...base,
+      targets: 2,
+      bookmarks: true,
+      actions: [sync({ kind: 'full', target: 1 }), sync(), { kind: 'prune-source', pick: 0 }, sync()],
+    });
     expect(last.state).toBe('OK');
   });
 
@@ -68,7 +94,13 @@ describe('runCycle model regressions', () => {
     for (const caps of ['zfs-fuse', 'openzfs'] as const) {
       test(`killed at ${phase} (${caps}), then the target down: the next cycle is still incremental`, async () => {
         const features = caps === 'openzfs' ? { bookmarks: true, holds: true } : {};
-        const actions: Action[] = [sync(), { kind: 'write-source', child: false }, sync({ kind: 'kill', phase, n: 1 }), { kind: 'sync', fault: { kind: 'down', target: 0 } }, sync()];
+        const actions: Action[] = [
+          sync(),
+          { kind: 'write-source', child: false },
+          sync({ kind: 'kill', phase, n: 1 }),
+          { kind: 'sync', fault: { kind: 'down', target: 0 } },
+          sync(),
+        ];
         const last = await play({ ...base, sourceCaps: caps, targetCaps: [caps, caps], ...features, actions });
         expect(last.state).toBe('OK');
       });

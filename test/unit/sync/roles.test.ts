@@ -5,7 +5,32 @@ import type { DatasetInfo } from '../../../src/core/dataset.js';
 import { sourceRoleUpdate, targetRoleUpdate } from '../../../src/sync/roles.js';
 
 const ds = (p: Partial<DatasetInfo>): DatasetInfo =>
-  ({ name: 'x', type: 'filesystem', guid: '1', createtxg: 1, creation: 0, versions: [], written: 0, resumeToken: null, readonly: true, role: null, roleSource: 'none', epoch: null, encryption: null, encryptionRoot: null, keyStatus: null, mountpoint: null, canmount: null, mounted: null, origin: null, used: null, available: null, referenced: null, extra: {}, ...p }) as DatasetInfo;
+  ({
+    name: 'x',
+    type: 'filesystem',
+    guid: '1',
+    createtxg: 1,
+    creation: 0,
+    versions: [],
+    written: 0,
+    resumeToken: null,
+    readonly: true,
+    role: null,
+    roleSource: 'none',
+    epoch: null,
+    encryption: null,
+    encryptionRoot: null,
+    keyStatus: null,
+    mountpoint: null,
+    canmount: null,
+    mounted: null,
+    origin: null,
+    used: null,
+    available: null,
+    referenced: null,
+    extra: {},
+    ...p,
+  }) as DatasetInfo;
 
 describe('targetRoleUpdate', () => {
   it('marks a freshly received target as a replica of the source epoch', () => {

@@ -30,7 +30,15 @@ const seed = async (): Promise<void> => {
 
 const report = (target: Partial<TargetReport>): JobReport =>
   ({
-    job: 'data', source: 'vol1/my data', dryRun: false, startedAt: 3000, finishedAt: 4000, state: 'OK', snapshot: null, destroyed: [], notes: [],
+    job: 'data',
+    source: 'vol1/my data',
+    dryRun: false,
+    startedAt: 3000,
+    finishedAt: 4000,
+    state: 'OK',
+    snapshot: null,
+    destroyed: [],
+    notes: [],
     targets: [{ id: 'standby', side: 'vol2/my data', state: 'OK', datasets: [], orphans: [], destroyed: [], ...target }],
   }) as JobReport;
 

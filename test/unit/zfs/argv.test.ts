@@ -27,11 +27,24 @@ const plain: SendArgvOptions = { raw: 'auto', compressed: true, largeBlocks: tru
 describe('sendArgv', () => {
   test('OpenZFS: full and incremental with -c -L -e; -I for intermediates, -i otherwise', () => {
     expect(sendArgv(OZ, { kind: 'full', to: v('s1') }, plain)).toEqual(['zfs', 'send', '-c', '-L', '-e', 'tank/a b@s1']);
-    expect(sendArgv(OZ, { kind: 'incremental', from: v('s1'), to: v('s3'), intermediates: true }, plain)).toEqual(['zfs', 'send', '-c', '-L', '-e', '-I', 'tank/a b@s1', 'tank/a b@s3']);
+    expect(sendArgv(OZ, { kind: 'incremental', from: v('s1'), to: v('s3'), intermediates: true }, plain)).toEqual([
+      'zfs',
+      'send',
+      '-c',
+      '-L',
+      '-e',
+      '-I',
+      'tank/a b@s1',
+      'tank/a b@s3',
+    ]);
     expect(sendArgv(OZ, { kind: 'incremental', from: v('s1'), to: v('s3'), intermediates: false }, plain)).toContain('-i');
   });
   test('a bookmark start is always -i ds#bookmark', () => {
-    expect(sendArgv(OZ, { kind: 'incremental', from: v('c', 'bookmark'), to: v('s3'), intermediates: true }, plain).slice(-3)).toEqual(['-i', 'tank/a b#c', 'tank/a b@s3']);
+    expect(sendArgv(OZ, { kind: 'incremental', from: v('c', 'bookmark'), to: v('s3'), intermediates: true }, plain).slice(-3)).toEqual([
+      '-i',
+      'tank/a b#c',
+      'tank/a b@s3',
+    ]);
   });
   test('raw: encrypted datasets go raw under auto; always forces it; never sends decrypted', () => {
     expect(sendArgv(OZ, { kind: 'full', to: v('s1') }, { ...plain, encrypted: true })).toContain('-w');
@@ -49,7 +62,13 @@ describe('sendArgv', () => {
   });
   test('zfs-fuse: no optional flags at all; unsupported requests fail loudly', () => {
     expect(sendArgv(FUSE, { kind: 'full', to: v('s1') }, plain)).toEqual(['zfs', 'send', 'tank/a b@s1']);
-    expect(sendArgv(FUSE, { kind: 'incremental', from: v('s1'), to: v('s2'), intermediates: true }, plain)).toEqual(['zfs', 'send', '-I', 'tank/a b@s1', 'tank/a b@s2']);
+    expect(sendArgv(FUSE, { kind: 'incremental', from: v('s1'), to: v('s2'), intermediates: true }, plain)).toEqual([
+      'zfs',
+      'send',
+      '-I',
+      'tank/a b@s1',
+      'tank/a b@s2',
+    ]);
     expect(() => sendArgv(FUSE, { kind: 'full', to: v('s1') }, { ...plain, raw: 'always' })).toThrow(ZfsError);
     expect(() => sendArgv(FUSE, { kind: 'resume', token: 't', to: v('s1') }, plain)).toThrow(/not supported by zfs-fuse/);
     expect(() => sendArgv(FUSE, { kind: 'incremental', from: v('c', 'bookmark'), to: v('s2'), intermediates: false }, plain)).toThrow(/bookmark/);
@@ -59,7 +78,20 @@ describe('sendArgv', () => {
 describe('recvArgv', () => {
   test('OpenZFS: -v -s -u, local-only properties excluded, full receives read-only, no -F by default', () => {
     expect(recvArgv(OZ, 'pool/r', { resume: true, force: false, full: true })).toEqual([
-      'zfs', 'receive', '-v', '-s', '-u', '-x', 'zfailover:role', '-x', 'zfailover:epoch', '-x', 'zfailover:promoted', '-o', 'readonly=on', 'pool/r',
+      'zfs',
+      'receive',
+      '-v',
+      '-s',
+      '-u',
+      '-x',
+      'zfailover:role',
+      '-x',
+      'zfailover:epoch',
+      '-x',
+      'zfailover:promoted',
+      '-o',
+      'readonly=on',
+      'pool/r',
     ]);
     const inc = recvArgv(OZ, 'pool/r', { resume: false, force: false, full: false });
     expect(inc).not.toContain('-s');
@@ -80,7 +112,10 @@ describe('receivedBytes', () => {
     ['receiving full stream of a@b into c@b\nreceived 2.05M stream in 0.43 seconds (4.76M/sec)', Math.round(2.05 * 1024 ** 2)],
     ['received 312B stream in 1 seconds (312B/sec)', 312],
     // an -I stream: one line per snapshot it carries, summed
-    ['receiving incremental stream of a@1 into c@1\nreceived 312B stream in 1 seconds (312B/sec)\nreceiving incremental stream of a@2 into c@2\nreceived 12.0MB stream in 12 seconds (1.00MB/sec)', 312 + 12 * 1024 ** 2],
+    [
+      'receiving incremental stream of a@1 into c@1\nreceived 312B stream in 1 seconds (312B/sec)\nreceiving incremental stream of a@2 into c@2\nreceived 12.0MB stream in 12 seconds (1.00MB/sec)',
+      312 + 12 * 1024 ** 2,
+    ],
     ['nothing', null],
   ])('%s', (text, bytes) => {
     expect(receivedBytes(text)).toBe(bytes);

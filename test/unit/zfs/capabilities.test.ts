@@ -2,7 +2,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, test } from 'vitest';
-import { CAPS_TTL_MS, capabilitiesFromProbes, capsCachePath, flagsOf, loadCapabilities, parseCapsCache, usageOf, type CapabilityProbes } from '../../../src/zfs/capabilities.js';
+import {
+  CAPS_TTL_MS,
+  capabilitiesFromProbes,
+  capsCachePath,
+  flagsOf,
+  loadCapabilities,
+  parseCapsCache,
+  usageOf,
+  type CapabilityProbes,
+} from '../../../src/zfs/capabilities.js';
 import type { Capabilities, ExecOptions, ExecResult, ProcessSpec, Runner } from '../../../src/zfs/types.js';
 
 const FIXTURES = new URL('../../fixtures/zfs/', import.meta.url).pathname;

@@ -98,7 +98,9 @@ for (const [impl, expected] of Object.entries(EXPECTED)) {
     test('every failing fixture has an expectation (none is silently unclassified)', () => {
       const failing = [...cases].filter(([, c]) => c.exit !== 0).map(([n]) => n);
       expect(failing.filter((n) => !(n in expected))).toEqual([]);
-      const files = readdirSync(`${FIXTURES}${impl}`).filter((f) => f.endsWith('.stderr')).map((f) => f.replace(/\.stderr$/, ''));
+      const files = readdirSync(`${FIXTURES}${impl}`)
+        .filter((f) => f.endsWith('.stderr'))
+        .map((f) => f.replace(/\.stderr$/, ''));
       expect(files.sort()).toEqual([...cases.keys()].sort());
     });
   });

@@ -18,7 +18,9 @@ describe('controlPath', () => {
     fc.assert(
       fc.property(ident, ident, (a, b) => {
         const same = JSON.stringify([a.dest, a.port ?? null, a.key ?? null, a.options]) === JSON.stringify([b.dest, b.port ?? null, b.key ?? null, b.options]);
-        expect(controlPath({ ...base, key: a.key, options: a.options }, a.dest, a.port) === controlPath({ ...base, key: b.key, options: b.options }, b.dest, b.port)).toBe(same);
+        expect(
+          controlPath({ ...base, key: a.key, options: a.options }, a.dest, a.port) === controlPath({ ...base, key: b.key, options: b.options }, b.dest, b.port),
+        ).toBe(same);
       }),
     );
   });

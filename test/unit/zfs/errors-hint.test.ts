@@ -8,12 +8,18 @@ const words = (line: string): string[] => execaSync('sh', ['-c', `set -- ${line}
 
 describe('resume-state-exists hint', () => {
   test.each(['pool/plain', 'pool/a b  c', "pool/it's $(touch /tmp/x) `id`"])('%s', (target) => {
-    const e = new ZfsError({ reason: 'resume-state-exists', argv: ['zfs', 'receive', '-s', '-u', target], host: 'local', exitCode: 1, stderr: `cannot receive: destination ${target} contains partially-complete state` });
+    const e = new ZfsError({
+      reason: 'resume-state-exists',
+      argv: ['zfs', 'receive', '-s', '-u', target],
+      host: 'local',
+      exitCode: 1,
+      stderr: `cannot receive: destination ${target} contains partially-complete state`,
+    });
     const command = e.hint!.split('  # ')[0]!;
     expect(e.hint).not.toContain('<target>');
     expect(words(command)).toEqual(['zfs', 'receive', '-A', target]);
   });
-  test('on another host the hint says where (sync rebuilds it with the job\'s ssh)', () => {
+  test("on another host the hint says where (sync rebuilds it with the job's ssh)", () => {
     const e = new ZfsError({ reason: 'resume-state-exists', argv: ['zfs', 'recv', '-s', 'pool/x y'], host: 'root@b:2222', exitCode: 1, stderr: '' });
     expect(e.hint).toBe("zfs receive -A 'pool/x y'  # drops the partial receive (run it on root@b:2222); otherwise the next run resumes it");
   });
@@ -30,7 +36,9 @@ describe('reason line of a remote receive stage', () => {
       'cannot receive incremental stream: destination dst/a b contains partially-complete state from "zfs receive -s".\n' +
       'zfailover-remote-stage-failed 0 141\n';
     const e = new ZfsError({ reason: 'resume-state-exists', argv: ['zfs', 'receive'], host: 'root@h:22', exitCode: 1, stderr });
-    expect(e.message).toBe('zfs receive on root@h:22: cannot receive incremental stream: destination dst/a b contains partially-complete state from "zfs receive -s".');
+    expect(e.message).toBe(
+      'zfs receive on root@h:22: cannot receive incremental stream: destination dst/a b contains partially-complete state from "zfs receive -s".',
+    );
   });
   test('the marker alone is not a reason', () => {
     const e = new ZfsError({ reason: 'unknown', argv: ['zfs', 'receive'], host: 'local', exitCode: 1, stderr: 'zfailover-remote-stage-failed 0 141\n' });

@@ -9,24 +9,50 @@ import { classifySshFailure } from '../../../src/zfs/classify.js';
 
 const H = 'root@db2.example:22';
 const ssh = (argv: string[], exitCode: number | null, stderr: string): ZfoError => stageFailureError({ argv, host: H, viaSsh: true, exitCode, stderr });
-const local = (argv: string[], exitCode: number | null, stderr: string): ZfoError => stageFailureError({ argv, host: 'local', viaSsh: false, exitCode, stderr });
+const local = (argv: string[], exitCode: number | null, stderr: string): ZfoError =>
+  stageFailureError({ argv, host: 'local', viaSsh: false, exitCode, stderr });
 
 // [docs row, the error the classifier makes, state, what the first line must say]
 const ROWS: readonly [string, () => ZfoError, string, RegExp][] = [
   ['connection lost during send', () => ssh(['zfs', 'send'], 255, ''), 'WARNING', /^root@db2\.example:22 unreachable: connection lost during zfs send$/],
-  ['connection lost during receive', () => ssh(['zfs', 'receive'], 255, '\r41943040 bytes (42 MB, 40 MiB) copied, 3 s, 14 MB/s'), 'WARNING', /^root@db2\.example:22 unreachable: connection lost during zfs receive$/],
+  [
+    'connection lost during receive',
+    () => ssh(['zfs', 'receive'], 255, '\r41943040 bytes (42 MB, 40 MiB) copied, 3 s, 14 MB/s'),
+    'WARNING',
+    /^root@db2\.example:22 unreachable: connection lost during zfs receive$/,
+  ],
   ['connection lost while listing', () => ssh(['zfs', 'get', '-Hp'], 255, ''), 'WARNING', /unreachable: connection lost during zfs get$/],
-  ['connection refused', () => ssh(['zfs', 'get'], 255, 'ssh: connect to host db2.example port 22: Connection refused\n'), 'WARNING', /^root@db2\.example:22 unreachable: connection refused$/],
+  [
+    'connection refused',
+    () => ssh(['zfs', 'get'], 255, 'ssh: connect to host db2.example port 22: Connection refused\n'),
+    'WARNING',
+    /^root@db2\.example:22 unreachable: connection refused$/,
+  ],
   ['no answer', () => ssh(['zfs', 'get'], 255, 'ssh: connect to host 10.9.9.9 port 22: Connection timed out'), 'WARNING', /unreachable: no answer$/],
-  ['name not resolved', () => ssh(['zfs', 'get'], 255, 'ssh: Could not resolve hostname db2.example: Name or service not known'), 'WARNING', /unreachable: cannot resolve host name$/],
-  ['authentication', () => ssh(['zfs', 'get'], 255, 'root@127.0.0.1: Permission denied (publickey).'), 'CRITICAL', /^ssh authentication to root@db2\.example:22 failed/],
+  [
+    'name not resolved',
+    () => ssh(['zfs', 'get'], 255, 'ssh: Could not resolve hostname db2.example: Name or service not known'),
+    'WARNING',
+    /unreachable: cannot resolve host name$/,
+  ],
+  [
+    'authentication',
+    () => ssh(['zfs', 'get'], 255, 'root@127.0.0.1: Permission denied (publickey).'),
+    'CRITICAL',
+    /^ssh authentication to root@db2\.example:22 failed/,
+  ],
   ['host key', () => ssh(['zfs', 'get'], 255, 'Host key verification failed.'), 'CRITICAL', /^host key verification failed for root@db2\.example:22$/],
-  ['ssh configuration', () => ssh(['zfs', 'get'], 255, 'command-line line 0: Bad configuration option: frobnicate'), 'CRITICAL', /^ssh to root@db2\.example:22 failed/],
+  [
+    'ssh configuration',
+    () => ssh(['zfs', 'get'], 255, 'command-line line 0: Bad configuration option: frobnicate'),
+    'CRITICAL',
+    /^ssh to root@db2\.example:22 failed/,
+  ],
   ['remote zfs missing', () => ssh(['zfs', 'get'], 127, 'sh: 1: zfs: not found\n'), 'CRITICAL', /^zfs get on root@db2\.example:22: sh: 1: zfs: not found$/],
-  ['pool suspended', () => local(['zfs', 'receive'], 1, "cannot receive new filesystem stream: pool I/O is currently suspended\n"), 'CRITICAL', /suspended/],
+  ['pool suspended', () => local(['zfs', 'receive'], 1, 'cannot receive new filesystem stream: pool I/O is currently suspended\n'), 'CRITICAL', /suspended/],
   ['no space', () => local(['zfs', 'receive'], 1, 'cannot receive incremental stream: out of space\n'), 'CRITICAL', /out of space/],
   ['dataset busy', () => local(['zfs', 'destroy'], 1, "cannot destroy 'tank/a@x': dataset is busy\n"), 'WARNING', /dataset is busy/],
-  ['receive in progress', () => local(['zfs', 'receive'], 1, "cannot receive incremental stream: dataset is busy\n"), 'WARNING', /busy/],
+  ['receive in progress', () => local(['zfs', 'receive'], 1, 'cannot receive incremental stream: dataset is busy\n'), 'WARNING', /busy/],
   ['killed', () => local(['zfs', 'send'], null, ''), 'WARNING', /killed/],
   ['deadline', () => new DeadlineError('deadline reached after 60s: transfer stopped, the next run resumes'), 'WARNING', /^deadline reached after 60s/],
 ];
@@ -58,13 +84,17 @@ describe('failure table (docs/design.md §2.1)', () => {
     const e = ssh(['zfs', 'receive'], 1, 'cannot receive incremental stream: invalid backup stream\n');
     expect(stateForError(e)).toBe('CRITICAL');
   });
-  test('a zfs message with 255 stays zfs\'s (never mistaken for an outage)', () => {
+  test("a zfs message with 255 stays zfs's (never mistaken for an outage)", () => {
     const e = ssh(['zfs', 'receive'], 255, 'cannot receive incremental stream: out of space\n');
     expect(oneLine(e)).toMatch(/out of space/);
     expect(stateForError(e)).toBe('CRITICAL');
   });
-  test('the error line never shows the meter\'s byte counts as the reason', () => {
-    const e = ssh(['zfs', 'receive'], 1, '\r1048576 bytes (1.0 MB, 1.0 MiB) copied, 1 s, 1 MB/s\n0+8 records in\n0+8 records out\ncannot receive: failed to read from stream\n');
+  test("the error line never shows the meter's byte counts as the reason", () => {
+    const e = ssh(
+      ['zfs', 'receive'],
+      1,
+      '\r1048576 bytes (1.0 MB, 1.0 MiB) copied, 1 s, 1 MB/s\n0+8 records in\n0+8 records out\ncannot receive: failed to read from stream\n',
+    );
     expect(oneLine(e)).toMatch(/failed to read from stream$/);
   });
 });

@@ -19,10 +19,26 @@ const columnSets: string[][] = [
 const digits = (min: number, max: number): fc.Arbitrary<string> => fc.bigInt({ min: BigInt(min), max: BigInt(max) }).map(String);
 /** Damaged values: what a foreign or broken zfs might print in a numeric column. */
 const junk = fc.oneof(
-  fc.constantFrom('-', '', '+5', '1.5', '1e3', '4.93E', '0x10', ' 7', '18446744073709551616', '123456789012345678901', '1234567890123456', '123456789012345', 'on', 'x\ty'),
+  fc.constantFrom(
+    '-',
+    '',
+    '+5',
+    '1.5',
+    '1e3',
+    '4.93E',
+    '0x10',
+    ' 7',
+    '18446744073709551616',
+    '123456789012345678901',
+    '1234567890123456',
+    '123456789012345',
+    'on',
+    'x\ty',
+  ),
   fc.stringMatching(/^[0-9a-z@#\t .+-]{0,6}$/),
 );
-const value = (good: fc.Arbitrary<string>, damage: boolean): fc.Arbitrary<string> => (damage ? fc.oneof({ weight: 30, arbitrary: good }, { weight: 1, arbitrary: junk }) : good);
+const value = (good: fc.Arbitrary<string>, damage: boolean): fc.Arbitrary<string> =>
+  damage ? fc.oneof({ weight: 30, arbitrary: good }, { weight: 1, arbitrary: junk }) : good;
 
 const goodValue = (col: string, kind: 'dataset' | 'snapshot' | 'bookmark'): fc.Arbitrary<string> => {
   switch (col) {
@@ -63,14 +79,17 @@ const row = (columns: string[], damage: boolean): fc.Arbitrary<string> =>
       ds: datasetName,
       short: shortName,
       sep: damage ? fc.constantFrom('right', 'right', 'right', 'right', 'right', 'right', 'right', 'wrong', 'none') : fc.constant('right'),
-      typeText: damage ? fc.oneof({ weight: 40, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('potato', 'snapshots', 'Snapshot', 'volume', '') }) : fc.constant(null),
+      typeText: damage
+        ? fc.oneof({ weight: 40, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('potato', 'snapshots', 'Snapshot', 'volume', '') })
+        : fc.constant(null),
       tabs: damage ? fc.oneof({ weight: 60, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1, -3) }) : fc.constant(0),
     })
     .chain((r) =>
       fc.tuple(...columns.slice(2).map((c) => value(goodValue(c, r.kind), damage))).map((values) => {
         const sep = r.kind === 'bookmark' ? '#' : '@';
         const other = sep === '@' ? '#' : '@';
-        const name = r.kind === 'dataset' ? r.ds : r.sep === 'right' ? `${r.ds}${sep}${r.short}` : r.sep === 'wrong' ? `${r.ds}${other}${r.short}` : `${r.ds}${r.short}`;
+        const name =
+          r.kind === 'dataset' ? r.ds : r.sep === 'right' ? `${r.ds}${sep}${r.short}` : r.sep === 'wrong' ? `${r.ds}${other}${r.short}` : `${r.ds}${r.short}`;
         const type = r.typeText ?? (r.kind === 'dataset' ? 'filesystem' : r.kind);
         const fields = [name, type, ...values];
         // A missing or extra column (the error names the count).
@@ -89,7 +108,11 @@ const listing = fc.tuple(fc.constantFrom(...columnSets), fc.boolean(), fc.boolea
     columns: fc.constant(columns),
     rows: fc
       .tuple(
-        fc.tuple(...[ROOT, `${ROOT}/a`, `${ROOT}/a/b`, `${ROOT}/c d`].map((ds) => fc.tuple(...columns.slice(2).map((c) => goodValue(c, 'dataset'))).map((vs) => [ds, 'filesystem', ...vs].join('\t')))),
+        fc.tuple(
+          ...[ROOT, `${ROOT}/a`, `${ROOT}/a/b`, `${ROOT}/c d`].map((ds) =>
+            fc.tuple(...columns.slice(2).map((c) => goodValue(c, 'dataset'))).map((vs) => [ds, 'filesystem', ...vs].join('\t')),
+          ),
+        ),
         fc.array(fc.oneof({ weight: 20, arbitrary: row(columns, damage) }, { weight: 1, arbitrary: fc.constant('') }), { maxLength: 25 }),
       )
       .map(([ds, rest]) => (parents ? [...ds, ...rest] : rest)),
@@ -123,7 +146,9 @@ describe('parseZfsList agrees with its predecessor', () => {
     // Guards the property above against a generator that only ever produces errors (or only trivial listings).
     const samples = fc.sample(listing, { numRuns: 400, seed: 42 });
     const results = samples.map((l) => outcome(() => referenceParseZfsList(l.rows.join('\n'), l.columns, ctx(l.recursive), l.extra)));
-    const withVersions = results.filter((r) => r.ok && [...(r.value as { datasets: Map<string, { versions: unknown[] }> }).datasets.values()].some((d) => d.versions.length > 0));
+    const withVersions = results.filter(
+      (r) => r.ok && [...(r.value as { datasets: Map<string, { versions: unknown[] }> }).datasets.values()].some((d) => d.versions.length > 0),
+    );
     expect(withVersions.length).toBeGreaterThan(20);
     expect(results.filter((r) => !r.ok).length).toBeGreaterThan(20);
   });
@@ -131,14 +156,22 @@ describe('parseZfsList agrees with its predecessor', () => {
   test('a big tree: the same versions, in createtxg order, sharing one dataset string per dataset', () => {
     const columns = ['name', 'type', ...REPLICATION_PROPERTIES];
     const lines: string[] = [];
-    const values = (v: Record<string, string>): string => columns.slice(2).map((c) => v[c] ?? '-').join('\t');
+    const values = (v: Record<string, string>): string =>
+      columns
+        .slice(2)
+        .map((c) => v[c] ?? '-')
+        .join('\t');
     for (let d = 0; d < 50; d++) {
       const ds = d === 0 ? ROOT : `${ROOT}/ds${d}`;
-      lines.push(`${ds}\tfilesystem\t${values({ guid: String(9e15 + d), createtxg: '5', creation: '1790000000', written: '0', [PROP_ROLE]: 'primary', [PROP_EPOCH]: '3' })}`);
+      lines.push(
+        `${ds}\tfilesystem\t${values({ guid: String(9e15 + d), createtxg: '5', creation: '1790000000', written: '0', [PROP_ROLE]: 'primary', [PROP_EPOCH]: '3' })}`,
+      );
       // Out of order on purpose for odd datasets: the parser must sort by createtxg.
       for (let s = 0; s < 40; s++) {
         const txg = d % 2 ? 100 - s : 10 + s;
-        lines.push(`${ds}@s${s}\tsnapshot\t${values({ guid: String(1e15 + d * 1000 + s), createtxg: String(txg), creation: String(1790000000 + txg), userrefs: String(s % 2) })}`);
+        lines.push(
+          `${ds}@s${s}\tsnapshot\t${values({ guid: String(1e15 + d * 1000 + s), createtxg: String(txg), creation: String(1790000000 + txg), userrefs: String(s % 2) })}`,
+        );
       }
       lines.push(`${ds}#b\tbookmark\t${values({ guid: String(1e15 + d * 1000), createtxg: '10', creation: '1790000010' })}`);
     }

@@ -43,7 +43,10 @@ const dataset = (rel: string): fc.Arbitrary<GenDataset> =>
     versions: fc.uniqueArray(version, { maxLength: 6, selector: (v) => `${v.kind}${v.name}` }),
   });
 const tree = fc
-  .uniqueArray(fc.array(component, { minLength: 1, maxLength: 3 }).map((cs) => cs.join('/')), { maxLength: 5 })
+  .uniqueArray(
+    fc.array(component, { minLength: 1, maxLength: 3 }).map((cs) => cs.join('/')),
+    { maxLength: 5 },
+  )
   .map((rels) => {
     // every ancestor of a listed child is listed too, parents first (as zfs prints them)
     const all = new Set<string>(['']);
@@ -57,12 +60,34 @@ const full = (rel: string): string => (rel === '' ? ROOT : `${ROOT}/${rel}`);
 
 /** Property values of one row, as zfs prints them with -p. */
 const datasetValues = (d: GenDataset): Record<string, string> => ({
-  type: 'filesystem', guid: d.guid, createtxg: '5', creation: '1795668094', written: String(d.written), receive_resume_token: '-',
-  readonly: 'off', encryption: 'off', encryptionroot: '-', keystatus: '-', mountpoint: `/${full(d.rel)}`, canmount: 'on', mounted: 'yes',
-  origin: '-', used: '1024', available: '2048', referenced: '512', userrefs: '-', [PROP_ROLE]: d.role ?? '-', [PROP_EPOCH]: d.epoch === null ? '-' : String(d.epoch), 'zfailover:promoted': '-',
+  type: 'filesystem',
+  guid: d.guid,
+  createtxg: '5',
+  creation: '1795668094',
+  written: String(d.written),
+  receive_resume_token: '-',
+  readonly: 'off',
+  encryption: 'off',
+  encryptionroot: '-',
+  keystatus: '-',
+  mountpoint: `/${full(d.rel)}`,
+  canmount: 'on',
+  mounted: 'yes',
+  origin: '-',
+  used: '1024',
+  available: '2048',
+  referenced: '512',
+  userrefs: '-',
+  [PROP_ROLE]: d.role ?? '-',
+  [PROP_EPOCH]: d.epoch === null ? '-' : String(d.epoch),
+  'zfailover:promoted': '-',
 });
 const versionValues = (v: GenVersion): Record<string, string> => ({
-  type: v.kind, guid: v.guid, createtxg: String(v.createtxg), creation: String(v.creation), userrefs: v.kind === 'snapshot' ? String(v.userrefs) : '-',
+  type: v.kind,
+  guid: v.guid,
+  createtxg: String(v.createtxg),
+  creation: String(v.creation),
+  userrefs: v.kind === 'snapshot' ? String(v.userrefs) : '-',
 });
 const vName = (d: GenDataset, v: GenVersion): string => `${full(d.rel)}${v.kind === 'snapshot' ? '@' : '#'}${v.name}`;
 
@@ -82,8 +107,10 @@ const renderGet = (ds: GenDataset[]): string =>
     ])
     .join('\n') + '\n';
 /** zfs's source column for a role: inherited when the parent has the same value (our generator's convention). */
-const parentOf = (ds: GenDataset[], d: GenDataset): GenDataset | undefined => (d.rel === '' ? undefined : ds.find((p) => p.rel === d.rel.split('/').slice(0, -1).join('/')));
-const roleSource = (ds: GenDataset[], d: GenDataset): string => (parentOf(ds, d)?.role === d.role ? `inherited from ${full(parentOf(ds, d)?.rel ?? '')}` : 'local');
+const parentOf = (ds: GenDataset[], d: GenDataset): GenDataset | undefined =>
+  d.rel === '' ? undefined : ds.find((p) => p.rel === d.rel.split('/').slice(0, -1).join('/'));
+const roleSource = (ds: GenDataset[], d: GenDataset): string =>
+  parentOf(ds, d)?.role === d.role ? `inherited from ${full(parentOf(ds, d)?.rel ?? '')}` : 'local';
 
 const ctx = (recursive: boolean): ParseContext => ({ host: 'local', root: ROOT, recursive, argv: ['zfs', 'list'] });
 
@@ -98,7 +125,9 @@ const checkListing = (ds: GenDataset[], listing: ReturnType<typeof parseZfsList>
     expect(info?.epoch).toBe(d.epoch);
     expect(info?.roleSource).toBe(d.role === null ? 'none' : parentOf(ds, d)?.role === d.role ? 'inherited' : 'local');
     const got = info?.versions ?? [];
-    expect(new Set(got.map((v) => `${v.kind}:${v.name}:${v.guid}:${v.createtxg}`))).toEqual(new Set(d.versions.map((v) => `${v.kind}:${v.name}:${v.guid}:${v.createtxg}`)));
+    expect(new Set(got.map((v) => `${v.kind}:${v.name}:${v.guid}:${v.createtxg}`))).toEqual(
+      new Set(d.versions.map((v) => `${v.kind}:${v.name}:${v.guid}:${v.createtxg}`)),
+    );
     for (let i = 1; i < got.length; i++) expect((got[i - 1]?.createtxg ?? 0) <= (got[i]?.createtxg ?? 0)).toBe(true);
   }
 };
@@ -116,7 +145,19 @@ describe('parseZfsList / parseZfsGet', () => {
   test('written, readonly, mounted, numbers and the 64-bit guid are typed', () => {
     const d: GenDataset = { rel: '', guid: '18446744073709551615', role: 'replica', epoch: 7, written: 12345, versions: [] };
     const info = parseZfsList(renderList([d]), COLUMNS, ctx(false)).datasets.get(ROOT);
-    expect(info).toMatchObject({ guid: '18446744073709551615', written: 12345, readonly: false, mounted: true, used: 1024, available: 2048, referenced: 512, origin: null, resumeToken: null, encryption: 'off', extra: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: '7' } });
+    expect(info).toMatchObject({
+      guid: '18446744073709551615',
+      written: 12345,
+      readonly: false,
+      mounted: true,
+      used: 1024,
+      available: 2048,
+      referenced: 512,
+      origin: null,
+      resumeToken: null,
+      encryption: 'off',
+      extra: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: '7' },
+    });
   });
 
   test('a user property value with a tab survives zfs get parsing', () => {
@@ -126,9 +167,21 @@ describe('parseZfsList / parseZfsGet', () => {
 
   const badCases: [string, string, RegExp][] = [
     ['wrong column count', `${ROOT}\tfilesystem\t1\n`, /expected 22 columns, got 3/],
-    ['non-numeric createtxg', renderList([{ rel: '', guid: '1', role: null, epoch: null, written: 0, versions: [] }]).replace('\t5\t', '\tx\t'), /createtxg is not a number/],
-    ['rounded guid', renderList([{ rel: '', guid: '1', role: null, epoch: null, written: 0, versions: [] }]).replace(/\t1\t5\t/, '\t4.93E\t5\t'), /guid is not an exact/],
-    ['unknown type', renderList([{ rel: '', guid: '1', role: null, epoch: null, written: 0, versions: [] }]).replace('\tfilesystem\t', '\tpotato\t'), /unknown type potato/],
+    [
+      'non-numeric createtxg',
+      renderList([{ rel: '', guid: '1', role: null, epoch: null, written: 0, versions: [] }]).replace('\t5\t', '\tx\t'),
+      /createtxg is not a number/,
+    ],
+    [
+      'rounded guid',
+      renderList([{ rel: '', guid: '1', role: null, epoch: null, written: 0, versions: [] }]).replace(/\t1\t5\t/, '\t4.93E\t5\t'),
+      /guid is not an exact/,
+    ],
+    [
+      'unknown type',
+      renderList([{ rel: '', guid: '1', role: null, epoch: null, written: 0, versions: [] }]).replace('\tfilesystem\t', '\tpotato\t'),
+      /unknown type potato/,
+    ],
   ];
   test.each(badCases)('unexpected output throws a bad-output (internal) error naming the line: %s', (_n, text, re) => {
     let err: unknown;

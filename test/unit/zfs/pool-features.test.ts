@@ -22,7 +22,15 @@ describe('narrowForPool', () => {
   });
   test('a `zpool create -d` pool loses resume, bookmarks, raw/encryption, large blocks, embedded data and compressed sends', () => {
     const n = narrowForPool(caps, parsePoolFeatures(read('zpool-features-disabled.txt')));
-    expect(n).toMatchObject({ resume: false, bookmarks: false, rawSend: false, encryption: false, largeBlocks: false, embeddedData: false, compressedSend: false });
+    expect(n).toMatchObject({
+      resume: false,
+      bookmarks: false,
+      rawSend: false,
+      encryption: false,
+      largeBlocks: false,
+      embeddedData: false,
+      compressedSend: false,
+    });
     expect(n).toMatchObject({ holds: true, multiSnapshot: true, recvProps: true, listParsable: true });
   });
   test('a feature missing from the output counts as unavailable', () => {

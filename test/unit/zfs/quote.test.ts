@@ -8,7 +8,40 @@ import { REMOTE_EXIT, REMOTE_PREAMBLE, quoteArg, remoteCommand, remoteStageFailu
 const shArg = fc
   .oneof(
     fc.string({ unit: 'binary', maxLength: 40 }),
-    fc.string({ unit: fc.constantFrom("'", '"', '\\', '$', '`', ' ', '\n', '\t', '-', '*', '?', '~', '!', ';', '&', '|', '(', ')', '<', '>', '#', '=', '%', '{', '}', 'a', 'é', '日', '😀'), maxLength: 20 }),
+    fc.string({
+      unit: fc.constantFrom(
+        "'",
+        '"',
+        '\\',
+        '$',
+        '`',
+        ' ',
+        '\n',
+        '\t',
+        '-',
+        '*',
+        '?',
+        '~',
+        '!',
+        ';',
+        '&',
+        '|',
+        '(',
+        ')',
+        '<',
+        '>',
+        '#',
+        '=',
+        '%',
+        '{',
+        '}',
+        'a',
+        'é',
+        '日',
+        '😀',
+      ),
+      maxLength: 20,
+    }),
     fc.constantFrom('', '-n', '--', '-e', "'", "''", '$(id)', '`id`', '$HOME', 'a b', '\n', 'tank/a b@x', '~root', '*'),
   )
   .filter((s) => !s.includes('\0') && Buffer.from(s, 'utf8').toString('utf8') === s);
@@ -36,7 +69,10 @@ describe('quoteArg / remoteCommand', () => {
   });
 
   test('stages are joined by pipes after the constant preamble', () => {
-    const cmd = remoteCommand([['zfs', 'send', 'tank/a b@s'], ['zstd', '-c']]);
+    const cmd = remoteCommand([
+      ['zfs', 'send', 'tank/a b@s'],
+      ['zstd', '-c'],
+    ]);
     expect(cmd.startsWith(REMOTE_PREAMBLE)).toBe(true);
     expect(cmd).toContain("zfs send 'tank/a b@s'");
     expect(cmd.endsWith(`} | zstd '-c'${REMOTE_EXIT}`)).toBe(true);

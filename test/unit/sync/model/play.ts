@@ -33,9 +33,13 @@ const TRACE = process.env.MODEL_TRACE === '1';
 const trace = (world: World, what: string, report: JobReport | null): void => {
   if (!TRACE) return;
   console.log(`--- ${what}: ${report ? `${report.state} ${report.error?.message ?? ''}` : 'killed'}`);
-  const steps = (d: JobReport['targets'][number]['datasets'][number]): string => d.steps.map((x) => `${x.kind}${x.ok === false ? '!' : ''} ${x.from ?? ''}->${x.to ?? ''}`).join('; ');
+  const steps = (d: JobReport['targets'][number]['datasets'][number]): string =>
+    d.steps.map((x) => `${x.kind}${x.ok === false ? '!' : ''} ${x.from ?? ''}->${x.to ?? ''}`).join('; ');
   for (const t of report?.targets ?? []) {
-    console.log(`  ${t.id} ${t.state} ${t.error?.message ?? ''}`, t.datasets.map((d) => `${d.target} ${d.outcome} ${d.conflict ?? ''} ${d.message ?? ''} [${steps(d)}]`));
+    console.log(
+      `  ${t.id} ${t.state} ${t.error?.message ?? ''}`,
+      t.datasets.map((d) => `${d.target} ${d.outcome} ${d.conflict ?? ''} ${d.message ?? ''} [${steps(d)}]`),
+    );
   }
   for (const [h, host] of world.hosts) {
     for (const d of host.datasets.values()) {
@@ -90,7 +94,11 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('concurrent' as const) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('kill-then-down' as const), phase: fc.constantFrom('received' as const, 'confirmed' as const, 'target-done' as const, 'cleaned' as const), target: fc.integer({ min: 0, max: 1 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('kill-then-down' as const),
+      phase: fc.constantFrom('received' as const, 'confirmed' as const, 'target-done' as const, 'cleaned' as const),
+      target: fc.integer({ min: 0, max: 1 }),
+    }),
   },
 );
 
@@ -124,13 +132,17 @@ const setUp = (s: Scenario): { world: World; job: JobSpec; stateDir: string } =>
   for (const rel of s.recursive ? ['', '/sub'] : ['']) {
     for (const t of targets) world.pairs.push({ source: { host: 'local', name: `${SOURCE}${rel}` }, target: { host: t.host, name: `${t.root}${rel}` } });
   }
-  const job = jobOf(SOURCE, targets.map((t) => `root@${t.host}:${t.root}`), {
-    recursive: s.recursive,
-    bookmarks: s.bookmarks,
-    holds: s.holds,
-    resume: s.resume,
-    initial: s.initial,
-  });
+  const job = jobOf(
+    SOURCE,
+    targets.map((t) => `root@${t.host}:${t.root}`),
+    {
+      recursive: s.recursive,
+      bookmarks: s.bookmarks,
+      holds: s.holds,
+      resume: s.resume,
+      initial: s.initial,
+    },
+  );
   const stateDir = mkdtempSync(`${tmpdir()}/zfo-model-`);
   dirs.push(stateDir);
   return { world, job, stateDir };
@@ -142,7 +154,16 @@ const fingerprint = (d: Ds | undefined): string => (d ? JSON.stringify([d.snaps.
 const cycle = async (world: World, job: JobSpec, stateDir: string, run: ModelRun): Promise<JobReport | null> => {
   world.clock += 15_000;
   try {
-    const report = await runCycle(job, { stateDir, now: () => world.clock, signal: new AbortController().signal, log, runners: run, dryRun: false, commands: jobCommands(job, {}), phase: run.phase });
+    const report = await runCycle(job, {
+      stateDir,
+      now: () => world.clock,
+      signal: new AbortController().signal,
+      log,
+      runners: run,
+      dryRun: false,
+      commands: jobCommands(job, {}),
+      phase: run.phase,
+    });
     trace(world, `cycle${run.kill ? ` (kill at ${run.kill.phase})` : ''}`, report);
     return report;
   } catch (e) {
@@ -168,7 +189,8 @@ const checkCycle = (world: World, job: JobSpec, report: JobReport | null, before
       // after it, -I on: core/plan.ts), after a jump, or just before a superseded sync snapshot to jump next.
       const own = (n: string | null): boolean => n !== null && parseSyncSnapshotName(n)?.job === job.id;
       expect({ target: e.target, jumped: e.jumped.filter((n) => !own(n)) }).toEqual({ target: e.target, jumped: [] });
-      if (!e.fromBookmark && e.jumped.length === 0 && !own(e.after)) expect({ target: e.target, to: e.toGuid }).toEqual({ target: e.target, to: e.newestSourceGuid });
+      if (!e.fromBookmark && e.jumped.length === 0 && !own(e.after))
+        expect({ target: e.target, to: e.toGuid }).toEqual({ target: e.target, to: e.newestSourceGuid });
     }
     if (e.step === 'full') {
       expect({ target: e.target, common: e.newestCommonGuid }).toEqual({ target: e.target, common: null });
@@ -220,7 +242,9 @@ const snapshotTargets = (world: World): Map<string, string> => {
 const problems = (r: JobReport): string[] => [
   ...(r.error ? [`job: ${r.error.message}`] : []),
   ...r.targets.flatMap((t) =>
-    t.error ? [`${t.id}: ${t.error.message}`] : t.datasets.filter((d) => d.state !== 'OK' && !d.conflict && d.outcome !== 'skipped').map((d) => `${d.target}: ${d.outcome} ${d.message ?? ''}`),
+    t.error
+      ? [`${t.id}: ${t.error.message}`]
+      : t.datasets.filter((d) => d.state !== 'OK' && !d.conflict && d.outcome !== 'skipped').map((d) => `${d.target}: ${d.outcome} ${d.message ?? ''}`),
   ),
 ];
 
@@ -234,7 +258,12 @@ export const play = async (s: Scenario): Promise<JobReport> => {
   // when the next run cannot list that target (counted: the property test requires the histories to reach it).
   let killedPastReceive = false;
   const expanded = s.actions.flatMap((a): Action[] =>
-    a.kind === 'kill-then-down' ? [{ kind: 'sync', fault: { kind: 'kill', phase: a.phase, n: 1 } }, { kind: 'sync', fault: { kind: 'down', target: a.target } }] : [a],
+    a.kind === 'kill-then-down'
+      ? [
+          { kind: 'sync', fault: { kind: 'kill', phase: a.phase, n: 1 } },
+          { kind: 'sync', fault: { kind: 'down', target: a.target } },
+        ]
+      : [a],
   );
   for (const a of expanded) {
     if (TRACE) console.log(`>>> ${JSON.stringify(a)}`);
@@ -311,4 +340,3 @@ export const play = async (s: Scenario): Promise<JobReport> => {
   expect(problems(last!)).toEqual([]);
   return last!;
 };
-

@@ -189,7 +189,14 @@ export class World {
   takeSnapshot(host: string, name: string, snap: string): Snap | null {
     const d = this.ds(host, name);
     if (!d || d.inconsistent || d.snaps.some((s) => s.name === snap)) return null;
-    const s: Snap = { name: snap, guid: this.nextGuid(), txg: this.nextTxg(), creation: Math.floor(this.clock / 1000), data: new Set(d.live), holds: new Set() };
+    const s: Snap = {
+      name: snap,
+      guid: this.nextGuid(),
+      txg: this.nextTxg(),
+      creation: Math.floor(this.clock / 1000),
+      data: new Set(d.live),
+      holds: new Set(),
+    };
     d.snaps.push(s);
     return s;
   }
@@ -225,14 +232,27 @@ export class World {
       const onTarget = p.target.host === host && p.target.name === dataset;
       if (!onSource && !onTarget) continue;
       const common = World.newestCommon(this.ds(p.source.host, p.source.name), this.ds(p.target.host, p.target.name));
-      if (common === snap.guid) this.violations.push(`destroyed the last common snapshot ${host}:${dataset}@${snap.name} (guid ${snap.guid}) of ${p.source.name} -> ${p.target.host}:${p.target.name}`);
+      if (common === snap.guid)
+        this.violations.push(
+          `destroyed the last common snapshot ${host}:${dataset}@${snap.name} (guid ${snap.guid}) of ${p.source.name} -> ${p.target.host}:${p.target.name}`,
+        );
     }
   }
 
   info(host: Host, d: Ds): DatasetInfo {
     const versions: Version[] = [
-      ...d.snaps.map((s): Version => ({ kind: 'snapshot', dataset: d.name, name: s.name, guid: s.guid, createtxg: s.txg, creation: s.creation, userrefs: s.holds.size })),
-      ...(host.caps.bookmarks ? d.bookmarks.map((b): Version => ({ kind: 'bookmark', dataset: d.name, name: b.name, guid: b.guid, createtxg: b.txg, creation: b.creation })) : []),
+      ...d.snaps.map((s): Version => ({
+        kind: 'snapshot',
+        dataset: d.name,
+        name: s.name,
+        guid: s.guid,
+        createtxg: s.txg,
+        creation: s.creation,
+        userrefs: s.holds.size,
+      })),
+      ...(host.caps.bookmarks
+        ? d.bookmarks.map((b): Version => ({ kind: 'bookmark', dataset: d.name, name: b.name, guid: b.guid, createtxg: b.txg, creation: b.creation }))
+        : []),
     ].sort(compareVersions);
     const newest = World.newest(d);
     const dirty = newest ? !sameSet(newest.data, d.live) : d.live.size > 0;
@@ -371,17 +391,24 @@ export class ModelRun implements EndpointPool {
       if (parent && !dst.datasets.has(parent)) return fail(err(dst, 'dataset-not-found', argv, `parent of '${ends.target.name}' does not exist`), null);
     } else if (step.kind === 'incremental') {
       const fromV = step.from;
-      const from = fromV.kind === 'snapshot' ? sds.snaps.find((s) => s.name === fromV.name && s.guid === fromV.guid) : sds.bookmarks.find((b) => b.name === fromV.name && b.guid === fromV.guid);
-      if (!from) return fail(err(src, 'snapshot-not-found', ['zfs', 'send', fullName(fromV)], `incremental source ${fullName(fromV)} does not exist`), fromV.guid);
+      const from =
+        fromV.kind === 'snapshot'
+          ? sds.snaps.find((s) => s.name === fromV.name && s.guid === fromV.guid)
+          : sds.bookmarks.find((b) => b.name === fromV.name && b.guid === fromV.guid);
+      if (!from)
+        return fail(err(src, 'snapshot-not-found', ['zfs', 'send', fullName(fromV)], `incremental source ${fullName(fromV)} does not exist`), fromV.guid);
       if (from.txg >= to.txg) return fail(err(src, 'unknown', ['zfs', 'send'], 'incremental source must be earlier than destination'), fromV.guid);
       base = from.guid;
-      stream = step.intermediates && fromV.kind === 'snapshot' ? sds.snaps.filter((s) => s.txg > from.txg && s.txg <= to.txg).sort((a, b) => a.txg - b.txg) : [to];
+      stream =
+        step.intermediates && fromV.kind === 'snapshot' ? sds.snaps.filter((s) => s.txg > from.txg && s.txg <= to.txg).sort((a, b) => a.txg - b.txg) : [to];
       if (!tds) return fail(err(dst, 'dataset-not-found', argv, `destination '${ends.target.name}' does not exist`), base);
       if (tds.token) return fail(err(dst, 'resume-state-exists', argv, 'destination contains partially-complete state from "zfs receive -s"'), base);
       const onTarget = tds.snaps.find((s) => s.guid === from.guid);
       if (!onTarget) return fail(err(dst, 'incremental-mismatch', argv, `most recent snapshot of ${ends.target.name} does not match incremental source`), base);
-      if (World.newest(tds) !== onTarget) return fail(err(dst, 'target-has-newer-snapshots', argv, `destination ${ends.target.name} has been modified since most recent snapshot`), base);
-      if (!sameSet(onTarget.data, tds.live)) return fail(err(dst, 'target-modified', argv, `destination ${ends.target.name} has been modified since most recent snapshot`), base);
+      if (World.newest(tds) !== onTarget)
+        return fail(err(dst, 'target-has-newer-snapshots', argv, `destination ${ends.target.name} has been modified since most recent snapshot`), base);
+      if (!sameSet(onTarget.data, tds.live))
+        return fail(err(dst, 'target-modified', argv, `destination ${ends.target.name} has been modified since most recent snapshot`), base);
     } else {
       const t = decodeToken(step.token);
       if (!tds || tds.token !== step.token || !t) return fail(err(dst, 'resume-token-invalid', argv, 'resume token does not match the partial receive'), null);
@@ -401,7 +428,10 @@ export class ModelRun implements EndpointPool {
     let cut: { at: number; error: Error } | null = null;
     if (this.kill?.phase === 'stream-running' && --this.kill.n === 0) {
       this.dead = true;
-      cut = { at: stream.length - 1, error: new ZfsError({ reason: 'killed', argv, host: dst.label, exitCode: null, stderr: '', message: 'killed mid-stream' }) };
+      cut = {
+        at: stream.length - 1,
+        error: new ZfsError({ reason: 'killed', argv, host: dst.label, exitCode: null, stderr: '', message: 'killed mid-stream' }),
+      };
     } else if (dst.full) {
       cut = { at: Math.min(1, stream.length - 1), error: err(dst, 'no-space', argv, 'out of space') };
     } else if (dst.cutTransfers > 0) {
@@ -423,7 +453,15 @@ export class ModelRun implements EndpointPool {
         return fail(cut.error, base);
       }
       if (!target) {
-        target = { name: ends.target.name, live: new Set(), snaps: [], bookmarks: [], props: new Map(dst.caps.recvProps ? [['readonly', 'on']] : []), token: null, inconsistent: false };
+        target = {
+          name: ends.target.name,
+          live: new Set(),
+          snaps: [],
+          bookmarks: [],
+          props: new Map(dst.caps.recvProps ? [['readonly', 'on']] : []),
+          token: null,
+          inconsistent: false,
+        };
         dst.datasets.set(target.name, target);
       }
       target.inconsistent = false;
@@ -480,7 +518,8 @@ export class ModelEndpoint implements SyncEndpoint {
   }
   async syncPool(pool: string): Promise<void> {
     await this.run.enter(this.host, ['zpool', 'sync', pool]);
-    if (![...this.host.datasets.keys()].some((n) => n.split('/')[0] === pool)) throw err(this.host, 'dataset-not-found', ['zpool', 'sync'], `no such pool '${pool}'`);
+    if (![...this.host.datasets.keys()].some((n) => n.split('/')[0] === pool))
+      throw err(this.host, 'dataset-not-found', ['zpool', 'sync'], `no such pool '${pool}'`);
   }
   async snapshot(_caps: Capabilities, fullNames: readonly string[], opts: { readonly recursive: boolean }): Promise<void> {
     const argv = ['zfs', 'snapshot', ...(opts.recursive ? ['-r'] : []), ...fullNames];
@@ -496,7 +535,8 @@ export class ModelEndpoint implements SyncEndpoint {
         todo.push([x, snap]);
       }
     }
-    for (const [d, snap] of todo) d.snaps.push({ name: snap, guid: this.world.nextGuid(), txg, creation: Math.floor(this.world.clock / 1000), data: new Set(d.live), holds: new Set() });
+    for (const [d, snap] of todo)
+      d.snaps.push({ name: snap, guid: this.world.nextGuid(), txg, creation: Math.floor(this.world.clock / 1000), data: new Set(d.live), holds: new Set() });
   }
   async getVersions(_caps: Capabilities, fullNames: readonly string[]): Promise<Map<string, Version>> {
     await this.run.enter(this.host, ['zfs', 'get', 'guid', ...fullNames]);
@@ -507,7 +547,15 @@ export class ModelEndpoint implements SyncEndpoint {
       const d = this.host.datasets.get(name);
       const v = bookmark ? d?.bookmarks.find((b) => b.name === short) : d?.snaps.find((s) => s.name === short);
       if (!d || !v) continue;
-      out.set(n, { kind: bookmark ? 'bookmark' : 'snapshot', dataset: name, name: short, guid: v.guid, createtxg: v.txg, creation: v.creation, ...('holds' in v ? { userrefs: v.holds.size } : {}) });
+      out.set(n, {
+        kind: bookmark ? 'bookmark' : 'snapshot',
+        dataset: name,
+        name: short,
+        guid: v.guid,
+        createtxg: v.txg,
+        creation: v.creation,
+        ...('holds' in v ? { userrefs: v.holds.size } : {}),
+      });
     }
     return out;
   }
@@ -554,7 +602,10 @@ export class ModelEndpoint implements SyncEndpoint {
     await this.run.enter(this.host, argv);
     for (const n of fullNames) {
       const [name, short] = split(n, '@');
-      this.host.datasets.get(name)?.snaps.find((x) => x.name === short)?.holds.delete(tag);
+      this.host.datasets
+        .get(name)
+        ?.snaps.find((x) => x.name === short)
+        ?.holds.delete(tag);
     }
   }
   async holds(_caps: Capabilities, fullNames: readonly string[]): Promise<Map<string, string[]>> {
