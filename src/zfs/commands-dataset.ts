@@ -4,7 +4,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import type { ResumeTokenFields } from '../core/resume-token.js';
 import { isAlreadyDone } from './classify.js';
 import type { SendStep } from './argv.js';
-import { ZfsError } from './errors.js';
+import { badOutput, ZfsError } from './errors.js';
 import { zfsErrorFor } from './exec-result.js';
 import type { CallOptions } from './commands.js';
 import type { Capabilities, ExecOptions, Runner } from './types.js';
@@ -87,14 +87,7 @@ export const resumeTokenInfo = async (runner: Runner, token: string, opts?: Call
   const r = await runner.exec(argv, execOpts(opts));
   const info = parseResumeTokenInfo(`${r.stdout}\n${r.stderr}`);
   if (!info)
-    throw new ZfsError({
-      reason: 'bad-output',
-      argv,
-      host: runner.label,
-      exitCode: 0,
-      stderr: r.stderr,
-      message: `cannot decode the resume token on ${runner.label} (zfs send -nvt printed no toguid/toname)`,
-    });
+    throw badOutput(argv, runner.label, `cannot decode the resume token on ${runner.label} (zfs send -nvt printed no toguid/toname)`, { stderr: r.stderr });
   return info;
 };
 
@@ -113,15 +106,7 @@ export const sendEstimate = async (runner: Runner, caps: Capabilities, step: Sen
   }
   const r = await runner.exec(argv, execOpts(opts));
   const m = /^size\t(\d+)$/m.exec(`${r.stdout}\n${r.stderr}`);
-  if (!m)
-    throw new ZfsError({
-      reason: 'bad-output',
-      argv,
-      host: runner.label,
-      exitCode: 0,
-      stderr: r.stderr,
-      message: `no size line in zfs send -nvP output on ${runner.label}`,
-    });
+  if (!m) throw badOutput(argv, runner.label, `no size line in zfs send -nvP output on ${runner.label}`, { stderr: r.stderr });
   return Number(m[1]);
 };
 

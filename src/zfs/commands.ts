@@ -2,7 +2,7 @@
 // idempotent: destroying what is gone, holding what is held, releasing what is not held all succeed.
 import { type Version } from '../core/versions.js';
 import { isAlreadyDone } from './classify.js';
-import { ZfsError } from './errors.js';
+import { badOutput, ZfsError } from './errors.js';
 import { zfsErrorFor } from './exec-result.js';
 import type { Capabilities, ExecOptions, Runner } from './types.js';
 
@@ -56,15 +56,7 @@ export const getVersions = async (runner: Runner, _caps: Capabilities, fullNames
     if (!line) continue;
     const a = line.indexOf('\t');
     const b = line.lastIndexOf('\t');
-    if (a <= 0 || b <= a)
-      throw new ZfsError({
-        reason: 'bad-output',
-        argv,
-        host: runner.label,
-        exitCode: 0,
-        stderr: '',
-        message: `unexpected output from zfs get: ${JSON.stringify(line)}`,
-      });
+    if (a <= 0 || b <= a) throw badOutput(argv, runner.label, `unexpected output from zfs get: ${JSON.stringify(line)}`);
     const name = line.slice(0, a);
     let m = props.get(name);
     if (!m) props.set(name, (m = new Map()));
@@ -76,7 +68,7 @@ export const getVersions = async (runner: Runner, _caps: Capabilities, fullNames
     const sep = at > 0 ? at : hash;
     const [guid, txg, creation, refs] = [m.get('guid'), m.get('createtxg'), m.get('creation'), m.get('userrefs')];
     if (sep <= 0 || !guid || !/^\d+$/.test(guid) || !txg || !/^\d+$/.test(txg) || !creation || !/^\d+$/.test(creation)) {
-      throw new ZfsError({ reason: 'bad-output', argv, host: runner.label, exitCode: 0, stderr: '', message: `unexpected properties of ${name} from zfs get` });
+      throw badOutput(argv, runner.label, `unexpected properties of ${name} from zfs get`);
     }
     out.set(name, {
       kind: at > 0 ? 'snapshot' : 'bookmark',
@@ -200,15 +192,7 @@ export const holds = async (runner: Runner, caps: Capabilities, fullNames: reado
   const r = await runner.exec(argv, execOpts(opts));
   for (const line of r.stdout.split('\n').filter(Boolean)) {
     const [name, tag] = line.split('\t');
-    if (!name || tag === undefined)
-      throw new ZfsError({
-        reason: 'bad-output',
-        argv,
-        host: runner.label,
-        exitCode: 0,
-        stderr: '',
-        message: `unexpected output from zfs holds: ${JSON.stringify(line)}`,
-      });
+    if (!name || tag === undefined) throw badOutput(argv, runner.label, `unexpected output from zfs holds: ${JSON.stringify(line)}`);
     out.set(name, [...(out.get(name) ?? []), tag]);
   }
   return out;

@@ -112,6 +112,10 @@ export class ZfsError extends ZfoError {
 /** One dd progress record (`1048576 bytes (1.0 MB, 1.0 MiB) copied, 1.2 s, 874 kB/s`). */
 const DD_PROGRESS = /(\d+ bytes (?:\([^)\r\n]*\) )?copied, [^,\r\n]+, [\d.,]+ ?[kMGTPE]?i?B\/s)/g;
 
+/** Output zfailover cannot read as the command's documented format: refused, never guessed at. */
+export const badOutput = (argv: readonly string[], host: string, message: string, opts: { stderr?: string; exitCode?: number | null } = {}): ZfsError =>
+  new ZfsError({ reason: 'bad-output', argv, host, exitCode: opts.exitCode === undefined ? 0 : opts.exitCode, stderr: opts.stderr ?? '', message });
+
 /** The line of stderr that says why (zfs prints `cannot ...: reason`; usage dumps follow an `invalid option`). */
 export const reasonLine = (stderr: string): string => {
   // The meter stage's (dd) counts and records lines are bookkeeping, never the reason; so is the marker of a failed

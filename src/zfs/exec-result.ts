@@ -2,7 +2,7 @@
 import { constants } from 'node:os';
 import { DeadlineError, type ZfoError, isZfoError } from '../errors.js';
 import { classifyZfsFailure } from './classify.js';
-import { ZfsError } from './errors.js';
+import { badOutput, ZfsError } from './errors.js';
 import { STDOUT_LIMIT, type SpawnResult } from './spawn.js';
 import type { ExecResult } from './types.js';
 
@@ -31,14 +31,14 @@ export const stoppedError = (
 
 /** A command whose output passed STDOUT_LIMIT: stopped and refused rather than read whole into memory. */
 export const tooMuchOutput = (argv: readonly string[], host: string): ZfsError =>
-  new ZfsError({
-    reason: 'bad-output',
+  badOutput(
     argv,
     host,
-    exitCode: null,
-    stderr: '',
-    message: `${argv.slice(0, 2).join(' ')}${host === 'local' ? '' : ` on ${host}`} printed more than ${STDOUT_LIMIT / 1024 / 1024} MiB: stopped and refused (not read into memory)`,
-  });
+    `${argv.slice(0, 2).join(' ')}${host === 'local' ? '' : ` on ${host}`} printed more than ${STDOUT_LIMIT / 1024 / 1024} MiB: stopped and refused (not read into memory)`,
+    {
+      exitCode: null,
+    },
+  );
 
 export const zfsErrorFor = (argv: readonly string[], host: string, r: Pick<SpawnResult, 'exitCode' | 'stderr'>): ZfsError =>
   new ZfsError({ reason: classifyZfsFailure(r.stderr, argv, r.exitCode), argv, host, exitCode: r.exitCode, stderr: r.stderr });

@@ -3,7 +3,7 @@
 import type { DatasetInfo, Listing, PropertySource, Role } from '../core/dataset.js';
 import { PROP_EPOCH, PROP_PROMOTED, PROP_ROLE } from '../core/names.js';
 import { sortVersionsInPlace, type Version } from '../core/versions.js';
-import { ZfsError } from './errors.js';
+import { badOutput, type ZfsError } from './errors.js';
 
 export interface ParseContext {
   readonly host: string;
@@ -22,14 +22,11 @@ export interface Row {
 }
 
 export const bad = (ctx: ParseContext, why: string, line: string): ZfsError =>
-  new ZfsError({
-    reason: 'bad-output',
-    argv: ctx.argv,
-    host: ctx.host,
-    exitCode: 0,
-    stderr: '',
-    message: `unexpected output from ${ctx.argv.slice(0, 2).join(' ')}${ctx.host === 'local' ? '' : ` on ${ctx.host}`}: ${why}: ${JSON.stringify(line.slice(0, 200))}`,
-  });
+  badOutput(
+    ctx.argv,
+    ctx.host,
+    `unexpected output from ${ctx.argv.slice(0, 2).join(' ')}${ctx.host === 'local' ? '' : ` on ${ctx.host}`}: ${why}: ${JSON.stringify(line.slice(0, 200))}`,
+  );
 
 /** Is `name` (a dataset, or the dataset part of a version) inside the listing's scope? */
 const inScope = (ctx: ParseContext, dataset: string): boolean => dataset === ctx.root || (ctx.recursive && dataset.startsWith(`${ctx.root}/`));

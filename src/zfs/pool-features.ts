@@ -1,7 +1,7 @@
 // Per-pool narrowing of a host's capabilities: a pool created without (or never upgraded to) a feature cannot
 // use it even when the host's zfs can, e.g. `recv -s` needs extensible_dataset. Host caps come from
 // capabilities.ts; the features of the pools at both ends of a stream decide what a transfer may use.
-import { ZfsError } from './errors.js';
+import { badOutput } from './errors.js';
 import type { Capabilities, Runner } from './types.js';
 
 /** Pool features behind capability flags (OpenZFS feature flags; zfs-fuse's legacy pools have none). */
@@ -45,14 +45,6 @@ export const poolCapabilities = async (runner: Runner, caps: Capabilities, pool:
   const argv = ['zpool', 'get', '-H', '-p', '-o', 'name,property,value', FEATURES.map((f) => `feature@${f}`).join(','), pool];
   const r = await runner.exec(argv, { signal });
   const features = parsePoolFeatures(r.stdout);
-  if (features.size === 0)
-    throw new ZfsError({
-      reason: 'bad-output',
-      argv,
-      host: runner.label,
-      exitCode: 0,
-      stderr: r.stderr,
-      message: `no feature flags in zpool get output for ${pool} on ${runner.label}`,
-    });
+  if (features.size === 0) throw badOutput(argv, runner.label, `no feature flags in zpool get output for ${pool} on ${runner.label}`, { stderr: r.stderr });
   return narrowForPool(caps, features);
 };

@@ -1,7 +1,7 @@
 // Pools: `zpool list` (exact bytes where `-p` exists, rounded sizes on zfs-fuse) and `zpool status` parsed into
 // state, per-vdev error counters and scrub/resilver state. The parsers are pure and tested on captured output.
 import { parseSize } from '../core/duration.js';
-import { ZfsError } from './errors.js';
+import { badOutput, type ZfsError } from './errors.js';
 import type { Capabilities, Runner } from './types.js';
 
 export interface PoolInfo {
@@ -44,14 +44,7 @@ export interface PoolStatus {
 }
 
 const bad = (argv: readonly string[], host: string, why: string, line: string): ZfsError =>
-  new ZfsError({
-    reason: 'bad-output',
-    argv,
-    host,
-    exitCode: 0,
-    stderr: '',
-    message: `unexpected output from ${argv.slice(0, 2).join(' ')}: ${why}: ${JSON.stringify(line.slice(0, 200))}`,
-  });
+  badOutput(argv, host, `unexpected output from ${argv.slice(0, 2).join(' ')}: ${why}: ${JSON.stringify(line.slice(0, 200))}`);
 
 /** Error counters are exact or rounded (`1.2K`). */
 const counter = (s: string): number | null => (/^\d+$/.test(s) ? Number(s) : parseSize(s));
