@@ -22,6 +22,7 @@ export interface SyncFlags {
   compress?: string;
   mbuffer?: boolean;
   bwlimit?: number;
+  concurrency?: number;
   initial?: string;
 }
 

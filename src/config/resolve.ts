@@ -144,6 +144,7 @@ export const applyOverrides = (job: JobSpec, o: JobOverrides): JobSpec => {
     syncSnapshot: o.syncSnap === false ? false : job.syncSnapshot,
     deadline: o.deadline ?? job.deadline,
     initial: (o.initial as JobSpec['initial'] | undefined) ?? job.initial,
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
     resume: o.resume === false ? false : job.resume,
     bookmarks: o.bookmarks === false ? false : job.bookmarks,
     holds: o.holds === false ? false : job.holds,
@@ -174,6 +175,7 @@ const givenFlags = (o: JobOverrides): JobFlags => ({
   ...(o.compress !== undefined ? { compress: o.compress } : {}),
   ...(o.mbuffer ? { mbuffer: true } : {}),
   ...(o.bwlimit !== undefined ? { bwlimit: o.bwlimit } : {}),
+  ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
   ...(o.initial !== undefined ? { initial: o.initial } : {}),
   ...(o.deadline !== undefined ? { deadline: o.deadline } : {}),
 });

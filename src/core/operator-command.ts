@@ -74,6 +74,7 @@ export interface JobFlags {
   readonly compress?: string | undefined;
   readonly mbuffer?: boolean | undefined;
   readonly bwlimit?: number | undefined;
+  readonly concurrency?: number | undefined;
   readonly initial?: string | undefined;
   readonly deadline?: number | undefined;
 }
@@ -110,6 +111,7 @@ const ACCEPTS: Record<Subcommand, ReadonlySet<keyof JobFlags>> = {
     'compress',
     'mbuffer',
     'bwlimit',
+    'concurrency',
     'initial',
     'deadline',
   ]),
@@ -138,6 +140,7 @@ export const flagArgv = (f: JobFlags, accepts: ReadonlySet<keyof JobFlags>): str
   if (on('compress')) out.push('--compress', f.compress as string);
   if (on('mbuffer') && f.mbuffer) out.push('--mbuffer');
   if (on('bwlimit')) out.push('--bwlimit', String(f.bwlimit));
+  if (on('concurrency')) out.push('--concurrency', String(f.concurrency));
   if (on('initial')) out.push('--initial', f.initial as string);
   if (on('deadline')) out.push('--deadline', `${f.deadline}s`);
   return out;

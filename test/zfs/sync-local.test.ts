@@ -98,6 +98,23 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
     await expectReplicaEqual(`${src.name}/tree/a/deep`, `${dst.name}/tree/a/deep`);
   });
 
+  it('--concurrency 3: a tree of siblings and grandchildren replicates equal; a printed fix repeats the flag', async () => {
+    const tree = `${src.name}/par tree`;
+    await zfs('create', tree);
+    for (const c of ['a', 'b', 'c', 'd', 'a/x', 'a/y']) {
+      await zfs('create', `${tree}/${c}`);
+      writeFileSync(`${await mountpointOf(`${tree}/${c}`)}/f`, `${c}\n`);
+    }
+    const r = await sync('-r', '--concurrency', '3', tree, `${dst.name}/par tree`);
+    expect(r.code, r.stdout).toBe(0);
+    for (const c of ['', '/a', '/b', '/c', '/d', '/a/x', '/a/y']) await expectReplicaEqual(`${tree}${c}`, `${dst.name}/par tree${c}`);
+    // A target-only snapshot makes a conflict: its fix line re-runs the same job, with the same flag.
+    await zfs('snapshot', `${dst.name}/par tree/b@mine`);
+    const c = await sync('-r', '--concurrency', '3', tree, `${dst.name}/par tree`);
+    expect(c.code, c.stdout).toBe(2);
+    expect(c.stdout).toMatch(/fix: .*zfailover .*sync .*--concurrency 3/);
+  });
+
   it('refuses a modified target (CRITICAL, named conflict, resolving command) and leaves its data alone', async () => {
     await zfs('create', `${src.name}/mod`);
     writeFileSync(`${await mountpointOf(`${src.name}/mod`)}/f`, 'v1\n');
@@ -267,6 +284,8 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
       ['sync'],
       ['sync', 'bad//name', 'x/y'],
       ['sync', '--deadline', 'soon', 'a/b', 'c/d'],
+      ['sync', '--concurrency', '0', 'a/b', 'c/d'],
+      ['sync', '--concurrency', '65', 'a/b', 'c/d'],
       ['sync', '--job', 'x', 'a/b', 'c/d'],
       ['--bogus'],
     ]) {

@@ -3,7 +3,7 @@
 // entries. The values fill config's plain SyncFlags; NO_SYNC_FLAGS there is held to defaultsOf(SYNC_OPTIONS).
 import { SSH_SIDE } from './shared.js';
 import type { OptionSpec } from './spec.js';
-import { durationValue, sizeValue } from './values.js';
+import { concurrencyValue, durationValue, sizeValue } from './values.js';
 
 /** `--job NAME`: the one option of Monit's line. */
 export const SYNC_JOB: OptionSpec = { flags: '--job <name>', description: 'run the job NAME from the config', example: 'data' };
@@ -30,5 +30,11 @@ export const SYNC_OPTIONS: readonly OptionSpec[] = [
   { flags: '--compress <program>', description: 'stream compression over ssh: zstd, lz4 or none', example: 'zstd' },
   { flags: '--mbuffer', description: 'buffer the stream with mbuffer on both ends of ssh' },
   { flags: '--bwlimit <rate>', description: 'bandwidth limit per second, e.g. 10M', parse: sizeValue, example: '10M' },
+  {
+    flags: '--concurrency <n>',
+    description: "dataset transfers at once per target, parents first (1 to 64; default: the job's, else 1)",
+    parse: concurrencyValue,
+    example: '4',
+  },
   { flags: '--initial <mode>', description: 'first replication: all (oldest full, then every snapshot) or newest', example: 'newest' },
 ];

@@ -41,6 +41,13 @@ export const rangeOf =
   (value: string): Range =>
     thresholdValue(kind, value);
 
+/** Dataset transfers at once per target: the config's `concurrency` bounds (1 to 64). */
+export const concurrencyValue = (value: string): number => {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= 64)) throw new UsageError(`--concurrency: expected a whole number from 1 to 64, got '${value}'`);
+  return n;
+};
+
 export const timeoutSeconds = (value: string): number => {
   const s = timeoutValue(value);
   if (s === null) throw new UsageError(`not a timeout: '${value}' (use e.g. 10, 30s, 2m)`);

@@ -103,12 +103,14 @@ describe('resolveJob', () => {
         compress: 'lz4',
         mbuffer: true,
         bwlimit: 1000,
+        concurrency: 4,
         rollbackTarget: true,
         syncSnap: false,
       },
     });
     expect(job).toMatchObject({
       deadline: 20,
+      concurrency: 4,
       resume: false,
       syncSnapshot: false,
       rollbackTarget: true,

@@ -43,6 +43,7 @@ const flags: fc.Arbitrary<JobFlags> = fc.record(
     raw: fc.boolean(),
     compress: fc.constantFrom('zstd', 'lz4'),
     bwlimit: fc.nat(),
+    concurrency: fc.integer({ min: 1, max: 64 }),
     deadline: fc.integer({ min: 1, max: 100000 }),
   },
   { requiredKeys: [] },
