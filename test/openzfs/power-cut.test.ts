@@ -3,12 +3,11 @@
 // ends, zfs-fuse cannot send from a token); once part of the stream is on the target's disk
 // (`zpool sync`, so the partial state is durable: no timing guess), qemu is SIGKILLed. The run must end WARNING
 // with a first line naming the unreachable host and the bytes that reached the receiver; after the guest boots
-// again the next cycle resumes from the saved token (no full resend) and the replica equals the source. Then its
-// target pool loses its disk (qemu's drive deleted): the pool suspends and sync says so, CRITICAL, with the fix.
+// again the next cycle resumes from the saved token (no full resend) and the replica equals the source.
 import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cliBuilt, runCli, type CliResult } from '../helpers/cli.js';
 import { openzfsGuest, session, skipNote, type GuestRoots, type GuestSession, type OpenzfsGuest } from '../helpers/openzfs.js';
@@ -140,49 +139,4 @@ describe.skipIf(reason)(`openzfs: power cut of the target mid-receive${reason ? 
     expect(await sums(guest, `${t}@${newest}`)).toBe(await sums(src, `${s}@${newest}`));
     expect(readdirSync(`${stateDir}/locks`)).toEqual([]);
   }, 900_000);
-
-  test('the target pool loses its disk (suspended): CRITICAL naming it, with the fix', async () => {
-    const src: OpenzfsGuest = shared!;
-    const s = `${roots!.src}/pc data`;
-    const t = `dst/pc suspended ${randomBytes(2).toString('hex')}`;
-    await src.exec(`zfs create ${sq(s)} 2>/dev/null; head -c ${MiB} /dev/urandom > ${sq(`/${s}/more.bin`)}`);
-    // failmode=continue: zfs commands on the suspended pool fail with its reason instead of blocking for good.
-    await guest.exec('zpool set failmode=continue dst');
-    // The disk goes away under the guest (qemu's drive backend deleted: every I/O to it fails), then a write makes
-    // ZFS notice; the precondition is checked, not waited for: the pool reports itself suspended.
-    await hmp(`${runDir}/monitor.sock`, 'drive_del d2');
-    for (;;) {
-      await guest.run('dd if=/dev/urandom of=/dst/poke bs=64k count=16 conv=fsync 2>/dev/null; zpool sync dst 2>/dev/null', { timeoutMs: 120_000 });
-      if (/suspended/i.test((await guest.run('zpool status dst', { timeoutMs: 60_000 })).stdout)) break;
-    }
-    const cli = [
-      '--ssh-key',
-      guest.keyFile,
-      '--ssh-option',
-      `UserKnownHostsFile=${knownHosts}`,
-      '--ssh-option',
-      'GlobalKnownHostsFile=/dev/null',
-      '--ssh-option',
-      'IdentitiesOnly=yes',
-    ];
-    const r = await runCli(['--state-dir', stateDir, 'sync', ...cli, src.side(s), `root@127.0.0.1:${port}:${t}`], { timeoutMs: 600_000 });
-    expect(r.code, r.stdout).toBe(2);
-    expect(r.line, r.stdout).toMatch(/^CRITICAL: .*(pool I\/O is currently suspended|suspended)/);
-    expect(r.stdout).toMatch(/fix: .*zpool clear/);
-  }, 900_000);
 });
-
-/** One human-monitor command to a qemu instance (its unix socket); resolves once qemu has answered. */
-const hmp = (socket: string, command: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    let out = '';
-    const c = connect(socket);
-    c.on('error', reject);
-    c.on('data', (b: Buffer) => {
-      out += b.toString();
-      // The banner's prompt first, then the command's own prompt after its answer.
-      if ((out.match(/\(qemu\) /g) ?? []).length >= 2) c.end();
-    });
-    c.on('close', () => resolve(out));
-    c.write(`${command}\n`);
-  });
