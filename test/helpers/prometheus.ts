@@ -3,10 +3,12 @@
 // system service, and polled until it answers. Waiting is always polling with a generous bound.
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 export const PROMTOOL = '/usr/bin/promtool';
 export const PROMETHEUS = '/usr/bin/prometheus';
@@ -18,16 +20,6 @@ export const missingTools = (...bins: string[]): string | null => {
   const missing = bins.filter((b) => !existsSync(b));
   return missing.length === 0 ? null : `not installed: ${missing.join(', ')} (scripts/install-deps.sh installs them)`;
 };
-
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 
 export const privateDir = (prefix: string): { dir: string; cleanup: () => void } => {
   const dir = mkdtempSync(join(tmpdir(), prefix));

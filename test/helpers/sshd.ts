@@ -2,9 +2,9 @@
 // Host keys are pinned in a private known_hosts file: tests never disable host-key checking.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { execa } from 'execa';
 import { TEST_ROOT, uniqueName } from './zfs-fuse.js';
+import { freePort } from './ports.js';
 
 export interface TestSshd {
   readonly host: '127.0.0.1';
@@ -33,16 +33,6 @@ export const sshdUnavailableReason = (): string | null => {
   if (!existsSync('/usr/sbin/sshd')) return 'openssh-server is not installed';
   return null;
 };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 
 /**
  * @param sessionPath PATH for ssh sessions (e.g. a zfs logging shim first); `SHLVL=1` skips root's slow ~/.bashrc.

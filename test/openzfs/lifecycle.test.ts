@@ -9,19 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { openzfsGuest, skipNote } from '../helpers/openzfs.js';
 import { DEFAULT_CACHE, prepareGuest, SCRIPT } from './lifecycle.js';
+import { freePort } from '../helpers/ports.js';
 
 // Without the shared guest the image is not built either: booting a second one would fail for the same reason.
 const g = await openzfsGuest();
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
 
 describe.skipIf(g.reason)(`openzfs: harness lifecycle on a private guest${skipNote(g)}`, () => {
   const cache = process.env.ZFSLAB_CACHE ?? DEFAULT_CACHE;

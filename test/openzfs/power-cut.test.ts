@@ -7,28 +7,18 @@
 import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cliBuilt, runCli, type CliResult } from '../helpers/cli.js';
 import { openzfsGuest, session, skipNote, type GuestRoots, type GuestSession, type OpenzfsGuest } from '../helpers/openzfs.js';
 import { TEST_ROOT, uniqueName } from '../helpers/zfs-fuse.js';
 import { sq } from './guest-scripts.js';
 import { DEFAULT_CACHE, prepareGuest, SCRIPT, type PreparedGuest } from './lifecycle.js';
+import { freePort } from '../helpers/ports.js';
 
 // Without the shared guest the image is not built either: a private one would fail for the same reason.
 const g = await openzfsGuest();
 const reason = g.reason ?? cliBuilt();
 const shared = g.reason === undefined ? g : null;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
 
 const perf = (r: CliResult, key: string): number => Number(new RegExp(`${key}=(\\d+)`).exec(r.line)?.[1] ?? NaN);
 const MiB = 1024 * 1024;

@@ -1,7 +1,6 @@
 // The ssh runner against a private sshd (pinned host key, throwaway keys): exact argument transport, one persistent
 // master whose stdio is not ours, listing and send|recv over ssh with checksums, and ssh failures classified.
 import { existsSync, mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HostKeyError, HostUnreachableError } from '../../src/errors.js';
@@ -16,16 +15,9 @@ import type { Capabilities, SshSettings } from '../../src/zfs/types.js';
 import { sshdUnavailableReason, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { zfsCallLog, type ZfsCallLog } from '../helpers/zfs-call-log.js';
 import { TEST_ROOT, createPool, snapshotGuids, treeChecksums, uniqueName, zfs, zfsFuseUnavailableReason, type TestPool } from '../helpers/zfs-fuse.js';
+import { freePort } from '../helpers/ports.js';
 
 const reason = sshdUnavailableReason() ?? zfsFuseUnavailableReason();
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 1));
-    });
-  });
 
 describe.skipIf(reason)(`ssh runner through a private sshd ${reason ? `(skipped: ${reason})` : ''}`, () => {
   let sshd: TestSshd;

@@ -10,11 +10,11 @@
 // installed (a machine whose dpkg is busy); default /, the installed packages.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, cliBuilt } from '../helpers/cli.js';
 import { TEST_ROOT, createPool, uniqueName, zfs, zfsFuseUnavailableReason, type TestPool } from '../helpers/zfs-fuse.js';
+import { freePort } from '../helpers/ports.js';
 
 const DEB = (process.env.ZFO_TEST_DEB_ROOT ?? '').replace(/\/$/, '');
 const NAGIOS = `${DEB}/usr/sbin/nagios4`;
@@ -39,16 +39,6 @@ const DOC = (): string => readFileSync(`${ROOT}docs/nagios-icinga.md`, 'utf8');
 const blocks = (lang: string): string[] => [...DOC().matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] as string);
 
 /** A free TCP port on 127.0.0.1 (NRPE needs a fixed one in its config). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 interface ServiceStatus {
   readonly state: number;
   readonly output: string;
