@@ -89,23 +89,19 @@ export const runTransfer = async (
   const r = await runPipeline(processes, { signal: opts.signal, onSpawn, ...(opts.env ? { env: opts.env } : {}) }).finally(() => stop());
   if (!r.ok) {
     const e = r.error ?? new InternalError(`pipeline failed without an error: ${describeProcesses(processes)}`);
-    if (r.bytes !== null) partialBytes.set(e, r.bytes);
-    stagesOfFailures.set(
-      e,
-      r.stages.map((st) => ({
+    failures.set(e, {
+      bytes: r.bytes,
+      stages: r.stages.map((st) => ({
         stage: st.label,
         exitCode: st.exitCode,
         signal: st.signal,
         stderr: st.stderr.trim().split('\n').slice(-3).join(' | ').slice(-300),
       })),
-    );
+    });
     throw e;
   }
   return { bytes: r.bytes, durationMs: Date.now() - started };
 };
-
-/** Bytes that reached the receiver before a transfer failed, keyed by the error runTransfer threw. */
-const partialBytes = new WeakMap<object, number>();
 
 /** How each process of a failed transfer ended, for the log: a stage's own crash shows here, not in the report. */
 export interface StageEnd {
@@ -115,12 +111,15 @@ export interface StageEnd {
   /** Its last stderr lines. */
   readonly stderr: string;
 }
-const stagesOfFailures = new WeakMap<object, readonly StageEnd[]>();
 
-export const stagesOfFailure = (e: unknown): readonly StageEnd[] | null => (typeof e === 'object' && e !== null ? (stagesOfFailures.get(e) ?? null) : null);
+/** What a failed transfer left to tell, keyed by the error runTransfer threw: bytes that reached the receiver, and how each process ended. */
+const failures = new WeakMap<object, { readonly bytes: number | null; readonly stages: readonly StageEnd[] }>();
+const failureOf = (e: unknown) => (typeof e === 'object' && e !== null ? failures.get(e) : undefined);
+
+export const stagesOfFailure = (e: unknown): readonly StageEnd[] | null => failureOf(e)?.stages ?? null;
 
 /** What a failed transfer had delivered (the report's bytes), or null when unknown or not a transfer error. */
-export const bytesBeforeFailure = (e: unknown): number | null => (typeof e === 'object' && e !== null ? (partialBytes.get(e) ?? null) : null);
+export const bytesBeforeFailure = (e: unknown): number | null => failureOf(e)?.bytes ?? null;
 
 export const stepLabel = (s: Step): { from: string | null; to: string | null } => ({
   from: s.kind === 'incremental' ? fullName(s.from) : null,
