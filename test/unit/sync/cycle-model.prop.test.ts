@@ -13,7 +13,7 @@ const FIXED_SEED = 20261206;
 describe('runCycle against the ZFS model', () => {
   test('iron rule after every step: random histories, writes on both sides, prunes, kills at every phase, full and lost targets, concurrent runs', async () => {
     // A fixed seed by default, so CI judges the same 200 histories every day; MODEL_RANDOM=1 explores new ones
-    // (it found the open case in cycle-model.regressions.test.ts), MODEL_SEED/MODEL_PATH replay one.
+    // (it found the case "a replica behind another target after a prune" in cycle-model.regressions.test.ts), MODEL_SEED/MODEL_PATH replay one.
     const replay = process.env.MODEL_SEED
       ? { seed: Number(process.env.MODEL_SEED), path: process.env.MODEL_PATH, endOnFailure: true }
       : process.env.MODEL_RANDOM === '1'
