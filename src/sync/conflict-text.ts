@@ -38,8 +38,6 @@ const list = (names: readonly { name: string }[], max = 3): string =>
     .map((v) => v.name)
     .join(', ') + (names.length > max ? `, +${names.length - max} more` : '');
 
-/** Suffix of a dataset set aside because it shares no snapshot with the source. */
-export const ORPHANED_SUFFIX = '.orphaned';
 /** New name of a target snapshot whose name the source reuses: keeps its data, frees the name. */
 export const staleName = (v: Version): string => `${v.name}.stale-${v.guid}`;
 
@@ -79,9 +77,11 @@ export const describeConflict = (c: Conflict, ctx: ConflictContext): { message: 
       const n = c.targetVersions.filter((v) => v.kind === 'snapshot').length;
       return {
         message: `${ctx.target} exists with ${n} snapshot(s) but none in common with ${ctx.source} (by GUID)`,
+        // Demote, not a bare `zfs rename`: it fences and snapshots the target first, unmounts it and retries a
+        // rename that a closing mount refuses as busy, and sends the source in full under the job's lock.
         hint: fixLine(
-          andThen(ctx.onTarget([['zfs', 'rename', ctx.target, `${ctx.target}${ORPHANED_SUFFIX}`]]), sync()),
-          `keeps it as ${ctx.target}${ORPHANED_SUFFIX}, then sends the source in full`,
+          ctx.demoteTarget,
+          `keeps ${ctx.target} with its snapshots in a renamed copy (${ctx.target}${DIVERGED_DATASET_MARK}EPOCH-TIME), then sends the source in full`,
         ),
       };
     }

@@ -59,7 +59,7 @@ describe.skipIf(reason)(`zfs-fuse: every printed fix runs when pasted${reason ? 
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('no-common-snapshot: the fix keeps the old target aside and sends the source in full', async () => {
+  it('no-common-snapshot: the printed demote keeps the old target aside (readable) and sends the source in full', async () => {
     const s = `${src.name}/nc foo bar`;
     const t = `${dst.name}/nc foo bar copy`;
     await zfs('create', s);
@@ -70,10 +70,15 @@ describe.skipIf(reason)(`zfs-fuse: every printed fix runs when pasted${reason ? 
     const r = await conflicted('no-common-snapshot', s, t);
     const fix = fixOf(r);
     expect(fix).toContain(`--state-dir '${stateDir}'`);
-    await paste(fix);
-    await okSync(s, t);
+    expect(fix).toContain(' demote ');
+    // The demote runs the first sync itself: the replica equals the source right after the paste.
+    const pasted = await paste(fix);
+    expect(pasted.line).toMatch(/^OK: .* is a replica of /);
     await expectEqual(s, t);
-    expect(await snapshotChecksums(`${t}.orphaned@unrelated`)).toHaveProperty(['./mine.txt']);
+    await okSync(s, t);
+    const aside = (await zfs('list', '-H', '-o', 'name', '-r', dst.name)).split('\n').find((n) => n.startsWith(`${t}.zfailover-diverged-`));
+    expect(aside, 'the renamed old target').toBeDefined();
+    expect(await snapshotChecksums(`${aside}@unrelated`)).toHaveProperty(['./mine.txt']);
   });
 
   it('diverged: the printed demote keeps the replica history aside (readable) and the next sync is OK', async () => {

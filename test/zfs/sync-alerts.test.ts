@@ -131,17 +131,18 @@ describe.skipIf(reason)(`zfs-fuse: sync raises alerts on state changes${reason ?
     expect(pt.get('ZFAILOVER-MIB::zfDataset.0')).toBe(`${dst.name}/p`);
     expect(pt.get('ZFAILOVER-MIB::zfEpoch.0')).toBe('0');
 
-    // Demote onto a dataset that shares no snapshot with the primary (neither side marked yet: epoch 0).
+    // Demote against a "primary" that is marked a replica: refused; the side to demote is unmarked (epoch 0).
     await zfs('create', `${src.name}/d`);
     await zfs('snapshot', `${src.name}/d@one`);
+    await zfs('set', 'zfailover:role=replica', `${src.name}/d`);
     await zfs('create', `${dst.name}/d`);
     await zfs('snapshot', `${dst.name}/d@other`);
     const d = config('drefuse', `${src.name}/d`, `${dst.name}/d`);
     const demote = await runCli(['--config', d, 'demote', '--job', 'drefuse']);
     expect(demote.code, demote.stdout).toBe(2);
-    expect(demote.line).toMatch(/^CRITICAL: refused: .*shares no snapshot/);
+    expect(demote.line).toMatch(/^CRITICAL: refused: .*is not primary/);
     const dt = await trapOf('drefuse', 'demote');
-    expect(dt.get('ZFAILOVER-MIB::zfConflict.0')).toBe('no-common-snapshot');
+    expect(dt.get('ZFAILOVER-MIB::zfConflict.0')).toBe('source-not-primary');
     expect(dt.get('ZFAILOVER-MIB::zfEpoch.0')).toBe('0');
 
     // A replica that does not exist has no epoch to read: the MIB's "not known" (-1).

@@ -5,7 +5,7 @@
 // and the new primary's increments are then received on top, as by any sync.
 import { newestCommon, snapshotsAfter } from '../common.js';
 import { formatDivergedSnapshotName, formatPromotionPoint, PROP_DIVERGED, PROP_EPOCH, PROP_PROMOTED, PROP_ROLE } from '../names.js';
-import { andThen, fixLine } from '../operator-command.js';
+import { fixLine } from '../operator-command.js';
 import type { Version } from '../versions.js';
 import type { OpGroup, ZfsOp } from './ops.js';
 import { dropPromotionPoints } from './switch.js';
@@ -93,31 +93,15 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
     };
   }
 
-  // Per dataset: the common snapshot, and whether anything exists after it on the demoted side.
-  const commons = new Map<string, Version>();
-  const asideOnly: string[] = [];
-  let diverged = false;
+  // Per dataset: the common snapshot, and whether anything exists after it on the demoted side. A dataset that
+  // shares no snapshot with the primary (nor, then, do its children) stays in the aside tree only; the first
+  // sync sends it in full. Nothing of it is destroyed, as with diverged writes.
+  const { commons, asideOnly, unrelated } = commonsOf(target, source);
+  let diverged = asideOnly.length > 0 || unrelated.length > 0;
   let unknownWrites = false;
-  for (const rel of relsTopDown(target)) {
+  for (const [rel, c] of commons) {
     const d = target.datasets.get(rel)!;
-    const src = source.datasets.get(rel);
-    if (!src) {
-      asideOnly.push(d.name);
-      diverged = true;
-      continue;
-    }
-    const c = newestCommon(src.versions, d.versions);
-    if (!c) {
-      const hint = input.commands
-        ? fixLine(
-            andThen(input.commands.onTarget([['zfs', 'rename', d.name, `${d.name}.old`]]), input.syncCommand),
-            `keeps it as ${d.name}.old, then sends the primary in full`,
-          )
-        : `keep it aside by hand (zfs rename ${d.name} ${d.name}.old) and let ${input.syncCommand} send it in full`;
-      return refuse('no-common-snapshot', `${d.name} shares no snapshot with ${src.name}: it cannot become its replica incrementally`, hint);
-    }
-    commons.set(rel, c.target);
-    if (snapshotsAfter(d.versions, c.target).length > 0) diverged = true;
+    if (snapshotsAfter(d.versions, c).length > 0) diverged = true;
     // Unknown `written` (zfs-fuse) matters only where something could write: a readonly replica cannot.
     if (d.written === null) unknownWrites ||= !(d.readonly === true && t.role === 'replica');
     else if (d.written > 0) diverged = true;
@@ -142,7 +126,7 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
     });
     const mounts = relsTopDown(target).map((rel) => ({ rel, d: target.datasets.get(rel)! }));
     groups.push(...rebuild(target.root, input.asideName, commons, epoch, input.now, mountable(mounts, input.asideName)));
-    return { kind: 'demote', epoch, aside: input.asideName, hooks: true, groups, asideOnly, notes: [] };
+    return { kind: 'demote', epoch, aside: input.asideName, hooks: true, groups, asideOnly, notes: fullSendNotes(unrelated, s.name) };
   }
   // Nothing after the common snapshots: only the marks change.
   groups.push({ side: 'replica', what: `mark it a replica (epoch ${epoch})`, ops: [...replicaMarks(target, target.root, epoch), ...unmountAll(target)] });
@@ -193,7 +177,8 @@ const rebuild = (
     { op: 'inherit', dataset: aside, prop: PROP_ROLE },
     { op: 'inherit', dataset: aside, prop: PROP_EPOCH },
     { op: 'inherit', dataset: aside, prop: PROP_PROMOTED },
-    { op: 'set', dataset: root, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } },
+    // With no common snapshot at the root there is nothing to re-create: the first sync creates it (marked).
+    ...(c ? [{ op: 'set', dataset: root, props: { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } } as ZfsOp] : []),
   ];
   return [
     { side: 'replica', what: 're-create it at the common snapshots (clone and promote: nothing is copied)', ops },
@@ -224,26 +209,8 @@ const rebuilding = (input: DemoteInput): boolean => {
 /** An earlier demote renamed the tree aside and stopped: finish the clones from what exists now. */
 const resumeRebuild = (input: DemoteInput, epoch: number): DemoteDecision => {
   const aside = input.aside!;
-  const commons = new Map<string, Version>();
-  const asideOnly: string[] = [];
-  for (const rel of relsTopDown(aside)) {
-    const d = aside.datasets.get(rel)!;
-    const src = input.source.datasets.get(rel);
-    // Once its clone was promoted, the shared history lives in the re-created dataset, not in the aside.
-    const rebuilt = input.target.datasets.get(rel)?.versions ?? [];
-    const c = src ? newestCommon(src.versions, [...d.versions, ...rebuilt]) : null;
-    if (c) commons.set(rel, c.target);
-    else asideOnly.push(d.name);
-  }
-  if (!commons.has('')) {
-    const hint = input.commands
-      ? fixLine(
-          andThen(input.commands.onTarget([['zfs', 'list', '-t', 'all', '-r', aside.root]]), input.syncCommand),
-          `shows what ${aside.root} keeps, then sends the primary in full`,
-        )
-      : `inspect ${aside.root}; let ${input.syncCommand} send the primary in full`;
-    return refuse('no-common-snapshot', `${aside.root} shares no snapshot with ${input.source.root}`, hint);
-  }
+  // Once its clone was promoted, the shared history lives in the re-created dataset, not in the aside.
+  const { commons, asideOnly, unrelated } = commonsOf(aside, input.source, input.target);
   const mounts = mountable(
     relsTopDown(aside)
       .map((rel) => ({ rel, d: aside.datasets.get(rel)! }))
@@ -257,9 +224,36 @@ const resumeRebuild = (input: DemoteInput, epoch: number): DemoteDecision => {
     hooks: false,
     groups: rebuild(input.target.root, aside.root, commons, epoch, input.now, mounts, input.target),
     asideOnly,
-    notes: ['finishing an interrupted demote'],
+    notes: ['finishing an interrupted demote', ...fullSendNotes(unrelated, input.source.root)],
   };
 };
+
+/**
+ * Per dataset of `tree` (the side to demote, or an aside tree), its newest snapshot shared with the primary.
+ * `also` adds versions a rebuilt dataset holds now. Datasets the primary lacks are aside only; one without a
+ * common snapshot, and everything below it (its parent will not be re-created), is unrelated.
+ */
+const commonsOf = (tree: TreeView, primary: TreeView, also?: TreeView) => {
+  const commons = new Map<string, Version>();
+  const asideOnly: string[] = [];
+  const unrelated: string[] = [];
+  const below = (rel: string) => unrelated.some((u) => u === '' || rel.startsWith(`${u}/`));
+  for (const rel of relsTopDown(tree)) {
+    const d = tree.datasets.get(rel)!;
+    const src = primary.datasets.get(rel);
+    if (!src) asideOnly.push(d.name);
+    else if (below(rel)) continue;
+    else {
+      const c = newestCommon(src.versions, [...d.versions, ...(also?.datasets.get(rel)?.versions ?? [])]);
+      if (c) commons.set(rel, c.target);
+      else unrelated.push(rel);
+    }
+  }
+  return { commons, asideOnly, unrelated: unrelated.map((rel) => joinRel(tree.root, rel)) };
+};
+
+const fullSendNotes = (unrelated: readonly string[], primary: string): string[] =>
+  unrelated.length > 0 ? [`${unrelated.join(', ')} shared no snapshot with ${primary}: kept aside only, the first sync sends it in full`] : [];
 
 const replicaMarks = (tree: TreeView, root: string, epoch: number): ZfsOp[] => {
   const ops: ZfsOp[] = [];

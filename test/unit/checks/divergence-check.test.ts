@@ -48,10 +48,10 @@ describe('evaluateDivergence', () => {
   });
   it('remote targets are named host:dataset and the fix runs zfs over ssh, quoted for both shells', () => {
     const j = job('tank/d', ['root@backup:2222:bk/d e'], { adhoc: false, id: 'web' });
-    const r = run([probe(j, S(), [[ds('bk/d e', vl('bk/d e', '@q:1'))]])]);
-    expect(r.summary).toMatch(/^job web: root@backup:2222:bk\/d e: no-common-snapshot/);
+    const r = run([probe(j, S(), [[ds('bk/d e', vl('bk/d e', '@b:0=g9', '@a:1'))]])]);
+    expect(r.summary).toMatch(/^job web: root@backup:2222:bk\/d e: snapshot-name-reused/);
     expect(r.details?.join('\n')).toContain(
-      `fix: ssh -p 2222 root@backup 'zfs rename '\\''bk/d e'\\'' '\\''bk/d e.orphaned'\\''' && zfailover sync --job web  #`,
+      `fix: ssh -p 2222 root@backup 'zfs rename '\\''bk/d e@b'\\'' '\\''bk/d e@b.stale-g9'\\''' && zfailover sync --job web  #`,
     );
   });
 });

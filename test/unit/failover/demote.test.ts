@@ -93,8 +93,42 @@ describe('decideDemote', () => {
     expect(decideDemote(input({ source: tree('b/data', { '': replicaDs('b/data', ['@s1:40=101']) }) }))).toMatchObject({ conflict: 'source-not-primary' });
   });
 
-  it('refuses without a common snapshot, and a pool root that cannot be renamed aside', () => {
-    expect(decideDemote(input({ target: tree('a/data', { '': primaryDs('a/data', ['@x:10=999']) }) }))).toMatchObject({ conflict: 'no-common-snapshot' });
+  it('sets a tree with no common snapshot aside whole (nothing re-created, the first sync sends it in full)', () => {
+    const d = decideDemote(input({ target: tree('a/data', { '': replicaDs('a/data', ['@x:10=999']), c: ds('a/data/c', ['@s1:11=102']) }) }));
+    expect(d).toMatchObject({ kind: 'demote', aside: ASIDE, notes: [expect.stringMatching(/^a\/data shared no snapshot with .*first sync sends it in full/)] });
+    const ops = commands(d);
+    expect(ops).toContain(`zfs rename a/data ${ASIDE}`);
+    // No clone, and no mark on the missing root: sync marks what it creates.
+    expect(ops.filter((c) => / (clone|promote) /.test(c) || c.endsWith(' a/data'))).toEqual([]);
+    expect(ops).toContain(`zfs inherit zfailover:role ${ASIDE}`);
+  });
+
+  it('a child with no common snapshot stays aside with its children; the rest is re-created', () => {
+    const target = tree('a/data', {
+      '': replicaDs('a/data', ['@s1:10=101']),
+      c: ds('a/data/c', ['@x:11=999']),
+      'c/g': ds('a/data/c/g', ['@s1:12=103']),
+    });
+    const src = tree('b/data', { '': primaryDs('b/data', ['@s1:40=101']), c: ds('b/data/c', ['@s1:41=102']), 'c/g': ds('b/data/c/g', ['@s1:42=103']) });
+    const d = decideDemote(input({ source: src, target }));
+    expect(d).toMatchObject({ kind: 'demote', notes: ['a/data/c shared no snapshot with b/data: kept aside only, the first sync sends it in full'] });
+    const clones = commands(d).filter((c) => c.startsWith('zfs clone'));
+    expect(clones).toEqual([`zfs clone -o canmount=noauto -o readonly=on -o zfailover:role=replica -o zfailover:epoch=0 ${ASIDE}@s1 a/data`]);
+  });
+
+  it('finishes an interrupted set-aside of an unrelated tree: marks the aside, leaves the target to the first sync', () => {
+    const aside = tree(ASIDE, { '': ds(ASIDE, ['@x:10=999'], { role: 'replica', roleSource: 'local' }) });
+    const d = decideDemote(input({ target: tree('a/data', {}), aside }));
+    expect(d).toMatchObject({ kind: 'demote', aside: ASIDE, notes: ['finishing an interrupted demote', expect.stringMatching(/shared no snapshot/)] });
+    expect(commands(d)).toEqual([
+      `zfs inherit zfailover:role ${ASIDE}`,
+      `zfs inherit zfailover:epoch ${ASIDE}`,
+      `zfs inherit zfailover:promoted ${ASIDE}`,
+      `zfs mount ${ASIDE}`,
+    ]);
+  });
+
+  it('refuses a pool root that cannot be renamed aside', () => {
     const poolRoot = tree('a', { '': primaryDs('a', ['@s1:10=101', '@o1:12=401']) });
     expect(decideDemote(input({ target: poolRoot }))).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/pool's root dataset/) });
   });
