@@ -20,12 +20,13 @@ import { ROOT, SYNCOID } from './lib/tools.mjs';
 import { CYCLE_SCENARIOS, runSmallCycles, runTreeCycles } from './scenarios/cycles.mjs';
 import { setupFuse } from './scenarios/fuse-env.mjs';
 import { OPENZFS_SCENARIOS, runOpenzfs } from './scenarios/openzfs.mjs';
+import { renderScale, runScale } from './scenarios/scale.mjs';
 import { countProcesses } from './scenarios/processes.mjs';
 import { MUX_TOOL, runThroughput, THROUGHPUT_SCENARIOS } from './scenarios/throughput.mjs';
 import { renderMetrics, runMetricsCycles } from './scenarios/metrics.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const PARTS = ['cycles', 'tree', 'throughput', 'processes', 'openzfs', 'checks', 'metrics'];
+const PARTS = ['cycles', 'tree', 'throughput', 'processes', 'openzfs', 'scale', 'checks', 'metrics'];
 const only = new Set(
   (process.env.BENCH_ONLY ?? PARTS.join(','))
     .split(',')
@@ -34,8 +35,8 @@ const only = new Set(
 );
 const MIB = Number(process.env.BENCH_MIB ?? 300);
 const ROUNDS = QUICK
-  ? { small: 4, tree: 2, throughput: 2, oz1: 2, oz50: 0, checks: 5, metrics: 6 }
-  : { small: 15, tree: 4, throughput: 5, oz1: 3, oz50: 1, checks: 15, metrics: 15 };
+  ? { small: 4, tree: 2, throughput: 2, oz1: 2, oz50: 0, scale: 1, scaleSyncoid: 0, checks: 5, metrics: 6 }
+  : { small: 15, tree: 4, throughput: 5, oz1: 3, oz50: 1, scale: 2, scaleSyncoid: 1, checks: 15, metrics: 15 };
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z');
 const OUT = process.env.BENCH_OUT ?? `/tmp/zfailover-bench-${stamp}.json`;
 
@@ -46,6 +47,9 @@ const preflight = async () => {
   if (!existsSync(`${ROOT}dist/bundle/bin.js`) || !existsSync(`${ROOT}dist/zfs/list.js`)) return 'not built: run npm run build (npm run bench does it)';
   if (!existsSync(SYNCOID)) return `${SYNCOID} is missing (apt-get install sanoid)`;
   if (!existsSync('/usr/bin/strace') && only.has('processes')) return 'strace is missing (apt-get install strace), or leave out BENCH_ONLY=processes';
+  // The guest parts (openzfs, scale) and checks need no zfs-fuse pool of this host.
+  const local = [...only].filter((p) => !['openzfs', 'scale', 'checks'].includes(p));
+  if (local.length === 0) return process.getuid?.() !== 0 ? 'the bench needs root (the lab key of the guest is root-only)' : null;
   return await zfsUnavailableReason();
 };
 
@@ -81,7 +85,7 @@ const main = async () => {
     loadAtStart: readFileSync('/proc/loadavg', 'utf8').trim(),
   };
   progress(`bench ${QUICK ? '(quick) ' : ''}parts: ${[...only].join(', ')}; work dir ${workDir}; samples -> ${OUT}`);
-  const result = { meta, processes: null, openzfs: null, checks: null, metrics: null, error: null };
+  const result = { meta, processes: null, openzfs: null, scale: null, checks: null, metrics: null, error: null };
   try {
     const fuseKeys = new Set();
     if (only.has('cycles') || only.has('processes')) ['local1', 'ssh1'].forEach((k) => fuseKeys.add(k));
@@ -94,14 +98,9 @@ const main = async () => {
     if (only.has('throughput') && !interruptedBy()) await runThroughput(env, ROUNDS.throughput, MIB);
     if (only.has('processes') && !interruptedBy())
       result.processes = await countProcesses(env, QUICK ? ['local1', 'ssh1'] : ['local1', 'ssh1', 'local50', 'ssh50'], workDir);
-    if (only.has('openzfs') && !interruptedBy()) {
-      try {
-        result.openzfs = await runOpenzfs(workDir, { oz1: ROUNDS.oz1, oz50: ROUNDS.oz50 });
-      } catch (e) {
-        result.openzfs = { reason: `failed: ${e.message.split('\n')[0]}` };
-      }
-      if (result.openzfs.reason) progress(`OpenZFS part skipped: ${result.openzfs.reason}`);
-    }
+    if (only.has('openzfs') && !interruptedBy()) result.openzfs = await guestPart('OpenZFS', () => runOpenzfs(workDir, { oz1: ROUNDS.oz1, oz50: ROUNDS.oz50 }));
+    if (only.has('scale') && !interruptedBy())
+      result.scale = await guestPart('scale', () => runScale(workDir, { scale: ROUNDS.scale, scaleSyncoid: ROUNDS.scaleSyncoid }));
     if (only.has('checks') && !interruptedBy()) result.checks = await runChecksBench(ROUNDS.checks);
     if (only.has('metrics') && !interruptedBy()) result.metrics = await runMetricsCycles(env, workDir, ROUNDS.metrics);
   } catch (e) {
@@ -138,6 +137,7 @@ const main = async () => {
           ),
     );
   }
+  if (only.has('scale')) parts.push(renderScale(result.scale, verdicts));
   if (only.has('processes') || result.openzfs?.processes) parts.push(renderProcesses({ ...(result.processes ?? {}), ...(result.openzfs?.processes ?? {}) }));
   if (only.has('checks')) parts.push(renderChecks(result.checks, verdicts));
   if (only.has('metrics')) parts.push(renderMetrics(result.metrics, verdicts));
@@ -148,6 +148,18 @@ const main = async () => {
   process.stdout.write(`${parts.join('\n\n')}\n`);
   if (result.error) return 3;
   return verdicts.every((v) => v.verdict === 'PASS') ? 0 : 1;
+};
+
+/** A part on the guest: its result, or {reason} when the guest is missing or the part failed (the bench goes on). */
+const guestPart = async (label, fn) => {
+  let r;
+  try {
+    r = await fn();
+  } catch (e) {
+    r = { reason: `failed: ${e.message.split('\n')[0]}` };
+  }
+  if (r.reason) progress(`${label} part skipped: ${r.reason}`);
+  return r;
 };
 
 const pick = (o, keys) => Object.fromEntries(keys.map((k) => [k, o[k]]));

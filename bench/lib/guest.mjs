@@ -56,18 +56,23 @@ const sq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
 /**
  * src/<name> and dst/<name>, tagged with our owner tag; inside src/<name>: one dataset per entry of `trees`
- * ({z1: 0, z50: 50}: name -> children), each with a small file. Registers the destruction of both roots.
+ * ({z1: 0, z50: 50}: name -> children, or {children, zvols}: the last `zvols` children are sparse 8 MiB zvols),
+ * each filesystem with a small file. Registers the destruction of both roots.
  */
 export const guestRoots = async (guest, name, trees) => {
   const owner = `${OWNER_PROP}=${ownerTag()}`;
   await guest.exec(`zfs create -o ${sq(owner)} ${sq(`src/${name}`)} && zfs create -o ${sq(owner)} ${sq(`dst/${name}`)}`);
   onCleanup(`guest datasets src/${name} dst/${name}`, () => guest.exec(destroyScript([`src/${name}`, `dst/${name}`]), 300_000));
   const create = Object.entries(trees)
-    .map(
-      ([t, n]) => `zfs create ${sq(`src/${name}/${t}`)}` + (n > 0 ? `; for i in $(seq -w 0 ${n - 1}); do zfs create ${sq(`src/${name}/${t}`)}/c$i; done` : ''),
-    )
+    .map(([t, spec]) => {
+      const { children: n, zvols = 0 } = typeof spec === 'number' ? { children: spec } : spec;
+      const root = sq(`src/${name}/${t}`);
+      const fs = n - zvols > 0 ? `; for i in $(seq -w 0 ${n - zvols - 1}); do zfs create ${root}/c$i; done` : '';
+      const vols = zvols > 0 ? `; for i in $(seq -w 0 ${zvols - 1}); do zfs create -s -V 8M ${root}/vm-$i-disk-0; done` : '';
+      return `zfs create ${root}${fs}${vols}`;
+    })
     .join('; ');
-  const files = `zfs list -H -o name,mountpoint -r ${sq(`src/${name}`)} | while IFS=$'\\t' read -r ds mp; do echo "$ds" > "$mp/file"; done; zpool sync src`;
+  const files = `zfs list -H -o name,mountpoint -t filesystem -r ${sq(`src/${name}`)} | while IFS=$'\\t' read -r ds mp; do echo "$ds" > "$mp/file"; done; zpool sync src`;
   await guest.exec(`set -e; ${create}; ${files}`);
 };
 

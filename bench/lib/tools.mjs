@@ -31,11 +31,11 @@ export const writeConfig = (file, { stateDir, ssh, jobs }) => {
 };
 
 /**
- * One `zfailover sync --job NAME` run. ok needs exit 0 and an OK status line (or an OK JSON report).
+ * One `zfailover sync --job NAME [args]` run (args: e.g. `--concurrency 4`). ok needs exit 0 and an OK status line (or an OK JSON report).
  * With json, `report` is the parsed job report (steps with bytes and durationMs).
  */
-export const zfailoverSync = async (config, job, { json = false, prefix = [] } = {}) => {
-  const r = await wrapped(prefix, ZFAILOVER, ['--config', config, ...(json ? ['--json'] : []), 'sync', '--job', job]);
+export const zfailoverSync = async (config, job, { json = false, prefix = [], args = [] } = {}) => {
+  const r = await wrapped(prefix, ZFAILOVER, ['--config', config, ...(json ? ['--json'] : []), 'sync', '--job', job, ...args]);
   let report = null;
   let line = r.stdout.split('\n')[0] ?? '';
   if (json) {
