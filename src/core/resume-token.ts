@@ -40,13 +40,32 @@ export const staleResumeToken = (t: ResumeTokenFields, e: Pick<ResumeExpectation
   return null;
 };
 
-/** Why the token must not be sent (the partial receive is aborted instead), or null when it is the job's own. */
-export const resumeTokenProblem = (t: ResumeTokenFields, e: ResumeExpectation): string | null => {
+/** The verdict on a token: refused (the replica asks for something else: WARNING), stale (pruning: quiet), or neither (resume it). */
+export interface TokenVerdict {
+  readonly refused: string | null;
+  readonly stale: string | null;
+}
+
+/**
+ * One pass over the token. Another dataset is refused whatever its GUIDs: only this job's own token can have
+ * been made stale by pruning.
+ */
+export const judgeResumeToken = (t: ResumeTokenFields, e: ResumeExpectation): TokenVerdict => {
   const at = t.toName.indexOf('@');
   const dataset = at < 0 ? t.toName : t.toName.slice(0, at);
-  if (dataset !== e.sourceDataset) return 'resume token names another dataset than the source';
+  if (dataset !== e.sourceDataset) return { refused: 'resume token names another dataset than the source', stale: null };
   const stale = staleResumeToken(t, e);
-  if (stale) return stale;
+  return stale ? { refused: null, stale } : { refused: streamProblem(t, e), stale: null };
+};
+
+/** Why the token must not be sent (the partial receive is aborted instead), or null when it is the job's own. */
+export const resumeTokenProblem = (t: ResumeTokenFields, e: ResumeExpectation): string | null => {
+  const v = judgeResumeToken(t, e);
+  return v.refused ?? v.stale;
+};
+
+/** Of this dataset's token with both GUIDs on the source: does it ask for the stream this job would send? */
+const streamProblem = (t: ResumeTokenFields, e: ResumeExpectation): string | null => {
   if (t.fromGuid !== null && !e.targetGuids.has(t.fromGuid)) return 'resume token starts from a base the two sides do not share';
   if (t.fromGuid === null && e.targetGuids.size > 0) return 'resume token asks for a full stream into a target that has snapshots';
   if (t.flags.has('savedok')) return 'resume token asks for a saved (partially received) stream';

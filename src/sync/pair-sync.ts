@@ -10,7 +10,7 @@ import { sortVersions, type Version } from '../core/versions.js';
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../outcome.js';
-import { resumeTokenProblem, staleResumeToken, type ResumeExpectation } from '../core/resume-token.js';
+import { judgeResumeToken, type ResumeExpectation } from '../core/resume-token.js';
 import { ZfsError } from '../zfs/errors.js';
 import { describeConflict } from './conflict-text.js';
 import { onJobHost } from './invocation.js';
@@ -71,9 +71,7 @@ const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> 
       toGuid = info.toGuid;
       // The token is the replica's word: sent only when it asks for exactly what this job would send. One that
       // pruning on the source made stale is aborted without a warning.
-      const expectation = resumeExpectation(ctx, pair.source, pair.target);
-      stale = staleResumeToken(info, expectation);
-      refused = stale ? null : resumeTokenProblem(info, expectation);
+      ({ stale, refused } = judgeResumeToken(info, resumeExpectation(ctx, pair.source, pair.target)));
       if (refused) ctx.log.warn({ dataset: pair.targetName, reason: refused }, 'resume token refused; the partial receive will be aborted');
     } catch (e) {
       ctx.log.warn({ err: e, dataset: pair.targetName }, 'resume token unreadable; the partial receive will be aborted');

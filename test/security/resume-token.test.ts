@@ -3,7 +3,7 @@
 // Otherwise the plan aborts the partial receive (and says why) instead of sending what the replica asked for.
 import { describe, expect, it } from 'vitest';
 import { planReplication, type TargetState } from '../../src/core/plan.js';
-import { resumeTokenProblem, staleResumeToken, type ResumeExpectation, type ResumeTokenFields } from '../../src/core/resume-token.js';
+import { judgeResumeToken, resumeTokenProblem, staleResumeToken, type ResumeExpectation, type ResumeTokenFields } from '../../src/core/resume-token.js';
 import type { Version } from '../../src/core/versions.js';
 import { parseResumeTokenInfo } from '../../src/zfs/commands-dataset.js';
 
@@ -69,6 +69,15 @@ describe('resumeTokenProblem', () => {
     expect(staleResumeToken(own, expect0)).toBeNull();
     // On the source but not on the target: the replica asks for a base it cannot have: refused, not stale.
     expect(staleResumeToken({ ...own, fromGuid: '200', toGuid: '200' }, expect0)).toBeNull();
+  });
+
+  it('judged once: another dataset is refused (a warning) even when its GUIDs are gone, never taken for pruning', () => {
+    expect(judgeResumeToken({ ...own, toName: 'tank/other@s2', toGuid: '999' }, expect0)).toEqual({
+      refused: expect.stringMatching(/another dataset/),
+      stale: null,
+    });
+    expect(judgeResumeToken({ ...own, toGuid: '999' }, expect0)).toEqual({ refused: null, stale: expect.stringMatching(/no longer exists/) });
+    expect(judgeResumeToken(own, expect0)).toEqual({ refused: null, stale: null });
   });
 
   it('refuses a raw stream the job does not send', () => {
