@@ -1,17 +1,12 @@
 // One dataset pair of a target: decide (planner plus conflict policy), narrow both ends to what their pools can
 // take, then run the steps (or describe them for a dry run); the pair's report says what happened and why.
-import { commandLine, fixLine, zfailoverLine } from '../core/operator-command.js';
+import { commandLine } from '../core/operator-command.js';
 import { newestCommon } from '../core/common.js';
-import { ownsSyncSnapshot } from '../core/names.js';
-import type { DatasetInfo } from '../core/dataset.js';
-import { applySteps, planReplication, type Decision, type PlanOptions, type Step, type TargetState } from '../core/plan.js';
-import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
+import { applySteps, type Step, type TargetState } from '../core/plan.js';
 import { sortVersions, type Version } from '../core/versions.js';
 import { formatSize } from '../core/duration.js';
 import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../outcome.js';
-import { judgeResumeToken, type ResumeExpectation } from '../core/resume-token.js';
-import { ZfsError } from '../zfs/errors.js';
 import { describeConflict } from './conflict-text.js';
 import { onJobHost } from './invocation.js';
 import { capsForPool } from './pool-caps.js';
@@ -20,10 +15,10 @@ import type { DatasetReport, StepReport } from './report.js';
 import { bytesBeforeFailure, stagesOfFailure, stepLabel } from './transfer.js';
 import type { TransferEnds } from './endpoint.js';
 import { afterFullReceive } from './receive-fixups.js';
-import { planningVersions } from './cursor.js';
 import { arrivedBeforeFailure, inFlightOf } from './carried.js';
-import { ownerOf } from './job.js';
 import type { TargetContext } from './target-context.js';
+import { decide, targetStateOf } from './pair-decide.js';
+import { asConflict } from './receive-conflict.js';
 
 export interface PairResult {
   readonly report: DatasetReport;
@@ -37,54 +32,6 @@ export interface PairResult {
 
 const mergeVersions = (vs: readonly Version[], extra: readonly Version[]): Version[] =>
   sortVersions([...vs.filter((v) => !extra.some((x) => x.guid === v.guid && x.kind === v.kind)), ...extra]);
-
-const targetStateOf = (ds: DatasetInfo, toGuid: string | null, refused: string | null = null, stale: string | null = null): TargetState => ({
-  versions: ds.versions,
-  written: ds.written,
-  resume: ds.resumeToken ? { token: ds.resumeToken, toGuid, refused, stale } : null,
-  role: ds.role,
-  epoch: ds.epoch,
-});
-
-/** What a fresh send of this pair would be: the base a resume token may name and the stream flags. */
-const resumeExpectation = (ctx: TargetContext, source: DatasetInfo, target: DatasetInfo): ResumeExpectation => {
-  const send = ctx.job.send;
-  const encrypted = source.encryption !== null && source.encryption !== 'off';
-  return {
-    sourceDataset: source.name,
-    sourceGuids: new Set(source.versions.map((v) => v.guid)),
-    targetGuids: new Set(target.versions.map((v) => v.guid)),
-    raw: send.raw === 'always' || (send.raw === 'auto' && encrypted),
-    compressed: send.compressed,
-    embedded: send.embedded,
-    largeBlocks: send.largeBlocks,
-  };
-};
-
-const decide = async (ctx: TargetContext, pair: DatasetPair): Promise<Decision> => {
-  let toGuid: string | null = null;
-  let refused: string | null = null;
-  let stale: string | null = null;
-  if (pair.target?.resumeToken) {
-    try {
-      const info = await ctx.source.endpoint.resumeTokenInfo(pair.target.resumeToken);
-      toGuid = info.toGuid;
-      // The token is the replica's word: sent only when it asks for exactly what this job would send. One that
-      // pruning on the source made stale is aborted without a warning.
-      ({ stale, refused } = judgeResumeToken(info, resumeExpectation(ctx, pair.source, pair.target)));
-      if (refused) ctx.log.warn({ dataset: pair.targetName, reason: refused }, 'resume token refused; the partial receive will be aborted');
-    } catch (e) {
-      ctx.log.warn({ err: e, dataset: pair.targetName }, 'resume token unreadable; the partial receive will be aborted');
-    }
-  }
-  const owner = ownerOf(ctx.job);
-  // This job's older sync snapshots are superseded: the stream jumps over them (a failed cycle's cannot block the next).
-  const options: PlanOptions = { initial: ctx.job.initial, intermediates: true, leaveOut: (v) => v.kind === 'snapshot' && ownsSyncSnapshot(owner, v.name) };
-  const target = pair.target ? targetStateOf(pair.target, toGuid, refused, stale) : null;
-  const decision = planReplication({ versions: planningVersions(pair.source.versions, owner, ctx.target.id), epoch: pair.source.epoch }, target, options);
-  const policy = { rollbackTarget: ctx.job.rollbackTarget };
-  return rollbackUnknownWrites(resolveConflict(decision, policy, options), policy, target?.written !== null);
-};
 
 /** The context a transfer of `pair` runs in: both ends' capabilities narrowed by their pools' features. */
 export const forTransfer = async (ctx: TargetContext, sourceDataset: string, targetName: string): Promise<TargetContext> => {
@@ -228,47 +175,6 @@ const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promi
       return r.bytes;
     }
   }
-};
-
-/** Receive failures that mean "the target is not what the plan saw" are conflicts, named like the planner's. */
-const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext): unknown => {
-  if (!(e instanceof ZfsError)) return e;
-  const byReason: Partial<Record<ZfsError['reason'], ConflictName>> = {
-    'target-modified': 'target-modified',
-    'target-has-newer-snapshots': 'target-newer',
-    'incremental-mismatch': 'target-newer',
-  };
-  if (e.reason === 'resume-state-exists') {
-    // The fix runs on the target's host, reached the way the job reaches it (ssh key, port, options).
-    const line = onJobHost(ctx.job, ctx.target.side.host, [['zfs', 'receive', '-A', pair.targetName]]);
-    return new ZfsError({
-      reason: e.reason,
-      argv: e.argv,
-      host: e.host,
-      exitCode: e.exitCode,
-      stderr: e.stderr,
-      message: e.message,
-      cause: e,
-      hint: fixLine(line, 'drops the partial receive; otherwise the next run resumes it'),
-    });
-  }
-  const name = byReason[e.reason];
-  if (!name) return e;
-  return new ConflictError(name, `${pair.targetName}: ${e.message}`, {
-    cause: e,
-    hint: receiveConflictHint(name, ctx),
-  });
-};
-
-/** The fix for a conflict zfs recv found (the planner could not: zfs-fuse has no `written`), from the same builder. */
-const receiveConflictHint = (name: ConflictName, ctx: TargetContext): string => {
-  const rollback = zfailoverLine(ctx.commands.invocation, ['sync'], { extra: ['--rollback-target'] });
-  if (name === 'target-modified')
-    return fixLine(rollback, 'discards the writes made on the replica since its newest snapshot; the sync sets readonly=on again');
-  return fixLine(
-    ctx.commands.demoteTarget(ctx.target.id),
-    `keeps the target's own snapshots in a renamed copy and makes it a replica again; to destroy them instead: ${rollback}`,
-  );
 };
 
 const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {
