@@ -14,6 +14,7 @@ import { resumeTokenProblem, staleResumeToken, type ResumeExpectation } from '..
 import { ZfsError } from '../zfs/errors.js';
 import { describeConflict } from './conflict-text.js';
 import { onJobHost } from './invocation.js';
+import { needsEncryptionRoot, withReceiveFix } from './receive-fixes.js';
 import { capsForPool } from './pool-caps.js';
 import type { DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport } from './report.js';
@@ -129,8 +130,9 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
     };
   }
   ctx = await forTransfer(ctx, pair.source.name, pair.targetName);
+  const into = await receivesEncrypted(ctx, pair, decision.steps);
   if (ctx.dryRun) {
-    const steps = decision.steps.map((s) => plannedStep(ctx, pair, s));
+    const steps = decision.steps.map((s) => plannedStep(ctx, pair, s, into));
     return {
       report: datasetReport(pair, 'OK', 'planned', steps, { common: commonNow?.target }),
       targetVersions: before,
@@ -147,9 +149,9 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
     try {
       // Write-ahead: once the stream starts, a kill may leave these on the target before any state write.
       if (step.kind === 'full' || step.kind === 'incremental' || step.kind === 'resume') await ctx.writeAhead?.(pair.rel, inFlightOf(ctx, pair, step));
-      const b = await runStep(ctx, pair, step);
+      const b = await runStep(ctx, pair, step, into);
       bytes += b ?? 0;
-      done.push({ ...plannedStep(ctx, pair, step), ok: true, bytes: b, durationMs: Date.now() - started });
+      done.push({ ...plannedStep(ctx, pair, step, into), ok: true, bytes: b, durationMs: Date.now() - started });
       state = applySteps(state, [step], { versions: pair.source.versions, epoch: pair.source.epoch });
     } catch (e) {
       // A transfer cut mid-stream still moved data (a resumable receive keeps it): report what reached the target.
@@ -157,8 +159,8 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       const stages = stagesOfFailure(e);
       if (stages) ctx.log.warn({ dataset: pair.targetName, stages }, 'transfer failed');
       bytes += partial ?? 0;
-      done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: partial, durationMs: Date.now() - started, error: oneLine(e) });
-      const err = asConflict(e, pair, ctx);
+      done.push({ ...plannedStep(ctx, pair, step, into), ok: false, bytes: partial, durationMs: Date.now() - started, error: oneLine(e) });
+      const err = asConflict(e, pair, ctx, needsEncryptionRoot(e) ? await encryptionRootOf(ctx, pair.targetName) : null);
       // An -I stream is received snapshot by snapshot: what arrived before the failure is on the target, and
       // may be the newest common snapshot now (cleanup must not take it from the source).
       const arrived = await arrivedBeforeFailure(ctx, pair, step);
@@ -206,7 +208,7 @@ const keepReadonly = async (ctx: TargetContext, pair: DatasetPair): Promise<void
 };
 
 /** Runs one step; returns the bytes the receive reported (null when unknown). */
-const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promise<number | null> => {
+const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step, intoEncrypted: boolean): Promise<number | null> => {
   switch (step.kind) {
     case 'abort-resume':
       await ctx.endpoint.abortResume(ctx.caps, pair.targetName);
@@ -216,7 +218,7 @@ const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promi
       return 0;
     default: {
       const show = ctx.progress;
-      const r = await ctx.endpoints.transfer(ctx.job, step, transferEnds(ctx, pair), {
+      const r = await ctx.endpoints.transfer(ctx.job, step, transferEnds(ctx, pair, intoEncrypted), {
         signal: ctx.signal,
         onSpawn: ctx.onSpawn,
         ...(show
@@ -232,28 +234,16 @@ const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promi
   }
 };
 
-/** Receive failures that mean "the target is not what the plan saw" are conflicts, named like the planner's. */
-const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext): unknown => {
+/** Receive failures that mean "the target is not what the plan saw" are conflicts, named like the planner's; others get the fix for the target's host where the sync knows one. */
+const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext, encryptionRoot: string | null): unknown => {
   if (!(e instanceof ZfsError)) return e;
   const byReason: Partial<Record<ZfsError['reason'], ConflictName>> = {
     'target-modified': 'target-modified',
     'target-has-newer-snapshots': 'target-newer',
     'incremental-mismatch': 'target-newer',
   };
-  if (e.reason === 'resume-state-exists') {
-    // The fix runs on the target's host, reached the way the job reaches it (ssh key, port, options).
-    const line = onJobHost(ctx.job, ctx.target.side.host, [['zfs', 'receive', '-A', pair.targetName]]);
-    return new ZfsError({
-      reason: e.reason,
-      argv: e.argv,
-      host: e.host,
-      exitCode: e.exitCode,
-      stderr: e.stderr,
-      message: e.message,
-      cause: e,
-      hint: fixLine(line, 'drops the partial receive; otherwise the next run resumes it'),
-    });
-  }
+  const fixed = withReceiveFix(e, ctx.job, ctx.target.side.host, pair.targetName, encryptionRoot);
+  if (fixed !== e) return fixed;
   const name = byReason[e.reason];
   if (!name) return e;
   return new ConflictError(name, `${pair.targetName}: ${e.message}`, {
@@ -273,20 +263,50 @@ const receiveConflictHint = (name: ConflictName, ctx: TargetContext): string => 
   );
 };
 
-const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {
+const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step, intoEncrypted: boolean): StepReport => {
   const { from, to } = stepLabel(s);
   let command: string;
   // Host label, then the command quoted by the one builder (the names may hold blanks).
   if (s.kind === 'abort-resume') command = `${ctx.endpoint.label}: ${commandLine(['zfs', 'receive', '-A', pair.targetName])}`;
   else if (s.kind === 'rollback') command = `${ctx.endpoint.label}: ${commandLine(['zfs', 'rollback', '-r', `${pair.targetName}@${s.to.name}`])}`;
-  else command = ctx.endpoints.describe(ctx.job, s, transferEnds(ctx, pair));
+  else command = ctx.endpoints.describe(ctx.job, s, transferEnds(ctx, pair, intoEncrypted));
   return { kind: s.kind, from, to, command, ok: null, bytes: null, durationMs: null };
 };
 
-const transferEnds = (ctx: TargetContext, pair: DatasetPair): TransferEnds => ({
+const transferEnds = (ctx: TargetContext, pair: DatasetPair, intoEncrypted: boolean): TransferEnds => ({
   source: { endpoint: ctx.source.endpoint, caps: ctx.source.caps, dataset: pair.source },
-  target: { endpoint: ctx.endpoint, caps: ctx.caps, name: pair.targetName },
+  target: { endpoint: ctx.endpoint, caps: ctx.caps, name: pair.targetName, encrypted: intoEncrypted },
 });
+
+/** The replica's encryption root, for the fix of a receive refused for its key; null when it cannot be read. */
+const encryptionRootOf = async (ctx: TargetContext, dataset: string): Promise<string | null> => {
+  try {
+    const listing = await ctx.endpoint.list(ctx.caps, dataset, { recursive: false, properties: ['encryptionroot'], signal: ctx.signal });
+    const root = listing.datasets.get(dataset)?.extra['encryptionroot'];
+    return root && root !== '-' ? root : null;
+  } catch {
+    return null; // the refusal itself is what the operator must see; the adapter's hint stays
+  }
+};
+
+const isEncrypted = (d: DatasetInfo | null | undefined): boolean => d?.encryption !== null && d?.encryption !== undefined && d.encryption !== 'off';
+
+/**
+ * Whether a decrypted stream of this pair lands encrypted: the replica is encrypted, or a full stream creates it
+ * under an encrypted parent (it inherits the parent's key). OpenZFS refuses embedded blocks there ("incompatible
+ * embedded data stream feature with encrypted receive"), so such a stream goes without -e. The parent is listed
+ * only when it matters: a new replica, a stream that is not raw, -e possible at both ends.
+ */
+const receivesEncrypted = async (ctx: TargetContext, pair: DatasetPair, steps: readonly Step[]): Promise<boolean> => {
+  if (pair.target) return isEncrypted(pair.target);
+  const send = ctx.job.send;
+  const raw = send.raw === 'always' || (send.raw === 'auto' && isEncrypted(pair.source));
+  if (raw || !send.embedded || !ctx.caps.embeddedData || !ctx.source.caps.embeddedData || !steps.some((s) => s.kind === 'full')) return false;
+  const parent = pair.targetName.slice(0, Math.max(0, pair.targetName.lastIndexOf('/')));
+  if (parent === '') return false;
+  const listing = await ctx.endpoint.list(ctx.caps, parent, { recursive: false, signal: ctx.signal });
+  return isEncrypted(listing.datasets.get(parent));
+};
 
 export const datasetReport = (
   pair: DatasetPair,
