@@ -21,7 +21,12 @@ export interface SyncEndpoint {
   /** The host's capabilities narrowed to what `pool` has enabled. */
   poolCapabilities(caps: Capabilities, pool: string, signal?: AbortSignal): Promise<Capabilities>;
   /** The tree under `root` with the replication columns (GUID, createtxg, written, resume token, role...). */
-  list(caps: Capabilities, root: string, opts: { readonly recursive: boolean; readonly signal?: AbortSignal }): Promise<Listing>;
+  /** `properties`: more columns, read into each dataset's `extra`. */
+  list(
+    caps: Capabilities,
+    root: string,
+    opts: { readonly recursive: boolean; readonly properties?: readonly string[]; readonly signal?: AbortSignal },
+  ): Promise<Listing>;
   exists(dataset: string, signal?: AbortSignal): Promise<boolean>;
   /** Commit pending writes of a pool (`zpool sync`), so `written` sees them. */
   syncPool(pool: string, signal?: AbortSignal): Promise<void>;
@@ -48,7 +53,8 @@ export interface SyncEndpoint {
 /** The two ends of one step's stream. */
 export interface TransferEnds {
   readonly source: { readonly endpoint: SyncEndpoint; readonly caps: Capabilities; readonly dataset: DatasetInfo };
-  readonly target: { readonly endpoint: SyncEndpoint; readonly caps: Capabilities; readonly name: string };
+  /** `encrypted`: the stream lands in an encrypted dataset (the replica's, or the parent's a full one inherits). */
+  readonly target: { readonly endpoint: SyncEndpoint; readonly caps: Capabilities; readonly name: string; readonly encrypted?: boolean };
 }
 
 export type SendStep = Step & { kind: 'full' | 'incremental' | 'resume' };

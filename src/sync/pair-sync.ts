@@ -9,6 +9,8 @@ import { ConflictError, oneLine, type ConflictName } from '../errors.js';
 import { stateForError, type ServiceState } from '../outcome.js';
 import { describeConflict } from './conflict-text.js';
 import { onJobHost } from './invocation.js';
+import { needsEncryptionRoot } from './receive-fixes.js';
+import { encryptionRootOf, receivesEncrypted } from './encrypted-receive.js';
 import { capsForPool } from './pool-caps.js';
 import type { DatasetPair } from './pairs.js';
 import type { DatasetReport, StepReport } from './report.js';
@@ -74,8 +76,9 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
     };
   }
   ctx = await forTransfer(ctx, pair.source.name, pair.targetName);
+  const into = await receivesEncrypted(ctx, pair, decision.steps);
   if (ctx.dryRun) {
-    const steps = decision.steps.map((s) => plannedStep(ctx, pair, s));
+    const steps = decision.steps.map((s) => plannedStep(ctx, pair, s, into));
     return {
       report: datasetReport(pair, 'OK', 'planned', steps, { common: commonNow?.target }),
       targetVersions: before,
@@ -92,9 +95,9 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
     try {
       // Write-ahead: once the stream starts, a kill may leave these on the target before any state write.
       if (step.kind === 'full' || step.kind === 'incremental' || step.kind === 'resume') await ctx.writeAhead?.(pair.rel, inFlightOf(ctx, pair, step));
-      const b = await runStep(ctx, pair, step);
+      const b = await runStep(ctx, pair, step, into);
       bytes += b ?? 0;
-      done.push({ ...plannedStep(ctx, pair, step), ok: true, bytes: b, durationMs: Date.now() - started });
+      done.push({ ...plannedStep(ctx, pair, step, into), ok: true, bytes: b, durationMs: Date.now() - started });
       state = applySteps(state, [step], { versions: pair.source.versions, epoch: pair.source.epoch });
     } catch (e) {
       // A transfer cut mid-stream still moved data (a resumable receive keeps it): report what reached the target.
@@ -102,8 +105,8 @@ export const syncPair = async (ctx: TargetContext, pair: DatasetPair): Promise<P
       const stages = stagesOfFailure(e);
       if (stages) ctx.log.warn({ dataset: pair.targetName, stages }, 'transfer failed');
       bytes += partial ?? 0;
-      done.push({ ...plannedStep(ctx, pair, step), ok: false, bytes: partial, durationMs: Date.now() - started, error: oneLine(e) });
-      const err = asConflict(e, pair, ctx);
+      done.push({ ...plannedStep(ctx, pair, step, into), ok: false, bytes: partial, durationMs: Date.now() - started, error: oneLine(e) });
+      const err = asConflict(e, pair, ctx, needsEncryptionRoot(e) ? await encryptionRootOf(ctx, pair.targetName) : null);
       // An -I stream is received snapshot by snapshot: what arrived before the failure is on the target, and
       // may be the newest common snapshot now (cleanup must not take it from the source).
       const arrived = await arrivedBeforeFailure(ctx, pair, step);
@@ -151,7 +154,7 @@ const keepReadonly = async (ctx: TargetContext, pair: DatasetPair): Promise<void
 };
 
 /** Runs one step; returns the bytes the receive reported (null when unknown). */
-const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promise<number | null> => {
+const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step, intoEncrypted: boolean): Promise<number | null> => {
   switch (step.kind) {
     case 'abort-resume':
       await ctx.endpoint.abortResume(ctx.caps, pair.targetName);
@@ -161,7 +164,7 @@ const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promi
       return 0;
     default: {
       const show = ctx.progress;
-      const r = await ctx.endpoints.transfer(ctx.job, step, transferEnds(ctx, pair), {
+      const r = await ctx.endpoints.transfer(ctx.job, step, transferEnds(ctx, pair, intoEncrypted), {
         signal: ctx.signal,
         onSpawn: ctx.onSpawn,
         ...(show
@@ -177,19 +180,19 @@ const runStep = async (ctx: TargetContext, pair: DatasetPair, step: Step): Promi
   }
 };
 
-const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step): StepReport => {
+const plannedStep = (ctx: TargetContext, pair: DatasetPair, s: Step, intoEncrypted: boolean): StepReport => {
   const { from, to } = stepLabel(s);
   let command: string;
   // Host label, then the command quoted by the one builder (the names may hold blanks).
   if (s.kind === 'abort-resume') command = `${ctx.endpoint.label}: ${commandLine(['zfs', 'receive', '-A', pair.targetName])}`;
   else if (s.kind === 'rollback') command = `${ctx.endpoint.label}: ${commandLine(['zfs', 'rollback', '-r', `${pair.targetName}@${s.to.name}`])}`;
-  else command = ctx.endpoints.describe(ctx.job, s, transferEnds(ctx, pair));
+  else command = ctx.endpoints.describe(ctx.job, s, transferEnds(ctx, pair, intoEncrypted));
   return { kind: s.kind, from, to, command, ok: null, bytes: null, durationMs: null };
 };
 
-const transferEnds = (ctx: TargetContext, pair: DatasetPair): TransferEnds => ({
+const transferEnds = (ctx: TargetContext, pair: DatasetPair, intoEncrypted: boolean): TransferEnds => ({
   source: { endpoint: ctx.source.endpoint, caps: ctx.source.caps, dataset: pair.source },
-  target: { endpoint: ctx.endpoint, caps: ctx.caps, name: pair.targetName },
+  target: { endpoint: ctx.endpoint, caps: ctx.caps, name: pair.targetName, encrypted: intoEncrypted },
 });
 
 export const datasetReport = (

@@ -1,34 +1,25 @@
-// Receive failures that mean "the target is not what the plan saw" (zfs-fuse cannot tell before the receive:
-// no `written`), named like the planner's conflicts, with their fix from the one builder.
+// Receive failures named for the operator: those that mean "the target is not what the plan saw" (zfs-fuse cannot
+// tell before the receive: no `written`) become the planner's conflicts; others get their fix (receive-fixes.ts).
 import { fixLine, zfailoverLine } from '../core/operator-command.js';
 import { ConflictError, type ConflictName } from '../errors.js';
 import { ZfsError } from '../zfs/errors.js';
-import { onJobHost } from './invocation.js';
+import { withReceiveFix } from './receive-fixes.js';
 import type { DatasetPair } from './pairs.js';
 import type { TargetContext } from './target-context.js';
 
-/** Receive failures that mean "the target is not what the plan saw" are conflicts, named like the planner's. */
-export const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext): unknown => {
+/**
+ * Receive failures that mean "the target is not what the plan saw" are conflicts, named like the planner's; others
+ * get the fix for the target's host where the sync knows one (receive-fixes.ts).
+ */
+export const asConflict = (e: unknown, pair: DatasetPair, ctx: TargetContext, encryptionRoot: string | null): unknown => {
   if (!(e instanceof ZfsError)) return e;
   const byReason: Partial<Record<ZfsError['reason'], ConflictName>> = {
     'target-modified': 'target-modified',
     'target-has-newer-snapshots': 'target-newer',
     'incremental-mismatch': 'target-newer',
   };
-  if (e.reason === 'resume-state-exists') {
-    // The fix runs on the target's host, reached the way the job reaches it (ssh key, port, options).
-    const line = onJobHost(ctx.job, ctx.target.side.host, [['zfs', 'receive', '-A', pair.targetName]]);
-    return new ZfsError({
-      reason: e.reason,
-      argv: e.argv,
-      host: e.host,
-      exitCode: e.exitCode,
-      stderr: e.stderr,
-      message: e.message,
-      cause: e,
-      hint: fixLine(line, 'drops the partial receive; otherwise the next run resumes it'),
-    });
-  }
+  const fixed = withReceiveFix(e, ctx.job, ctx.target.side.host, pair.targetName, encryptionRoot);
+  if (fixed !== e) return fixed;
   const name = byReason[e.reason];
   if (!name) return e;
   return new ConflictError(name, `${pair.targetName}: ${e.message}`, {

@@ -12,7 +12,7 @@ import { progressProbe, watchProgress } from './progress.js';
 
 export interface TransferSides {
   readonly source: { readonly runner: Runner; readonly caps: Capabilities; readonly dataset: DatasetInfo };
-  readonly target: { readonly runner: Runner; readonly caps: Capabilities; readonly name: string };
+  readonly target: { readonly runner: Runner; readonly caps: Capabilities; readonly name: string; readonly encrypted?: boolean };
 }
 
 const COMPRESSORS: Readonly<Record<'zstd' | 'lz4', { pack: string[]; unpack: string[] }>> = {
@@ -31,6 +31,7 @@ export const stepProcesses = (job: JobSpec, step: Step & { kind: 'full' | 'incre
     compressed: job.send.compressed,
     largeBlocks: job.send.largeBlocks,
     embedded: job.send.embedded,
+    intoEncrypted: target.encrypted ?? false,
   });
   const recv = recvArgv(target.caps, target.name, {
     resume: job.resume,

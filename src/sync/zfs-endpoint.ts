@@ -30,8 +30,17 @@ export class ZfsEndpoint implements SyncEndpoint {
     return poolCapabilities(this.runner, caps, pool, signal);
   }
 
-  list(caps: Capabilities, root: string, opts: { readonly recursive: boolean; readonly signal?: AbortSignal }): Promise<Listing> {
-    return listTree(this.runner, caps, root, { recursive: opts.recursive, columns: 'replication', ...(opts.signal ? { signal: opts.signal } : {}) });
+  list(
+    caps: Capabilities,
+    root: string,
+    opts: { readonly recursive: boolean; readonly properties?: readonly string[]; readonly signal?: AbortSignal },
+  ): Promise<Listing> {
+    return listTree(this.runner, caps, root, {
+      recursive: opts.recursive,
+      columns: 'replication',
+      ...(opts.properties ? { properties: opts.properties } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   }
 
   exists(dataset: string, signal?: AbortSignal): Promise<boolean> {
@@ -106,7 +115,7 @@ const runnerOf = (e: SyncEndpoint): Runner => {
 
 const sidesOf = (ends: TransferEnds): TransferSides => ({
   source: { runner: runnerOf(ends.source.endpoint), caps: ends.source.caps, dataset: ends.source.dataset },
-  target: { runner: runnerOf(ends.target.endpoint), caps: ends.target.caps, name: ends.target.name },
+  target: { runner: runnerOf(ends.target.endpoint), caps: ends.target.caps, name: ends.target.name, encrypted: ends.target.encrypted ?? false },
 });
 
 /** send [| ...] | recv between two zfs endpoints, joined by kernel pipes. */

@@ -22,6 +22,12 @@ export interface SendArgvOptions {
    * stream cannot be received by an older zfs). Omitted: the sender's alone decide.
    */
   readonly receiver?: Capabilities;
+  /**
+   * The stream lands in an encrypted dataset (an encrypted replica, or a new one under an encrypted parent): a
+   * decrypted stream then goes without -e, whose embedded blocks OpenZFS refuses to receive encrypted
+   * ("incompatible embedded data stream feature with encrypted receive"). A raw stream keeps it.
+   */
+  readonly intoEncrypted?: boolean;
 }
 
 const unsupported = (what: string, caps: Capabilities): ZfsError =>
@@ -50,7 +56,7 @@ export const sendArgv = (caps: Capabilities, step: SendStep, opts: SendArgvOptio
   if (raw) flags.push('-w');
   if (opts.compressed && caps.compressedSend && rx.compressedSend) flags.push('-c');
   if (opts.largeBlocks && caps.largeBlocks && rx.largeBlocks) flags.push('-L');
-  if (opts.embedded && caps.embeddedData && rx.embeddedData) flags.push('-e');
+  if (opts.embedded && caps.embeddedData && rx.embeddedData && (raw || !opts.intoEncrypted)) flags.push('-e');
   const to = fullName(step.to);
   if (step.kind === 'full') return ['zfs', 'send', ...flags, to];
   if (step.from.kind === 'bookmark') {

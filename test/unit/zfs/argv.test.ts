@@ -39,6 +39,15 @@ describe('sendArgv', () => {
     ]);
     expect(sendArgv(OZ, { kind: 'incremental', from: v('s1'), to: v('s3'), intermediates: false }, plain)).toContain('-i');
   });
+  test('a decrypted stream into an encrypted dataset goes without -e (OpenZFS refuses embedded blocks there); a raw one keeps it', () => {
+    // OpenZFS 2.3.2 on the guest: "cannot receive new filesystem stream: incompatible embedded data stream feature
+    // with encrypted receive" (test/openzfs/peer-cases.test.ts, a plain source under an encrypted parent).
+    const into = { ...plain, intoEncrypted: true };
+    expect(sendArgv(OZ, { kind: 'full', to: v('s1') }, into)).toEqual(['zfs', 'send', '-c', '-L', 'tank/a b@s1']);
+    expect(sendArgv(OZ, { kind: 'incremental', from: v('s1'), to: v('s2'), intermediates: false }, into)).not.toContain('-e');
+    expect(sendArgv(OZ, { kind: 'full', to: v('s1') }, { ...into, encrypted: true })).toEqual(['zfs', 'send', '-w', '-c', '-L', '-e', 'tank/a b@s1']);
+    expect(sendArgv(OZ, { kind: 'full', to: v('s1') }, { ...plain, intoEncrypted: false })).toContain('-e');
+  });
   test('a bookmark start is always -i ds#bookmark', () => {
     expect(sendArgv(OZ, { kind: 'incremental', from: v('c', 'bookmark'), to: v('s3'), intermediates: true }, plain).slice(-3)).toEqual([
       '-i',

@@ -77,6 +77,7 @@ const EXPECTED: Record<string, Record<string, ZfsFailureReason>> = {
     'bookmark-missing-snapshot': 'snapshot-not-found',
     'key-not-loaded-mount': 'key-not-loaded',
     'key-not-loaded-send': 'key-not-loaded',
+    'key-not-loaded-recv': 'key-not-loaded',
     'recv-unsupported-flag': 'unsupported',
   },
 };
