@@ -10,7 +10,7 @@ import type { LoadedConfig } from '../config/loaded.js';
 import { formatDivergedDatasetName } from '../core/names.js';
 import type { Lock } from '../state/lock.js';
 import { runCycle } from '../sync/cycle.js';
-import { configJobs, jobCommands, onJobHost, type JobCommands } from '../sync/invocation.js';
+import { configJobs, jobCommands, type JobCommands } from '../sync/invocation.js';
 import { zfailoverLine } from '../core/operator-command.js';
 import { RunnerPool } from '../sync/runners.js';
 import { formatSide } from '../zfs/side.js';
@@ -53,7 +53,6 @@ export const runDemoteCommand = async (input: {
     const demoteCommands = {
       swapped: commands.demoteSource(pair.target.id),
       status: zfailoverLine(commands.invocation, ['status']),
-      onTarget: (stages: readonly (readonly string[])[]) => onJobHost(pair.job, pair.target.side.host, stages),
     };
     outcome = await runDemoteFlow(env, { dryRun, syncCommand, command, commands: demoteCommands });
   } finally {

@@ -67,7 +67,6 @@ export const runDemoteFlow = async (env: DemoteEnv, o: DemoteOptions): Promise<D
     target,
     aside,
     asideName: asideName && !aside ? asideName : env.asideName(epoch),
-    syncCommand: o.syncCommand,
     commands: o.commands,
   });
   const steps: FlowStep[] = [];

@@ -22,7 +22,6 @@ export interface DemoteInput {
   readonly aside: TreeView | null;
   /** Where a new aside goes (formatDivergedDatasetName). */
   readonly asideName: string;
-  readonly syncCommand: string;
   /** Runnable commands for refusal hints (built by core/operator-command.ts); prose without them. */
   readonly commands?: DemoteCommands | undefined;
 }
@@ -32,8 +31,6 @@ export interface DemoteCommands {
   readonly swapped: string;
   /** `zfailover status ...` for this job. */
   readonly status: string;
-  /** A sh line running `stages` on the side to demote. */
-  readonly onTarget: (stages: readonly (readonly string[])[]) => string;
 }
 
 export interface DemotePlan {

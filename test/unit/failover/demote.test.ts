@@ -16,7 +16,6 @@ const input = (p: Partial<DemoteInput>): DemoteInput => ({
   target: oldPrimary,
   aside: null,
   asideName: ASIDE,
-  syncCommand: 'zfailover sync --job data-back',
   ...p,
 });
 const commands = (d: ReturnType<typeof decideDemote>): string[] => (d.kind === 'refuse' ? [] : d.groups.flatMap((g) => g.ops.map(describeOp)));
