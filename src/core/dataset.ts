@@ -55,3 +55,6 @@ export const relativeName = (root: string, name: string): string | null => {
 };
 
 export const joinName = (root: string, rel: string): string => (rel === '' ? root : `${root}/${rel}`);
+
+/** Encrypted, as sync reads `encryption`: a cipher (not `off`; null where the host has no encryption support). */
+export const isEncrypted = (d: Pick<DatasetInfo, 'encryption'> | null | undefined): boolean => d != null && d.encryption !== null && d.encryption !== 'off';

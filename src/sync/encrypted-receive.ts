@@ -1,6 +1,7 @@
 // A decrypted stream into an encrypted replica (or a new one under an encrypted parent): whether that is the
 // case for a pair, and the replica's encryption root for the fix of a receive refused for its key.
-import type { DatasetInfo } from '../core/dataset.js';
+import { isEncrypted } from '../core/dataset.js';
+import { sendsRaw } from '../zfs/argv.js';
 import type { Step } from '../core/plan.js';
 import type { DatasetPair } from './pairs.js';
 import type { TargetContext } from './target-context.js';
@@ -16,8 +17,6 @@ export const encryptionRootOf = async (ctx: TargetContext, dataset: string): Pro
   }
 };
 
-const isEncrypted = (d: DatasetInfo | null | undefined): boolean => d?.encryption !== null && d?.encryption !== undefined && d.encryption !== 'off';
-
 /**
  * Whether a decrypted stream of this pair lands encrypted: the replica is encrypted, or a full stream creates it
  * under an encrypted parent (it inherits the parent's key). OpenZFS refuses embedded blocks there ("incompatible
@@ -27,8 +26,14 @@ const isEncrypted = (d: DatasetInfo | null | undefined): boolean => d?.encryptio
 export const receivesEncrypted = async (ctx: TargetContext, pair: DatasetPair, steps: readonly Step[]): Promise<boolean> => {
   if (pair.target) return isEncrypted(pair.target);
   const send = ctx.job.send;
-  const raw = send.raw === 'always' || (send.raw === 'auto' && isEncrypted(pair.source));
-  if (raw || !send.embedded || !ctx.caps.embeddedData || !ctx.source.caps.embeddedData || !steps.some((s) => s.kind === 'full')) return false;
+  if (
+    sendsRaw(send.raw, isEncrypted(pair.source)) ||
+    !send.embedded ||
+    !ctx.caps.embeddedData ||
+    !ctx.source.caps.embeddedData ||
+    !steps.some((s) => s.kind === 'full')
+  )
+    return false;
   const parent = pair.targetName.slice(0, Math.max(0, pair.targetName.lastIndexOf('/')));
   if (parent === '') return false;
   const listing = await ctx.endpoint.list(ctx.caps, parent, { recursive: false, signal: ctx.signal });

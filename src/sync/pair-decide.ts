@@ -1,10 +1,11 @@
 // What to do with one dataset pair: the planner's decision from both listings, with the replica's resume token
 // judged first (the token is the replica's word) and the job's conflict policy applied.
 import { ownsSyncSnapshot } from '../core/names.js';
-import type { DatasetInfo } from '../core/dataset.js';
+import { isEncrypted, type DatasetInfo } from '../core/dataset.js';
 import { planReplication, type Decision, type PlanOptions, type TargetState } from '../core/plan.js';
 import { resolveConflict, rollbackUnknownWrites } from '../core/resolve.js';
 import { judgeResumeToken, type ResumeExpectation } from '../core/resume-token.js';
+import { sendsRaw } from '../zfs/argv.js';
 import { planningVersions } from './cursor.js';
 import { ownerOf } from './job.js';
 import type { DatasetPair } from './pairs.js';
@@ -21,12 +22,11 @@ export const targetStateOf = (ds: DatasetInfo, toGuid: string | null, refused: s
 /** What a fresh send of this pair would be: the base a resume token may name and the stream flags. */
 const resumeExpectation = (ctx: TargetContext, source: DatasetInfo, target: DatasetInfo): ResumeExpectation => {
   const send = ctx.job.send;
-  const encrypted = source.encryption !== null && source.encryption !== 'off';
   return {
     sourceDataset: source.name,
     sourceGuids: new Set(source.versions.map((v) => v.guid)),
     targetGuids: new Set(target.versions.map((v) => v.guid)),
-    raw: send.raw === 'always' || (send.raw === 'auto' && encrypted),
+    raw: sendsRaw(send.raw, isEncrypted(source)),
     compressed: send.compressed,
     embedded: send.embedded,
     largeBlocks: send.largeBlocks,

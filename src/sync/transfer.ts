@@ -1,7 +1,7 @@
 // Turns one planned step into processes: send [| compress] [| mbuffer/pv] [| ssh ...] [| decompress] | recv,
 // joined by kernel pipes (the stream never enters the JS heap), and runs them under the cycle's deadline.
 import type { Step } from '../core/plan.js';
-import type { DatasetInfo } from '../core/dataset.js';
+import { isEncrypted, type DatasetInfo } from '../core/dataset.js';
 import { fullName } from '../core/versions.js';
 import { InternalError } from '../errors.js';
 import type { JobSpec } from './job.js';
@@ -25,7 +25,7 @@ export const stepProcesses = (job: JobSpec, step: Step & { kind: 'full' | 'incre
   const { source, target } = sides;
   const send = sendArgv(source.caps, step, {
     raw: job.send.raw,
-    encrypted: source.dataset.encryption !== null && source.dataset.encryption !== 'off',
+    encrypted: isEncrypted(source.dataset),
     // Only flags both ends understand (an OpenZFS stream with -c/-L/-e features cannot go into zfs-fuse).
     receiver: target.caps,
     compressed: job.send.compressed,

@@ -40,6 +40,9 @@ const unsupported = (what: string, caps: Capabilities): ZfsError =>
     message: `${what} is not supported by ${caps.implementation} ${caps.version}`,
   });
 
+/** Whether a send of a dataset is raw (-w) under the job's `raw` mode: the one answer for argv, tokens and receives. */
+export const sendsRaw = (mode: SendArgvOptions['raw'], encrypted: boolean): boolean => mode === 'always' || (mode === 'auto' && encrypted);
+
 /** `zfs send` for one step. */
 export const sendArgv = (caps: Capabilities, step: SendStep, opts: SendArgvOptions): string[] => {
   if (step.kind === 'resume') {
@@ -47,7 +50,7 @@ export const sendArgv = (caps: Capabilities, step: SendStep, opts: SendArgvOptio
     // A resumed stream keeps the flags of the interrupted one (they are in the token); -t accepts no others.
     return ['zfs', 'send', '-t', step.token];
   }
-  const raw = opts.raw === 'always' || (opts.raw === 'auto' && opts.encrypted);
+  const raw = sendsRaw(opts.raw, opts.encrypted);
   const rx = opts.receiver ?? caps;
   if (raw && !caps.rawSend) throw unsupported('raw send (zfs send -w)', caps);
   // Never fall back to a decrypted stream because the receiver cannot take a raw one: that needs the operator.
