@@ -76,6 +76,9 @@ const freshSecond = async () => {
 };
 
 /** One successful syncoid run (up to 3 attempts); failed attempts are returned apart and never timed. */
+/** syncoid's flags for reaching a host the way zfailover's config does: port, key, each ssh -o option. */
+export const syncoidSshArgs = ({ port, keyFile, options }) => ['--sshport', String(port), '--sshkey', keyFile, ...options.flatMap((o) => ['--sshoption', o])];
+
 export const syncoid = async (args, { prefix = [] } = {}) => {
   const failures = [];
   for (let attempt = 0; attempt < 3; attempt++) {

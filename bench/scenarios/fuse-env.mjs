@@ -7,7 +7,7 @@ import { commitTxg, createPool, createTree, zfs } from '../lib/pools.mjs';
 import { BASE_PATH, bash, progress } from '../lib/proc.mjs';
 import { clientIdentity, exitMasters, startMaster, startSshd } from '../lib/sshd.mjs';
 import { onCleanup } from '../lib/cleanup.mjs';
-import { ROOT, syncoid, writeConfig, zfailoverSync } from '../lib/tools.mjs';
+import { ROOT, syncoid, syncoidSshArgs, writeConfig, zfailoverSync } from '../lib/tools.mjs';
 
 export const TREE_CHILDREN = 50;
 
@@ -63,7 +63,7 @@ export const setupFuse = async ({ workDir, poolMiB, only }) => {
   writeConfig(config, { stateDir: `${workDir}/state`, ssh: { keyFile: identity.keyFile, options: identity.sshOptions, controlPersist: '10m' }, jobs });
   onCleanup('zfailover ssh masters (zfs-fuse)', () => exitMasters(`${workDir}/state/ssh`));
 
-  const syncoidSsh = ['--sshport', String(sshB.port), '--sshkey', identity.keyFile, ...identity.sshOptions.flatMap((o) => ['--sshoption', o])];
+  const syncoidSsh = syncoidSshArgs({ port: sshB.port, keyFile: identity.keyFile, options: identity.sshOptions });
   const syncoidArgs = (key) => {
     const L = LAYOUT[key];
     const src = `${S}/${L.syncoid}`;

@@ -9,7 +9,7 @@ import { onCleanup } from '../lib/cleanup.mjs';
 import { progress } from '../lib/proc.mjs';
 import { exitMasters } from '../lib/sshd.mjs';
 import { straceLocal, summarize } from '../lib/spawns.mjs';
-import { syncoid, writeConfig, zfailoverSync } from '../lib/tools.mjs';
+import { syncoid, syncoidSshArgs, writeConfig, zfailoverSync } from '../lib/tools.mjs';
 
 export const OPENZFS_SCENARIOS = {
   oz1: { title: 'no-change cycle, 1 dataset, remote->remote (OpenZFS 2.3 guest)', target: { op: '<=', value: 0.5 } },
@@ -39,7 +39,7 @@ export const runOpenzfs = async (workDir, rounds) => {
   const stateDir = `${workDir}/state-openzfs`;
   writeConfig(config, { stateDir, ssh: { keyFile: guest.key, options: guest.sshOptions, controlPersist: '30m' }, jobs });
   onCleanup('zfailover ssh masters (guest)', () => exitMasters(`${stateDir}/ssh`));
-  const sshArgs = ['--sshport', String(guest.port), '--sshkey', guest.key, ...guest.sshOptions.flatMap((o) => ['--sshoption', o])];
+  const sshArgs = syncoidSshArgs({ port: guest.port, keyFile: guest.key, options: guest.sshOptions });
   const syncoidArgs = (k) => [...(k === 'oz50' ? ['-r'] : []), ...sshArgs, `root@127.0.0.1:src/${name}/s${tree(k)}`, `root@127.0.0.1:dst/${name}/s${tree(k)}`];
 
   for (const k of keys) {

@@ -10,7 +10,7 @@ import { interleave } from '../lib/interleave.mjs';
 import { onCleanup } from '../lib/cleanup.mjs';
 import { progress } from '../lib/proc.mjs';
 import { exitMasters } from '../lib/sshd.mjs';
-import { syncoid, writeConfig, zfailoverSync } from '../lib/tools.mjs';
+import { syncoid, syncoidSshArgs, writeConfig, zfailoverSync } from '../lib/tools.mjs';
 import { compare, fmt, fmtStat, table } from '../lib/stats.mjs';
 
 export const CHILDREN = Number(process.env.BENCH_SCALE_CHILDREN ?? 200);
@@ -91,11 +91,7 @@ export const runScale = async (workDir, rounds) => {
   const initialSeconds = (Date.now() - t0) / 1000;
   const syncoidArgs = [
     '-r',
-    '--sshport',
-    String(guest.port),
-    '--sshkey',
-    guest.key,
-    ...guest.sshOptions.flatMap((o) => ['--sshoption', o]),
+    ...syncoidSshArgs({ port: guest.port, keyFile: guest.key, options: guest.sshOptions }),
     `root@127.0.0.1:src/${name}/s`,
     `root@127.0.0.1:dst/${name}/s`,
   ];
