@@ -35,3 +35,19 @@ export const paste = async (line: string, code = 0): Promise<CliResult> => {
     return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, line: r.stdout.split('\n')[0] ?? '' };
   }
 };
+
+/**
+ * The option letters of one program in a printed pipeline (`optionLetters(line, 'zfs send')`): the tokens that start
+ * with `-` between the program and the next `|`, combined flags spread (`-Lec` gives L, e, c). A regex over the whole
+ * line would also match inside names: a sync snapshot carries the host name (`..._vm-cc1867_...` has a `-c`).
+ */
+export const optionLetters = (line: string, program: string): Set<string> => {
+  const at = line.indexOf(`${program} `);
+  expect(at, `${program} in: ${line}`).toBeGreaterThanOrEqual(0);
+  const segment = line.slice(at + program.length).split('|')[0]!;
+  const letters = segment
+    .split(/\s+/)
+    .filter((t) => /^-[A-Za-z]+$/.test(t))
+    .flatMap((t) => [...t.slice(1)]);
+  return new Set(letters);
+};
