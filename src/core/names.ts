@@ -195,6 +195,14 @@ export const parseHoldTag = (tag: string): HoldTag | null => {
 // Snapshot names cannot contain ',' (zfs naming rules), so the property fields split unambiguously.
 
 export const PROP_DIVERGED = 'zfailover:diverged';
+/**
+ * `zfailover:rebuilt` = `<guid>` on a zvol demote re-created as a clone of the common snapshot of that GUID. OpenZFS
+ * counts the clone's reset intent-log header as 8 KiB `written` although no block of the disk changed, and
+ * `zfs receive` (which ignores such a header) takes the next increment into it. While the zvol is still at that
+ * snapshot its `written` is therefore no evidence of writes, and reads as unknown (as on zfs-fuse): the receive,
+ * never run with -F, stays the judge of real ones.
+ */
+export const PROP_REBUILT = 'zfailover:rebuilt';
 export const DIVERGED_SNAPSHOT_PREFIX = 'zfailover-diverged_';
 export const DIVERGED_DATASET_MARK = '.zfailover-diverged-e';
 

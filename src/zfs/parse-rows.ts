@@ -1,8 +1,8 @@
 // Shared pieces of the listing parsers: the context, the bad-output error, typed fields of a dataset row, and the
 // Assembler that turns rows (in zfs's order) into a Listing. Pure.
 import type { DatasetInfo, Listing, PropertySource, Role } from '../core/dataset.js';
-import { PROP_EPOCH, PROP_PROMOTED, PROP_ROLE } from '../core/names.js';
-import { sortVersionsInPlace, type Version } from '../core/versions.js';
+import { PROP_EPOCH, PROP_PROMOTED, PROP_REBUILT, PROP_ROLE } from '../core/names.js';
+import { newestSnapshot, sortVersionsInPlace, type Version } from '../core/versions.js';
 import { badOutput, type ZfsError } from './errors.js';
 
 export interface ParseContext {
@@ -91,6 +91,12 @@ const toDataset = (ctx: ParseContext, row: Row, extraKeys: readonly string[]): P
   };
 };
 
+/** A zvol demote re-created (core/names PROP_REBUILT) and still at that snapshot: its `written` is the clone's. */
+const rebuiltAtNewest = (p: Partial, versions: readonly Version[]): boolean => {
+  const guid = p.extra[PROP_REBUILT];
+  return guid !== undefined && p.written !== null && newestSnapshot(versions)?.guid === guid;
+};
+
 /** Collects rows (in zfs's order: parents before children, versions after their dataset) into a Listing. */
 export class Assembler {
   private readonly partials = new Map<string, Partial>();
@@ -111,7 +117,7 @@ export class Assembler {
     private readonly ctx: ParseContext,
     extraProps: readonly string[],
   ) {
-    this.extraKeys = [PROP_ROLE, PROP_EPOCH, PROP_PROMOTED, ...extraProps];
+    this.extraKeys = [PROP_ROLE, PROP_EPOCH, PROP_PROMOTED, PROP_REBUILT, ...extraProps];
   }
 
   /** The version list of the dataset part of `name` (before `sep`), or null when out of scope. */
@@ -149,7 +155,8 @@ export class Assembler {
         const parent = this.partials.get(name.slice(0, Math.max(0, name.lastIndexOf('/'))));
         roleSource = parent && parent.role === p.role ? 'inherited' : 'local';
       }
-      datasets.set(name, { ...p, roleSource, versions: sortVersionsInPlace(this.versions.get(name) ?? []) });
+      const versions = sortVersionsInPlace(this.versions.get(name) ?? []);
+      datasets.set(name, { ...p, roleSource, versions, written: rebuiltAtNewest(p, versions) ? null : p.written });
     }
     for (const ds of this.versions.keys()) if (!this.partials.has(ds)) throw bad(this.ctx, 'versions of a dataset that is not listed', ds);
     return { host: this.ctx.host, root: this.ctx.root, exists: datasets.has(this.ctx.root), datasets };

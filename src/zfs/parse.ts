@@ -2,7 +2,7 @@
 // `zfs get -H -p -o name,property,value,source PROPS` (zfs-fuse, which has no `list -p`). Both become the
 // same Listing. Anything unexpected throws a bad-output ZfsError naming the line: never a silent skip.
 import type { Listing } from '../core/dataset.js';
-import { PROP_EPOCH, PROP_PROMOTED, PROP_ROLE } from '../core/names.js';
+import { PROP_EPOCH, PROP_PROMOTED, PROP_REBUILT, PROP_ROLE } from '../core/names.js';
 import { Assembler, bad, makeVersion, type ParseContext } from './parse-rows.js';
 
 export type { ParseContext } from './parse-rows.js';
@@ -30,6 +30,7 @@ export const DATASET_PROPERTIES = [
   PROP_ROLE,
   PROP_EPOCH,
   PROP_PROMOTED,
+  PROP_REBUILT,
 ] as const;
 
 /**
@@ -48,6 +49,7 @@ export const REPLICATION_PROPERTIES = [
   'readonly',
   PROP_ROLE,
   PROP_EPOCH,
+  PROP_REBUILT,
 ] as const;
 
 /** What zfs-fuse (pool v23) knows of DATASET_PROPERTIES: asking for another one fails the whole `zfs get`. */

@@ -4,55 +4,16 @@
 // The story of the zfs-fuse test, on OpenZFS: dry run changes nothing, planned switchover with a writer loses no
 // byte, reverse replication, switch back, takeover, the returning primary refused, demote keeps the diverged
 // files readable, round trip ends with A primary and replication running.
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli, STATUS_LINE } from '../helpers/cli.js';
+import { knownHostsFor, relay, type Relay } from '../helpers/relay.js';
 import { openzfsGuest, skipNote, type GuestRoots, type OpenzfsGuest } from '../helpers/openzfs.js';
 import { TEST_ROOT, uniqueName } from '../helpers/zfs-fuse.js';
 
 const g = await openzfsGuest();
 const built = cliBuilt();
 const reason = g.reason ?? built ?? undefined;
-
-/** A TCP relay to the guest's sshd that can be cut (connections dropped, new ones refused) and restored. */
-const relay = async (to: number) => {
-  const sockets = new Set<Socket>();
-  let server: Server | null = null;
-  let port = 0;
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      server = createServer((c) => {
-        const u = connect(to, '127.0.0.1');
-        for (const s of [c, u]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => s.destroy());
-        }
-        c.pipe(u).pipe(c);
-      });
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as { port: number }).port;
-        resolve();
-      });
-    });
-  await listen();
-  return {
-    get port() {
-      return port;
-    },
-    async cut() {
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-      for (const s of sockets) s.destroy();
-      server = null;
-    },
-    restore: listen,
-    async stop() {
-      await this.cut();
-    },
-  };
-};
 
 describe.skipIf(reason)(
   `openzfs: promote, takeover, demote, round trip against OpenZFS 2.3${g.reason ? skipNote(g) : built ? ` (skipped: ${built})` : ''}`,
@@ -62,7 +23,7 @@ describe.skipIf(reason)(
     let roots: GuestRoots;
     let dir: string;
     let config: string;
-    let link: Awaited<ReturnType<typeof relay>>;
+    let link: Relay;
     let aData: string;
     let bData: string;
     const gx = (cmd: string) => guest.exec(cmd, { timeoutMs: 120_000 });
@@ -95,11 +56,7 @@ describe.skipIf(reason)(
       dir = `${TEST_ROOT}/${uniqueName('failover-oz-')}`;
       mkdirSync(dir, { recursive: true });
       // The relay's port needs the guest's host key too: host keys stay checked.
-      const known = readFileSync(guest.knownHostsFile, 'utf8').split('\n').filter(Boolean);
-      writeFileSync(
-        `${dir}/known_hosts`,
-        [...known, ...known.map((l) => l.replace(`[127.0.0.1]:${guest.port}`, `[127.0.0.1]:${link.port}`))].join('\n') + '\n',
-      );
+      knownHostsFor(`${dir}/known_hosts`, guest.knownHostsFile, guest.port, link);
       aData = `${roots.src}/data`;
       bData = `${roots.dst}/data`;
       const A = `root@127.0.0.1:${link.port}:${aData}`;

@@ -1,11 +1,14 @@
 // zvols (VM disks) against real OpenZFS 2.3 in the qemu guest (zfs-fuse has none): a single zvol and zvols
 // inside a `-r` tree replicate full and incrementally (block devices equal by sha256, replica readonly, an idle
 // zvol costs no snapshot), a cut zvol transfer resumes, `snapshots:` retention and the checks work on zvols, and
-// promote/failback move a VM disk between sides with the hook from docs/zvols.md bringing the device back.
+// promote/failback move a VM disk between sides with the hook from docs/zvols.md bringing the device back, and
+// after a takeover the returning old primary's VM disk is demoted: its diverged blocks kept in a readable aside
+// zvol, the disk itself a replica equal to the new primary's.
 import { execa } from 'execa';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, cliBuilt, runCli } from '../helpers/cli.js';
+import { knownHostsFor, relay, type Relay } from '../helpers/relay.js';
 import { openzfsGuest, skipNote, type GuestRoots, type OpenzfsGuest } from '../helpers/openzfs.js';
 import { TEST_ROOT, uniqueName } from '../helpers/zfs-fuse.js';
 
@@ -21,6 +24,7 @@ describe.skipIf(reason)(`openzfs: zvols${g.reason ? skipNote(g) : built ? ` (ski
   const guest = g as OpenzfsGuest;
   let roots: GuestRoots;
   let dir: string;
+  let link: Relay | undefined;
   const gx = (cmd: string) => guest.exec(cmd, { timeoutMs: 120_000 });
   const cli = (args: string[]) => runCli(['--state-dir', `${dir}/state`, ...args], { timeoutMs: 300_000 });
   const sync = (args: string[], extra: string[] = []) => cli(['sync', ...guest.cliArgs, ...extra, ...args]);
@@ -50,6 +54,9 @@ describe.skipIf(reason)(`openzfs: zvols${g.reason ? skipNote(g) : built ? ` (ski
     mkdirSync(`${dir}/state`, { recursive: true });
   });
   afterAll(async () => {
+    // An aside tree is a clone family of the demoted tree: destroy it first, then the roots.
+    await gx(`for d in $(zfs list -H -o name -r ${roots?.src} | grep zfailover-diverged | sort -r); do zfs destroy -r "$d"; done; true`).catch(() => undefined);
+    await link?.stop();
     await roots?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -253,6 +260,86 @@ describe.skipIf(reason)(`openzfs: zvols${g.reason ? skipNote(g) : built ? ` (ski
     expect(r.code, r.stdout).toBe(0);
     await expectSame(`${a}/vm-100-disk-0`, `${b}/vm-100-disk-0`);
     const st = await c('status', '--job', 'vm');
+    expect(st.code, st.stdout).toBe(0);
+  });
+
+  it("takeover, then demote: the returning old primary's VM disk keeps its diverged blocks in a readable aside zvol and becomes an equal replica", async () => {
+    // A is reached through a relay this test cuts ("the primary's host is down"), B directly; both live in the guest.
+    link = await relay(guest.port);
+    knownHostsFor(`${dir}/relay_known_hosts`, guest.knownHostsFile, guest.port, link);
+    const a = `${roots.src}/tk vm`;
+    const b = `${roots.dst}/tk vm`;
+    const disk = 'vm-200-disk-0';
+    await gx(`zfs create '${a}' && zfs create -V 8M '${a}/${disk}'`);
+    await fill(`${a}/${disk}`, 1024);
+    const A = `root@127.0.0.1:${link.port}:${a}`;
+    const config = `${dir}/takeover.yml`;
+    writeFileSync(
+      config,
+      [
+        'ssh:',
+        `  key: ${guest.keyFile}`,
+        '  options:',
+        `    - UserKnownHostsFile=${dir}/relay_known_hosts`,
+        '    - GlobalKnownHostsFile=/dev/null',
+        '    - IdentitiesOnly=yes',
+        'jobs:',
+        '  tk:',
+        `    source: "${A}"`,
+        `    targets: ["${guest.side(b)}"]`,
+        '    recursive: true',
+        '  tk-back:',
+        `    source: "${guest.side(b)}"`,
+        `    targets: ["${A}"]`,
+        '    recursive: true',
+        '',
+      ].join('\n'),
+    );
+    const c = (...args: string[]) => cli(['--config', config, ...args]);
+    let r = await c('sync', '--job', 'tk');
+    expect(r.code, r.stdout).toBe(0);
+    await expectSame(`${a}/${disk}`, `${b}/${disk}`);
+
+    // The VM on A writes after the last sync; then A's host goes away and B takes over.
+    await fill(`${a}/${disk}`, 512, 4096);
+    const diverged = await devSum(`${a}/${disk}`);
+    await link.cut();
+    try {
+      r = await c('promote', '--job', 'tk', '--takeover', '--force');
+      expect(r.code, r.stdout).toBe(0);
+      expect(await readOnlyDevice(`${b}/${disk}`)).toBe(false);
+      await fill(`${b}/${disk}`, 256, 6144);
+    } finally {
+      await link.restore();
+    }
+    // A is back, still marked primary: replicating from it is refused, both sides are reported.
+    r = await c('sync', '--job', 'tk');
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.line).toMatch(/target-is-primary/);
+
+    const before = await devSum(`${a}/${disk}`);
+    const dry = await c('demote', '--job', 'tk-back', '--dry-run');
+    expect(dry.code, dry.stdout).toBe(0);
+    expect(await devSum(`${a}/${disk}`)).toBe(before);
+
+    r = await c('demote', '--job', 'tk-back');
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(`its diverged writes kept in ${a}.zfailover-diverged-`);
+    const asides = (await gx(`zfs list -H -o name -d 1 ${roots.src}`)).split('\n').filter((n) => n.startsWith(`${a}.zfailover-diverged-`));
+    expect(asides, r.stdout).toHaveLength(1);
+    const aside = asides[0]!;
+    // The aside zvol holds exactly what the VM had written on A, readable as a block device.
+    expect(await prop(`${aside}/${disk}`, 'type')).toBe('volume');
+    expect(await devSum(`${aside}/${disk}`)).toBe(diverged);
+    // A's disk is now a read-only replica with B's blocks, and replication runs the other way.
+    expect(await prop(a, 'zfailover:role')).toBe('replica');
+    expect(await readOnlyDevice(`${a}/${disk}`)).toBe(true);
+    await expectSame(`${b}/${disk}`, `${a}/${disk}`);
+    await fill(`${b}/${disk}`, 64, 7168);
+    r = await c('sync', '--job', 'tk-back');
+    expect(r.code, r.stdout).toBe(0);
+    await expectSame(`${b}/${disk}`, `${a}/${disk}`);
+    const st = await c('status', '--job', 'tk-back');
     expect(st.code, st.stdout).toBe(0);
   });
 });

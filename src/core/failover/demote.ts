@@ -4,7 +4,7 @@
 // re-created at the common snapshot as a clone of its aside copy and promoted (so it owns the shared history),
 // and the new primary's increments are then received on top, as by any sync.
 import { newestCommon, snapshotsAfter } from '../common.js';
-import { formatDivergedSnapshotName, formatPromotionPoint, PROP_DIVERGED, PROP_EPOCH, PROP_PROMOTED, PROP_ROLE } from '../names.js';
+import { formatDivergedSnapshotName, formatPromotionPoint, PROP_DIVERGED, PROP_EPOCH, PROP_PROMOTED, PROP_REBUILT, PROP_ROLE } from '../names.js';
 import { fixLine } from '../operator-command.js';
 import type { Version } from '../versions.js';
 import type { OpGroup, ZfsOp } from './ops.js';
@@ -122,7 +122,7 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
       ops: [...unmountAll(target), { op: 'rename', from: t.name, to: input.asideName }],
     });
     const mounts = relsTopDown(target).map((rel) => ({ rel, d: target.datasets.get(rel)! }));
-    groups.push(...rebuild(target.root, input.asideName, commons, epoch, input.now, mountable(mounts, input.asideName)));
+    groups.push(...rebuild(target.root, input.asideName, commons, epoch, input.now, mountable(mounts, input.asideName), target));
     return { kind: 'demote', epoch, aside: input.asideName, hooks: true, groups, asideOnly, notes: fullSendNotes(unrelated, s.name) };
   }
   // Nothing after the common snapshots: only the marks change.
@@ -131,7 +131,10 @@ export const decideDemote = (input: DemoteInput): DemoteDecision => {
   return { kind: 'demote', epoch, aside: null, hooks: needed && t.role === 'primary', groups, asideOnly: [], notes: [] };
 };
 
-/** Clone each dataset back at its common snapshot (parents first) and promote the clone; then the marks. */
+/**
+ * Clone each dataset back at its common snapshot (parents first) and promote the clone; then the marks. `asideTree`
+ * is the tree set aside (as listed before or after its rename): it tells a zvol from a filesystem.
+ */
 const rebuild = (
   root: string,
   aside: string,
@@ -139,6 +142,7 @@ const rebuild = (
   epoch: number,
   now: number,
   asideMounts: readonly ZfsOp[],
+  asideTree: TreeView,
   existing?: TreeView,
 ): OpGroup[] => {
   const ops: ZfsOp[] = [];
@@ -150,7 +154,16 @@ const rebuild = (
     // canmount says, so it is unmounted right away (a mounted replica gets modified, as sync knows).
     // Marked a replica from birth as well: sync takes an unmarked source for the primary of epoch 0.
     const marks: Record<string, string> = rel === '' ? { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } : {};
-    if (!have)
+    // A zvol (a VM disk) has no canmount and nothing to unmount: OpenZFS refuses the property on it.
+    const volume = asideTree.datasets.get(rel)?.type === 'volume';
+    if (!have && volume)
+      ops.push({
+        op: 'clone',
+        snapshot: `${joinRel(aside, rel)}@${commons.get(rel)!.name}`,
+        dataset: name,
+        props: { readonly: 'on', ...marks, [PROP_REBUILT]: commons.get(rel)!.guid },
+      });
+    else if (!have)
       ops.push(
         { op: 'clone', snapshot: `${joinRel(aside, rel)}@${commons.get(rel)!.name}`, dataset: name, props: { canmount: 'noauto', readonly: 'on', ...marks } },
         { op: 'unmount', dataset: name },
@@ -219,7 +232,7 @@ const resumeRebuild = (input: DemoteInput, epoch: number): DemoteDecision => {
     epoch,
     aside: aside.root,
     hooks: false,
-    groups: rebuild(input.target.root, aside.root, commons, epoch, input.now, mounts, input.target),
+    groups: rebuild(input.target.root, aside.root, commons, epoch, input.now, mounts, aside, input.target),
     asideOnly,
     notes: ['finishing an interrupted demote', ...fullSendNotes(unrelated, input.source.root)],
   };

@@ -65,6 +65,29 @@ describe('decideDemote', () => {
     expect(ops.filter((o) => o.startsWith(`zfs mount`))).toEqual([`zfs mount ${ASIDE}`, `zfs mount ${ASIDE}/c`, `zfs mount ${ASIDE}/c/new`]);
   });
 
+  it('a VM disk (zvol) in the tree is re-created without canmount and never unmounted; also when finishing an interrupted run', () => {
+    const vol = (name: string, versions: string[]) => ds(name, versions, { type: 'volume', mountpoint: null, canmount: null, mounted: null, readonly: false });
+    const t = tree('a/data', { '': primaryDs('a/data', ['@s1:10=101', '@o1:12=401']), 'vm-1-disk-0': vol('a/data/vm-1-disk-0', ['@s1:11=102']) });
+    const src = tree('b/data', {
+      '': primaryDs('b/data', ['@s1:40=101'], { epoch: 1 }),
+      'vm-1-disk-0': ds('b/data/vm-1-disk-0', ['@s1:41=102'], { type: 'volume' }),
+    });
+    const ops = commands(decideDemote(input({ source: src, target: t })));
+    expect(ops).toContain('zfs set readonly=on a/data/vm-1-disk-0');
+    expect(ops).toContain(`zfs clone -o readonly=on -o zfailover:rebuilt=102 ${ASIDE}/vm-1-disk-0@s1 a/data/vm-1-disk-0`);
+    expect(ops).toContain('zfs promote a/data/vm-1-disk-0');
+    expect(ops.filter((o) => o.includes('vm-1-disk-0') && /canmount|mount /.test(o))).toEqual([]);
+
+    // Interrupted after the rename: the aside tree as listed now tells the zvol apart.
+    const aside = tree(ASIDE, {
+      '': ds(ASIDE, ['@s1:10=101', '@o1:12=401'], { role: 'primary', roleSource: 'local' }),
+      'vm-1-disk-0': vol(`${ASIDE}/vm-1-disk-0`, ['@s1:11=102']),
+    });
+    const resumed = commands(decideDemote(input({ source: src, target: tree('a/data', {}), aside })));
+    expect(resumed).toContain(`zfs clone -o readonly=on -o zfailover:rebuilt=102 ${ASIDE}/vm-1-disk-0@s1 a/data/vm-1-disk-0`);
+    expect(resumed.filter((o) => o.includes('vm-1-disk-0') && /canmount|mount /.test(o))).toEqual([]);
+  });
+
   it('nothing after the common snapshot and no writes: only the marks change, nothing is set aside', () => {
     const clean = tree('a/data', { '': primaryDs('a/data', ['@s1:10=101'], { readonly: true, mounted: true }) });
     const d = decideDemote(input({ target: clean }));

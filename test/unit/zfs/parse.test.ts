@@ -2,7 +2,7 @@
 // lines parses back to the same datasets and versions; malformed output throws naming the line.
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { PROP_EPOCH, PROP_ROLE } from '../../../src/core/names.js';
+import { PROP_EPOCH, PROP_REBUILT, PROP_ROLE } from '../../../src/core/names.js';
 import { ZfsError } from '../../../src/zfs/errors.js';
 import { DATASET_PROPERTIES, parseZfsGet, parseZfsList, type ParseContext } from '../../../src/zfs/parse.js';
 
@@ -160,13 +160,45 @@ describe('parseZfsList / parseZfsGet', () => {
     });
   });
 
+  test("a zvol demote re-created reads its clone's `written` as unknown while still at that snapshot, and as written after", () => {
+    const vol = (rebuilt: string | null, snaps: [string, string, number][]) =>
+      [
+        `${ROOT}\ttype\tvolume\t-`,
+        `${ROOT}\tguid\t9\t-`,
+        `${ROOT}\tcreatetxg\t1\t-`,
+        `${ROOT}\tcreation\t1\t-`,
+        `${ROOT}\twritten\t8192\t-`,
+        ...(rebuilt ? [`${ROOT}\t${PROP_REBUILT}\t${rebuilt}\tlocal`] : []),
+        ...snaps.flatMap(([n, g, txg]) => [
+          `${ROOT}@${n}\ttype\tsnapshot\t-`,
+          `${ROOT}@${n}\tguid\t${g}\t-`,
+          `${ROOT}@${n}\tcreatetxg\t${txg}\t-`,
+          `${ROOT}@${n}\tcreation\t${txg}\t-`,
+        ]),
+        '',
+      ].join('\n');
+    const written = (text: string) => parseZfsGet(text, ctx(false)).datasets.get(ROOT)?.written;
+    expect(written(vol('101', [['s1', '101', 10]]))).toBeNull();
+    // A later snapshot (the first receive), another GUID, or no mark: `written` is evidence again.
+    expect(
+      written(
+        vol('101', [
+          ['s1', '101', 10],
+          ['s2', '102', 20],
+        ]),
+      ),
+    ).toBe(8192);
+    expect(written(vol('555', [['s1', '101', 10]]))).toBe(8192);
+    expect(written(vol(null, [['s1', '101', 10]]))).toBe(8192);
+  });
+
   test('a user property value with a tab survives zfs get parsing', () => {
     const text = `${ROOT}\ttype\tfilesystem\t-\n${ROOT}\tguid\t1\t-\n${ROOT}\tcreatetxg\t1\t-\n${ROOT}\tcreation\t1\t-\n${ROOT}\tcom.x:note\ta\tb\tlocal\n`;
     expect(parseZfsGet(text, ctx(false), ['com.x:note']).datasets.get(ROOT)?.extra['com.x:note']).toBe('a\tb');
   });
 
   const badCases: [string, string, RegExp][] = [
-    ['wrong column count', `${ROOT}\tfilesystem\t1\n`, /expected 22 columns, got 3/],
+    ['wrong column count', `${ROOT}\tfilesystem\t1\n`, /expected 23 columns, got 3/],
     [
       'non-numeric createtxg',
       renderList([{ rel: '', guid: '1', role: null, epoch: null, written: 0, versions: [] }]).replace('\t5\t', '\tx\t'),
