@@ -2,6 +2,7 @@
 // Serialisable as-is for `--json`; the checks read the parts that go into the job state file.
 import type { ConflictName, ErrorKind } from '../errors.js';
 import { formatSize } from '../core/duration.js';
+import { elideMiddle, fitLine } from './first-line.js';
 import { worstState, type ServiceState } from '../outcome.js';
 import type { CommandResult } from '../outcome.js';
 
@@ -87,15 +88,20 @@ const targetPhrase = (t: TargetReport): string => {
 export const summarizeJob = (r: JobReport): CommandResult => {
   const secs = ((r.finishedAt - r.startedAt) / 1000).toFixed(1);
   let summary: string;
+  const prefix = r.dryRun ? 'dry run: ' : '';
+  const budget = SUMMARY_MAX - prefix.length;
   if (r.error) {
-    summary = `${r.job}: ${r.error.message}`;
+    summary = fitLine([`${r.job}:`], '', r.error.message, budget);
   } else if (r.targets.length === 1) {
-    summary = `${r.source} -> ${r.targets[0]!.side} ${targetPhrase(r.targets[0]!)}`;
+    const t = r.targets[0]!;
+    // A failed target's message names its side first: the side is not repeated.
+    summary = t.error?.message.startsWith(`${t.side}: `)
+      ? fitLine([r.source], '', `-> ${t.error.message}`, budget)
+      : fitLine([r.source, t.side], ' -> ', targetPhrase(t), budget);
   } else {
-    summary = `${r.source} -> ${r.targets.map((t) => `${t.id}: ${targetPhrase(t)}`).join('; ')}`;
+    summary = fitLine([r.source], '', `-> ${r.targets.map((t) => `${t.id}: ${targetPhrase(t)}`).join('; ')}`, budget);
   }
-  if (r.dryRun) summary = `dry run: ${summary}`;
-  summary = `${clip(summary, 170)} ${secs}s`;
+  summary = `${prefix}${summary} ${secs}s`;
   const bytes = r.targets.reduce((s, t) => s + targetTotals(t).bytes, 0);
   const snaps = r.targets.reduce((s, t) => s + targetTotals(t).snapshots, 0);
   const perfdata = `sent=${bytes}B snapshots=${snaps} duration=${secs}s`;
@@ -118,7 +124,8 @@ const detailLines = (r: JobReport): string[] => {
   return lines;
 };
 
-const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 3)}...`);
+/** Characters of a first line before its duration and perfdata. */
+const SUMMARY_MAX = 170;
 
 export const stateOfTarget = (datasets: readonly DatasetReport[]): ServiceState => worstState(datasets.map((d) => d.state));
 
@@ -133,7 +140,7 @@ export const summarizeJobs = (reports: readonly JobReport[]): CommandResult => {
   const bytes = reports.reduce((s, r) => s + r.targets.reduce((a, t) => a + targetTotals(t).bytes, 0), 0);
   return {
     state,
-    summary: clip(summary, 180),
+    summary: elideMiddle(summary, 180),
     perfdata: `sent=${bytes}B jobs=${reports.length} failing=${bad.length}`,
     details: results.map((x, i) => `${x.state} ${reports[i]!.job}: ${x.summary}`),
     report: { jobs: reports },

@@ -5,7 +5,7 @@
 // "Status succeeded" (never a "succeeded" while not OK); then the replica diverges and Monit sees the
 // divergence check fail with exit 2 and the CRITICAL line naming the conflict. Monit runs the plugins with a
 // bare PATH (/usr/bin:/bin), as an init-started Monit would.
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT, cliBuilt } from '../helpers/cli.js';
@@ -41,9 +41,11 @@ describe.skipIf(reason)(`monit/checks.monitrc in real Monit${reason ? ` (skipped
   let P: string;
   let config: string;
   // `@0:100` alerts for any percentage, `100` for none: the capacity check's level is set by the config alone.
+  // Written whole, then renamed over the old one (as config management does): Monit runs the checks every 2 s, and a
+  // check that read a half-written file would take the defaults (80/90) and mail a spurious "Status succeeded".
   const writeConfig = (capacity: { warning: string; critical: string }): void => {
     writeFileSync(
-      config,
+      `${config}.new`,
       `version: 1\nstate_dir: ${DIR}/state\njobs:\n  data:\n    source: ${P}/src\n    targets: [${P}/bk/dst]\n` +
         // A retention schedule for check_zfs_gaps: one slot, taken (and replicated) before Monit starts; the
         // next slot stays within the check's grace period for the length of the test.
@@ -51,6 +53,7 @@ describe.skipIf(reason)(`monit/checks.monitrc in real Monit${reason ? ` (skipped
         `checks:\n  capacity: {warning: '${capacity.warning}', critical: '${capacity.critical}'}\n`,
       { mode: 0o600 },
     );
+    renameSync(`${config}.new`, config);
   };
   beforeAll(async () => {
     pool = await createPool('ckmon');

@@ -1,9 +1,11 @@
 // Outages provoked for real (zfs-fuse behind a private sshd on 127.0.0.1), each asserting the exit code and the
 // first line Monit/Nagios keep (docs/design.md §2.1): the sshd stopped mid-stream on either side (the meter has
-// counted bytes first, found by polling), a closed port, a wrong key, a changed host key, a host without zfs; and
+// counted bytes first, found by polling), a closed port, a port that accepts and never answers, a name that does
+// not resolve, a wrong key, a changed host key, a host without zfs; and
 // a run killed after its receive followed by a run with the target down (the write-ahead record, design §4.3.1).
 import { execa } from 'execa';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cliBuilt, runCli, STATUS_LINE, type CliResult } from '../helpers/cli.js';
 import { guidsOf, mountpointOf, snapshotChecksums, snapshotNames, writeRandom } from '../helpers/replica.js';
@@ -194,6 +196,44 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
     const r = await sync(`${src.name}/refused`, `root@127.0.0.1:1:${dst.name}/refused`);
     expect(r.code, r.stdout).toBe(1);
     expect(r.line).toMatch(/^WARNING: .*root@127\.0\.0\.1:1 unreachable: connection refused /);
+  });
+
+  it('a port that accepts and never answers: WARNING "no answer" with the host, after ssh.connect_timeout', async () => {
+    const held = new Set<Socket>();
+    const silent = createServer((c) => {
+      held.add(c);
+      c.on('error', () => undefined);
+    });
+    await new Promise<void>((res) => silent.listen(0, '127.0.0.1', res));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      await zfs('create', `${src.name}/silent`);
+      const config = `${stateDir}/silent.yml`;
+      writeFileSync(config, 'version: 1\nssh:\n  connect_timeout: 2s\n', { mode: 0o600 });
+      const r = await runCli([
+        '--config',
+        config,
+        '--state-dir',
+        stateDir,
+        'sync',
+        ...sshd.cliArgs,
+        `${src.name}/silent`,
+        `root@127.0.0.1:${port}:${dst.name}/silent`,
+      ]);
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.line).toMatch(new RegExp(`^WARNING: .*root@127\\.0\\.0\\.1:${port} unreachable: no answer`));
+      expect(held.size, 'ssh reached the silent port').toBeGreaterThan(0);
+    } finally {
+      for (const c of held) c.destroy();
+      await new Promise((res) => silent.close(res));
+    }
+  });
+
+  it('a host name that does not resolve (.invalid, RFC 6761): WARNING "cannot resolve host name"', async () => {
+    await zfs('create', `${src.name}/nxdomain`);
+    const r = await sync(`${src.name}/nxdomain`, `root@standby.invalid:${dst.name}/nxdomain`);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.line).toMatch(/^WARNING: .*root@standby\.invalid(:22)? unreachable: cannot resolve host name/);
   });
 
   it('a key the host does not accept: CRITICAL "ssh authentication ... failed"', async () => {

@@ -1,6 +1,6 @@
 // The failure table of docs/design.md §2.1, row by row: each failure as the stage sees it (exit status, stderr,
 // over ssh or not) goes through the one classifier and must give the documented state and first-line words.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { stateForError } from '../../../src/outcome.js';
 import { DeadlineError, oneLine, type ZfoError } from '../../../src/errors.js';
@@ -78,6 +78,19 @@ describe('failure table (docs/design.md §2.1)', () => {
   });
   test('a remote pipeline whose non-final stage failed is not a lost connection, even with 255', () => {
     expect(classifySshFailure('zfailover-remote-stage-failed 0 1\n', 255)).toBeNull();
+  });
+  test('every test the "provoked for real in" column names exists and names the row\'s state', () => {
+    const doc = readFileSync(new URL('../../../docs/design.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('### 2.1 '), doc.indexOf('## 3. '));
+    const named = [...section.matchAll(/^\|.*\| (OK|WARNING|CRITICAL|UNKNOWN) \|.*\|([^|]*)\|$/gm)].flatMap((m) =>
+      [...(m[2] ?? '').matchAll(/`(test\/[^`]+)`/g)].map((f) => [f[1]!, m[1]!] as const),
+    );
+    expect(named.length).toBeGreaterThanOrEqual(10);
+    for (const [file, state] of named) {
+      const url = new URL(`../../../${file}`, import.meta.url);
+      expect(existsSync(url), file).toBe(true);
+      expect(readFileSync(url, 'utf8'), `${file} asserts ${state}`).toContain(state);
+    }
   });
   test('a silent non-255 exit is not ssh failing', () => {
     expect(classifySshFailure('', 1)).toBeNull();

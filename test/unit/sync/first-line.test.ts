@@ -1,0 +1,41 @@
+// The sync first line within its budget: the names give way, the reason stays whole while it can; a reason longer
+// than the budget keeps its start and zfs's words at its end. Properties over generated names and reasons, and the
+// line seen on the OpenZFS guest with a suspended pool (test/openzfs/pool-suspended.test.ts).
+import { fc, test as fcTest } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import { elideMiddle, fitLine } from '../../../src/sync/first-line.js';
+
+const text = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 100, maxLength: 300 }));
+const name = fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 60, maxLength: 120 }));
+
+describe('first line', () => {
+  fcTest.prop([text, fc.integer({ min: 0, max: 200 })])('elideMiddle: never longer than n, unchanged when it fits, keeps both ends', (s, n) => {
+    const e = elideMiddle(s, n);
+    expect(e.length).toBeLessThanOrEqual(Math.max(n, 0));
+    if (s.length <= n) expect(e).toBe(s);
+    else if (n > 3) {
+      const room = n - 3;
+      const ends = Array.from({ length: room + 1 }, (_, k) => `${s.slice(0, k)}...${s.slice(s.length - (room - k))}`);
+      expect(ends).toContain(e);
+    }
+  });
+
+  fcTest.prop([fc.array(name, { minLength: 1, maxLength: 2 }), text])(
+    'fitLine: at most 170 characters; a reason of up to 125 (170 less 40 for the names and the separators) is kept whole; a longer one keeps its last words',
+    (names, reason) => {
+      const line = fitLine(names, ' -> ', reason, 170);
+      expect(line.length).toBeLessThanOrEqual(170);
+      if (reason.length <= 125) expect(line.endsWith(reason)).toBe(true);
+      else expect(line.endsWith(reason.slice(-60))).toBe(true);
+    },
+  );
+
+  test('the suspended-pool line names the pair and keeps zfs’s reason', () => {
+    const side = 'root@127.0.0.1:2222:zfosusp582583/replica of data';
+    const reason = `-> ${side}: zfs list on root@127.0.0.1:2222: cannot open 'zfosusp582583/replica of data': pool I/O is currently suspended`;
+    const line = fitLine(['root@127.0.0.1:2222:src/susp-3c6b76/data'], '', reason, 170);
+    expect(line.length).toBeLessThanOrEqual(170);
+    expect(line).toMatch(/^root@127\.0\.0\.1:2222:src\/susp-3c6b76\/data -> root@127\.0\.0\.1:2222:zfosusp/);
+    expect(line).toMatch(/: pool I\/O is currently suspended$/);
+  });
+});
