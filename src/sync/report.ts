@@ -91,12 +91,12 @@ export const summarizeJob = (r: JobReport): CommandResult => {
   const prefix = r.dryRun ? 'dry run: ' : '';
   const budget = SUMMARY_MAX - prefix.length;
   if (r.error) {
-    summary = fitLine([`${r.job}:`], '', r.error.message, budget);
+    summary = fitLine([r.job], '', r.error.message, budget, ': ');
   } else if (r.targets.length === 1) {
     const t = r.targets[0]!;
     // A failed target's message names its side first: the side is not repeated.
     summary = t.error?.message.startsWith(`${t.side}: `)
-      ? fitLine([r.source], '', `-> ${t.error.message}`, budget)
+      ? fitLine([r.source, t.side], ' -> ', t.error.message.slice(t.side.length + 2), budget, ': ')
       : fitLine([r.source, t.side], ' -> ', targetPhrase(t), budget);
   } else {
     summary = fitLine([r.source], '', `-> ${r.targets.map((t) => `${t.id}: ${targetPhrase(t)}`).join('; ')}`, budget);

@@ -1,7 +1,7 @@
 // Outages provoked for real (zfs-fuse behind a private sshd on 127.0.0.1), each asserting the exit code and the
 // first line Monit/Nagios keep (docs/design.md §2.1): the sshd stopped mid-stream on either side (the meter has
 // counted bytes first, found by polling), a closed port, a port that accepts and never answers, a name that does
-// not resolve, a wrong key, a changed host key, a host without zfs; and
+// not resolve, a control socket path too long for ssh, a wrong key, a changed host key, a host without zfs; and
 // a run killed after its receive followed by a run with the target down (the write-ahead record, design §4.3.1).
 import { execa } from 'execa';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -234,6 +234,20 @@ describe.skipIf(reason)(`outages over ssh on zfs-fuse: state and first line${rea
     const r = await sync(`${src.name}/nxdomain`, `root@standby.invalid:${dst.name}/nxdomain`);
     expect(r.code, r.stdout).toBe(1);
     expect(r.line).toMatch(/^WARNING: .*root@standby\.invalid(:22)? unreachable: cannot resolve host name/);
+  });
+
+  it('a state dir whose ssh control socket path is too long for a Unix socket: CRITICAL "ssh to <host> failed", the reason named', async () => {
+    await zfs('create', `${src.name}/longpath`);
+    // 108 bytes is the kernel's limit for a socket path; ssh adds a random suffix to the ControlPath while binding.
+    const deep = `${TEST_ROOT}/${uniqueName('s-')}/${'d'.repeat(100)}`;
+    mkdirSync(deep, { recursive: true, mode: 0o700 });
+    try {
+      const r = await runCli(['--state-dir', deep, 'sync', ...sshd.cliArgs, `${src.name}/longpath`, sshd.side(`${dst.name}/longpath`)]);
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.line).toMatch(new RegExp(`^CRITICAL: .*ssh to ${host().replaceAll('.', '\\.')} failed.*too long`));
+    } finally {
+      rmSync(deep.slice(0, deep.lastIndexOf('/')), { recursive: true, force: true });
+    }
   });
 
   it('a key the host does not accept: CRITICAL "ssh authentication ... failed"', async () => {
