@@ -312,7 +312,7 @@ describe.skipIf(reason)(`openzfs: zvols${g.reason ? skipNote(g) : built ? ` (ski
     } finally {
       await link.restore();
     }
-    // A is back, still marked primary: replicating from it is refused, both sides are reported.
+    // A is back, still marked primary: replicating from it is refused until it is demoted.
     r = await c('sync', '--job', 'tk');
     expect(r.code, r.stdout).toBe(2);
     expect(r.line).toMatch(/target-is-primary/);
