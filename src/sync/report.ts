@@ -73,8 +73,9 @@ const targetPhrase = (t: TargetReport): string => {
   const bad = t.datasets.filter((d) => d.state !== 'OK');
   if (bad.length > 0) {
     const d = bad[0]!;
-    const what = d.conflict ? `${d.conflict}: ${d.message ?? ''}` : (d.message ?? d.outcome);
-    return bad.length > 1 ? `${bad.length} datasets failing, first ${d.target}: ${what}` : what;
+    if (bad.length === 1) return d.conflict ? `${d.conflict}: ${d.message ?? ''}` : (d.message ?? d.outcome);
+    // The conflict name first: a first line too long for its budget loses its middle, never its start.
+    return `${d.conflict ?? d.outcome} on ${d.target} and ${bad.length - 1} more: ${d.message ?? ''}`;
   }
   const { bytes, snapshots } = targetTotals(t);
   if (t.datasets.every((d) => d.outcome === 'planned' || d.outcome === 'nothing-to-do')) {

@@ -4,6 +4,7 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { elideMiddle, fitLine } from '../../../src/sync/first-line.js';
+import { summarizeJob, type DatasetReport, type JobReport } from '../../../src/sync/report.js';
 
 const text = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 100, maxLength: 300 }));
 const name = fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 60, maxLength: 120 }));
@@ -49,5 +50,39 @@ describe('first line', () => {
     expect(partial.length).toBeLessThanOrEqual(170);
     expect(partial).toMatch(/ zfs receive on root@127\.0\.0\.1:2222: cannot receive incremental/);
     expect(partial).toMatch(/contains partially-complete state from zfs receive -s\.$/);
+  });
+
+  test('two datasets refused on a guest: the conflict name leads the first line, whatever the length of the names', () => {
+    const side = (ds: string) => `root@127.0.0.1:2222:${ds}`;
+    const refused = (ds: string): DatasetReport => ({
+      source: `src/failover-95bb14/${ds}`,
+      target: `dst/failover-95bb14/${ds}`,
+      state: 'CRITICAL',
+      outcome: 'conflict',
+      steps: [],
+      snapshots: 0,
+      bytes: 0,
+      common: null,
+      conflict: 'target-is-primary',
+      message: `dst/failover-95bb14/${ds} is a primary (epoch 3): refusing to overwrite it`,
+    });
+    const report: JobReport = {
+      job: 'data',
+      source: side('src/failover-95bb14/data'),
+      state: 'CRITICAL',
+      dryRun: false,
+      startedAt: 0,
+      finishedAt: 3600,
+      snapshot: null,
+      targets: [
+        { id: 't', side: side('dst/failover-95bb14/data'), state: 'CRITICAL', datasets: [refused('data'), refused('data/db')], orphans: [], destroyed: [] },
+      ],
+      destroyed: [],
+      notes: [],
+    };
+    const { summary } = summarizeJob(report);
+    expect(summary.length).toBeLessThanOrEqual(170 + ' 3.6s'.length);
+    expect(summary).toMatch(/ target-is-primary on dst\/failover-95bb14\/data and 1 more: /);
+    expect(summary).toMatch(/refusing to overwrite it 3\.6s$/);
   });
 });
