@@ -154,20 +154,14 @@ const rebuild = (
     // canmount says, so it is unmounted right away (a mounted replica gets modified, as sync knows).
     // Marked a replica from birth as well: sync takes an unmarked source for the primary of epoch 0.
     const marks: Record<string, string> = rel === '' ? { [PROP_ROLE]: 'replica', [PROP_EPOCH]: String(epoch) } : {};
-    // A zvol (a VM disk) has no canmount and nothing to unmount: OpenZFS refuses the property on it.
-    const volume = asideTree.datasets.get(rel)?.type === 'volume';
-    if (!have && volume)
-      ops.push({
-        op: 'clone',
-        snapshot: `${joinRel(aside, rel)}@${commons.get(rel)!.name}`,
-        dataset: name,
-        props: { readonly: 'on', ...marks, [PROP_REBUILT]: commons.get(rel)!.guid },
-      });
-    else if (!have)
-      ops.push(
-        { op: 'clone', snapshot: `${joinRel(aside, rel)}@${commons.get(rel)!.name}`, dataset: name, props: { canmount: 'noauto', readonly: 'on', ...marks } },
-        { op: 'unmount', dataset: name },
-      );
+    if (!have) {
+      // A zvol (a VM disk) has no canmount and nothing to unmount: OpenZFS refuses the property on it.
+      const volume = asideTree.datasets.get(rel)?.type === 'volume';
+      const common = commons.get(rel)!;
+      const props = volume ? { readonly: 'on', ...marks, [PROP_REBUILT]: common.guid } : { canmount: 'noauto', readonly: 'on', ...marks };
+      ops.push({ op: 'clone', snapshot: `${joinRel(aside, rel)}@${common.name}`, dataset: name, props });
+      if (!volume) ops.push({ op: 'unmount', dataset: name });
+    }
     const cloneOfAside = have?.origin != null && (have.origin.startsWith(`${aside}@`) || have.origin.startsWith(`${aside}/`));
     if (!have || cloneOfAside) ops.push({ op: 'promote-clone', dataset: name });
     if (have && have.readonly !== true) ops.push({ op: 'set', dataset: name, props: { readonly: 'on' } });
