@@ -10,6 +10,7 @@ import type { LoadedConfig } from '../config/loaded.js';
 import { formatDivergedDatasetName } from '../core/names.js';
 import type { Lock } from '../state/lock.js';
 import { runCycle } from '../sync/cycle.js';
+import { targetFailure } from '../sync/report.js';
 import { configJobs, jobCommands, type JobCommands } from '../sync/invocation.js';
 import { zfailoverLine } from '../core/operator-command.js';
 import { RunnerPool } from '../sync/runners.js';
@@ -149,7 +150,7 @@ const realDemoteEnv = (c: DemoteEnvInput): DemoteEnv => {
           ok: false,
           summary:
             report.error?.message ??
-            t?.error?.message ??
+            (t ? targetFailure(t) : undefined) ??
             (bad ? `${bad.target}: ${bad.conflict ?? ''} ${bad.message ?? bad.outcome}`.trim() : 'target not synced'),
         };
       return { ok: true, summary: `${t.datasets.filter((d) => d.outcome === 'replicated').length} dataset(s) replicated` };

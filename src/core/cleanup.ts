@@ -24,7 +24,11 @@ export interface TargetCursor {
 export interface CleanupPlan {
   readonly source: readonly Version[];
   readonly targets: ReadonlyMap<string, readonly Version[]>;
+  /** Superseded sync snapshots kept only because somebody holds them (`zfs holds`): said, so a pile-up has a reason. */
+  readonly held: { readonly source: readonly Version[]; readonly targets: ReadonlyMap<string, readonly Version[]> };
 }
+
+const isHeld = (v: Version): boolean => (v.userrefs ?? 0) > 0;
 
 const isOwnSync =
   (owner: Owner) =>
@@ -47,8 +51,10 @@ export const planSyncCleanup = (owner: Owner, source: readonly Version[], target
     // Kept even when a cursor bookmark marks the same GUID: the bookmark is the fallback, not a licence.
     keep.add(t.commonGuid);
   }
-  const sourceDestroy = sourceKnown ? own.filter((v) => !keep.has(v.guid) && !(v.userrefs && v.userrefs > 0)) : [];
+  const superseded = sourceKnown ? own.filter((v) => !keep.has(v.guid)) : [];
+  const sourceDestroy = superseded.filter((v) => !isHeld(v));
 
+  const heldTargets = new Map<string, Version[]>();
   const targetDestroy = new Map<string, Version[]>();
   for (const t of targets) {
     if (t.versions === null || t.commonGuid === null) continue;
@@ -59,14 +65,12 @@ export const planSyncCleanup = (owner: Owner, source: readonly Version[], target
     // from the source (its owner retired it there and never looks at our target): else it piles up here.
     const onSource = new Set(source.map((v) => v.guid));
     const mine = isOwnSync(owner);
-    const doomed = t.versions.filter(
-      (v) =>
-        v.kind === 'snapshot' &&
-        (mine(v) || (isSyncSnapshotName(v.name) && !onSource.has(v.guid))) &&
-        compareVersions(v, common) < 0 &&
-        !(v.userrefs && v.userrefs > 0),
+    const older = t.versions.filter(
+      (v) => v.kind === 'snapshot' && (mine(v) || (isSyncSnapshotName(v.name) && !onSource.has(v.guid))) && compareVersions(v, common) < 0,
     );
+    const doomed = older.filter((v) => !isHeld(v));
     if (doomed.length > 0) targetDestroy.set(t.id, doomed);
+    if (doomed.length < older.length) heldTargets.set(t.id, older.filter(isHeld));
   }
-  return { source: sourceDestroy, targets: targetDestroy };
+  return { source: sourceDestroy, targets: targetDestroy, held: { source: superseded.filter(isHeld), targets: heldTargets } };
 };

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { AlertItem } from '../alert/types.js';
 import type { LoadedConfig } from '../config/loaded.js';
-import type { JobReport } from './report.js';
+import { targetFailure, type JobReport } from './report.js';
 
 const ALERT_DEADLINE_MS = 5000;
 
@@ -32,7 +32,7 @@ export const syncAlertItems = (reports: readonly JobReport[], now: number): Aler
           target: t.id,
           kind: 'replication',
           state: t.state,
-          summary: t.error.message,
+          summary: targetFailure(t)!,
           ...(t.error.hint ? { command: t.error.hint } : {}),
           ...(r.epoch !== undefined ? { epoch: r.epoch } : {}),
         });

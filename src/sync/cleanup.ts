@@ -18,6 +18,8 @@ import type { TargetOutcome } from './target-context.js';
 export interface CleanupWork {
   readonly source: Map<string, string[]>;
   readonly targets: Map<string, Map<string, string[]>>;
+  /** Full names of superseded sync snapshots kept only because they are held (source and targets). */
+  readonly held: string[];
 }
 
 /** Source hold counts after this cycle's hold moves (the listing predates them): full name -> delta. */
@@ -80,7 +82,7 @@ export const planCleanupWork = (
 ): CleanupWork => {
   const owner = ownerOf(job);
   const delta = holdDeltas(outcomes);
-  const work: CleanupWork = { source: new Map(), targets: new Map() };
+  const work: CleanupWork = { source: new Map(), targets: new Map(), held: [] };
   // A dataset in conflict is left exactly as it is for the operator's decision (rollback or demote).
   const conflicted = new Set(
     outcomes.flatMap((o) => o.report.datasets.filter((d) => d.outcome === 'conflict' || d.conflict !== undefined).map((d) => d.target)),
@@ -91,6 +93,11 @@ export const planCleanupWork = (
     const ds = withHolds(listed, delta);
     const cursors = job.targets.map((t, i) => targetCursor(owner, t.id, ds.versions, outcomes[i]!, rel, recorded));
     const plan = planSyncCleanup(owner, ds.versions, cursors);
+    work.held.push(...plan.held.source.map((v) => `${ds.name}@${v.name}`));
+    for (const [id, vs] of plan.held.targets) {
+      const t = job.targets.find((x) => x.id === id)!;
+      work.held.push(...vs.map((v) => `${joinName(t.side.dataset, rel)}@${v.name}`));
+    }
     if (plan.source.length > 0)
       work.source.set(
         ds.name,
@@ -173,8 +180,9 @@ export const cleanupSyncSnapshots = async (
   source: SourceView,
   outcomes: readonly TargetOutcome[],
   recorded: ReadonlyMap<string, RecordedTarget>,
-): Promise<string[]> => {
+): Promise<{ destroyed: string[]; held: string[] }> => {
   const work = planCleanupWork(job, source.listing, outcomes, recorded);
+  if (work.held.length > 0) log.info({ held: work.held }, 'superseded sync snapshots kept: they are held (zfs holds)');
   const destroyed: string[] = [];
   for (const [id, what] of work.targets) {
     const i = job.targets.findIndex((x) => x.id === id);
@@ -185,5 +193,5 @@ export const cleanupSyncSnapshots = async (
     destroyed.push(...(await destroyOn(endpoints.endpoint(t.side.host, job.ssh), what, carriersOf(job, o.listing, after), log)));
   }
   destroyed.push(...(await destroyOn(source.endpoint, work.source, carriersOf(job, source.listing), log)));
-  return destroyed;
+  return { destroyed, held: work.held };
 };

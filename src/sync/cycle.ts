@@ -14,7 +14,7 @@ import type { JobSpec } from './job.js';
 import { ensureInstallationId, newInstallationId, readInstallationId } from '../state/installation.js';
 import type { PhaseHook } from './phases.js';
 import type { PoolCapsCache } from './pool-caps.js';
-import type { JobReport, TargetReport } from './report.js';
+import { heldNote, type JobReport, type TargetReport } from './report.js';
 import { prepareSource, type SourceView } from './source.js';
 import { syncTarget, type TargetOutcome } from './target.js';
 import { recordInFlight, recordJobState, recordedTargets } from './job-state.js';
@@ -199,17 +199,22 @@ const cycleBody = async (job: JobSpec, env: CycleEnv, signal: AbortSignal, lock:
     outcomes.push(outcome);
   }
 
-  const destroyed = env.dryRun ? [] : await cleanupSyncSnapshots(job, env.runners, env.log, source, outcomes, await recordedTargets(env.stateDir, job.id));
+  const cleaned = env.dryRun
+    ? { destroyed: [], held: [] }
+    : await cleanupSyncSnapshots(job, env.runners, env.log, source, outcomes, await recordedTargets(env.stateDir, job.id));
   if (!env.dryRun) await phase?.('cleaned');
   const targets = outcomes.map((o) => o.report);
-  const notes = signal.aborted && !env.signal.aborted ? [`deadline of ${job.deadline}s reached; the next run resumes`] : [];
+  const notes = [
+    ...(signal.aborted && !env.signal.aborted ? [`deadline of ${job.deadline}s reached; the next run resumes`] : []),
+    ...(cleaned.held.length > 0 ? [heldNote(cleaned.held)] : []),
+  ];
   return {
     ...base,
     state: worstState(targets.map((t) => t.state)),
     finishedAt: env.now(),
     snapshot: source.snapshot,
     targets,
-    destroyed,
+    destroyed: cleaned.destroyed,
     notes,
     // The source root's epoch as this cycle leaves it (an unmarked root is the primary of epoch 0): alerts carry it.
     ...(sourceRoot ? { epoch: (seen.sourceRole ?? sourceRoot).epoch ?? 0 } : {}),
@@ -232,5 +237,5 @@ const unreachable = (id: string, side: string, e: unknown): TargetReport => ({
   datasets: [],
   orphans: [],
   destroyed: [],
-  error: { ...errorOf(e), message: `${side}: ${oneLine(e)}` },
+  error: { ...errorOf(e), message: oneLine(e) },
 });

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { relativeName } from '../core/dataset.js';
 import { readJobState, recordRun, writeJobState, type CommonSnapshot, type InFlightSnapshot, type JobState, type TargetRun } from '../state/job-state.js';
 import type { JobSpec } from './job.js';
-import { summarizeJob, targetTotals, type JobReport } from './report.js';
+import { summarizeJob, targetFailure, targetTotals, type JobReport } from './report.js';
 
 /**
  * Records the run; returns the state written (null when nothing was: a busy lock, or a write that failed).
@@ -39,7 +39,7 @@ export const recordJobState = async (
       targets[t.id] = {
         side: t.side,
         state: t.state,
-        summary: t.error?.message ?? `${t.state}`,
+        summary: targetFailure(t) ?? `${t.state}`,
         ...(reached
           ? { common: datasets[''] ?? null, datasets, inFlight: Object.fromEntries(kept), resumable: t.datasets.some((d) => d.resumePending === true) }
           : {}),

@@ -42,6 +42,7 @@ export interface TargetReport {
   readonly datasets: readonly DatasetReport[];
   /** Target datasets the source no longer has: reported, never destroyed. */
   readonly orphans: readonly string[];
+  /** Why the whole target failed; `message` is the reason alone, without the side (see `targetFailure`). */
   readonly error?: { readonly kind: ErrorKind | 'unknown'; readonly message: string; readonly hint?: string };
   readonly destroyed: readonly string[];
 }
@@ -68,8 +69,11 @@ export const targetTotals = (t: TargetReport): { bytes: number; snapshots: numbe
   snapshots: t.datasets.reduce((s, d) => s + d.snapshots, 0),
 });
 
+/** A failed target's reason with its side in front, as mails, the job state and failover summaries show it. */
+export const targetFailure = (t: TargetReport): string | undefined => (t.error ? `${t.side}: ${t.error.message}` : undefined);
+
 const targetPhrase = (t: TargetReport): string => {
-  if (t.error) return t.error.message;
+  if (t.error) return targetFailure(t)!;
   const bad = t.datasets.filter((d) => d.state !== 'OK');
   if (bad.length > 0) {
     const d = bad[0]!;
@@ -95,10 +99,8 @@ export const summarizeJob = (r: JobReport): CommandResult => {
     summary = fitLine([r.job], '', r.error.message, budget, ': ');
   } else if (r.targets.length === 1) {
     const t = r.targets[0]!;
-    // A failed target's message names its side first: the side is not repeated.
-    summary = t.error?.message.startsWith(`${t.side}: `)
-      ? fitLine([r.source, t.side], ' -> ', t.error.message.slice(t.side.length + 2), budget, ': ')
-      : fitLine([r.source, t.side], ' -> ', targetPhrase(t), budget);
+    // The side is named once, by the pair in front.
+    summary = t.error ? fitLine([r.source, t.side], ' -> ', t.error.message, budget, ': ') : fitLine([r.source, t.side], ' -> ', targetPhrase(t), budget);
   } else {
     summary = fitLine([r.source], '', `-> ${r.targets.map((t) => `${t.id}: ${targetPhrase(t)}`).join('; ')}`, budget);
   }
@@ -109,7 +111,11 @@ export const summarizeJob = (r: JobReport): CommandResult => {
   return { state: r.state, summary, perfdata, details: detailLines(r), report: r };
 };
 
-/** Long output: one line per target or failing dataset, then the resolving command. */
+/** Why superseded sync snapshots stay: somebody holds them (a backup tool, an operator, a crashed send). */
+export const heldNote = (held: readonly string[]): string =>
+  `${held.length} superseded sync snapshot${held.length === 1 ? ' is' : 's are'} kept because ${held.length === 1 ? 'it is' : 'they are'} held: ${held[0]}${held.length > 1 ? ` and ${held.length - 1} more` : ''}`;
+
+/** Long output: one line per target or failing dataset, then the resolving command, then the run's notes. */
 const detailLines = (r: JobReport): string[] => {
   const lines: string[] = [];
   if (r.error?.hint) lines.push(`fix: ${r.error.hint}`);
@@ -122,6 +128,7 @@ const detailLines = (r: JobReport): string[] => {
     }
     if (t.orphans.length > 0) lines.push(`not on source any more (kept): ${t.orphans.slice(0, 5).join(', ')}${t.orphans.length > 5 ? ' ...' : ''}`);
   }
+  for (const n of r.notes) lines.push(`note: ${n}`);
   return lines;
 };
 

@@ -175,7 +175,7 @@ const failedTarget = (target: TargetSpec, side: string, e: unknown): TargetOutco
       destroyed: [],
       error: {
         kind: e instanceof ZfsError || e instanceof Error ? ((e as { kind?: never }).kind ?? 'unknown') : 'unknown',
-        message: `${side}: ${oneLine(e)}`,
+        message: oneLine(e),
         ...(hint ? { hint } : {}),
       },
     },

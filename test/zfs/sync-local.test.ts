@@ -276,6 +276,29 @@ describe.skipIf(reason)(`zfs-fuse: zfailover sync, local${reason ? ` (skipped: $
     expect((await execa('/usr/sbin/zfs', ['list', `${dst.name}/dry`], { reject: false })).exitCode).not.toBe(0);
   });
 
+  it('a superseded sync snapshot somebody holds is kept and said in the long output; released, the next run destroys it', async () => {
+    const source = `${src.name}/held data`;
+    const target = `${dst.name}/held copy`;
+    await zfs('create', source);
+    const mnt = await mountpointOf(source);
+    await writeRandom(`${mnt}/a.bin`, 1);
+    expect((await sync(source, target)).code).toBe(0);
+    const first = (await snapshotNames(source)).find((n) => n.startsWith('zfailover-sync_'))!;
+    await zfs('hold', 'operator', `${source}@${first}`);
+    await writeRandom(`${mnt}/b.bin`, 1);
+    const kept = await sync(source, target);
+    expect(kept.code, kept.stdout).toBe(0);
+    expect(kept.stdout.split('\n')).toContain(`note: 1 superseded sync snapshot is kept because it is held: ${source}@${first}`);
+    expect(await snapshotNames(source)).toContain(first);
+    await zfsRetry('release', 'operator', `${source}@${first}`);
+    await writeRandom(`${mnt}/c.bin`, 1);
+    const freed = await sync(source, target);
+    expect(freed.code, freed.stdout).toBe(0);
+    expect(freed.stdout).not.toContain('note: ');
+    expect(await snapshotNames(source)).not.toContain(first);
+    await expectReplicaEqual(source, target);
+  });
+
   it('a missing source is CRITICAL with one line; bad arguments and config are UNKNOWN with one line', async () => {
     const missing = await sync(`${src.name}/nope`, `${dst.name}/nope`);
     expect(missing.code).toBe(2);

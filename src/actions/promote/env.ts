@@ -8,6 +8,7 @@ import { oneLine } from '../../errors.js';
 import { readJobState } from '../../state/job-state.js';
 import type { Lock } from '../../state/lock.js';
 import { runCycle } from '../../sync/cycle.js';
+import { targetFailure } from '../../sync/report.js';
 import type { RunnerPool } from '../../sync/runners.js';
 import { formatSide } from '../../zfs/side.js';
 import { runnerFor } from '../../zfs/runner.js';
@@ -108,7 +109,7 @@ export const realPromoteEnv = (c: PromoteEnvInput): PromoteEnv => {
       if (!t) return { ok: false, summary: 'the target was not synced' };
       const bad = t.datasets.find((d) => d.state !== 'OK');
       if (t.error || bad || t.state !== 'OK')
-        return { ok: false, summary: t.error?.message ?? `${bad?.target}: ${bad?.conflict ?? ''} ${bad?.message ?? bad?.outcome ?? t.state}`.trim() };
+        return { ok: false, summary: targetFailure(t) ?? `${bad?.target}: ${bad?.conflict ?? ''} ${bad?.message ?? bad?.outcome ?? t.state}`.trim() };
       const bytes = t.datasets.reduce((s, d) => s + d.bytes, 0);
       return { ok: true, summary: `${report.snapshot ? `@${report.snapshot}` : 'no new snapshot'}, ${bytes} bytes` };
     },

@@ -2,12 +2,12 @@
 // and that nothing common or foreign is ever destroyed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cleanupFor, historyArb } from './history.js';
+import { cleanupFor, historyArb, type History } from './history.js';
 import { newestCommon } from '../../../src/core/common.js';
 import { planSyncCleanup } from '../../../src/core/cleanup.js';
 import { applySteps, planReplication } from '../../../src/core/plan.js';
 import { isSyncSnapshotName, ownsSyncSnapshot, parseSyncSnapshotName } from '../../../src/core/names.js';
-import { newestSnapshot } from '../../../src/core/versions.js';
+import { newestSnapshot, type Version } from '../../../src/core/versions.js';
 
 const RUNS = { numRuns: 1000 };
 
@@ -155,6 +155,30 @@ describe('sync snapshot cleanup properties', () => {
       fc.property(historyArb, (h) => {
         const { plan, cursors } = cleanupFor(h, { forgetFirst: true });
         if (cursors[0]!.versions === null || cursors[0]!.versions.length > 0) expect(plan.source).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('a held snapshot is never destroyed; what holds alone keep is named (held), exactly what the same plan without holds adds', () => {
+    fc.assert(
+      fc.property(historyArb, fc.array(fc.nat(), { maxLength: 4 }), (h, picks) => {
+        // Hold some source snapshots and the target's copies of the same GUIDs.
+        const heldGuids = new Set(picks.flatMap((i) => (h.source.versions.length > 0 ? [h.source.versions[i % h.source.versions.length]!.guid] : [])));
+        const hold = (v: Version): Version => (heldGuids.has(v.guid) ? { ...v, userrefs: 1 } : v);
+        const held: History = {
+          ...h,
+          source: { ...h.source, versions: h.source.versions.map(hold) },
+          ...(h.target ? { target: { ...h.target, versions: h.target.versions.map(hold) } } : {}),
+        };
+        const { plan } = cleanupFor(held);
+        const { plan: free } = cleanupFor(h);
+        const guids = (vs: readonly Version[]) => vs.map((v) => v.guid).sort();
+        for (const v of plan.source) expect(heldGuids.has(v.guid)).toBe(false);
+        for (const vs of plan.targets.values()) for (const v of vs) expect(heldGuids.has(v.guid)).toBe(false);
+        expect(guids([...plan.source, ...plan.held.source])).toEqual(guids(free.source));
+        for (const id of new Set([...free.targets.keys(), ...plan.targets.keys(), ...plan.held.targets.keys()]))
+          expect(guids([...(plan.targets.get(id) ?? []), ...(plan.held.targets.get(id) ?? [])])).toEqual(guids(free.targets.get(id) ?? []));
       }),
       RUNS,
     );

@@ -4,7 +4,8 @@
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { elideMiddle, fitLine } from '../../../src/sync/first-line.js';
-import { summarizeJob, type DatasetReport, type JobReport } from '../../../src/sync/report.js';
+import { renderDryRun } from '../../../src/app/sync-dry-run.js';
+import { summarizeJob, targetFailure, type DatasetReport, type JobReport } from '../../../src/sync/report.js';
 
 const text = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 100, maxLength: 300 }));
 const name = fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 60, maxLength: 120 }));
@@ -84,5 +85,28 @@ describe('first line', () => {
     expect(summary.length).toBeLessThanOrEqual(170 + ' 3.6s'.length);
     expect(summary).toMatch(/ target-is-primary on dst\/failover-95bb14\/data and 1 more: /);
     expect(summary).toMatch(/refusing to overwrite it 3\.6s$/);
+  });
+
+  test('an unreachable target: its side is named once in the first line and the dry run, and leads the text mails and the job state keep', () => {
+    const side = 'root@standby.example:backup/my data';
+    const reason = 'ssh to standby.example failed: Connection refused';
+    const report: JobReport = {
+      job: 'data',
+      source: 'tank/my data',
+      state: 'WARNING',
+      dryRun: true,
+      startedAt: 0,
+      finishedAt: 1200,
+      snapshot: null,
+      targets: [{ id: 'standby', side, state: 'WARNING', datasets: [], orphans: [], destroyed: [], error: { kind: 'unreachable', message: reason } }],
+      destroyed: [],
+      notes: [],
+    };
+    const result = summarizeJob(report);
+    expect(result.summary).toBe(`dry run: tank/my data -> ${side}: ${reason} 1.2s`);
+    const dry = renderDryRun([report], result);
+    expect(dry.split(side).length - 1).toBe(2); // the first line and the target line, once each
+    expect(dry).toContain(`  target standby ${side}: ${reason}\n`);
+    expect(targetFailure(report.targets[0]!)).toBe(`${side}: ${reason}`);
   });
 });
