@@ -150,7 +150,8 @@ const moveHolds = async (
   if (toHold.length > 0) await endpoint.hold(caps, tag, toHold);
   const released: string[] = [];
   if (candidates.length > 0) {
-    // Only our own tags, from snapshots that carry them (zfs-fuse cannot list tags: releasing a missing tag is a no-op).
+    // Only our own tags, from snapshots that carry them. zfs-fuse cannot list tags: there both are released blindly,
+    // and a tag that is missing costs that one batched call (zfs/commands.ts release), not a call per snapshot.
     const carrying = caps.holdsList ? [...(await endpoint.holds(caps, candidates))] : null;
     for (const t of [tag, legacyTag]) {
       const ours = carrying ? carrying.filter(([, ts]) => ts.includes(t)).map(([snap]) => snap) : candidates;

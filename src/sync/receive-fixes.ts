@@ -32,16 +32,7 @@ const fixFor = (e: ZfsError, targetName: string, encryptionRoot: string | null):
 export const withReceiveFix = (e: ZfsError, job: Pick<JobSpec, 'ssh'>, host: HostSpec | null, targetName: string, encryptionRoot: string | null): ZfsError => {
   const fix = fixFor(e, targetName, encryptionRoot);
   if (!fix) return e;
-  return new ZfsError({
-    reason: e.reason,
-    argv: e.argv,
-    host: e.host,
-    exitCode: e.exitCode,
-    stderr: e.stderr,
-    message: e.message,
-    cause: e,
-    hint: fixLine(onJobHost(job, host, [fix.argv]), fix.why),
-  });
+  return e.withHint(fixLine(onJobHost(job, host, [fix.argv]), fix.why));
 };
 
 /** A receive refused for an unloaded key is about the replica's encryption root, which the cycle's listing omits. */

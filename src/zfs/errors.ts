@@ -107,6 +107,12 @@ export class ZfsError extends ZfoError {
     this.exitCode = f.exitCode;
     this.stderr = stderr;
   }
+
+  /** The same failure, with the command that resolves it (the first error stays its cause). */
+  withHint(hint: string): ZfsError {
+    const { reason, argv, host, exitCode, stderr, message } = this;
+    return new ZfsError({ reason, argv, host, exitCode, stderr, message, cause: this, hint });
+  }
 }
 
 /** One dd progress record (`1048576 bytes (1.0 MB, 1.0 MiB) copied, 1.2 s, 874 kB/s`). */
