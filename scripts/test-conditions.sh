@@ -27,8 +27,9 @@ case "$mode" in
     # Only the wall clock moves: timers and timeouts keep the real monotonic clock. Files the kernel stamps
     # (mtimes) keep the real date, which is why the tiers with state files on disk (alert, zfs) are not run here.
     # The packaging tests run the bundle in Debian chroots, which have no libfaketime to preload: left out too.
-    FAKETIME=$shift_by FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD=$lib npx vitest run test/unit test/cli \
-      --exclude test/cli/deb.test.ts --exclude test/cli/debian-node.test.ts "$@"
+    # They are left out by naming the other files (a project's own `exclude` overrides vitest's --exclude).
+    mapfile -t cli < <(find test/cli -name '*.test.ts' ! -name deb.test.ts ! -name debian-node.test.ts | sort)
+    FAKETIME=$shift_by FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD=$lib npx vitest run test/unit "${cli[@]}" "$@"
     ;;
   *)
     echo "usage: scripts/test-conditions.sh busy|clock [+400d] [vitest args]" >&2
