@@ -93,19 +93,17 @@ export const planCleanupWork = (
     const ds = withHolds(listed, delta);
     const cursors = job.targets.map((t, i) => targetCursor(owner, t.id, ds.versions, outcomes[i]!, rel, recorded));
     const plan = planSyncCleanup(owner, ds.versions, cursors);
+    /** This dataset's counterpart on target `id`. */
+    const onTarget = (id: string): string => joinName(job.targets.find((x) => x.id === id)!.side.dataset, rel);
     work.held.push(...plan.held.source.map((v) => `${ds.name}@${v.name}`));
-    for (const [id, vs] of plan.held.targets) {
-      const t = job.targets.find((x) => x.id === id)!;
-      work.held.push(...vs.map((v) => `${joinName(t.side.dataset, rel)}@${v.name}`));
-    }
+    for (const [id, vs] of plan.held.targets) work.held.push(...vs.map((v) => `${onTarget(id)}@${v.name}`));
     if (plan.source.length > 0)
       work.source.set(
         ds.name,
         plan.source.map((v) => v.name),
       );
     for (const [id, vs] of plan.targets) {
-      const t = job.targets.find((x) => x.id === id)!;
-      const name = joinName(t.side.dataset, rel);
+      const name = onTarget(id);
       if (conflicted.has(name)) continue;
       const perDataset = work.targets.get(id) ?? work.targets.set(id, new Map()).get(id)!;
       perDataset.set(
